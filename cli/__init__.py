@@ -1,0 +1,1 @@
+"""The `digitize` command line: the edge where settings are read and options passed in."""
