@@ -1,0 +1,76 @@
+"""Poppler's command-line tools: render a PDF page, extract a page's text layer.
+
+Rendering goes through pdf2image (which runs pdftoppm); text through pdftotext.
+Paths are passed absolute so a file named "-x.pdf" is never read as an option.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pdf2image
+import pdf2image.exceptions
+from PIL import Image
+
+from digitize.errors import CorruptInputError, ExternalTimeoutError, MissingDependencyError
+from digitize.exec.run import run
+
+
+def render_page(
+    path: Path, page_number: int, *, dpi: int, grey: bool, timeout: float
+) -> Image.Image:
+    """Rasterise one page (1-based) at `dpi`."""
+    try:
+        images = pdf2image.convert_from_path(
+            path.resolve(),
+            dpi=dpi,
+            first_page=page_number,
+            last_page=page_number,
+            grayscale=grey,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ExternalTimeoutError(f"pdftoppm ran past its {timeout:.0f} s timeout") from exc
+    except pdf2image.exceptions.PDFInfoNotInstalledError as exc:
+        raise MissingDependencyError("poppler-utils (pdftoppm, pdfinfo) is not installed") from exc
+    except (
+        pdf2image.exceptions.PDFPageCountError,
+        pdf2image.exceptions.PDFSyntaxError,
+    ) as exc:
+        raise CorruptInputError(f"poppler cannot render page {page_number}: {exc}") from exc
+    if not images:
+        raise CorruptInputError(f"poppler rendered nothing for page {page_number}")
+    return images[0]
+
+
+def page_text_bbox_html(path: Path, page_number: int, *, timeout: float) -> str:
+    """The page's text layer as pdftotext -bbox-layout XHTML (points, origin top-left)."""
+    out = run(
+        [
+            "pdftotext",
+            "-q",
+            "-enc",
+            "UTF-8",
+            "-bbox-layout",
+            "-f",
+            str(page_number),
+            "-l",
+            str(page_number),
+            path.resolve(),
+            "-",
+        ],
+        timeout=timeout,
+    )
+    return out.stdout.decode("utf-8", "replace")
+
+
+def text(path: Path, *, timeout: float, first: int | None = None, last: int | None = None) -> str:
+    """Plain text of a PDF (or a page range), UTF-8, in pdftotext's reading order."""
+    args: list[str | Path] = ["pdftotext", "-q", "-enc", "UTF-8"]
+    if first is not None:
+        args += ["-f", str(first)]
+    if last is not None:
+        args += ["-l", str(last)]
+    out = run([*args, path.resolve(), "-"], timeout=timeout)
+    return out.stdout.decode("utf-8", "replace")

@@ -1,0 +1,74 @@
+"""Tesseract, the OCR program: probe and recognise.
+
+Runs one Tesseract process per page with OMP_THREAD_LIMIT=1: on the project's
+2-core machines Tesseract's own OpenMP threads are several times slower than one
+thread per process (bench/omp_threads.py measures it), so parallelism comes from
+running pages side by side instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from digitize.errors import MissingDependencyError
+from digitize.exec.run import run
+
+PROGRAM = "tesseract"
+_SINGLE_THREAD = {"OMP_THREAD_LIMIT": "1"}
+
+
+@functools.cache
+def version(timeout: float = 30.0) -> str:
+    """Tesseract's version string, e.g. "5.3.0"; raises MissingDependencyError if absent."""
+    out = run([PROGRAM, "--version"], timeout=timeout)
+    text = (out.stdout + out.stderr).decode("utf-8", "replace")
+    match = re.search(r"tesseract\s+v?(\d+\.\d+(?:\.\d+)?)", text)
+    if not match:
+        raise MissingDependencyError(f"cannot read Tesseract's version from: {text[:80]!r}")
+    return match.group(1)
+
+
+@functools.cache
+def languages(timeout: float = 30.0) -> frozenset[str]:
+    """The language models Tesseract has installed."""
+    out = run([PROGRAM, "--list-langs"], timeout=timeout)
+    lines = out.stdout.decode("utf-8", "replace").splitlines()
+    return frozenset(line.strip() for line in lines[1:] if line.strip())
+
+
+def require(langs: str, timeout: float = 30.0) -> None:
+    """Fail clearly unless Tesseract 4+ and every model in `langs` ("vie+eng") are installed."""
+    major = int(version(timeout).split(".")[0])
+    if major < 4:
+        raise MissingDependencyError(
+            f"Tesseract {version(timeout)} is too old; 4.1 or later needed"
+        )
+    missing = sorted(set(langs.split("+")) - languages(timeout))
+    if missing:
+        packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
+        raise MissingDependencyError(
+            f"Tesseract language model(s) {', '.join(missing)} not installed "
+            f"(apt-get install {packages})"
+        )
+
+
+def recognise_tsv(
+    image_pnm: bytes,
+    *,
+    langs: str,
+    dpi: int,
+    psm: int,
+    timeout: float,
+) -> str:
+    """OCR one page given as PNM bytes on stdin; return Tesseract's TSV output.
+
+    Raises ExternalTimeoutError past `timeout` and ExternalProgramError on a crash.
+    """
+    out = run(
+        [PROGRAM, "stdin", "stdout", "-l", langs, "--psm", str(psm), "--dpi", str(dpi), "tsv"],
+        input_bytes=image_pnm,
+        env=_SINGLE_THREAD,
+        timeout=timeout,
+    )
+    return out.stdout.decode("utf-8", "replace")
