@@ -1,0 +1,54 @@
+"""Small helpers shared by the stages: grey conversion, analysis scale, ink masks."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+ANALYSIS_DPI = 150.0  # layout analysis needs no more; it keeps stages fast at 600 dpi
+MM_PER_INCH = 25.4
+
+
+def px(mm: float, dpi: float) -> int:
+    """Millimetres to a pixel count (at least 1) at `dpi`."""
+    return max(1, round(mm * dpi / MM_PER_INCH))
+
+
+def to_grey(pixels: np.ndarray) -> np.ndarray:
+    """Luminance of an RGB page; grey pages pass through untouched."""
+    if pixels.ndim == 2:
+        return pixels
+    return cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+
+
+def resize_to_dpi(grey: np.ndarray, dpi: float, target_dpi: float) -> tuple[np.ndarray, float]:
+    """Resize to `target_dpi` (area averaging when shrinking); returns image and its dpi."""
+    factor = target_dpi / dpi
+    if abs(factor - 1.0) < 0.02:
+        return grey, dpi
+    height, width = grey.shape[:2]
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+    return cv2.resize(grey, size, interpolation=interpolation), target_dpi
+
+
+def paper_level(grey: np.ndarray) -> float:
+    """Brightness of the paper: a high percentile, robust to text and dark borders."""
+    sample = grey[::4, ::4]
+    return float(np.percentile(sample, 90))
+
+
+def ink_threshold(grey: np.ndarray) -> float:
+    """Grey level at or below which a pixel is ink.
+
+    Otsu separates ink from paper on ordinary pages; on near-empty pages it would
+    split paper from faint show-through instead, so the threshold is also kept
+    well below the paper's own brightness.
+    """
+    otsu, _ = cv2.threshold(grey[::2, ::2], 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return float(min(otsu, paper_level(grey) - 50.0))
+
+
+def ink_mask(grey: np.ndarray) -> np.ndarray:
+    """Boolean mask of ink pixels."""
+    return grey <= ink_threshold(grey)

@@ -1,0 +1,153 @@
+"""Orientation (0/90/180/270) and skew: measured on ink, applied to the page.
+
+Skew comes from projection profiles: ink points projected onto the vertical axis
+at a trial angle pile up into sharp peaks (one per text line) only when the angle
+matches the lines. Doing the same on the transposed page tells horizontal lines
+from vertical ones, so a sideways page and its skew are found in one search.
+Whether the page is upside down is told by the text itself: in Latin script, and
+more so in Vietnamese with its marks above letters, text lines carry much more ink
+above their x-height band (ascenders, capitals, tone marks) than below it
+(descenders, the dot below).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MAX_SKEW_DEG = 15.0
+_MAX_POINTS = 120_000
+_MIN_POINTS = 200
+_SKEW_APPLY_MIN_DEG = 0.05  # below this a resampling costs more sharpness than it gains
+
+
+@dataclass(frozen=True, slots=True)
+class PageGeometry:
+    """How to make a page upright: turn clockwise by `rotation`, then straighten `skew_deg`."""
+
+    rotation: int  # 0, 90, 180, 270, clockwise
+    skew_deg: float  # positive: lines rise to the right before correction
+    orientation_confidence: float  # 0 when there was too little text to tell
+    skew_confidence: float
+
+
+def _ink_points(ink: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    ys, xs = np.nonzero(ink)
+    if ys.size > _MAX_POINTS:
+        keep = rng.choice(ys.size, _MAX_POINTS, replace=False)
+        ys, xs = ys[keep], xs[keep]
+    return ys.astype(np.float64), xs.astype(np.float64)
+
+
+def _profile(ys: np.ndarray, xs: np.ndarray, angle_deg: float) -> np.ndarray:
+    """Histogram of ink along the vertical axis after turning the points by `angle_deg`."""
+    theta = np.deg2rad(angle_deg)
+    projected = ys * np.cos(theta) + xs * np.sin(theta)
+    bins = np.round(projected - projected.min()).astype(np.int64)
+    return np.bincount(bins)
+
+
+def _sharpness(profile: np.ndarray) -> float:
+    """How peaked a profile is: mean square over squared mean, on the span holding ink."""
+    mean = profile.mean()
+    return float((profile.astype(np.float64) ** 2).mean() / (mean * mean)) if mean > 0 else 0.0
+
+
+def _best_angle(ys: np.ndarray, xs: np.ndarray, max_deg: float) -> tuple[float, float]:
+    """Coarse-to-fine search of the angle with the sharpest profile; returns (angle, sharpness)."""
+    best = 0.0
+    for step, span in ((0.5, max_deg), (0.05, 0.6), (0.01, 0.06)):
+        angles = np.arange(best - span, best + span + step / 2, step)
+        angles = angles[np.abs(angles) <= max_deg + 1e-9]
+        scores = [_sharpness(_profile(ys, xs, float(a))) for a in angles]
+        best = float(angles[int(np.argmax(scores))])
+    return best, _sharpness(_profile(ys, xs, best))
+
+
+def measure_geometry(ink: np.ndarray) -> PageGeometry:
+    """Find the rotation and skew that make the page's text horizontal and upright.
+
+    `ink` is a boolean ink mask at analysis resolution, borders already removed.
+    """
+    rng = np.random.default_rng(0)
+    ys, xs = _ink_points(ink, rng)
+    if ys.size < _MIN_POINTS:
+        return PageGeometry(0, 0.0, 0.0, 0.0)
+    # Lines horizontal as scanned, or vertical (page fed sideways)?
+    angle_h, sharp_h = _best_angle(ys, xs, MAX_SKEW_DEG)
+    angle_v, sharp_v = _best_angle(xs, -ys, MAX_SKEW_DEG)
+    sideways = sharp_v > sharp_h
+    if sideways:
+        # Turned 90° clockwise, point (x, y) goes to (H-1-y, x): new y = x, new x = -y + const.
+        ys_up, xs_up, skew = xs, -ys, angle_v
+    else:
+        ys_up, xs_up, skew = ys, xs, angle_h
+    skew_confidence = 1.0 - min(sharp_h, sharp_v) / max(sharp_h, sharp_v)
+    flipped, orientation_confidence = _upside_down(ys_up, xs_up, skew)
+    rotation = (90 if sideways else 0) + (180 if flipped else 0)
+    return PageGeometry(rotation, skew, orientation_confidence, skew_confidence)
+
+
+def _upside_down(ys: np.ndarray, xs: np.ndarray, skew_deg: float) -> tuple[bool, float]:
+    """Compare ink above and below the x-height band of every text line.
+
+    Returns (upside down?, confidence 0..1).
+    """
+    profile = _profile(ys, xs, skew_deg).astype(np.float64)
+    profile = np.convolve(profile, np.ones(3) / 3, mode="same")
+    above = below = 0.0
+    for top, bottom in _line_spans(profile):
+        line = profile[top:bottom]
+        peak = line.max()
+        core = np.nonzero(line >= 0.5 * peak)[0]
+        core_top, core_bottom = core[0], core[-1] + 1
+        above += float(line[:core_top].sum())
+        below += float(line[core_bottom:].sum())
+    total = above + below
+    if total <= 0:
+        return False, 0.0
+    # The balance in favour of one side; a ratio of 1.5 or more is unambiguous.
+    balance = (above - below) / total
+    return balance < 0, float(min(1.0, abs(balance) / 0.2))
+
+
+def _line_spans(profile: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of the profile that hold a text line: above a low floor, of plausible height."""
+    if profile.size == 0 or profile.max() <= 0:
+        return []
+    inked = profile > 0.04 * np.percentile(profile[profile > 0], 90)
+    edges = np.diff(np.concatenate(([0], inked.astype(np.int8), [0])))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    spans = [(int(s), int(e)) for s, e in zip(starts, ends, strict=True) if e - s >= 4]
+    if not spans:
+        return []
+    typical = float(np.median([e - s for s, e in spans]))
+    # Spans far taller than a line are pictures or merged blocks; they carry no up/down signal.
+    return [(s, e) for s, e in spans if e - s <= 3 * typical]
+
+
+def apply_geometry(pixels: np.ndarray, geometry: PageGeometry) -> np.ndarray:
+    """Turn the page upright and straighten it, on a canvas of the same paper size."""
+    turns = geometry.rotation // 90
+    upright = np.ascontiguousarray(np.rot90(pixels, k=-turns)) if turns else pixels
+    if abs(geometry.skew_deg) < _SKEW_APPLY_MIN_DEG:
+        return upright
+    return rotate_small(upright, geometry.skew_deg)
+
+
+def rotate_small(pixels: np.ndarray, skew_deg: float) -> np.ndarray:
+    """Rotate by `skew_deg` so lines rising by that angle become level; white fills corners."""
+    height, width = pixels.shape[:2]
+    # OpenCV's positive angle turns counter-clockwise; lines rising right need a clockwise turn.
+    matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), -skew_deg, 1.0)
+    white = (255, 255, 255) if pixels.ndim == 3 else 255
+    return cv2.warpAffine(
+        pixels,
+        matrix,
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=white,
+    )
