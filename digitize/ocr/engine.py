@@ -1,0 +1,21 @@
+"""The interface every OCR engine implements."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from digitize.results import OcrText
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def check(self) -> None:
+        """Raise MissingDependencyError unless the engine can run here."""
+        ...
+
+    def recognise(self, grey: np.ndarray, dpi: int) -> OcrText:
+        """Read an upright grey page; boxes in pixels of `grey`, text NFC."""
+        ...
