@@ -1,0 +1,225 @@
+"""`digitize process`: scans in, DIR/<stem>.pdf and DIR/<stem>.json out."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from digitize.batch import FileResult, FileStatus, OutputOptions, digitize_files
+from digitize.errors import MissingDependencyError
+from digitize.inputs import ReadLimits
+from digitize.ocr import TesseractEngine
+from digitize.pipeline import PipelineOptions
+from digitize.settings import Settings
+
+SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_USAGE = 2
+EXIT_MISSING_DEPENDENCY = 3
+
+EPILOG = """\
+For each input file, writes DIR/<stem>.pdf (searchable PDF/A-2b: the upright page
+images with an invisible Vietnamese text layer) and DIR/<stem>.json (per page: rotation
+applied, skew corrected, dpi, text, confidence, word count, blank, and lines with word
+boxes). A folder given as INPUT means the scans directly inside it (.pdf .tif .tiff .jpg
+.jpeg .png). A file that fails leaves any earlier output of the same name untouched.
+
+Exit status: 0 every file digitised; 1 some file failed or has pages without OCR;
+2 bad arguments or no input; 3 Tesseract or a language model is missing.
+
+Environment (defaults in brackets): DIGITIZE_LANGS [vie+eng], DIGITIZE_JOBS [one per
+core], DIGITIZE_TESSERACT_TIMEOUT [180 s per page], DIGITIZE_PROGRAM_TIMEOUT [120 s],
+DIGITIZE_MAX_PAGE_MEGAPIXELS [75], DIGITIZE_MAX_PAGES [5000], DIGITIZE_JPEG_QUALITY [80],
+DIGITIZE_PDFA [true], DIGITIZE_OPERATOR [none]. Options given here win.
+"""
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "process",
+        help="digitise scans into searchable PDFs and JSON",
+        description="Digitise scans (PDF, TIFF, JPEG, PNG) into searchable PDFs and JSON.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "inputs", nargs="+", metavar="INPUT", type=Path, help="scan files or folders"
+    )
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--jobs", type=int, metavar="N", help="pages processed at once (default: one per core)"
+    )
+    parser.add_argument(
+        "--redo-ocr",
+        action="store_true",
+        help="OCR pages that already carry a text layer instead of keeping their text",
+    )
+    parser.add_argument(
+        "--plain-pdf", action="store_true", help="write plain PDF instead of PDF/A-2b"
+    )
+    parser.add_argument("--lang", metavar="LANGS", help="Tesseract models, e.g. vie+eng")
+    parser.add_argument("--operator", metavar="NAME", help="who digitises (PDF metadata)")
+    parser.add_argument(
+        "--jpeg-quality", type=int, metavar="Q", help="JPEG quality for colour/grey pages (30-95)"
+    )
+    parser.add_argument(
+        "--no-clean",
+        action="store_true",
+        help="keep dark scanner borders and specks (orientation and deskew still run)",
+    )
+    parser.add_argument(
+        "--debug-dir", type=Path, metavar="DIR", help="write every stage's page image here"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, summary only")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    overrides = {
+        "jobs": args.jobs,
+        "langs": args.lang,
+        "operator": args.operator,
+        "jpeg_quality": args.jpeg_quality,
+        "pdfa": False if args.plain_pdf else None,
+    }
+    try:
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValueError as exc:
+        console.print(f"[red]error:[/] invalid setting: {escape(str(exc))}")
+        return EXIT_USAGE
+    sources, problems = expand_inputs(args.inputs)
+    for problem in problems:
+        console.print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
+    if not sources:
+        console.print("[red]error:[/] no scans to process")
+        return EXIT_USAGE
+
+    engine = TesseractEngine(langs=settings.langs, timeout=settings.tesseract_timeout)
+    try:
+        engine.check()
+    except MissingDependencyError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}")
+        return EXIT_MISSING_DEPENDENCY
+
+    options = PipelineOptions(
+        limits=ReadLimits(
+            max_page_pixels=int(settings.max_page_megapixels * 1_000_000),
+            max_pages=settings.max_pages,
+            timeout=settings.program_timeout,
+        ),
+        keep_text_layer=not args.redo_ocr,
+        clean_borders=not args.no_clean,
+        remove_specks=not args.no_clean,
+        jpeg_quality=settings.jpeg_quality,
+    )
+    output = OutputOptions(pdfa=settings.pdfa, operator=settings.operator)
+    with _ProgressDisplay(console, len(sources), enabled=not args.quiet) as display:
+        results = digitize_files(
+            sources,
+            args.out,
+            engine=engine,
+            options=options,
+            output=output,
+            jobs=settings.effective_jobs(),
+            listener=display,
+            debug_dir=args.debug_dir,
+        )
+    _print_summary(console, results, args.out)
+    failed = len(problems) + sum(r.status is not FileStatus.DONE for r in results)
+    return EXIT_OK if failed == 0 else EXIT_SOME_FAILED
+
+
+def expand_inputs(inputs: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """Files as given; folders become the scans directly inside them, sorted by name."""
+    sources: list[Path] = []
+    problems: list[str] = []
+    for given in inputs:
+        if given.is_dir():
+            found = sorted(
+                p for p in given.iterdir() if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES
+            )
+            if not found:
+                problems.append(
+                    f"{given}: no scans (.pdf .tif .tiff .jpg .jpeg .png) in this folder"
+                )
+            sources.extend(found)
+        elif given.exists():
+            sources.append(given)
+        else:
+            problems.append(f"{given}: no such file")
+    return sources, problems
+
+
+class _ProgressDisplay:
+    """Two bars, files and pages, fed by the batch's listener calls."""
+
+    def __init__(self, console: Console, files: int, *, enabled: bool) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description:<6}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not enabled,
+        )
+        self._files: TaskID = self._progress.add_task("files", total=files)
+        self._pages: TaskID = self._progress.add_task("pages", total=0)
+        self._page_total = 0
+
+    def __enter__(self) -> _ProgressDisplay:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def file_started(self, source: Path, pages: int) -> None:
+        self._page_total += pages
+        self._progress.update(self._pages, total=self._page_total)
+
+    def page_done(self, source: Path) -> None:
+        self._progress.advance(self._pages)
+
+    def file_done(self, result: FileResult) -> None:
+        self._progress.advance(self._files)
+
+
+def _print_summary(console: Console, results: list[FileResult], out_dir: Path) -> None:
+    """One unwrapped line per file, so each failure reads (and greps) as file: reason."""
+    colours = {FileStatus.DONE: "green", FileStatus.PARTIAL: "yellow", FileStatus.FAILED: "red"}
+    for result in results:
+        status = f"[{colours[result.status]}]{result.status.value:<7}[/]"
+        if result.status is FileStatus.FAILED:
+            line = f"{status} {escape(str(result.source))}: {escape(result.error or '')}"
+        else:
+            pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+            target = result.pdf.name if result.pdf else ""
+            timing = f"({pages}, {result.seconds:.1f} s)"
+            line = f"{status} {escape(str(result.source))} {timing} -> {target}"
+            for warning in result.warnings:
+                line += f"; {escape(warning)}"
+        console.print(line, soft_wrap=True, highlight=False)
+    done = sum(r.status is FileStatus.DONE for r in results)
+    console.print(
+        f"{done} of {len(results)} file(s) digitised; results in {escape(str(out_dir.resolve()))}",
+        soft_wrap=True,
+        highlight=False,
+    )

@@ -1,0 +1,263 @@
+"""Digitising many files at once: pages of all files run side by side, each file assembled
+as soon as its last page is done.
+
+Threads suffice for parallelism: the heavy work happens in Tesseract processes and
+in OpenCV, both outside Python's lock, and one process keeps memory low. Only this
+thread assembles output files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+import unicodedata
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from digitize import __version__
+from digitize.errors import DigitizeError
+from digitize.inputs import count_pages
+from digitize.ocr.engine import OcrEngine
+from digitize.pdf import DocumentMetadata, assemble_pdf
+from digitize.pipeline import PageOutcome, PipelineOptions, process_page, write_debug_image
+
+log = logging.getLogger(__name__)
+
+
+class FileStatus(StrEnum):
+    DONE = "done"
+    PARTIAL = "partial"  # written, but some page could not be OCR'd (see warnings)
+    FAILED = "failed"  # nothing written; an earlier output of the same name is untouched
+
+
+@dataclass(frozen=True, slots=True)
+class OutputOptions:
+    pdfa: bool = True
+    operator: str | None = None
+
+
+@dataclass(slots=True)
+class FileResult:
+    source: Path
+    status: FileStatus
+    pages: int = 0
+    pdf: Path | None = None
+    json: Path | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class BatchListener(Protocol):
+    """Hooks for progress display; all are called from the coordinating thread."""
+
+    def file_started(self, source: Path, pages: int) -> None: ...
+
+    def page_done(self, source: Path) -> None: ...
+
+    def file_done(self, result: FileResult) -> None: ...
+
+
+class _Quiet:
+    def file_started(self, source: Path, pages: int) -> None:
+        pass
+
+    def page_done(self, source: Path) -> None:
+        pass
+
+    def file_done(self, result: FileResult) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class _FileJob:
+    position: int  # in the caller's list of sources
+    source: Path
+    stem: str
+    pages: int
+    workdir: Path
+    started: float
+    outcomes: dict[int, PageOutcome] = field(default_factory=dict)
+    futures: list[Future[PageOutcome]] = field(default_factory=list)
+    error: str | None = None
+
+
+def digitize_files(
+    sources: Sequence[Path],
+    out_dir: Path,
+    *,
+    engine: OcrEngine,
+    options: PipelineOptions,
+    output: OutputOptions,
+    jobs: int,
+    listener: BatchListener | None = None,
+    debug_dir: Path | None = None,
+) -> list[FileResult]:
+    """Digitise each source into `out_dir/<stem>.pdf` and `.json`.
+
+    One bad file never stops the others; results come back in the order of `sources`.
+    """
+    listener = listener or _Quiet()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[int, FileResult] = {}
+    page_of: dict[Future[PageOutcome], tuple[_FileJob, int]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="page") as pool:
+        for position, (source, stem) in enumerate(zip(sources, output_stems(sources), strict=True)):
+            try:
+                pages = count_pages(source, options.limits)
+            except DigitizeError as exc:
+                results[position] = FileResult(source, FileStatus.FAILED, error=str(exc))
+                listener.file_done(results[position])
+                continue
+            workdir = Path(tempfile.mkdtemp(prefix=".digitize-work-", dir=out_dir))
+            job = _FileJob(position, source, stem, pages, workdir, time.perf_counter())
+            listener.file_started(source, pages)
+            for index in range(pages):
+                debug = (
+                    write_debug_image(debug_dir, f"{stem}-p{index + 1:04d}") if debug_dir else None
+                )
+                future = pool.submit(
+                    process_page,
+                    source,
+                    index,
+                    options=options,
+                    engine=engine,
+                    workdir=workdir,
+                    debug=debug,
+                )
+                job.futures.append(future)
+                page_of[future] = (job, index)
+
+        for future in as_completed(page_of):
+            job, index = page_of[future]
+            if not future.cancelled():
+                listener.page_done(job.source)
+                exc = future.exception()
+                if exc is None:
+                    job.outcomes[index] = future.result()
+                elif job.error is None:
+                    job.error = _describe_failure(index, exc)
+                    for other in job.futures:
+                        other.cancel()  # pages not yet started; running ones finish
+            if job.position not in results and all(f.done() for f in job.futures):
+                results[job.position] = _finish_file(job, out_dir, output)
+                listener.file_done(results[job.position])
+    return [results[position] for position in range(len(sources))]
+
+
+def _describe_failure(index: int, exc: BaseException) -> str:
+    if isinstance(exc, DigitizeError):
+        return f"page {index + 1}: {exc}"
+    log.error("unexpected failure on page %d", index + 1, exc_info=exc)
+    return f"page {index + 1}: internal error ({type(exc).__name__}: {exc})"
+
+
+def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileResult:
+    """Assemble the PDF and write the JSON, or report why not; always clean the work folder."""
+    try:
+        if job.error is not None:
+            return _failed(job, job.error)
+        outcomes = [job.outcomes[i] for i in range(job.pages)]
+        kept_text = any(o.report.text_source == "pdf" for o in outcomes)
+        pdf_path = out_dir / f"{job.stem}.pdf"
+        json_path = out_dir / f"{job.stem}.json"
+        metadata = DocumentMetadata(
+            title=job.source.stem,
+            created=datetime.now(UTC),
+            author=output.operator,
+            producer=f"digitize {__version__}",
+        )
+        pdfa = output.pdfa and not kept_text
+        try:
+            assemble_pdf([o.pdf for o in outcomes], pdf_path, metadata=metadata, pdfa=pdfa)
+        except DigitizeError as exc:
+            return _failed(job, f"writing the PDF: {exc}")
+        warnings = [o.warning for o in outcomes if o.warning]
+        if output.pdfa and kept_text:
+            warnings.append(
+                "pages with their own text layer were kept as they are, so the PDF is not "
+                "PDF/A; use --redo-ocr for an archive copy"
+            )
+        status = FileStatus.PARTIAL if any(o.warning for o in outcomes) else FileStatus.DONE
+        document = {
+            "source": str(job.source),
+            "pages": [asdict(o.report) for o in outcomes],
+            "pdf": pdf_path.name,
+            "pdfa": pdfa,
+            "status": status.value,
+            "warnings": warnings,
+            "producer": metadata.producer,
+            "created": metadata.created.isoformat(timespec="seconds"),
+        }
+        write_json_atomically(json_path, document)
+        return FileResult(
+            job.source,
+            status,
+            pages=job.pages,
+            pdf=pdf_path,
+            json=json_path,
+            warnings=warnings,
+            seconds=time.perf_counter() - job.started,
+        )
+    finally:
+        shutil.rmtree(job.workdir, ignore_errors=True)
+
+
+def _failed(job: _FileJob, reason: str) -> FileResult:
+    return FileResult(
+        job.source,
+        FileStatus.FAILED,
+        pages=job.pages,
+        error=reason,
+        seconds=time.perf_counter() - job.started,
+    )
+
+
+def write_json_atomically(path: Path, document: object) -> None:
+    """Write JSON beside `path` and rename it into place: never a half-written file."""
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide results from other staff
+        with os.fdopen(handle, "w", encoding="utf-8") as temp:
+            json.dump(document, temp, ensure_ascii=False, indent=1)
+            temp.write("\n")
+        Path(temp_name).replace(path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+_MAX_STEM_BYTES = 200
+
+
+def safe_stem(source: Path) -> str:
+    """An output name from the input's stem: no control characters or separators, NFC."""
+    stem = unicodedata.normalize("NFC", _UNSAFE.sub("_", source.stem)).strip()
+    while len(stem.encode("utf-8")) > _MAX_STEM_BYTES:
+        stem = stem[:-1]
+    if not stem.strip("."):
+        stem = "document"
+    return stem
+
+
+def output_stems(sources: Sequence[Path]) -> list[str]:
+    """One distinct output stem per source: a repeated name gets -2, -3, ..."""
+    seen: dict[str, int] = {}
+    stems = []
+    for source in sources:
+        stem = safe_stem(source)
+        count = seen.get(stem.casefold(), 0) + 1
+        seen[stem.casefold()] = count
+        stems.append(stem if count == 1 else f"{stem}-{count}")
+    return stems

@@ -1,0 +1,29 @@
+"""The one settings object, read from the environment (prefix DIGITIZE_) at the edges.
+
+Library code never reads it: the command line (and later the workers and the API)
+builds one, then passes plain option objects inwards.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DIGITIZE_", extra="ignore")
+
+    langs: str = Field("vie+eng", description="Tesseract language models, '+'-joined")
+    jobs: int = Field(0, ge=0, description="pages processed at once; 0 = one per CPU core")
+    tesseract_timeout: float = Field(180.0, gt=0, description="seconds allowed per page of OCR")
+    program_timeout: float = Field(120.0, gt=0, description="seconds for any other program call")
+    max_page_megapixels: float = Field(75.0, gt=0, description="larger pages are refused")
+    max_pages: int = Field(5000, gt=0, description="longer files are refused")
+    jpeg_quality: int = Field(80, ge=30, le=95, description="JPEG quality of colour/grey pages")
+    pdfa: bool = Field(True, description="write PDF/A-2b (else a plain PDF)")
+    operator: str | None = Field(None, description="who digitises, recorded in PDF metadata")
+
+    def effective_jobs(self) -> int:
+        return self.jobs or max(1, len(os.sched_getaffinity(0)))
