@@ -1,0 +1,16 @@
+"""Synthetic scans of Vietnamese administrative forms, with ground truth.
+
+Sample data only: nothing here is used by the `digitize` library. Modules:
+
+- `data`: static tables (names, provinces, streets, procedures) kept apart from code;
+- `vntext`: Vietnamese number, money, date and area formatting;
+- `people`: seeded synthetic identities and cases (one applicant's dossier);
+- `templates`: the form templates, as data;
+- `render`: draws a template filled with a case onto clean A4 pages;
+- `degrade`: scan effects (skew, orientation, noise, stamp, binarisation...);
+- `formats`: writers for JPEG, PNG, TIFF and image-only PDF;
+- `scan`: the recipe of a scanned document (render -> degrade) and its truth records;
+- `sample_set`: the recipe of the committed files in samples/scans/;
+- `generate`: the command line (`python -m samples.generate --help`);
+- `ocr_check`: reads clean renders back with Tesseract and prints the error rate.
+"""

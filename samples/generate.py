@@ -1,0 +1,303 @@
+"""Generate synthetic scans of Vietnamese administrative forms, with ground truth.
+
+Without --count or --bench-pdf, writes the committed sample set: images into
+OUT/scans/ and one truth JSON per image into OUT/truth/<image file name>.json
+(OUT defaults to the samples/ package directory). Everything follows from --seed:
+the same seed gives the same truth files.
+
+The committed set (samples/README.md says what each file exercises):
+  to-khai-khai-sinh.jpg    300 dpi grey JPEG q60, skew +2.5, noise
+  to-khai-cu-tru-ct01.png  200 dpi grey PNG, skew -4, blur
+  ho-kinh-doanh.tif        300 dpi bilevel G4 TIFF, 3 pages (page 2 a blank back side)
+  don-dang-ky-dat-dai.pdf  200 dpi colour image-only PDF, dark lid, 180 and 90 turns, seal
+  ly-lich-tu-phap.jpg      150 dpi grey JPEG q75 without dpi metadata, skew -1.5
+  giay-tiep-nhan.tif       600 dpi bilevel LZW TIFF, the one-stop receipt, rotation 270
+
+Truth conventions (per page):
+  rotation     clockwise degrees (0/90/180/270) that make the scanned page upright
+  skew_deg     skew of the text lines on the upright page, positive = rising to the
+               right (applied before the rotation)
+  text         the exact lines drawn, in reading order, joined with newlines (NFC);
+               "" on a blank page ("blank": true)
+  fields       the field values drawn on the page, by canonical key (verbatim)
+  dpi          the rendering resolution; dpi_in_file says whether the file records it
+  colour_mode  colour, grey or bilevel; effects lists the defects applied
+
+Examples (from the repository root):
+  python -m samples.generate                        # rewrite samples/scans + samples/truth
+  python -m samples.generate --out /tmp/s           # the same set elsewhere
+  python -m samples.generate --count 20 --out /tmp/more
+  python -m samples.generate --bench-pdf bench/work/bench.pdf --pages 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, get_args
+
+from samples import formats
+from samples.render import FONTS
+from samples.sample_set import SAMPLE_SET
+from samples.scan import (
+    ColourMode,
+    DocumentSpec,
+    Effects,
+    FileFormat,
+    PageSpec,
+    ScannedPage,
+    case_for,
+    render_spec,
+    scan_document,
+)
+from samples.templates import TEMPLATES
+
+DEFAULT_SEED = 1
+PACKAGE_DIR = Path(__file__).resolve().parent
+EXTENSIONS: dict[str, str] = {"jpeg": "jpg", "png": "png", "tiff": "tif", "pdf": "pdf"}
+TINTS = ((250, 243, 222), (247, 245, 238), (252, 248, 232), (243, 240, 230))
+
+
+# -- writing one document -------------------------------------------------------------
+
+def _file_truth(spec: DocumentSpec, seed: int, pages: list[dict[str, Any]]) -> dict[str, Any]:
+    truth: dict[str, Any] = {"file": spec.file, "format": spec.file_format,
+                             "generator_seed": seed}
+    if spec.tiff_compression is not None:
+        truth["compression"] = "lzw" if spec.tiff_compression == "tiff_lzw" else "group4"
+    truth["pages"] = pages
+    return truth
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def write_document(spec: DocumentSpec, scans: Path, truths: Path, seed: int,
+                   scanned: Iterable[ScannedPage] | None = None) -> Path:
+    """Write one scan file and its truth JSON; returns the scan's path."""
+    scans.mkdir(parents=True, exist_ok=True)
+    path = scans / spec.file
+    pages = scanned if scanned is not None else scan_document(spec, seed)
+    dpi = spec.dpi if spec.dpi_in_file else None
+    truth_pages: list[dict[str, Any]] = []
+
+    if spec.file_format == "pdf":
+        writer = formats.PdfWriter()
+        for page in pages:  # one page decoded at a time
+            writer.add_page(page.image, spec.dpi, spec.jpeg_quality or 75)
+            truth_pages.append(page.truth)
+        writer.save(path)
+    elif spec.file_format == "tiff":
+        images = []
+        for page in pages:
+            images.append(page.image)
+            truth_pages.append(page.truth)
+        formats.save_tiff(images, path, spec.tiff_compression or "group4", dpi)
+    else:
+        (page,) = list(pages)  # JPEG and PNG hold a single page
+        truth_pages.append(page.truth)
+        if spec.file_format == "jpeg":
+            formats.save_jpeg(page.image, path, spec.jpeg_quality or 75, dpi)
+        else:
+            formats.save_png(page.image, path, dpi)
+    write_json(truths / f"{spec.file}.json", _file_truth(spec, seed, truth_pages))
+    return path
+
+
+def write_sample_set(out: Path, seed: int, only: Sequence[str] = ()) -> list[Path]:
+    written = []
+    for spec in SAMPLE_SET:
+        if only and spec.file not in only:
+            continue
+        pages = scan_document(spec, seed, strict=True)
+        written.append(write_document(spec, out / "scans", out / "truth", seed, pages))
+    return written
+
+
+# -- random documents ---------------------------------------------------------------
+
+def _tenths(x: float) -> float:
+    return round(x, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def random_effects(rng: random.Random, colour_mode: ColourMode, dpi: int,
+                   rotate_share: float = 0.08) -> Effects:
+    """A plausible mix of scan defects; rounded so that the truth reads cleanly."""
+    small = rng.random() < 0.7
+    skew = _tenths(rng.uniform(-2.0, 2.0) if small else rng.uniform(-5.0, 5.0))
+    rotation = rng.choice((90, 180, 270)) if rng.random() < rotate_share else 0
+    dark = rng.random() < 0.15
+    return Effects(
+        skew_deg=skew,
+        rotation=rotation,
+        lid="dark" if dark else "white",
+        bed_margin_mm=float(rng.randint(2, 6)) if dark else 0.0,
+        paper_tint=rng.choice(TINTS) if colour_mode != "bilevel" and rng.random() < 0.4
+        else None,
+        show_through=round(rng.uniform(0.03, 0.09), 2) if rng.random() < 0.2 else 0.0,
+        stamp=colour_mode == "colour" and rng.random() < 0.6,
+        blur_sigma=round(rng.uniform(0.3, 1.0) * dpi / 200, 2) if rng.random() < 0.4 else 0.0,
+        noise=float(rng.randint(2, 8)) if rng.random() < 0.5 else 0.0,
+        speckles=rng.randint(5, 60) if rng.random() < 0.4 else 0,
+        jpeg_roundtrip=rng.randint(40, 75)
+        if colour_mode != "bilevel" and rng.random() < 0.15 else None,
+        binarise_threshold=rng.randint(140, 180),
+    )
+
+
+def blank_back_effects(rng: random.Random) -> Effects:
+    return Effects(skew_deg=_tenths(rng.uniform(-1.0, 1.0)), speckles=rng.randint(2, 12))
+
+
+def random_spec(rng: random.Random, file_stem: str, file_format: FileFormat) -> DocumentSpec:
+    """Template, font and file settings; `pages` is filled in once the page count is known."""
+    template = rng.choice(sorted(TEMPLATES))
+    font = rng.choice(sorted(FONTS))
+    colour: ColourMode
+    compression = None
+    quality = None
+    dpi_in_file = True
+    if file_format == "jpeg":
+        colour = rng.choice(("grey", "colour"))
+        dpi = rng.choice((150, 200, 300))
+        quality = rng.randint(50, 90)
+        dpi_in_file = rng.random() < 0.85
+    elif file_format == "png":
+        colour = rng.choice(("grey", "grey", "bilevel"))
+        dpi = rng.choice((150, 200, 300))
+    elif file_format == "tiff":
+        colour = "bilevel"
+        dpi = rng.choice((200, 300, 300, 600))
+        compression = rng.choice(("group4", "group4", "tiff_lzw"))
+    else:
+        colour = rng.choice(("colour", "grey", "bilevel"))
+        dpi = rng.choice((200, 300))
+        quality = rng.randint(60, 85)
+    procedure = rng.choice(("khai_sinh", "thuong_tru", "ho_kinh_doanh", "dat_dai", "lltp",
+                            "ket_hon"))
+    return DocumentSpec(
+        file=f"{file_stem}-{template.replace('_', '-')}.{EXTENSIONS[file_format]}",
+        template=template, font=font, dpi=dpi, colour_mode=colour, file_format=file_format,
+        pages=(), jpeg_quality=quality, tiff_compression=compression, dpi_in_file=dpi_in_file,
+        procedure=procedure if template == "giay_tiep_nhan_hen_tra" else None,
+        case_seed=file_stem,
+    )
+
+
+def plan_pages(rng: random.Random, spec: DocumentSpec, page_count: int,
+               blank_share: float) -> tuple[PageSpec, ...]:
+    pages: list[PageSpec] = []
+    for source in range(1, page_count + 1):
+        pages.append(PageSpec(source, random_effects(rng, spec.colour_mode, spec.dpi)))
+        if rng.random() < blank_share:
+            pages.append(PageSpec(None, blank_back_effects(rng)))
+    return tuple(pages)
+
+
+def random_document(rng: random.Random, seed: int, file_stem: str, file_format: FileFormat,
+                    blank_share: float = 0.0) -> tuple[DocumentSpec, Iterable[ScannedPage]]:
+    spec = random_spec(rng, file_stem, file_format)
+    case = case_for(spec, seed)
+    document = render_spec(spec, case)
+    single = file_format in ("jpeg", "png")
+    count = 1 if single else len(document.pages)
+    pages = plan_pages(rng, spec, count, 0.0 if single else blank_share)
+    spec = dataclasses.replace(spec, pages=pages)
+    return spec, scan_document(spec, seed, case, document)
+
+
+def write_random(out: Path, count: int, seed: int) -> list[Path]:
+    """`count` single documents in mixed formats (first page only for JPEG and PNG)."""
+    written = []
+    file_formats: tuple[FileFormat, ...] = get_args(FileFormat)
+    for index in range(1, count + 1):
+        rng = random.Random(f"{seed}:random:{index}")
+        spec, pages = random_document(rng, seed, f"random-{index:04d}",
+                                      rng.choice(file_formats), blank_share=0.1)
+        written.append(write_document(spec, out / "scans", out / "truth", seed, pages))
+    return written
+
+
+def write_bench_pdf(path: Path, page_count: int, seed: int) -> Path:
+    """One long image-only PDF of many documents, built page by page; truth beside it as
+    <path>.json with each page's document index."""
+    writer = formats.PdfWriter()
+    truth_pages: list[dict[str, Any]] = []
+    index = 0
+    while len(truth_pages) < page_count:
+        index += 1
+        rng = random.Random(f"{seed}:bench:{index}")
+        spec, pages = random_document(rng, seed, f"bench-{index:04d}", "pdf", blank_share=0.1)
+        for page in pages:
+            if len(truth_pages) == page_count:
+                break
+            writer.add_page(page.image, spec.dpi, spec.jpeg_quality or 75)
+            truth = dict(page.truth, number=len(truth_pages) + 1, document=index)
+            truth_pages.append(truth)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer.save(path)
+    write_json(path.with_name(path.name + ".json"), {
+        "file": path.name, "format": "pdf", "generator_seed": seed, "documents": index,
+        "pages": truth_pages,
+    })
+    return path
+
+
+# -- command line -----------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m samples.generate", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--out", type=Path, default=PACKAGE_DIR,
+                        help="output directory; scans go to OUT/scans, truth to OUT/truth "
+                        "(default: the samples/ directory itself)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help=f"generator seed (default {DEFAULT_SEED}, the committed set)")
+    parser.add_argument("--only", action="append", default=[], metavar="FILE",
+                        choices=[s.file for s in SAMPLE_SET],
+                        help="write only this file of the sample set (repeatable)")
+    parser.add_argument("--count", type=int, default=0, metavar="N",
+                        help="write N random documents in mixed formats (JPEG, PNG, TIFF, "
+                        "PDF; random template, font, dpi and defects) into OUT/scans and "
+                        "OUT/truth instead of the sample set")
+    parser.add_argument("--bench-pdf", type=Path, metavar="PATH",
+                        help="write one long image-only PDF of many documents for benchmarks "
+                        "(varied templates, fonts, dpi, colour modes and defects, a few "
+                        "rotated pages, some blank back sides) and its truth as PATH.json")
+    parser.add_argument("--pages", type=int, default=100, metavar="N",
+                        help="page count of --bench-pdf (default 100)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out: Path = args.out
+    did_something = False
+    if args.count > 0:
+        paths = write_random(out, args.count, args.seed)
+        print(f"wrote {len(paths)} random documents to {out / 'scans'}, truth in "
+              f"{out / 'truth'}")
+        did_something = True
+    if args.bench_pdf is not None:
+        if args.pages < 1:
+            raise SystemExit("--pages must be at least 1")
+        path = write_bench_pdf(args.bench_pdf, args.pages, args.seed)
+        print(f"wrote {path} ({args.pages} pages), truth in {path}.json")
+        did_something = True
+    if not did_something:
+        for path in write_sample_set(out, args.seed, args.only):
+            print(f"wrote {path}  (truth: {out / 'truth' / (path.name + '.json')})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

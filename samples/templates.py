@@ -1,0 +1,444 @@
+"""Form templates as data.
+
+A template is a sequence of blocks; text may hold placeholders `{key}` (or `{key:upper}`)
+that name entries of `people.Case.values`. `render` lays the blocks out; nothing here
+knows about pixels. Wording follows the published forms closely but is shortened where
+the real form has tables or multi-column signature rows, whose reading order a test
+could not pin down.
+
+Field numbers are "1." on most forms; the two forms whose numbered fields follow one
+another line after line (CT01, LLTP) number them "1)" instead: with "1." Tesseract's page
+layout analysis takes the aligned column of numbers for a separate text column and
+garbles it (measured with `python -m samples.ocr_check`).
+
+Form numbers are what the paper prints in its top corner; the ones of the brief ("Mẫu
+CT01", "Mẫu số 04a/ĐK", "Mẫu số 03/2013/TT-LLTP") are certain; "Phụ lục III-1" of the
+business form and "Mẫu số 01" of the receipt are from memory of the circulars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Style = Literal["regular", "bold", "italic", "bold_italic"]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+    style: Style = "regular"
+
+
+@dataclass(frozen=True, slots=True)
+class FormNumber:
+    """The template number, right-aligned on its own line above the header."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class NationalHeader:
+    """"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc".
+
+    Centred on the page when `left` is empty; otherwise the classic two-column header of
+    documents an office issues: the office on the left, the motto (and `right_extra`,
+    usually the place-and-date line) on the right.
+    """
+
+    left: tuple[Text, ...] = ()
+    right_extra: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Title:
+    text: str
+    subtitle: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Centered:
+    text: str
+    style: Style = "regular"
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A left-aligned section heading ("I. PHẦN KÊ KHAI CỦA NGƯỜI ĐĂNG KÝ")."""
+
+    text: str
+    style: Style = "bold"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """ "label: value" followed by dotted leaders; an empty value leaves only dots."""
+
+    label: str
+    key: str | None = None
+    upper: bool = False  # the form asks for capitals ("ghi bằng chữ in hoa")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRow:
+    """Several short fields run on one line, each with a short leader; wraps if needed."""
+
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    text: str
+    style: Style = "regular"
+    indent: bool = True  # first-line indent, as typed declarations have
+    small: bool = False  # footnote size
+
+
+@dataclass(frozen=True, slots=True)
+class ItemList:
+    """A numbered list from a tuple value of the case (documents received)."""
+
+    key: str
+    suffix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """Right-hand signature block: date line, caption, hint, space, printed name."""
+
+    caption: str
+    hint: str = "(Ký, ghi rõ họ tên)"
+    name_key: str | None = "applicant_name"
+    date_line: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Spacer:
+    lines: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class PageBreak:
+    pass
+
+
+Block = (
+    FormNumber | NationalHeader | Title | Centered | Heading | Field | FieldRow | Paragraph
+    | ItemList | Signature | Spacer | PageBreak
+)
+
+DATE_LINE = "{place}, {document_date}"
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    key: str
+    title: str  # as printed, upper case
+    form_number: str | None
+    issuer: str  # pattern for the body the form is addressed to / issued by
+    procedure: str  # key of `data.PROCEDURES`
+    blocks: tuple[Block, ...]
+
+
+def _kinh_gui() -> Centered:
+    return Centered("Kính gửi: {issuer}")
+
+
+TO_KHAI_KHAI_SINH = Template(
+    key="to_khai_khai_sinh",
+    title="TỜ KHAI ĐĂNG KÝ KHAI SINH",
+    form_number=None,
+    issuer="Ủy ban nhân dân {ward}, {district}, {province}",
+    procedure="khai_sinh",
+    blocks=(
+        NationalHeader(),
+        Title("TỜ KHAI ĐĂNG KÝ KHAI SINH"),
+        _kinh_gui(),
+        Spacer(0.4),
+        Field("Họ, chữ đệm, tên người yêu cầu", "applicant_name"),
+        Field("Nơi cư trú", "address"),
+        Field("Số định danh cá nhân", "id_number"),
+        Field("Quan hệ với người được khai sinh", "relation"),
+        Paragraph("Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:", indent=False),
+        Field("Họ, chữ đệm, tên", "subject_name", upper=True),
+        Field("Ngày, tháng, năm sinh", "subject_dob"),
+        Field("ghi bằng chữ", "subject_dob_words"),
+        FieldRow((Field("Giới tính", "subject_sex"), Field("Dân tộc", "applicant_ethnicity"),
+                  Field("Quốc tịch", "nationality"))),
+        Field("Nơi sinh", "subject_birth_place"),
+        Field("Quê quán", "subject_hometown"),
+        Field("Họ, chữ đệm, tên người mẹ", "mother_name"),
+        FieldRow((Field("Năm sinh", "mother_birth_year"), Field("Dân tộc", "applicant_ethnicity"),
+                  Field("Quốc tịch", "nationality"))),
+        Field("Họ, chữ đệm, tên người cha", "father_name"),
+        FieldRow((Field("Năm sinh", "father_birth_year"), Field("Dân tộc", "applicant_ethnicity"),
+                  Field("Quốc tịch", "nationality"))),
+        Field("Nơi cư trú của cha, mẹ", "address"),
+        Field("Đề nghị cấp bản sao: Có, số lượng", "copies"),
+        Paragraph(
+            "Tôi cam đoan nội dung đề nghị đăng ký khai sinh trên đây là đúng sự thật, được "
+            "sự thỏa thuận nhất trí của các bên liên quan theo quy định pháp luật."
+        ),
+        Paragraph("Tôi chịu hoàn toàn trách nhiệm trước pháp luật về nội dung cam đoan của mình."),
+        Signature("NGƯỜI YÊU CẦU", "(Ký, ghi rõ họ, chữ đệm, tên)"),
+    ),
+)
+
+TO_KHAI_CU_TRU = Template(
+    key="to_khai_cu_tru_ct01",
+    title="TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ",
+    form_number="Mẫu CT01",
+    issuer="Công an {ward}, {district}, {province}",
+    procedure="thuong_tru",
+    blocks=(
+        FormNumber("Mẫu CT01"),
+        NationalHeader(),
+        Title("TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ"),
+        Centered("Kính gửi(1): {issuer}"),
+        Spacer(0.4),
+        Field("1) Họ, chữ đệm và tên", "applicant_name", upper=True),
+        FieldRow((Field("2) Ngày, tháng, năm sinh", "applicant_dob"),
+                  Field("3) Giới tính", "applicant_sex"))),
+        Field("4) Số định danh cá nhân", "id_number"),
+        FieldRow((Field("5) Số điện thoại liên hệ", "phone"), Field("6) Email", "email"))),
+        FieldRow((Field("7) Họ, chữ đệm và tên chủ hộ", "spouse_name"),
+                  Field("8) Mối quan hệ với chủ hộ", "household_relation"))),
+        Field("9) Số định danh cá nhân của chủ hộ", "spouse_id_number"),
+        Field("10) Nội dung đề nghị(2)", "residence_request"),
+        Field("11) Những thành viên trong hộ gia đình cùng thay đổi", "household_change"),
+        Spacer(0.3),
+        Signature("NGƯỜI KÊ KHAI", "(Ký, ghi rõ họ tên)"),
+        Spacer(1.0),
+        Paragraph("Ghi chú:", style="italic", indent=False, small=True),
+        Paragraph("(1) Cơ quan đăng ký cư trú.", indent=False, small=True),
+        Paragraph(
+            "(2) Ghi rõ ràng, cụ thể nội dung đề nghị. Ví dụ: đăng ký thường trú; đăng ký "
+            "tạm trú; tách hộ; xác nhận thông tin về cư trú...",
+            indent=False, small=True,
+        ),
+    ),
+)
+
+HO_KINH_DOANH = Template(
+    key="giay_de_nghi_ho_kinh_doanh",
+    title="GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH",
+    form_number="Phụ lục III-1",
+    issuer="Phòng Tài chính - Kế hoạch {district}",
+    procedure="ho_kinh_doanh",
+    blocks=(
+        FormNumber("Phụ lục III-1"),
+        NationalHeader(),
+        Title("GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH"),
+        _kinh_gui(),
+        Spacer(0.4),
+        Field("Tôi là (ghi họ tên bằng chữ in hoa)", "applicant_name", upper=True),
+        Paragraph("Đăng ký hộ kinh doanh do tôi là chủ hộ với các nội dung sau:", indent=False),
+        Heading("1. Tên hộ kinh doanh (ghi bằng chữ in hoa):", style="regular"),
+        Field("Tên hộ kinh doanh", "business_name", upper=True),
+        Heading("2. Địa chỉ trụ sở hộ kinh doanh:", style="regular"),
+        Field("Số nhà, ngách, hẻm, ngõ, đường phố/tổ/xóm/ấp/thôn", "business_street"),
+        Field("Xã/Phường/Thị trấn", "business_ward"),
+        Field("Quận/Huyện/Thị xã/Thành phố thuộc tỉnh", "business_district"),
+        Field("Tỉnh/Thành phố", "business_province"),
+        FieldRow((Field("Điện thoại", "phone"), Field("Fax", ""))),
+        FieldRow((Field("Email", "email"), Field("Website", ""))),
+        Heading("3. Ngành, nghề kinh doanh:", style="regular"),
+        Field("Ngành, nghề", "business_trade"),
+        Heading("4. Vốn kinh doanh:", style="regular"),
+        Field("Tổng số (bằng số; VNĐ)", "capital_vnd"),
+        Field("Bằng chữ", "capital_words"),
+        Field("5. Số lượng lao động (dự kiến)", "employees"),
+        Heading("6. Thông tin về đăng ký thuế:", style="regular"),
+        Field("6.1. Ngày bắt đầu hoạt động", "business_start"),
+        Field("6.2. Phương pháp tính thuế", "tax_method"),
+        Field("6.3. Số tài khoản ngân hàng (nếu có)", ""),
+        Field("7. Chủ thể thành lập hộ kinh doanh", "founder_kind"),
+        PageBreak(),
+        Heading("8. Thông tin về chủ hộ kinh doanh:", style="regular"),
+        Field("Họ tên (ghi bằng chữ in hoa)", "applicant_name", upper=True),
+        FieldRow((Field("Giới tính", "applicant_sex"), Field("Sinh ngày", "applicant_dob"),
+                  Field("Dân tộc", "applicant_ethnicity"))),
+        Field("Quốc tịch", "nationality"),
+        Field("Số định danh cá nhân", "id_number"),
+        FieldRow((Field("Ngày cấp", "id_issue_date"), Field("Nơi cấp", "id_issuer"))),
+        Field("Địa chỉ thường trú", "address"),
+        Field("Địa chỉ liên lạc", "address"),
+        FieldRow((Field("Điện thoại", "phone"), Field("Email", "email"))),
+        Field("9. Thông tin về các thành viên hộ gia đình tham gia thành lập hộ kinh doanh",
+              "household_change"),
+        Spacer(0.4),
+        Paragraph("Tôi cam kết:", indent=False),
+        Paragraph(
+            "- Bản thân không thuộc diện pháp luật cấm kinh doanh; không đồng thời là chủ hộ "
+            "kinh doanh khác; không là chủ doanh nghiệp tư nhân; không là thành viên hợp danh "
+            "của công ty hợp danh;"
+        ),
+        Paragraph("- Trụ sở hộ kinh doanh thuộc quyền sử dụng hợp pháp của hộ kinh doanh;"),
+        Paragraph(
+            "- Chịu trách nhiệm trước pháp luật về tính hợp pháp, chính xác và trung thực "
+            "của nội dung đăng ký trên."
+        ),
+        Signature("CHỦ HỘ KINH DOANH", "(Ký và ghi họ tên)"),
+    ),
+)
+
+DON_DANG_KY_DAT_DAI = Template(
+    key="don_dang_ky_dat_dai_04a",
+    title="ĐƠN ĐĂNG KÝ ĐẤT ĐAI, TÀI SẢN GẮN LIỀN VỚI ĐẤT",
+    form_number="Mẫu số 04a/ĐK",
+    issuer="Ủy ban nhân dân {district}, {province}",
+    procedure="dat_dai",
+    blocks=(
+        FormNumber("Mẫu số 04a/ĐK"),
+        NationalHeader(),
+        Title("ĐƠN ĐĂNG KÝ ĐẤT ĐAI, TÀI SẢN GẮN LIỀN VỚI ĐẤT"),
+        _kinh_gui(),
+        Spacer(0.4),
+        Heading("I. PHẦN KÊ KHAI CỦA NGƯỜI ĐĂNG KÝ"),
+        Paragraph("(Xem kỹ hướng dẫn viết đơn trước khi kê khai; không tẩy xóa, sửa chữa "
+                  "trên đơn)", style="italic", indent=False),
+        Heading("1. Người sử dụng đất, chủ sở hữu tài sản gắn liền với đất"),
+        Field("1.1. Tên (viết chữ in hoa)", "applicant_name", upper=True),
+        FieldRow((Field("Năm sinh", "applicant_birth_year"),
+                  Field("Số định danh cá nhân", "id_number"))),
+        Field("Họ tên vợ/chồng", "spouse_name", upper=True),
+        FieldRow((Field("Năm sinh", "spouse_birth_year"),
+                  Field("Số định danh cá nhân", "spouse_id_number"))),
+        Field("1.2. Địa chỉ thường trú", "address"),
+        Field("1.3. Điện thoại liên hệ", "phone"),
+        Heading("2. Đề nghị"),
+        Field("Đăng ký quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+              "registration_kind"),
+        Field("Cấp Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+              "certificate_wanted"),
+        Heading("3. Thửa đất đăng ký"),
+        FieldRow((Field("3.1. Thửa đất số", "land_parcel"),
+                  Field("3.2. Tờ bản đồ số", "map_sheet"))),
+        Field("3.3. Địa chỉ tại", "land_address"),
+        FieldRow((Field("3.4. Diện tích", "land_area_m2"),
+                  Field("sử dụng chung", "shared_area"))),
+        Field("3.5. Sử dụng vào mục đích", "land_use"),
+        Field("từ thời điểm", "land_since"),
+        Field("3.6. Thời hạn đề nghị được sử dụng đất", "land_term"),
+        Field("3.7. Nguồn gốc sử dụng", "land_origin"),
+        PageBreak(),
+        Heading("4. Tài sản gắn liền với đất"),
+        Heading("4.1. Nhà ở, công trình xây dựng khác:", style="regular"),
+        # The paper runs these items on inline, as here; one per line, Tesseract takes the
+        # column of "a)", "b)"... for a table and loses the text beside it.
+        FieldRow((Field("a) Loại nhà ở, công trình", "house_kind"),
+                  Field("b) Diện tích xây dựng", "house_area_m2"))),
+        Field("c) Diện tích sàn (đối với nhà) hoặc công suất (đối với công trình khác)",
+              "floor_area_m2"),
+        FieldRow((Field("d) Sở hữu chung", "shared_area"), Field("đ) Kết cấu", "structure"))),
+        FieldRow((Field("e) Số tầng", "floors"), Field("g) Thời hạn sở hữu đến", "land_term"))),
+        Heading("4.2. Rừng sản xuất là rừng trồng, cây lâu năm:", style="regular"),
+        FieldRow((Field("a) Loại cây chủ yếu", ""), Field("b) Diện tích", ""))),
+        Heading("5. Những giấy tờ nộp kèm theo"),
+        ItemList("documents"),
+        Field("6. Có nhu cầu ghi nợ tiền sử dụng đất", "debt_wanted"),
+        Spacer(0.5),
+        Paragraph(
+            "Tôi xin cam đoan nội dung kê khai trên đơn là đúng sự thật, nếu sai tôi hoàn "
+            "toàn chịu trách nhiệm trước pháp luật."
+        ),
+        Signature("NGƯỜI VIẾT ĐƠN", "(Ký, ghi rõ họ tên và đóng dấu nếu có)"),
+        PageBreak(),
+        Heading("II. XÁC NHẬN CỦA ỦY BAN NHÂN DÂN CẤP XÃ"),
+        Paragraph("(Xác nhận đối với trường hợp hộ gia đình cá nhân, cộng đồng dân cư, người "
+                  "Việt Nam định cư ở nước ngoài sở hữu nhà ở)", style="italic", indent=False),
+        Field("Nội dung kê khai so với hiện trạng", "land_check"),
+        Field("Nguồn gốc sử dụng đất", "land_origin"),
+        FieldRow((Field("Thời điểm sử dụng đất vào mục đích đăng ký", "land_since"),
+                  Field("Thời điểm tạo lập tài sản gắn liền với đất", "land_since"))),
+        Field("Tình trạng tranh chấp đất đai, tài sản gắn liền với đất", "dispute"),
+        Field("Sự phù hợp với quy hoạch sử dụng đất", "zoning"),
+        Field("Nội dung khác", ""),
+        Signature("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", name_key="chairman_name"),
+    ),
+)
+
+LY_LICH_TU_PHAP = Template(
+    key="to_khai_ly_lich_tu_phap",
+    title="TỜ KHAI YÊU CẦU CẤP PHIẾU LÝ LỊCH TƯ PHÁP",
+    form_number="Mẫu số 03/2013/TT-LLTP",
+    issuer="Sở Tư pháp {province}",
+    procedure="lltp",
+    blocks=(
+        FormNumber("Mẫu số 03/2013/TT-LLTP"),
+        NationalHeader(),
+        Title(
+            "TỜ KHAI YÊU CẦU CẤP PHIẾU LÝ LỊCH TƯ PHÁP",
+            (Text("(Dùng cho cá nhân có yêu cầu cấp Phiếu lý lịch tư pháp)", "italic"),),
+        ),
+        _kinh_gui(),
+        Spacer(0.4),
+        Field("1) Họ và tên", "applicant_name", upper=True),
+        Field("2) Tên gọi khác (nếu có)", ""),
+        FieldRow((Field("3) Giới tính", "applicant_sex"),
+                  Field("4) Ngày, tháng, năm sinh", "applicant_dob"))),
+        Field("5) Nơi sinh", "applicant_birth_place_full"),
+        FieldRow((Field("6) Quốc tịch", "nationality"),
+                  Field("7) Dân tộc", "applicant_ethnicity"))),
+        Field("8) Nơi thường trú", "address"),
+        Field("9) Nơi tạm trú", ""),
+        FieldRow((Field("10) Số định danh cá nhân", "id_number"),
+                  Field("Cấp ngày", "id_issue_date"))),
+        Field("11) Họ và tên cha", "applicant_father"),
+        Field("12) Họ và tên mẹ", "applicant_mother"),
+        Field("13) Họ và tên vợ/chồng", "spouse_name"),
+        FieldRow((Field("14) Điện thoại", "phone"), Field("Email", "email"))),
+        Field("15) Quá trình cư trú, nghề nghiệp", "career"),
+        Field("16) Tiền án, tiền sự", "criminal_record"),
+        FieldRow((Field("17) Yêu cầu cấp Phiếu lý lịch tư pháp số", "lltp_kind"),
+                  Field("Số lượng", "copies"))),
+        Field("18) Mục đích sử dụng Phiếu lý lịch tư pháp", "lltp_purpose"),
+        Paragraph(
+            "Tôi xin cam đoan những lời khai trên là đúng sự thật và chịu trách nhiệm về "
+            "lời khai của mình."
+        ),
+        Signature("NGƯỜI KHAI", "(Ký và ghi rõ họ tên)"),
+    ),
+)
+
+GIAY_TIEP_NHAN = Template(
+    key="giay_tiep_nhan_hen_tra",
+    title="GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+    form_number="Mẫu số 01",
+    issuer="Ủy ban nhân dân {district}",
+    procedure="",  # the receipt prints the case's own procedure
+    blocks=(
+        NationalHeader(
+            left=(Text("UBND {district:upper}"), Text("BỘ PHẬN MỘT CỬA", "bold")),
+            right_extra=(Text(DATE_LINE, "italic"),),
+        ),
+        Spacer(0.4),
+        Title("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"),
+        Centered("Mã hồ sơ: {dossier_code}", "bold"),
+        Centered("(Liên: Lưu/giao khách hàng)", "italic"),
+        Spacer(0.4),
+        Paragraph("Bộ phận tiếp nhận và trả kết quả {issuer} đã tiếp nhận hồ sơ của:",
+                  indent=False),
+        Field("Ông/Bà", "applicant_name"),
+        Field("Địa chỉ", "address"),
+        FieldRow((Field("Số điện thoại", "phone"), Field("Email", "email"))),
+        Field("Nội dung yêu cầu giải quyết", "procedure_name"),
+        Heading("1. Thành phần hồ sơ nộp gồm:", style="regular"),
+        ItemList("documents", suffix=": 01 bản"),
+        FieldRow((Field("2. Số lượng hồ sơ", "dossier_count"),
+                  Field("3. Thời gian giải quyết hồ sơ theo quy định là", "working_days"))),
+        Field("4. Thời gian nhận hồ sơ", "received_at"),
+        Field("5. Thời gian trả kết quả giải quyết hồ sơ", "appointment"),
+        Field("6. Đăng ký nhận kết quả tại", "result_at"),
+        Paragraph("Vào Sổ theo dõi hồ sơ, Quyển số: 01, Số thứ tự: {ledger_number}.",
+                  indent=False),
+        Signature("NGƯỜI TIẾP NHẬN HỒ SƠ", "(Ký và ghi rõ họ tên)", name_key="officer_name",
+                  date_line=False),
+    ),
+)
+
+TEMPLATES: dict[str, Template] = {
+    t.key: t
+    for t in (TO_KHAI_KHAI_SINH, TO_KHAI_CU_TRU, HO_KINH_DOANH, DON_DANG_KY_DAT_DAI,
+              LY_LICH_TU_PHAP, GIAY_TIEP_NHAN)
+}
