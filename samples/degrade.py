@@ -48,8 +48,9 @@ def _image(arr: np.ndarray, mode: str) -> Image.Image:
     return Image.fromarray(arr.astype(np.uint8), mode)
 
 
-def paper_tint(img: Image.Image, colour: Colour, rng: np.random.Generator,
-               unevenness: float = 3.0) -> Image.Image:
+def paper_tint(
+    img: Image.Image, colour: Colour, rng: np.random.Generator, unevenness: float = 3.0
+) -> Image.Image:
     """Multiply by a paper colour with a slow, blotchy variation (recycled/aged paper)."""
     w, h = img.size
     # A coarse random field blown up to the page: brightness drifts over centimetres.
@@ -59,8 +60,8 @@ def paper_tint(img: Image.Image, colour: Colour, rng: np.random.Generator,
     grey = _fill(img, colour)
     levels: list[int] = [grey] if isinstance(grey, int) else list(colour)
     for top in range(0, h, _BAND):
-        band = out[top:top + _BAND].astype(np.float32)
-        rows = field[top:top + _BAND]
+        band = out[top : top + _BAND].astype(np.float32)
+        rows = field[top : top + _BAND]
         if band.ndim == 2:
             band *= (levels[0] + rows) / 255.0
         else:
@@ -68,12 +69,13 @@ def paper_tint(img: Image.Image, colour: Colour, rng: np.random.Generator,
                 band[:, :, channel] *= (level + rows) / 255.0
         band += 0.5
         np.clip(band, 0, 255, out=band)
-        out[top:top + _BAND] = band.astype(np.uint8)
+        out[top : top + _BAND] = band.astype(np.uint8)
     return Image.fromarray(out, img.mode)
 
 
-def show_through(img: Image.Image, back: Image.Image, strength: float = 0.07,
-                 blur_sigma_px: float = 2.0) -> Image.Image:
+def show_through(
+    img: Image.Image, back: Image.Image, strength: float = 0.07, blur_sigma_px: float = 2.0
+) -> Image.Image:
     """Faint, mirrored, blurred text of the back side seen through thin paper."""
     mirrored = back.convert(img.mode).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     mirrored = mirrored.resize(img.size)
@@ -89,9 +91,16 @@ def show_through(img: Image.Image, back: Image.Image, strength: float = 0.07,
     return _image(arr, img.mode)
 
 
-def stamp(img: Image.Image, centre: tuple[int, int], radius: int, text: str,
-          font_path: str, rng: np.random.Generator, colour: Colour = STAMP_RED,
-          opacity: float = 0.8) -> Image.Image:
+def stamp(
+    img: Image.Image,
+    centre: tuple[int, int],
+    radius: int,
+    text: str,
+    font_path: str,
+    rng: np.random.Generator,
+    colour: Colour = STAMP_RED,
+    opacity: float = 0.8,
+) -> Image.Image:
     """A round red seal: two rings, a star, the office's name around the rim, uneven ink.
     Blended by multiplication, like ink over print."""
     size = 2 * radius + 4
@@ -101,11 +110,12 @@ def stamp(img: Image.Image, centre: tuple[int, int], radius: int, text: str,
     ring = max(2, radius // 22)
     draw.ellipse((c - radius, c - radius, c + radius, c + radius), outline=255, width=ring)
     inner = round(radius * 0.66)
-    draw.ellipse((c - inner, c - inner, c + inner, c + inner), outline=255,
-                 width=max(1, ring // 2))
+    draw.ellipse((c - inner, c - inner, c + inner, c + inner), outline=255, width=max(1, ring // 2))
     star = [
-        (c + (inner * 0.45 if i % 2 == 0 else inner * 0.18) * math.sin(i * math.pi / 5),
-         c - (inner * 0.45 if i % 2 == 0 else inner * 0.18) * math.cos(i * math.pi / 5))
+        (
+            c + (inner * 0.45 if i % 2 == 0 else inner * 0.18) * math.sin(i * math.pi / 5),
+            c - (inner * 0.45 if i % 2 == 0 else inner * 0.18) * math.cos(i * math.pi / 5),
+        )
         for i in range(10)
     ]
     draw.polygon(star, fill=255)
@@ -140,7 +150,7 @@ def stamp(img: Image.Image, centre: tuple[int, int], radius: int, text: str,
     if box[2] <= box[0] or box[3] <= box[1]:
         return img
     region = img.crop(box).convert("RGB")
-    a = alpha[box[1] - y0:box[3] - y0, box[0] - x0:box[2] - x0, None]
+    a = alpha[box[1] - y0 : box[3] - y0, box[0] - x0 : box[2] - x0, None]
     ink = np.array(colour, dtype=np.float32)[None, None, :] / 255.0
     inked = _image(_array(region) * (1 - a + a * ink), "RGB")
     out = img.copy()
@@ -148,8 +158,9 @@ def stamp(img: Image.Image, centre: tuple[int, int], radius: int, text: str,
     return out
 
 
-def skew(img: Image.Image, angle_deg: float, lid: Colour = WHITE_LID,
-         bed_margin_px: int = 0) -> Image.Image:
+def skew(
+    img: Image.Image, angle_deg: float, lid: Colour = WHITE_LID, bed_margin_px: int = 0
+) -> Image.Image:
     """Turn the sheet counter-clockwise by `angle_deg` on the scanner bed.
 
     The scan keeps the page's size plus `bed_margin_px` of bed on every side; what the
@@ -157,8 +168,9 @@ def skew(img: Image.Image, angle_deg: float, lid: Colour = WHITE_LID,
     """
     fill = _fill(img, lid)
     if bed_margin_px > 0:
-        bed = Image.new(img.mode, (img.width + 2 * bed_margin_px,
-                                   img.height + 2 * bed_margin_px), fill)
+        bed = Image.new(
+            img.mode, (img.width + 2 * bed_margin_px, img.height + 2 * bed_margin_px), fill
+        )
         bed.paste(img, (bed_margin_px, bed_margin_px))
         img = bed
     if angle_deg == 0:
@@ -167,8 +179,9 @@ def skew(img: Image.Image, angle_deg: float, lid: Colour = WHITE_LID,
         return img.rotate(angle_deg, resample=Image.Resampling.BICUBIC, fillcolor=fill)
     # Rotate the sheet alone, then lay it on the bed, so that its edges stay crisp.
     sheet_mask = Image.new("L", img.size, 0)
-    sheet_mask.paste(255, (bed_margin_px, bed_margin_px, img.width - bed_margin_px,
-                           img.height - bed_margin_px))
+    sheet_mask.paste(
+        255, (bed_margin_px, bed_margin_px, img.width - bed_margin_px, img.height - bed_margin_px)
+    )
     turned = img.rotate(angle_deg, resample=Image.Resampling.BICUBIC, fillcolor=fill)
     mask = sheet_mask.rotate(angle_deg, resample=Image.Resampling.BILINEAR, fillcolor=0)
     bed = Image.new(img.mode, img.size, fill)
@@ -205,16 +218,21 @@ def gaussian_noise(img: Image.Image, sigma: float, rng: np.random.Generator) -> 
         return img
     out = np.array(img)
     for top in range(0, out.shape[0], _BAND):  # in bands: a few MB of floats at a time
-        band = out[top:top + _BAND].astype(np.float32)
+        band = out[top : top + _BAND].astype(np.float32)
         band += sigma * rng.standard_normal(size=band.shape, dtype=np.float32)
         band += 0.5
         np.clip(band, 0, 255, out=band)
-        out[top:top + _BAND] = band.astype(np.uint8)
+        out[top : top + _BAND] = band.astype(np.uint8)
     return Image.fromarray(out, img.mode)
 
 
-def speckles(img: Image.Image, count: int, rng: np.random.Generator, max_radius_px: int = 3,
-             salt_fraction: float = 0.25) -> Image.Image:
+def speckles(
+    img: Image.Image,
+    count: int,
+    rng: np.random.Generator,
+    max_radius_px: int = 3,
+    salt_fraction: float = 0.25,
+) -> Image.Image:
     """Salt and pepper: dust specks (dark) and ink drop-outs (light), a few pixels wide."""
     if count <= 0:
         return img

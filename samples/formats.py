@@ -28,8 +28,7 @@ def save_png(image: Image.Image, path: Path, dpi: int | None) -> None:
     image.save(path, "PNG", **options)
 
 
-def save_tiff(images: Iterable[Image.Image], path: Path, compression: str,
-              dpi: int | None) -> None:
+def save_tiff(images: Iterable[Image.Image], path: Path, compression: str, dpi: int | None) -> None:
     """Multi-page TIFF; "group4" needs bilevel (mode "1") pages."""
     pages = list(images)
     options: dict[str, object] = {"compression": compression}
@@ -53,7 +52,7 @@ def _g4_strip(image: Image.Image) -> tuple[bytes, bool]:
         photometric = tiff.tag_v2.get(262, 1)
     if len(offsets) != 1:
         raise RuntimeError("expected a single TIFF strip")
-    data = buffer.getvalue()[offsets[0]:offsets[0] + counts[0]]
+    data = buffer.getvalue()[offsets[0] : offsets[0] + counts[0]]
     return data, photometric == 1
 
 
@@ -71,7 +70,10 @@ class PdfWriter:
             xobject = pikepdf.Stream(self.pdf, data)
             xobject.Filter = pikepdf.Name.CCITTFaxDecode
             xobject.DecodeParms = pikepdf.Dictionary(
-                K=-1, Columns=image.width, Rows=image.height, BlackIs1=black_is_1,
+                K=-1,
+                Columns=image.width,
+                Rows=image.height,
+                BlackIs1=black_is_1,
             )
             xobject.ColorSpace = pikepdf.Name.DeviceGray
             xobject.BitsPerComponent = 1
@@ -82,8 +84,9 @@ class PdfWriter:
             image.save(buffer, "JPEG", quality=jpeg_quality, optimize=True)
             xobject = pikepdf.Stream(self.pdf, buffer.getvalue())
             xobject.Filter = pikepdf.Name.DCTDecode
-            xobject.ColorSpace = (pikepdf.Name.DeviceGray if image.mode == "L"
-                                  else pikepdf.Name.DeviceRGB)
+            xobject.ColorSpace = (
+                pikepdf.Name.DeviceGray if image.mode == "L" else pikepdf.Name.DeviceRGB
+            )
             xobject.BitsPerComponent = 8
         xobject.Type = pikepdf.Name.XObject
         xobject.Subtype = pikepdf.Name.Image

@@ -65,9 +65,9 @@ TINTS = ((250, 243, 222), (247, 245, 238), (252, 248, 232), (243, 240, 230))
 
 # -- writing one document -------------------------------------------------------------
 
+
 def _file_truth(spec: DocumentSpec, seed: int, pages: list[dict[str, Any]]) -> dict[str, Any]:
-    truth: dict[str, Any] = {"file": spec.file, "format": spec.file_format,
-                             "generator_seed": seed}
+    truth: dict[str, Any] = {"file": spec.file, "format": spec.file_format, "generator_seed": seed}
     if spec.tiff_compression is not None:
         truth["compression"] = "lzw" if spec.tiff_compression == "tiff_lzw" else "group4"
     truth["pages"] = pages
@@ -79,8 +79,13 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def write_document(spec: DocumentSpec, scans: Path, truths: Path, seed: int,
-                   scanned: Iterable[ScannedPage] | None = None) -> Path:
+def write_document(
+    spec: DocumentSpec,
+    scans: Path,
+    truths: Path,
+    seed: int,
+    scanned: Iterable[ScannedPage] | None = None,
+) -> Path:
     """Write one scan file and its truth JSON; returns the scan's path."""
     scans.mkdir(parents=True, exist_ok=True)
     path = scans / spec.file
@@ -123,12 +128,14 @@ def write_sample_set(out: Path, seed: int, only: Sequence[str] = ()) -> list[Pat
 
 # -- random documents ---------------------------------------------------------------
 
+
 def _tenths(x: float) -> float:
     return round(x, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def random_effects(rng: random.Random, colour_mode: ColourMode, dpi: int,
-                   rotate_share: float = 0.08) -> Effects:
+def random_effects(
+    rng: random.Random, colour_mode: ColourMode, dpi: int, rotate_share: float = 0.08
+) -> Effects:
     """A plausible mix of scan defects; rounded so that the truth reads cleanly."""
     small = rng.random() < 0.7
     skew = _tenths(rng.uniform(-2.0, 2.0) if small else rng.uniform(-5.0, 5.0))
@@ -139,15 +146,15 @@ def random_effects(rng: random.Random, colour_mode: ColourMode, dpi: int,
         rotation=rotation,
         lid="dark" if dark else "white",
         bed_margin_mm=float(rng.randint(2, 6)) if dark else 0.0,
-        paper_tint=rng.choice(TINTS) if colour_mode != "bilevel" and rng.random() < 0.4
-        else None,
+        paper_tint=rng.choice(TINTS) if colour_mode != "bilevel" and rng.random() < 0.4 else None,
         show_through=round(rng.uniform(0.03, 0.09), 2) if rng.random() < 0.2 else 0.0,
         stamp=colour_mode == "colour" and rng.random() < 0.6,
         blur_sigma=round(rng.uniform(0.3, 1.0) * dpi / 200, 2) if rng.random() < 0.4 else 0.0,
         noise=float(rng.randint(2, 8)) if rng.random() < 0.5 else 0.0,
         speckles=rng.randint(5, 60) if rng.random() < 0.4 else 0,
         jpeg_roundtrip=rng.randint(40, 75)
-        if colour_mode != "bilevel" and rng.random() < 0.15 else None,
+        if colour_mode != "bilevel" and rng.random() < 0.15
+        else None,
         binarise_threshold=rng.randint(140, 180),
     )
 
@@ -180,19 +187,28 @@ def random_spec(rng: random.Random, file_stem: str, file_format: FileFormat) -> 
         colour = rng.choice(("colour", "grey", "bilevel"))
         dpi = rng.choice((200, 300))
         quality = rng.randint(60, 85)
-    procedure = rng.choice(("khai_sinh", "thuong_tru", "ho_kinh_doanh", "dat_dai", "lltp",
-                            "ket_hon"))
+    procedure = rng.choice(
+        ("khai_sinh", "thuong_tru", "ho_kinh_doanh", "dat_dai", "lltp", "ket_hon")
+    )
     return DocumentSpec(
         file=f"{file_stem}-{template.replace('_', '-')}.{EXTENSIONS[file_format]}",
-        template=template, font=font, dpi=dpi, colour_mode=colour, file_format=file_format,
-        pages=(), jpeg_quality=quality, tiff_compression=compression, dpi_in_file=dpi_in_file,
+        template=template,
+        font=font,
+        dpi=dpi,
+        colour_mode=colour,
+        file_format=file_format,
+        pages=(),
+        jpeg_quality=quality,
+        tiff_compression=compression,
+        dpi_in_file=dpi_in_file,
         procedure=procedure if template == "giay_tiep_nhan_hen_tra" else None,
         case_seed=file_stem,
     )
 
 
-def plan_pages(rng: random.Random, spec: DocumentSpec, page_count: int,
-               blank_share: float) -> tuple[PageSpec, ...]:
+def plan_pages(
+    rng: random.Random, spec: DocumentSpec, page_count: int, blank_share: float
+) -> tuple[PageSpec, ...]:
     pages: list[PageSpec] = []
     for source in range(1, page_count + 1):
         pages.append(PageSpec(source, random_effects(rng, spec.colour_mode, spec.dpi)))
@@ -201,8 +217,9 @@ def plan_pages(rng: random.Random, spec: DocumentSpec, page_count: int,
     return tuple(pages)
 
 
-def random_document(rng: random.Random, seed: int, file_stem: str, file_format: FileFormat,
-                    blank_share: float = 0.0) -> tuple[DocumentSpec, Iterable[ScannedPage]]:
+def random_document(
+    rng: random.Random, seed: int, file_stem: str, file_format: FileFormat, blank_share: float = 0.0
+) -> tuple[DocumentSpec, Iterable[ScannedPage]]:
     spec = random_spec(rng, file_stem, file_format)
     case = case_for(spec, seed)
     document = render_spec(spec, case)
@@ -219,8 +236,9 @@ def write_random(out: Path, count: int, seed: int) -> list[Path]:
     file_formats: tuple[FileFormat, ...] = get_args(FileFormat)
     for index in range(1, count + 1):
         rng = random.Random(f"{seed}:random:{index}")
-        spec, pages = random_document(rng, seed, f"random-{index:04d}",
-                                      rng.choice(file_formats), blank_share=0.1)
+        spec, pages = random_document(
+            rng, seed, f"random-{index:04d}", rng.choice(file_formats), blank_share=0.1
+        )
         written.append(write_document(spec, out / "scans", out / "truth", seed, pages))
     return written
 
@@ -243,38 +261,73 @@ def write_bench_pdf(path: Path, page_count: int, seed: int) -> Path:
             truth_pages.append(truth)
     path.parent.mkdir(parents=True, exist_ok=True)
     writer.save(path)
-    write_json(path.with_name(path.name + ".json"), {
-        "file": path.name, "format": "pdf", "generator_seed": seed, "documents": index,
-        "pages": truth_pages,
-    })
+    write_json(
+        path.with_name(path.name + ".json"),
+        {
+            "file": path.name,
+            "format": "pdf",
+            "generator_seed": seed,
+            "documents": index,
+            "pages": truth_pages,
+        },
+    )
     return path
 
 
 # -- command line -----------------------------------------------------------------
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m samples.generate", description=__doc__,
+        prog="python -m samples.generate",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--out", type=Path, default=PACKAGE_DIR,
-                        help="output directory; scans go to OUT/scans, truth to OUT/truth "
-                        "(default: the samples/ directory itself)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                        help=f"generator seed (default {DEFAULT_SEED}, the committed set)")
-    parser.add_argument("--only", action="append", default=[], metavar="FILE",
-                        choices=[s.file for s in SAMPLE_SET],
-                        help="write only this file of the sample set (repeatable)")
-    parser.add_argument("--count", type=int, default=0, metavar="N",
-                        help="write N random documents in mixed formats (JPEG, PNG, TIFF, "
-                        "PDF; random template, font, dpi and defects) into OUT/scans and "
-                        "OUT/truth instead of the sample set")
-    parser.add_argument("--bench-pdf", type=Path, metavar="PATH",
-                        help="write one long image-only PDF of many documents for benchmarks "
-                        "(varied templates, fonts, dpi, colour modes and defects, a few "
-                        "rotated pages, some blank back sides) and its truth as PATH.json")
-    parser.add_argument("--pages", type=int, default=100, metavar="N",
-                        help="page count of --bench-pdf (default 100)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=PACKAGE_DIR,
+        help="output directory; scans go to OUT/scans, truth to OUT/truth "
+        "(default: the samples/ directory itself)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"generator seed (default {DEFAULT_SEED}, the committed set)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="FILE",
+        choices=[s.file for s in SAMPLE_SET],
+        help="write only this file of the sample set (repeatable)",
+    )
+    parser.add_argument(
+        "--count",
+        type=int,
+        default=0,
+        metavar="N",
+        help="write N random documents in mixed formats (JPEG, PNG, TIFF, "
+        "PDF; random template, font, dpi and defects) into OUT/scans and "
+        "OUT/truth instead of the sample set",
+    )
+    parser.add_argument(
+        "--bench-pdf",
+        type=Path,
+        metavar="PATH",
+        help="write one long image-only PDF of many documents for benchmarks "
+        "(varied templates, fonts, dpi, colour modes and defects, a few "
+        "rotated pages, some blank back sides) and its truth as PATH.json",
+    )
+    parser.add_argument(
+        "--pages",
+        type=int,
+        default=100,
+        metavar="N",
+        help="page count of --bench-pdf (default 100)",
+    )
     return parser
 
 
@@ -284,8 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     did_something = False
     if args.count > 0:
         paths = write_random(out, args.count, args.seed)
-        print(f"wrote {len(paths)} random documents to {out / 'scans'}, truth in "
-              f"{out / 'truth'}")
+        print(f"wrote {len(paths)} random documents to {out / 'scans'}, truth in {out / 'truth'}")
         did_something = True
     if args.bench_pdf is not None:
         if args.pages < 1:

@@ -52,7 +52,9 @@ def tesseract(image: Path) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     out = subprocess.run(
         ["tesseract", str(image), "-", "-l", "vie", "--psm", "3"],
-        capture_output=True, check=True, env=env,
+        capture_output=True,
+        check=True,
+        env=env,
     )
     return out.stdout.decode("utf-8")
 
@@ -70,18 +72,32 @@ def _documents(args: argparse.Namespace) -> Iterator[tuple[str, str, int, Render
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m samples.ocr_check", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m samples.ocr_check",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--dpi", type=int, default=300)
-    parser.add_argument("--font", action="append", choices=sorted(FONTS),
-                        help="font family (repeatable; default: all)")
-    parser.add_argument("--template", action="append", choices=sorted(TEMPLATES),
-                        help="template key (repeatable; default: all)")
+    parser.add_argument(
+        "--font",
+        action="append",
+        choices=sorted(FONTS),
+        help="font family (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--template",
+        action="append",
+        choices=sorted(TEMPLATES),
+        help="template key (repeatable; default: all)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", action="store_true", help="print what Tesseract read")
-    parser.add_argument("--sample-set", action="store_true",
-                        help="check the committed set's documents instead (same case, font "
-                        "and dpi), rendered clean and upright (ignores --dpi/--font/--template)")
+    parser.add_argument(
+        "--sample-set",
+        action="store_true",
+        help="check the committed set's documents instead (same case, font "
+        "and dpi), rendered clean and upright (ignores --dpi/--font/--template)",
+    )
     args = parser.parse_args(argv)
 
     jobs = []
@@ -105,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{font:18} {key:34} {number:4}  {raw:6.2%} {clean:6.2%}")
         if args.show:
             print(read)
-    print(f"overall (weighted by length): CER {total[0] / total[2]:.2%}, "
-          f"without leaders {total[1] / total[2]:.2%}")
+    print(
+        f"overall (weighted by length): CER {total[0] / total[2]:.2%}, "
+        f"without leaders {total[1] / total[2]:.2%}"
+    )
     return 0
 
 

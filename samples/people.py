@@ -204,8 +204,25 @@ def make_address(rng: random.Random, province: data.Province | None = None) -> A
 
 
 def phone(rng: random.Random) -> str:
-    prefix = rng.choice(("090", "091", "093", "094", "096", "097", "098", "032", "035",
-                         "038", "070", "077", "081", "085", "056"))
+    prefix = rng.choice(
+        (
+            "090",
+            "091",
+            "093",
+            "094",
+            "096",
+            "097",
+            "098",
+            "032",
+            "035",
+            "038",
+            "070",
+            "077",
+            "081",
+            "085",
+            "056",
+        )
+    )
     return f"{prefix}{rng.randrange(10**7):07d}"
 
 
@@ -221,9 +238,7 @@ def dossier_code(rng: random.Random, received: date) -> str:
     """`V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX` (NĐ 61/2018 Điều 26, TT 01/2018/TT-VPCP)."""
     letter = rng.choice("HHHHGK")
     unit = f"000.{rng.choice(('00', '00', '20', '21', '30'))}.{rng.randint(1, 40):02d}"
-    return (
-        f"{unit}.{letter}{rng.randint(1, 63):02d}-{received:%y%m%d}-{rng.randint(1, 400):04d}"
-    )
+    return f"{unit}.{letter}{rng.randint(1, 63):02d}-{received:%y%m%d}-{rng.randint(1, 400):04d}"
 
 
 def make_case(rng: random.Random, procedure: str | None = None) -> Case:
@@ -243,8 +258,9 @@ def make_case(rng: random.Random, procedure: str | None = None) -> Case:
     # The newborn is registered where the family lives, within 60 days of birth.
     child_sex = rng.choice((MALE, FEMALE))
     child_dob = doc_day - timedelta(days=rng.randint(3, 55))
-    child = make_person(rng, child_sex, child_dob, surname=father.surname,
-                        province_code=province.code)
+    child = make_person(
+        rng, child_sex, child_dob, surname=father.surname, province_code=province.code
+    )
 
     if procedure is None:
         proc = rng.choice(data.PROCEDURES)
@@ -262,8 +278,7 @@ def make_case(rng: random.Random, procedure: str | None = None) -> Case:
     house_tenths = min(land_tenths, rng.randint(350, 1500))
     floors = rng.randint(1, 4)
     # Home town (quê quán) follows the father's line.
-    hometown = father.birth_province if rng.random() < 0.7 else rng.choice(
-        data.PROVINCE_CODES)[1]
+    hometown = father.birth_province if rng.random() < 0.7 else rng.choice(data.PROVINCE_CODES)[1]
 
     values: dict[str, str | tuple[str, ...]] = {
         "place": province.place_name,
@@ -359,6 +374,8 @@ def make_case(rng: random.Random, procedure: str | None = None) -> Case:
         "dossier_count": "01 (bộ)",
         "result_at": f"Bộ phận Một cửa Ủy ban nhân dân {address.district}",
     }
-    values = {k: vntext.nfc(v) if isinstance(v, str) else tuple(map(vntext.nfc, v))
-              for k, v in values.items()}
+    values = {
+        k: vntext.nfc(v) if isinstance(v, str) else tuple(map(vntext.nfc, v))
+        for k, v in values.items()
+    }
     return Case(applicant, spouse, child, address, proc, doc_day, values)

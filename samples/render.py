@@ -52,27 +52,57 @@ class FontFamily:
         return self.files[style]
 
 
-def _family(name: str, base: Path, stems: tuple[str, str, str, str], body: float,
-            title: float) -> FontFamily:
+def _family(
+    name: str, base: Path, stems: tuple[str, str, str, str], body: float, title: float
+) -> FontFamily:
     styles = ("regular", "bold", "italic", "bold_italic")
-    return FontFamily(name, {s: base / f"{f}.ttf" for s, f in zip(styles, stems, strict=True)},
-                      body, title)
+    return FontFamily(
+        name, {s: base / f"{f}.ttf" for s, f in zip(styles, stems, strict=True)}, body, title
+    )
 
 
 # DejaVu is wider than Liberation, so it gets the smaller body size.
 FONTS: dict[str, FontFamily] = {
     f.name: f
     for f in (
-        _family("Liberation Serif", _LIBERATION, ("LiberationSerif-Regular",
-                "LiberationSerif-Bold", "LiberationSerif-Italic", "LiberationSerif-BoldItalic"),
-                13.0, 15.0),
-        _family("Liberation Sans", _LIBERATION, ("LiberationSans-Regular",
-                "LiberationSans-Bold", "LiberationSans-Italic", "LiberationSans-BoldItalic"),
-                12.0, 14.0),
-        _family("DejaVu Serif", _DEJAVU, ("DejaVuSerif", "DejaVuSerif-Bold",
-                "DejaVuSerif-Italic", "DejaVuSerif-BoldItalic"), 12.0, 14.0),
-        _family("DejaVu Sans", _DEJAVU, ("DejaVuSans", "DejaVuSans-Bold",
-                "DejaVuSans-Oblique", "DejaVuSans-BoldOblique"), 12.0, 14.0),
+        _family(
+            "Liberation Serif",
+            _LIBERATION,
+            (
+                "LiberationSerif-Regular",
+                "LiberationSerif-Bold",
+                "LiberationSerif-Italic",
+                "LiberationSerif-BoldItalic",
+            ),
+            13.0,
+            15.0,
+        ),
+        _family(
+            "Liberation Sans",
+            _LIBERATION,
+            (
+                "LiberationSans-Regular",
+                "LiberationSans-Bold",
+                "LiberationSans-Italic",
+                "LiberationSans-BoldItalic",
+            ),
+            12.0,
+            14.0,
+        ),
+        _family(
+            "DejaVu Serif",
+            _DEJAVU,
+            ("DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Italic", "DejaVuSerif-BoldItalic"),
+            12.0,
+            14.0,
+        ),
+        _family(
+            "DejaVu Sans",
+            _DEJAVU,
+            ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique"),
+            12.0,
+            14.0,
+        ),
     )
 }
 
@@ -198,8 +228,9 @@ class _Layout:
             self.new_page()
 
     # -- drawing -------------------------------------------------------------------
-    def draw_line(self, text: str, x: int, style: t.Style, pt: float, kind: str,
-                  y: int | None = None) -> DrawnLine:
+    def draw_line(
+        self, text: str, x: int, style: t.Style, pt: float, kind: str, y: int | None = None
+    ) -> DrawnLine:
         """Draw one line with its top at `y` (default: the cursor, which then advances)."""
         font = self.font(style, pt)
         top = self.y if y is None else y
@@ -230,8 +261,14 @@ class _Layout:
                 lines.append(current)
                 limit = rest
             while font.getlength(word) > limit:
-                cut = max(1, max(i for i in range(1, len(word) + 1)
-                                 if i == 1 or font.getlength(word[:i]) <= limit))
+                cut = max(
+                    1,
+                    max(
+                        i
+                        for i in range(1, len(word) + 1)
+                        if i == 1 or font.getlength(word[:i]) <= limit
+                    ),
+                )
                 lines.append(word[:cut])
                 word = word[cut:]
             current = word
@@ -246,8 +283,16 @@ class _Layout:
         count = min(most, math.floor(room / dot) - 1)
         return line + "." * count if count >= LEADER_MIN else line
 
-    def centred(self, text: str, style: t.Style, pt: float, kind: str, x0: int, x1: int,
-                y: int | None = None) -> DrawnLine:
+    def centred(
+        self,
+        text: str,
+        style: t.Style,
+        pt: float,
+        kind: str,
+        x0: int,
+        x1: int,
+        y: int | None = None,
+    ) -> DrawnLine:
         width = self.text_width(text, style, pt)
         x = round((x0 + x1 - width) / 2)
         # A line wider than its column (a long place name on the date line) slides left
@@ -285,12 +330,16 @@ def _scribble(layout: _Layout, box: BBox, seed: str) -> None:
         k = s * loops
         j, frac = int(k), k - int(k)
         height = heights[j] * (1 - frac) + heights[j + 1] * frac
-        path.append((
-            start + span * s + lean * math.sin(2 * math.pi * loops * s + phase),
-            y0 + h * (0.6 - slope * s) - height * 0.32 * h * math.cos(2 * math.pi * loops * s),
-        ))
-    tail = [(start - 0.05 * w, y0 + h * rng.uniform(0.8, 0.9)),
-            (start + span * rng.uniform(0.8, 1.15), y0 + h * rng.uniform(0.7, 0.85))]
+        path.append(
+            (
+                start + span * s + lean * math.sin(2 * math.pi * loops * s + phase),
+                y0 + h * (0.6 - slope * s) - height * 0.32 * h * math.cos(2 * math.pi * loops * s),
+            )
+        )
+    tail = [
+        (start - 0.05 * w, y0 + h * rng.uniform(0.8, 0.9)),
+        (start + span * rng.uniform(0.8, 1.15), y0 + h * rng.uniform(0.7, 0.85)),
+    ]
     colour: int | tuple[int, int, int] = PEN_RGB if layout.colour else 70
     layout.draw.line(path, fill=colour, width=max(1, layout.px(0.9)), joint="curve")
     layout.draw.line(tail, fill=colour, width=max(1, layout.px(0.7)))
@@ -313,12 +362,21 @@ def _render_block(layout: _Layout, block: t.Block, values: Mapping[str, object])
         case t.NationalHeader(left=(), right_extra=extra):
             for text in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"):
                 line = layout.centred(text, "bold", body, "header", layout.left, layout.right)
-            layout.rule((layout.left + layout.right) // 2, line.bbox[2] - line.bbox[0],
-                        line.bbox[3] + layout.px(4))
+            layout.rule(
+                (layout.left + layout.right) // 2,
+                line.bbox[2] - line.bbox[0],
+                line.bbox[3] + layout.px(4),
+            )
             layout.y += layout.line_height(body) // 3
             for item in extra:
-                layout.centred(fill(item.text, values, layout.page.fields), item.style, body,
-                               "date", layout.left, layout.right)
+                layout.centred(
+                    fill(item.text, values, layout.page.fields),
+                    item.style,
+                    body,
+                    "date",
+                    layout.left,
+                    layout.right,
+                )
 
         case t.NationalHeader(left=left, right_extra=extra):
             _two_column_header(layout, left, extra, values)
@@ -331,21 +389,29 @@ def _render_block(layout: _Layout, block: t.Block, values: Mapping[str, object])
             for line in lines:
                 layout.centred(line, "bold", pt, "title", layout.left, layout.right)
             for item in subtitle:
-                layout.centred(fill(item.text, values, layout.page.fields), item.style, body,
-                               "title", layout.left, layout.right)
+                layout.centred(
+                    fill(item.text, values, layout.page.fields),
+                    item.style,
+                    body,
+                    "title",
+                    layout.left,
+                    layout.right,
+                )
             layout.y += layout.line_height(body) // 3
 
         case t.Centered(text=text, style=style):
             layout.need(step)  # first, so that values are recorded on the right page
-            for line in layout.wrap(fill(text, values, layout.page.fields), style, body, width,
-                                    width):
+            for line in layout.wrap(
+                fill(text, values, layout.page.fields), style, body, width, width
+            ):
                 layout.need(step)
                 layout.centred(line, style, body, "centred", layout.left, layout.right)
 
         case t.Heading(text=text, style=style):
             layout.need(step)
-            for line in layout.wrap(fill(text, values, layout.page.fields), style, body, width,
-                                    width):
+            for line in layout.wrap(
+                fill(text, values, layout.page.fields), style, body, width, width
+            ):
                 layout.need(step)
                 layout.draw_line(line, layout.left, style, body, "heading")
 
@@ -372,12 +438,14 @@ def _render_block(layout: _Layout, block: t.Block, values: Mapping[str, object])
             pt = body - 2 if small else body
             shift = layout.px(28) if indent else 0
             layout.need(layout.line_height(pt))
-            lines = layout.wrap(fill(text, values, layout.page.fields), style, pt, width - shift,
-                                width)
+            lines = layout.wrap(
+                fill(text, values, layout.page.fields), style, pt, width - shift, width
+            )
             for i, line in enumerate(lines):
                 layout.need(layout.line_height(pt))
-                layout.draw_line(line, layout.left + (shift if i == 0 else 0), style, pt,
-                                 "paragraph")
+                layout.draw_line(
+                    line, layout.left + (shift if i == 0 else 0), style, pt, "paragraph"
+                )
 
         case t.ItemList(key=key, suffix=suffix):
             items = values[key]
@@ -409,8 +477,12 @@ def _field_value(f: t.Field, values: Mapping[str, object]) -> str:
     return nfc(value.upper() if f.upper else value)
 
 
-def _two_column_header(layout: _Layout, left: tuple[t.Text, ...],
-                       extra: tuple[t.Text, ...], values: Mapping[str, object]) -> None:
+def _two_column_header(
+    layout: _Layout,
+    left: tuple[t.Text, ...],
+    extra: tuple[t.Text, ...],
+    values: Mapping[str, object],
+) -> None:
     """Office on the left, motto on the right, both columns starting at the same height.
     Lines are recorded left column first: that is the reading order of such headers."""
     width = layout.right - layout.left
@@ -432,21 +504,25 @@ def _two_column_header(layout: _Layout, left: tuple[t.Text, ...],
             last = layout.centred(line, item.style, pt, "header", layout.left, split, y)
             y += step
     if last is not None:
-        layout.rule((layout.left + split) // 2, (split - layout.left) / 3,
-                    last.bbox[3] + layout.px(4))
+        layout.rule(
+            (layout.left + split) // 2, (split - layout.left) / 3, last.bbox[3] + layout.px(4)
+        )
     left_bottom = y
 
     y = top
     layout.centred(motto, "bold", pt, "header", split, layout.right, y)
     y += step
-    line = layout.centred("Độc lập - Tự do - Hạnh phúc", "bold", pt, "header", split,
-                          layout.right, y)
-    layout.rule((split + layout.right) // 2, line.bbox[2] - line.bbox[0],
-                line.bbox[3] + layout.px(4))
+    line = layout.centred(
+        "Độc lập - Tự do - Hạnh phúc", "bold", pt, "header", split, layout.right, y
+    )
+    layout.rule(
+        (split + layout.right) // 2, line.bbox[2] - line.bbox[0], line.bbox[3] + layout.px(4)
+    )
     y += step + step // 3
     for item in extra:
-        layout.centred(fill(item.text, values, fields), item.style, pt, "date", split,
-                       layout.right, y)
+        layout.centred(
+            fill(item.text, values, fields), item.style, pt, "date", split, layout.right, y
+        )
         y += step
     layout.y = max(left_bottom, y) + step // 3
 
@@ -482,8 +558,14 @@ def _signature(layout: _Layout, block: t.Signature, values: Mapping[str, object]
     layout.page.anchors["signature"] = (x0, top, x1, layout.y)
 
 
-def render(template: t.Template, case: Case, *, font: str = "Liberation Serif",
-           dpi: int = 300, colour: bool = False) -> RenderedDocument:
+def render(
+    template: t.Template,
+    case: Case,
+    *,
+    font: str = "Liberation Serif",
+    dpi: int = 300,
+    colour: bool = False,
+) -> RenderedDocument:
     """Lay out and draw the whole document; it may run onto several pages."""
     layout = _Layout(FONTS[font], dpi, colour)
     values = document_values(template, case)

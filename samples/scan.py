@@ -106,8 +106,14 @@ class ScannedPage:
     truth: dict[str, Any]
 
 
-def _stamp_page(image: Image.Image, page: RenderedPage, case: Case, font: str, dpi: int,
-                rng: np.random.Generator) -> tuple[Image.Image, str | None]:
+def _stamp_page(
+    image: Image.Image,
+    page: RenderedPage,
+    case: Case,
+    font: str,
+    dpi: int,
+    rng: np.random.Generator,
+) -> tuple[Image.Image, str | None]:
     """Seal the signature: over the left of the signing space, as officials do."""
     box = page.anchors.get("signature_space")
     if box is None:
@@ -120,9 +126,14 @@ def _stamp_page(image: Image.Image, page: RenderedPage, case: Case, font: str, d
     return degrade.stamp(image, centre, radius, text, font_path, rng), text
 
 
-def scan_page(page: RenderedPage | None, spec: DocumentSpec, effects: Effects, case: Case,
-              back: Image.Image | None, rng: np.random.Generator) -> tuple[Image.Image,
-                                                                            str | None]:
+def scan_page(
+    page: RenderedPage | None,
+    spec: DocumentSpec,
+    effects: Effects,
+    case: Case,
+    back: Image.Image | None,
+    rng: np.random.Generator,
+) -> tuple[Image.Image, str | None]:
     """Apply the effects in the order a real sheet meets them: ink and paper first, then
     the sheet's position on the bed, then the optics, sensor and file encoding."""
     colour = spec.colour_mode == "colour"
@@ -133,8 +144,9 @@ def scan_page(page: RenderedPage | None, spec: DocumentSpec, effects: Effects, c
     if effects.paper_tint is not None:
         image = degrade.paper_tint(image, effects.paper_tint, rng)
     if effects.show_through and back is not None:
-        image = degrade.show_through(image, back, effects.show_through,
-                                     blur_sigma_px=spec.dpi / 150)
+        image = degrade.show_through(
+            image, back, effects.show_through, blur_sigma_px=spec.dpi / 150
+        )
     lid = degrade.DARK_LID if effects.lid == "dark" else degrade.WHITE_LID
     image = degrade.skew(image, effects.skew_deg, lid, mm_to_px(effects.bed_margin_mm, spec.dpi))
     image = degrade.orient(image, effects.rotation)
@@ -156,8 +168,15 @@ def case_for(spec: DocumentSpec, seed: int) -> Case:
     return make_case(rng, spec.procedure or template.procedure or None)
 
 
-def page_truth(spec: DocumentSpec, template: Template, number: int, page: RenderedPage | None,
-               effects: Effects, image: Image.Image, stamp_text: str | None) -> dict[str, Any]:
+def page_truth(
+    spec: DocumentSpec,
+    template: Template,
+    number: int,
+    page: RenderedPage | None,
+    effects: Effects,
+    image: Image.Image,
+    stamp_text: str | None,
+) -> dict[str, Any]:
     blank = page is None
     truth: dict[str, Any] = {
         "number": number,
@@ -177,20 +196,32 @@ def page_truth(spec: DocumentSpec, template: Template, number: int, page: Render
         "effects": effects.truth(spec.colour_mode, stamp_text),
         "fields": {} if blank else {k: nfc(v) for k, v in page.fields.items()},
     }
-    if spec.jpeg_quality is not None and spec.file_format in ("jpeg", "pdf") and \
-            spec.colour_mode != "bilevel":
+    if (
+        spec.jpeg_quality is not None
+        and spec.file_format in ("jpeg", "pdf")
+        and spec.colour_mode != "bilevel"
+    ):
         truth["effects"]["jpeg_quality"] = spec.jpeg_quality
     return truth
 
 
 def render_spec(spec: DocumentSpec, case: Case) -> RenderedDocument:
-    return render(TEMPLATES[spec.template], case, font=spec.font, dpi=spec.dpi,
-                  colour=spec.colour_mode == "colour")
+    return render(
+        TEMPLATES[spec.template],
+        case,
+        font=spec.font,
+        dpi=spec.dpi,
+        colour=spec.colour_mode == "colour",
+    )
 
 
-def scan_document(spec: DocumentSpec, seed: int, case: Case | None = None,
-                  document: RenderedDocument | None = None,
-                  strict: bool = False) -> Iterator[ScannedPage]:
+def scan_document(
+    spec: DocumentSpec,
+    seed: int,
+    case: Case | None = None,
+    document: RenderedDocument | None = None,
+    strict: bool = False,
+) -> Iterator[ScannedPage]:
     """Render the document once (unless given), then degrade and yield its pages one at a
     time, so that writers can stream them. `strict`: every rendered page must be scanned
     (a recipe that silently dropped the end of a form would have incomplete truth)."""
@@ -200,11 +231,15 @@ def scan_document(spec: DocumentSpec, seed: int, case: Case | None = None,
     pages = document.pages
     wanted = [p.source for p in spec.pages if p.source is not None]
     if wanted and max(wanted) > len(pages):
-        raise ValueError(f"{spec.file}: {template.key} rendered {len(pages)} page(s) in "
-                         f"{spec.font} at {spec.dpi} dpi, the recipe needs {max(wanted)}")
+        raise ValueError(
+            f"{spec.file}: {template.key} rendered {len(pages)} page(s) in "
+            f"{spec.font} at {spec.dpi} dpi, the recipe needs {max(wanted)}"
+        )
     if strict and sorted(set(wanted)) != list(range(1, len(pages) + 1)):
-        raise ValueError(f"{spec.file}: {template.key} rendered {len(pages)} page(s) in "
-                         f"{spec.font} at {spec.dpi} dpi, the recipe scans {sorted(wanted)}")
+        raise ValueError(
+            f"{spec.file}: {template.key} rendered {len(pages)} page(s) in "
+            f"{spec.font} at {spec.dpi} dpi, the recipe scans {sorted(wanted)}"
+        )
     rng = np.random.default_rng(random.Random(f"{seed}:effects:{spec.file}").getrandbits(64))
     for number, page_spec in enumerate(spec.pages, 1):
         page = pages[page_spec.source - 1] if page_spec.source is not None else None
@@ -214,5 +249,6 @@ def scan_document(spec: DocumentSpec, seed: int, case: Case | None = None,
             others = [p for p in pages if p.number != page.number]
             back = others[0].image if others else None
         image, stamp_text = scan_page(page, spec, page_spec.effects, case, back, rng)
-        yield ScannedPage(image, page_truth(spec, template, number, page, page_spec.effects,
-                                            image, stamp_text))
+        yield ScannedPage(
+            image, page_truth(spec, template, number, page, page_spec.effects, image, stamp_text)
+        )

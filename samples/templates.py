@@ -39,7 +39,7 @@ class FormNumber:
 
 @dataclass(frozen=True, slots=True)
 class NationalHeader:
-    """"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc".
+    """ "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc".
 
     Centred on the page when `left` is empty; otherwise the classic two-column header of
     documents an office issues: the office on the left, the motto (and `right_extra`,
@@ -123,8 +123,18 @@ class PageBreak:
 
 
 Block = (
-    FormNumber | NationalHeader | Title | Centered | Heading | Field | FieldRow | Paragraph
-    | ItemList | Signature | Spacer | PageBreak
+    FormNumber
+    | NationalHeader
+    | Title
+    | Centered
+    | Heading
+    | Field
+    | FieldRow
+    | Paragraph
+    | ItemList
+    | Signature
+    | Spacer
+    | PageBreak
 )
 
 DATE_LINE = "{place}, {document_date}"
@@ -163,16 +173,31 @@ TO_KHAI_KHAI_SINH = Template(
         Field("Họ, chữ đệm, tên", "subject_name", upper=True),
         Field("Ngày, tháng, năm sinh", "subject_dob"),
         Field("ghi bằng chữ", "subject_dob_words"),
-        FieldRow((Field("Giới tính", "subject_sex"), Field("Dân tộc", "applicant_ethnicity"),
-                  Field("Quốc tịch", "nationality"))),
+        FieldRow(
+            (
+                Field("Giới tính", "subject_sex"),
+                Field("Dân tộc", "applicant_ethnicity"),
+                Field("Quốc tịch", "nationality"),
+            )
+        ),
         Field("Nơi sinh", "subject_birth_place"),
         Field("Quê quán", "subject_hometown"),
         Field("Họ, chữ đệm, tên người mẹ", "mother_name"),
-        FieldRow((Field("Năm sinh", "mother_birth_year"), Field("Dân tộc", "applicant_ethnicity"),
-                  Field("Quốc tịch", "nationality"))),
+        FieldRow(
+            (
+                Field("Năm sinh", "mother_birth_year"),
+                Field("Dân tộc", "applicant_ethnicity"),
+                Field("Quốc tịch", "nationality"),
+            )
+        ),
         Field("Họ, chữ đệm, tên người cha", "father_name"),
-        FieldRow((Field("Năm sinh", "father_birth_year"), Field("Dân tộc", "applicant_ethnicity"),
-                  Field("Quốc tịch", "nationality"))),
+        FieldRow(
+            (
+                Field("Năm sinh", "father_birth_year"),
+                Field("Dân tộc", "applicant_ethnicity"),
+                Field("Quốc tịch", "nationality"),
+            )
+        ),
         Field("Nơi cư trú của cha, mẹ", "address"),
         Field("Đề nghị cấp bản sao: Có, số lượng", "copies"),
         Paragraph(
@@ -197,12 +222,20 @@ TO_KHAI_CU_TRU = Template(
         Centered("Kính gửi(1): {issuer}"),
         Spacer(0.4),
         Field("1) Họ, chữ đệm và tên", "applicant_name", upper=True),
-        FieldRow((Field("2) Ngày, tháng, năm sinh", "applicant_dob"),
-                  Field("3) Giới tính", "applicant_sex"))),
+        FieldRow(
+            (
+                Field("2) Ngày, tháng, năm sinh", "applicant_dob"),
+                Field("3) Giới tính", "applicant_sex"),
+            )
+        ),
         Field("4) Số định danh cá nhân", "id_number"),
         FieldRow((Field("5) Số điện thoại liên hệ", "phone"), Field("6) Email", "email"))),
-        FieldRow((Field("7) Họ, chữ đệm và tên chủ hộ", "spouse_name"),
-                  Field("8) Mối quan hệ với chủ hộ", "household_relation"))),
+        FieldRow(
+            (
+                Field("7) Họ, chữ đệm và tên chủ hộ", "spouse_name"),
+                Field("8) Mối quan hệ với chủ hộ", "household_relation"),
+            )
+        ),
         Field("9) Số định danh cá nhân của chủ hộ", "spouse_id_number"),
         Field("10) Nội dung đề nghị(2)", "residence_request"),
         Field("11) Những thành viên trong hộ gia đình cùng thay đổi", "household_change"),
@@ -214,7 +247,8 @@ TO_KHAI_CU_TRU = Template(
         Paragraph(
             "(2) Ghi rõ ràng, cụ thể nội dung đề nghị. Ví dụ: đăng ký thường trú; đăng ký "
             "tạm trú; tách hộ; xác nhận thông tin về cư trú...",
-            indent=False, small=True,
+            indent=False,
+            small=True,
         ),
     ),
 )
@@ -256,16 +290,23 @@ HO_KINH_DOANH = Template(
         PageBreak(),
         Heading("8. Thông tin về chủ hộ kinh doanh:", style="regular"),
         Field("Họ tên (ghi bằng chữ in hoa)", "applicant_name", upper=True),
-        FieldRow((Field("Giới tính", "applicant_sex"), Field("Sinh ngày", "applicant_dob"),
-                  Field("Dân tộc", "applicant_ethnicity"))),
+        FieldRow(
+            (
+                Field("Giới tính", "applicant_sex"),
+                Field("Sinh ngày", "applicant_dob"),
+                Field("Dân tộc", "applicant_ethnicity"),
+            )
+        ),
         Field("Quốc tịch", "nationality"),
         Field("Số định danh cá nhân", "id_number"),
         FieldRow((Field("Ngày cấp", "id_issue_date"), Field("Nơi cấp", "id_issuer"))),
         Field("Địa chỉ thường trú", "address"),
         Field("Địa chỉ liên lạc", "address"),
         FieldRow((Field("Điện thoại", "phone"), Field("Email", "email"))),
-        Field("9. Thông tin về các thành viên hộ gia đình tham gia thành lập hộ kinh doanh",
-              "household_change"),
+        Field(
+            "9. Thông tin về các thành viên hộ gia đình tham gia thành lập hộ kinh doanh",
+            "household_change",
+        ),
         Spacer(0.4),
         Paragraph("Tôi cam kết:", indent=False),
         Paragraph(
@@ -295,28 +336,39 @@ DON_DANG_KY_DAT_DAI = Template(
         _kinh_gui(),
         Spacer(0.4),
         Heading("I. PHẦN KÊ KHAI CỦA NGƯỜI ĐĂNG KÝ"),
-        Paragraph("(Xem kỹ hướng dẫn viết đơn trước khi kê khai; không tẩy xóa, sửa chữa "
-                  "trên đơn)", style="italic", indent=False),
+        Paragraph(
+            "(Xem kỹ hướng dẫn viết đơn trước khi kê khai; không tẩy xóa, sửa chữa trên đơn)",
+            style="italic",
+            indent=False,
+        ),
         Heading("1. Người sử dụng đất, chủ sở hữu tài sản gắn liền với đất"),
         Field("1.1. Tên (viết chữ in hoa)", "applicant_name", upper=True),
-        FieldRow((Field("Năm sinh", "applicant_birth_year"),
-                  Field("Số định danh cá nhân", "id_number"))),
+        FieldRow(
+            (Field("Năm sinh", "applicant_birth_year"), Field("Số định danh cá nhân", "id_number"))
+        ),
         Field("Họ tên vợ/chồng", "spouse_name", upper=True),
-        FieldRow((Field("Năm sinh", "spouse_birth_year"),
-                  Field("Số định danh cá nhân", "spouse_id_number"))),
+        FieldRow(
+            (
+                Field("Năm sinh", "spouse_birth_year"),
+                Field("Số định danh cá nhân", "spouse_id_number"),
+            )
+        ),
         Field("1.2. Địa chỉ thường trú", "address"),
         Field("1.3. Điện thoại liên hệ", "phone"),
         Heading("2. Đề nghị"),
-        Field("Đăng ký quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
-              "registration_kind"),
-        Field("Cấp Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
-              "certificate_wanted"),
+        Field(
+            "Đăng ký quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất", "registration_kind"
+        ),
+        Field(
+            "Cấp Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+            "certificate_wanted",
+        ),
         Heading("3. Thửa đất đăng ký"),
-        FieldRow((Field("3.1. Thửa đất số", "land_parcel"),
-                  Field("3.2. Tờ bản đồ số", "map_sheet"))),
+        FieldRow(
+            (Field("3.1. Thửa đất số", "land_parcel"), Field("3.2. Tờ bản đồ số", "map_sheet"))
+        ),
         Field("3.3. Địa chỉ tại", "land_address"),
-        FieldRow((Field("3.4. Diện tích", "land_area_m2"),
-                  Field("sử dụng chung", "shared_area"))),
+        FieldRow((Field("3.4. Diện tích", "land_area_m2"), Field("sử dụng chung", "shared_area"))),
         Field("3.5. Sử dụng vào mục đích", "land_use"),
         Field("từ thời điểm", "land_since"),
         Field("3.6. Thời hạn đề nghị được sử dụng đất", "land_term"),
@@ -326,10 +378,16 @@ DON_DANG_KY_DAT_DAI = Template(
         Heading("4.1. Nhà ở, công trình xây dựng khác:", style="regular"),
         # The paper runs these items on inline, as here; one per line, Tesseract takes the
         # column of "a)", "b)"... for a table and loses the text beside it.
-        FieldRow((Field("a) Loại nhà ở, công trình", "house_kind"),
-                  Field("b) Diện tích xây dựng", "house_area_m2"))),
-        Field("c) Diện tích sàn (đối với nhà) hoặc công suất (đối với công trình khác)",
-              "floor_area_m2"),
+        FieldRow(
+            (
+                Field("a) Loại nhà ở, công trình", "house_kind"),
+                Field("b) Diện tích xây dựng", "house_area_m2"),
+            )
+        ),
+        Field(
+            "c) Diện tích sàn (đối với nhà) hoặc công suất (đối với công trình khác)",
+            "floor_area_m2",
+        ),
         FieldRow((Field("d) Sở hữu chung", "shared_area"), Field("đ) Kết cấu", "structure"))),
         FieldRow((Field("e) Số tầng", "floors"), Field("g) Thời hạn sở hữu đến", "land_term"))),
         Heading("4.2. Rừng sản xuất là rừng trồng, cây lâu năm:", style="regular"),
@@ -345,12 +403,20 @@ DON_DANG_KY_DAT_DAI = Template(
         Signature("NGƯỜI VIẾT ĐƠN", "(Ký, ghi rõ họ tên và đóng dấu nếu có)"),
         PageBreak(),
         Heading("II. XÁC NHẬN CỦA ỦY BAN NHÂN DÂN CẤP XÃ"),
-        Paragraph("(Xác nhận đối với trường hợp hộ gia đình cá nhân, cộng đồng dân cư, người "
-                  "Việt Nam định cư ở nước ngoài sở hữu nhà ở)", style="italic", indent=False),
+        Paragraph(
+            "(Xác nhận đối với trường hợp hộ gia đình cá nhân, cộng đồng dân cư, người "
+            "Việt Nam định cư ở nước ngoài sở hữu nhà ở)",
+            style="italic",
+            indent=False,
+        ),
         Field("Nội dung kê khai so với hiện trạng", "land_check"),
         Field("Nguồn gốc sử dụng đất", "land_origin"),
-        FieldRow((Field("Thời điểm sử dụng đất vào mục đích đăng ký", "land_since"),
-                  Field("Thời điểm tạo lập tài sản gắn liền với đất", "land_since"))),
+        FieldRow(
+            (
+                Field("Thời điểm sử dụng đất vào mục đích đăng ký", "land_since"),
+                Field("Thời điểm tạo lập tài sản gắn liền với đất", "land_since"),
+            )
+        ),
         Field("Tình trạng tranh chấp đất đai, tài sản gắn liền với đất", "dispute"),
         Field("Sự phù hợp với quy hoạch sử dụng đất", "zoning"),
         Field("Nội dung khác", ""),
@@ -375,23 +441,33 @@ LY_LICH_TU_PHAP = Template(
         Spacer(0.4),
         Field("1) Họ và tên", "applicant_name", upper=True),
         Field("2) Tên gọi khác (nếu có)", ""),
-        FieldRow((Field("3) Giới tính", "applicant_sex"),
-                  Field("4) Ngày, tháng, năm sinh", "applicant_dob"))),
+        FieldRow(
+            (
+                Field("3) Giới tính", "applicant_sex"),
+                Field("4) Ngày, tháng, năm sinh", "applicant_dob"),
+            )
+        ),
         Field("5) Nơi sinh", "applicant_birth_place_full"),
-        FieldRow((Field("6) Quốc tịch", "nationality"),
-                  Field("7) Dân tộc", "applicant_ethnicity"))),
+        FieldRow(
+            (Field("6) Quốc tịch", "nationality"), Field("7) Dân tộc", "applicant_ethnicity"))
+        ),
         Field("8) Nơi thường trú", "address"),
         Field("9) Nơi tạm trú", ""),
-        FieldRow((Field("10) Số định danh cá nhân", "id_number"),
-                  Field("Cấp ngày", "id_issue_date"))),
+        FieldRow(
+            (Field("10) Số định danh cá nhân", "id_number"), Field("Cấp ngày", "id_issue_date"))
+        ),
         Field("11) Họ và tên cha", "applicant_father"),
         Field("12) Họ và tên mẹ", "applicant_mother"),
         Field("13) Họ và tên vợ/chồng", "spouse_name"),
         FieldRow((Field("14) Điện thoại", "phone"), Field("Email", "email"))),
         Field("15) Quá trình cư trú, nghề nghiệp", "career"),
         Field("16) Tiền án, tiền sự", "criminal_record"),
-        FieldRow((Field("17) Yêu cầu cấp Phiếu lý lịch tư pháp số", "lltp_kind"),
-                  Field("Số lượng", "copies"))),
+        FieldRow(
+            (
+                Field("17) Yêu cầu cấp Phiếu lý lịch tư pháp số", "lltp_kind"),
+                Field("Số lượng", "copies"),
+            )
+        ),
         Field("18) Mục đích sử dụng Phiếu lý lịch tư pháp", "lltp_purpose"),
         Paragraph(
             "Tôi xin cam đoan những lời khai trên là đúng sự thật và chịu trách nhiệm về "
@@ -417,28 +493,42 @@ GIAY_TIEP_NHAN = Template(
         Centered("Mã hồ sơ: {dossier_code}", "bold"),
         Centered("(Liên: Lưu/giao khách hàng)", "italic"),
         Spacer(0.4),
-        Paragraph("Bộ phận tiếp nhận và trả kết quả {issuer} đã tiếp nhận hồ sơ của:",
-                  indent=False),
+        Paragraph(
+            "Bộ phận tiếp nhận và trả kết quả {issuer} đã tiếp nhận hồ sơ của:", indent=False
+        ),
         Field("Ông/Bà", "applicant_name"),
         Field("Địa chỉ", "address"),
         FieldRow((Field("Số điện thoại", "phone"), Field("Email", "email"))),
         Field("Nội dung yêu cầu giải quyết", "procedure_name"),
         Heading("1. Thành phần hồ sơ nộp gồm:", style="regular"),
         ItemList("documents", suffix=": 01 bản"),
-        FieldRow((Field("2. Số lượng hồ sơ", "dossier_count"),
-                  Field("3. Thời gian giải quyết hồ sơ theo quy định là", "working_days"))),
+        FieldRow(
+            (
+                Field("2. Số lượng hồ sơ", "dossier_count"),
+                Field("3. Thời gian giải quyết hồ sơ theo quy định là", "working_days"),
+            )
+        ),
         Field("4. Thời gian nhận hồ sơ", "received_at"),
         Field("5. Thời gian trả kết quả giải quyết hồ sơ", "appointment"),
         Field("6. Đăng ký nhận kết quả tại", "result_at"),
-        Paragraph("Vào Sổ theo dõi hồ sơ, Quyển số: 01, Số thứ tự: {ledger_number}.",
-                  indent=False),
-        Signature("NGƯỜI TIẾP NHẬN HỒ SƠ", "(Ký và ghi rõ họ tên)", name_key="officer_name",
-                  date_line=False),
+        Paragraph("Vào Sổ theo dõi hồ sơ, Quyển số: 01, Số thứ tự: {ledger_number}.", indent=False),
+        Signature(
+            "NGƯỜI TIẾP NHẬN HỒ SƠ",
+            "(Ký và ghi rõ họ tên)",
+            name_key="officer_name",
+            date_line=False,
+        ),
     ),
 )
 
 TEMPLATES: dict[str, Template] = {
     t.key: t
-    for t in (TO_KHAI_KHAI_SINH, TO_KHAI_CU_TRU, HO_KINH_DOANH, DON_DANG_KY_DAT_DAI,
-              LY_LICH_TU_PHAP, GIAY_TIEP_NHAN)
+    for t in (
+        TO_KHAI_KHAI_SINH,
+        TO_KHAI_CU_TRU,
+        HO_KINH_DOANH,
+        DON_DANG_KY_DAT_DAI,
+        LY_LICH_TU_PHAP,
+        GIAY_TIEP_NHAN,
+    )
 }

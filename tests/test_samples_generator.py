@@ -53,6 +53,7 @@ def _strings(value: object) -> list[str]:
 
 # -- determinism and the committed set -----------------------------------------------
 
+
 def test_regenerated_truth_equals_committed(regenerated: Path) -> None:
     names = sorted(p.name for p in (regenerated / "truth").iterdir())
     assert names == sorted(p.name for p in COMMITTED_TRUTH.glob("*.json"))
@@ -101,8 +102,7 @@ def test_scan_files_match_their_truth(regenerated: Path) -> None:
 def test_sample_set_follows_the_brief() -> None:
     truth = {t["file"]: t for t in _committed()}
     khai_sinh = truth["to-khai-khai-sinh.jpg"]["pages"][0]
-    assert (khai_sinh["dpi"], khai_sinh["skew_deg"], khai_sinh["colour_mode"]) == (300, 2.5,
-                                                                                   "grey")
+    assert (khai_sinh["dpi"], khai_sinh["skew_deg"], khai_sinh["colour_mode"]) == (300, 2.5, "grey")
     tif = truth["ho-kinh-doanh.tif"]["pages"]
     assert [p["blank"] for p in tif] == [False, True, False]
     assert tif[1]["text"] == ""
@@ -120,6 +120,7 @@ def test_sample_set_follows_the_brief() -> None:
 
 
 # -- truth content --------------------------------------------------------------------
+
 
 def test_truth_text_is_nfc() -> None:
     for truth in _committed():
@@ -153,6 +154,7 @@ def test_receipt_header_reads_left_column_first() -> None:
 
 # -- rendering -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("font", sorted(FONTS))
 def test_rendered_lines_stay_on_the_page(font: str) -> None:
     dpi = 100
@@ -177,11 +179,14 @@ def test_render_is_deterministic() -> None:
     a = render(template, make_case(random.Random(5)), font="DejaVu Sans", dpi=72)
     b = render(template, make_case(random.Random(5)), font="DejaVu Sans", dpi=72)
     assert [p.text for p in a.pages] == [p.text for p in b.pages]
-    assert all(np.array_equal(np.asarray(x.image), np.asarray(y.image))
-               for x, y in zip(a.pages, b.pages, strict=True))
+    assert all(
+        np.array_equal(np.asarray(x.image), np.asarray(y.image))
+        for x, y in zip(a.pages, b.pages, strict=True)
+    )
 
 
 # -- identities ------------------------------------------------------------------------
+
 
 def _check_id(id_number: str, sex: str, dob: date) -> None:
     # domain.md: AAA province of birth registration, B sex and century, CC year, 6 random.
@@ -201,8 +206,10 @@ def test_id_numbers_agree_with_birth_year_and_sex() -> None:
         assert case.values["id_number"] == case.applicant.id_number
         assert case.values["spouse_id_number"] == case.spouse.id_number
         assert case.applicant.sex != case.spouse.sex
-        assert case.child.surname == (case.applicant if case.applicant.sex == MALE
-                                      else case.spouse).surname
+        assert (
+            case.child.surname
+            == (case.applicant if case.applicant.sex == MALE else case.spouse).surname
+        )
 
 
 def test_dossier_code_shape() -> None:
@@ -229,6 +236,7 @@ def test_vietnamese_number_formats() -> None:
 
 # -- sign conventions of the scan effects ---------------------------------------------
 
+
 def _ink_centroid(image: Image.Image) -> tuple[float, float]:
     ys, xs = np.nonzero(np.asarray(image.convert("L")) < 128)
     return float(xs.mean()), float(ys.mean())
@@ -249,8 +257,7 @@ def test_rotation_is_the_clockwise_turn_back_to_upright() -> None:
     page.paste(0, (20, 20, 80, 60))  # a mark in the top-left corner
     for rotation in (90, 180, 270):
         scanned = degrade.orient(page, rotation)
-        assert np.array_equal(np.asarray(scanned),
-                              np.asarray(page.rotate(rotation, expand=True)))
+        assert np.array_equal(np.asarray(scanned), np.asarray(page.rotate(rotation, expand=True)))
         # Turning the scan clockwise by `rotation` restores the page.
         upright = scanned.rotate(-rotation, expand=True)
         assert np.array_equal(np.asarray(upright), np.asarray(page))
@@ -260,6 +267,7 @@ def test_rotation_is_the_clockwise_turn_back_to_upright() -> None:
 
 
 # -- other outputs ------------------------------------------------------------------------
+
 
 def test_bench_pdf_has_the_requested_pages(tmp_path: Path) -> None:
     path = write_bench_pdf(tmp_path / "bench.pdf", 3, seed=7)
