@@ -43,8 +43,9 @@ boxes). A folder given as INPUT means the scans directly inside it (.pdf .tif .t
 Exit status: 0 every file digitised; 1 some file failed or has pages without OCR;
 2 bad arguments or no input; 3 Tesseract or a language model is missing.
 
-Environment (defaults in brackets): DIGITIZE_LANGS [vie+eng], DIGITIZE_JOBS [one per
-core], DIGITIZE_TESSERACT_TIMEOUT [180 s per page], DIGITIZE_PROGRAM_TIMEOUT [120 s],
+Environment (defaults in brackets): DIGITIZE_LANGS [vie], DIGITIZE_JOBS [one per core],
+DIGITIZE_TESSERACT_PSM [6], DIGITIZE_TESSERACT_TIMEOUT [180 s per page],
+DIGITIZE_PROGRAM_TIMEOUT [120 s],
 DIGITIZE_MAX_PAGE_MEGAPIXELS [75], DIGITIZE_MAX_PAGES [5000], DIGITIZE_JPEG_QUALITY [80],
 DIGITIZE_PDFA [true], DIGITIZE_OPERATOR [none]. Options given here win.
 """
@@ -73,7 +74,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--plain-pdf", action="store_true", help="write plain PDF instead of PDF/A-2b"
     )
-    parser.add_argument("--lang", metavar="LANGS", help="Tesseract models, e.g. vie+eng")
+    parser.add_argument(
+        "--lang", metavar="LANGS", help="Tesseract models (default vie; e.g. vie+eng)"
+    )
     parser.add_argument("--operator", metavar="NAME", help="who digitises (PDF metadata)")
     parser.add_argument(
         "--jpeg-quality", type=int, metavar="Q", help="JPEG quality for colour/grey pages (30-95)"
@@ -111,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
         console.print("[red]error:[/] no scans to process")
         return EXIT_USAGE
 
-    engine = TesseractEngine(langs=settings.langs, timeout=settings.tesseract_timeout)
+    engine = TesseractEngine(
+        langs=settings.langs, psm=settings.tesseract_psm, timeout=settings.tesseract_timeout
+    )
     try:
         engine.check()
     except MissingDependencyError as exc:

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -27,11 +28,33 @@ from typing import Protocol
 from digitize import __version__
 from digitize.errors import DigitizeError
 from digitize.inputs import count_pages
+from digitize.memory import release_free_memory
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, assemble_pdf
 from digitize.pipeline import PageOutcome, PipelineOptions, process_page, write_debug_image
 
 log = logging.getLogger(__name__)
+
+# Image stages take about a fifth of a page's time, OCR the rest: one page in the image
+# stages per three running keeps every core busy while bounding memory.
+_PAGES_PER_IMAGE_SLOT = 3
+
+
+class MemoryGate:
+    """Lets a few pages at a time hold full-size images; on leaving, their memory goes back.
+
+    Without the trim, each thread's allocator arena would keep its largest page.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self._slots = threading.Semaphore(slots)
+
+    def __enter__(self) -> None:
+        self._slots.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        release_free_memory()
+        self._slots.release()
 
 
 class FileStatus(StrEnum):
@@ -111,6 +134,8 @@ def digitize_files(
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[int, FileResult] = {}
     page_of: dict[Future[PageOutcome], tuple[_FileJob, int]] = {}
+    # Full-size page images are worked on by few pages at a time; the others wait on OCR.
+    memory_gate = MemoryGate(max(1, jobs // _PAGES_PER_IMAGE_SLOT))
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="page") as pool:
         for position, (source, stem) in enumerate(zip(sources, output_stems(sources), strict=True)):
             try:
@@ -134,6 +159,7 @@ def digitize_files(
                     engine=engine,
                     workdir=workdir,
                     debug=debug,
+                    memory_gate=memory_gate,
                 )
                 job.futures.append(future)
                 page_of[future] = (job, index)

@@ -1,17 +1,24 @@
 """The page pipeline: one scanned page in, an upright searchable PDF page and its report out.
 
-The stages run in this order (see `prepare_page` and `process_page`):
+The stages run in this order (see `prepare_page`, `ocr_input` and `process_page`):
 
     read page -> grey -> dark borders whitened -> blank? -> orientation + skew measured
-    -> turned upright and straightened -> isolated specks removed -> OCR (at ~300 dpi)
-    -> one-page PDF with the invisible text layer
+    -> turned upright and straightened -> isolated specks removed
+    -> archive image compressed (JPEG, or CCITT G4 for black and white)
+    -> OCR input: ~300 dpi, background flattened to black and white, cropped to the ink
+    -> OCR -> one-page PDF with the invisible text layer
 
 A PDF page that already carries text skips all of it and is kept as it is.
+
+Full-size page images exist only between reading and the OCR input: that part runs
+inside the caller's memory gate, and OCR (a Tesseract process) runs outside it, so
+pages in parallel do not each hold their images while waiting for OCR.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,17 +26,19 @@ import cv2
 import numpy as np
 
 from digitize.errors import ExternalProgramError
+from digitize.imaging.binarise import binarise, ink_box
 from digitize.imaging.blank import is_blank
-from digitize.imaging.cleanup import dark_border_mask, speckle_mask, whiten
-from digitize.imaging.common import ANALYSIS_DPI, ink_mask, resize_to_dpi, to_grey
+from digitize.imaging.cleanup import dark_border_mask, paint_white, speckle_mask
+from digitize.imaging.common import ANALYSIS_DPI, ink_mask, px, resize_to_dpi, to_grey
 from digitize.imaging.geometry import PageGeometry, apply_geometry, measure_geometry
 from digitize.inputs import ReadLimits, ScannedPage, TextPage, read_page
 from digitize.ocr.engine import OcrEngine
-from digitize.pdf import PageSource, write_page_pdf
+from digitize.pdf import PageSource, encode_page, write_page_pdf
 from digitize.results import ColourMode, OcrText, PageReport
 
 OCR_DPI_RANGE = (250, 400)  # outside it, pages are resized to 300 dpi for OCR only
 OCR_TARGET_DPI = 300
+_OCR_MARGIN_MM = 8.0  # paper kept around the ink so Tesseract sees line ends as line ends
 
 DebugSink = Callable[[str, np.ndarray], None]
 
@@ -48,11 +57,21 @@ class PreparedPage:
     """A page after normalisation: what is archived and what OCR reads."""
 
     pixels: np.ndarray  # archive image, upright, same colour mode as the scan
-    grey: np.ndarray  # the same page in grey, cleaned, for OCR
+    grey: np.ndarray  # the same page in grey, cleaned, for OCR (may share pixels' memory)
     dpi: float
     colour_mode: ColourMode
     geometry: PageGeometry
     blank: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OcrInput:
+    """The black-and-white crop the engine reads, and how to map its boxes back."""
+
+    image: np.ndarray
+    dpi: int
+    offset: tuple[int, int]  # of the crop, in the (possibly resized) page
+    factor: float  # archive pixels per OCR pixel
 
 
 @dataclass(slots=True)
@@ -65,39 +84,70 @@ class PageOutcome:
 def prepare_page(
     page: ScannedPage, options: PipelineOptions, debug: DebugSink | None = None
 ) -> PreparedPage:
-    """Normalise a scanned page: borders, blank test, orientation, skew, specks."""
+    """Normalise a scanned page: borders, blank test, orientation, skew, specks.
+
+    Works in place on `page.pixels`, which the caller hands over.
+    """
     dpi = page.dpi
-    grey = to_grey(page.pixels)
+    pixels = page.pixels
+    grey = to_grey(pixels)  # the same array when the page is grey already
     _show(debug, "1-input", grey)
-    border = dark_border_mask(grey, dpi) if options.clean_borders else None
-    if border is not None:
-        grey = whiten(grey, border)
-        _show(debug, "2-borders", grey)
+    if options.clean_borders:
+        border = dark_border_mask(grey, dpi)
+        if border.any():
+            paint_white(grey, border)
+            if grey is not pixels:
+                paint_white(pixels, border)
+            _show(debug, "2-borders", grey)
+        del border
     analysis, analysis_dpi = resize_to_dpi(grey, dpi, min(dpi, ANALYSIS_DPI))
     blank = is_blank(analysis, analysis_dpi)
-    geometry = PageGeometry(0, 0.0, 0.0, 0.0) if blank else measure_geometry(ink_mask(analysis))
-    pixels = whiten(page.pixels, border) if border is not None else page.pixels
+    geometry = (
+        PageGeometry(0, 0.0, 0.0, 0.0)
+        if blank
+        else measure_geometry(ink_mask(analysis), analysis_dpi)
+    )
+    del analysis
     pixels = apply_geometry(pixels, geometry)
     grey = to_grey(pixels) if pixels.ndim == 3 else pixels
-    if page.colour_mode is ColourMode.BILEVEL and abs(geometry.skew_deg) > 0:
+    if page.colour_mode is ColourMode.BILEVEL:
         # Straightening interpolates; a black-and-white page must stay black and white.
-        pixels = grey = np.where(grey >= 128, 255, 0).astype(np.uint8)
+        cv2.threshold(grey, 127, 255, cv2.THRESH_BINARY, dst=grey)
     _show(debug, "3-upright", grey)
     if options.remove_specks and not blank:
         specks = speckle_mask(grey, dpi)
-        pixels, grey = whiten(pixels, specks), whiten(grey, specks)
-        _show(debug, "4-clean", grey)
+        if specks.any():
+            paint_white(grey, specks)
+            if grey is not pixels:
+                paint_white(pixels, specks)
+            _show(debug, "4-clean", grey)
     return PreparedPage(pixels, grey, dpi, page.colour_mode, geometry, blank)
 
 
-def recognise(prepared: PreparedPage, engine: OcrEngine) -> OcrText:
-    """OCR the cleaned grey page near 300 dpi, boxes mapped back to the archive image."""
+def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInput | None:
+    """The cleaned page near 300 dpi in black and white, cropped to its ink (None: no ink).
+
+    Tesseract's cost grows with the pixels it is given, not only with the text on
+    them, and a 1-bit page spares it its own thresholding.
+    """
     low, high = OCR_DPI_RANGE
-    if low <= prepared.dpi <= high:
-        return engine.recognise(prepared.grey, round(prepared.dpi))
-    resized, _ = resize_to_dpi(prepared.grey, prepared.dpi, OCR_TARGET_DPI)
-    text = engine.recognise(resized, OCR_TARGET_DPI)
-    return text.scaled(prepared.grey.shape[1] / resized.shape[1])
+    grey, dpi = prepared.grey, prepared.dpi
+    if not low <= dpi <= high:
+        grey, dpi = resize_to_dpi(grey, dpi, OCR_TARGET_DPI)
+    black_white = binarise(grey, dpi)
+    box = ink_box(black_white, margin=px(_OCR_MARGIN_MM, dpi))
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    crop = np.ascontiguousarray(black_white[y0:y1, x0:x1])
+    _show(debug, "5-ocr", crop)
+    return OcrInput(crop, round(dpi), (x0, y0), prepared.grey.shape[1] / grey.shape[1])
+
+
+def recognise(job: OcrInput, engine: OcrEngine) -> OcrText:
+    """Run the engine and map its boxes back onto the archive image."""
+    text = engine.recognise(job.image, job.dpi)
+    return text.mapped(offset=job.offset, factor=job.factor)
 
 
 def process_page(
@@ -108,52 +158,59 @@ def process_page(
     engine: OcrEngine,
     workdir: Path,
     debug: DebugSink | None = None,
+    memory_gate: AbstractContextManager[object] | None = None,
 ) -> PageOutcome:
-    """Read page `index` of `source`, normalise, OCR, and write its one-page PDF in `workdir`."""
-    page = read_page(source, index, options.limits, keep_text_layer=options.keep_text_layer)
-    if isinstance(page, TextPage):
-        return _kept_page(source, index, page)
-    prepared = prepare_page(page, options, debug)
+    """Read page `index` of `source`, normalise, OCR, and write its one-page PDF in `workdir`.
+
+    `memory_gate` (e.g. a semaphore shared by parallel pages) is held while the
+    page's full-size images exist.
+    """
+    with memory_gate or nullcontext():
+        page = read_page(source, index, options.limits, keep_text_layer=options.keep_text_layer)
+        if isinstance(page, TextPage):
+            return _kept_page(source, index, page)
+        dpi_estimated = page.dpi_estimated
+        prepared = prepare_page(page, options, debug)
+        del page
+        archive = encode_page(
+            prepared.pixels,
+            colour_mode=prepared.colour_mode,
+            jpeg_quality=options.jpeg_quality,
+        )
+        job = None if prepared.blank else ocr_input(prepared, debug)
+        height, width = prepared.pixels.shape[:2]
+        dpi, colour_mode = prepared.dpi, prepared.colour_mode
+        geometry, blank = prepared.geometry, prepared.blank
+        del prepared
     warning = None
     text = OcrText()
-    if not prepared.blank:
+    if job is not None:
         try:
-            text = recognise(prepared, engine)
+            text = recognise(job, engine)
         except ExternalProgramError as exc:
             # The page is still archived (page count must match the paper), without text.
             warning = f"page {index + 1}: OCR failed ({exc}); the page has no text layer"
+        del job
     pdf_path = workdir / f"page-{index + 1:05d}.pdf"
-    write_page_pdf(
-        prepared.pixels,
-        colour_mode=prepared.colour_mode,
-        dpi=prepared.dpi,
-        text=text,
-        path=pdf_path,
-        jpeg_quality=options.jpeg_quality,
-    )
-    report = _report(index, page, prepared, text)
-    return PageOutcome(report, PageSource(pdf_path), warning)
-
-
-def _report(index: int, page: ScannedPage, prepared: PreparedPage, text: OcrText) -> PageReport:
+    write_page_pdf(archive, colour_mode=colour_mode, dpi=dpi, text=text, path=pdf_path)
     confidence = text.confidence
-    height, width = prepared.pixels.shape[:2]
-    return PageReport(
+    report = PageReport(
         number=index + 1,
-        rotation=prepared.geometry.rotation,
-        skew_deg=round(prepared.geometry.skew_deg, 2),
-        dpi=round(prepared.dpi),
+        rotation=geometry.rotation,
+        skew_deg=round(geometry.skew_deg, 2),
+        dpi=round(dpi),
         text=text.text,
         confidence=None if confidence is None else round(confidence, 3),
         words=len(text.words),
-        blank=prepared.blank,
-        dpi_estimated=page.dpi_estimated,
-        text_source="none" if prepared.blank else "ocr",
+        blank=blank,
+        dpi_estimated=dpi_estimated,
+        text_source="none" if blank else "ocr",
         width=width,
         height=height,
-        colour_mode=prepared.colour_mode.value,
+        colour_mode=colour_mode.value,
         lines=lines_json(text),
     )
+    return PageOutcome(report, PageSource(pdf_path), warning)
 
 
 def _kept_page(source: Path, index: int, page: TextPage) -> PageOutcome:

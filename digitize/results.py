@@ -70,17 +70,19 @@ class OcrText:
             return None
         return sum(word.confidence * len(word.text) for word in words) / total
 
-    def scaled(self, factor: float) -> OcrText:
-        """The same text with every box multiplied by `factor` (OCR ran on a resized image)."""
-        if factor == 1.0:
+    def mapped(self, *, offset: tuple[int, int] = (0, 0), factor: float = 1.0) -> OcrText:
+        """The same text with boxes moved back from a crop at `offset` of an image resized by
+        1/`factor`: each box is shifted by `offset`, then multiplied by `factor`."""
+        if factor == 1.0 and offset == (0, 0):
             return self
+        dx, dy = offset
 
         def scale(box: BBox) -> BBox:
             return (
-                round(box[0] * factor),
-                round(box[1] * factor),
-                round(box[2] * factor),
-                round(box[3] * factor),
+                round((box[0] + dx) * factor),
+                round((box[1] + dy) * factor),
+                round((box[2] + dx) * factor),
+                round((box[3] + dy) * factor),
             )
 
         lines = tuple(

@@ -15,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DIGITIZE_", extra="ignore")
 
-    langs: str = Field("vie+eng", description="Tesseract language models, '+'-joined")
+    langs: str = Field("vie", description="Tesseract language models, '+'-joined")
+    tesseract_psm: int = Field(6, ge=3, le=13, description="Tesseract page segmentation mode")
     jobs: int = Field(0, ge=0, description="pages processed at once; 0 = one per CPU core")
     tesseract_timeout: float = Field(180.0, gt=0, description="seconds allowed per page of OCR")
     program_timeout: float = Field(120.0, gt=0, description="seconds for any other program call")

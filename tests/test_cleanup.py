@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from digitize.imaging.blank import is_blank
-from digitize.imaging.cleanup import dark_border_mask, speckle_mask, whiten
+from digitize.imaging.cleanup import dark_border_mask, paint_white, speckle_mask
 from digitize.imaging.common import ink_mask
 from tests.synthetic import a4_size, skewed, text_page
 
@@ -114,3 +114,9 @@ def test_a_page_with_a_signature_only_is_not_blank() -> None:
 
 def test_a_text_page_is_not_blank() -> None:
     assert not is_blank(text_page(DPI), DPI)
+
+
+def whiten(pixels: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    cleaned = pixels.copy()
+    paint_white(cleaned, mask)
+    return cleaned

@@ -19,7 +19,7 @@ def page() -> np.ndarray:
 
 @pytest.mark.parametrize("skew", SKEWS)
 def test_skew_is_measured_within_a_third_of_a_degree(page: np.ndarray, skew: float) -> None:
-    geometry = measure_geometry(ink_mask(skewed(page, skew)))
+    geometry = measure_geometry(ink_mask(skewed(page, skew)), 150)
     assert geometry.rotation == 0
     assert abs(geometry.skew_deg - skew) <= 0.3
 
@@ -28,7 +28,7 @@ def test_skew_is_measured_within_a_third_of_a_degree(page: np.ndarray, skew: flo
 @pytest.mark.parametrize("skew", [-6.5, 0.0, 3.2])
 def test_each_orientation_is_turned_upright(page: np.ndarray, correction: int, skew: float) -> None:
     fed = fed_rotated(skewed(page, skew), correction)
-    geometry = measure_geometry(ink_mask(fed))
+    geometry = measure_geometry(ink_mask(fed), 150)
     assert geometry.rotation == correction
     assert abs(geometry.skew_deg - skew) <= 0.3
     assert geometry.orientation_confidence > 0.5
@@ -36,7 +36,7 @@ def test_each_orientation_is_turned_upright(page: np.ndarray, correction: int, s
 
 def test_applying_the_measured_geometry_restores_the_page(page: np.ndarray) -> None:
     fed = fed_rotated(skewed(page, 4.0), 270)
-    geometry = measure_geometry(ink_mask(fed))
+    geometry = measure_geometry(ink_mask(fed), 150)
     upright = apply_geometry(fed, geometry)
     assert upright.shape == page.shape
     # Straightened ink lies where the original ink was (same rows), not smeared across lines.
@@ -48,7 +48,7 @@ def test_applying_the_measured_geometry_restores_the_page(page: np.ndarray) -> N
 
 def test_a_page_without_ink_keeps_its_geometry() -> None:
     empty = np.full((1754, 1240), 255, np.uint8)
-    assert measure_geometry(ink_mask(empty)) == PageGeometry(0, 0.0, 0.0, 0.0)
+    assert measure_geometry(ink_mask(empty), 150) == PageGeometry(0, 0.0, 0.0, 0.0)
 
 
 def test_colour_pages_turn_with_their_channels() -> None:
@@ -58,3 +58,19 @@ def test_colour_pages_turn_with_their_channels() -> None:
     assert turned.shape == (60, 40, 3)
     # Turned 90° clockwise, the top-left pixel ends top-right.
     assert tuple(turned[0, -1]) == (255, 0, 0)
+
+
+@pytest.mark.parametrize("correction", [0, 90, 180, 270])
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("Giấy chứng nhận đăng ký hộ kinh doanh số 41A8012345",),
+        ("Trang 2",),
+        ("Họ và tên: Nguyễn Văn An", "Ngày sinh: 12/03/1985"),
+    ],
+    ids=["one-line", "two-words", "two-lines"],
+)
+def test_pages_with_little_text_are_turned_right(correction: int, lines: tuple[str, ...]) -> None:
+    fed = fed_rotated(skewed(text_page(dpi=150, lines=lines), 1.5), correction)
+    geometry = measure_geometry(ink_mask(fed), 150)
+    assert geometry.rotation == correction

@@ -163,6 +163,17 @@ def test_sixteen_bit_grey_png(tmp_path: Path) -> None:
     assert page.pixels[-1, -1] == (int(wide[-1, -1]) >> 8)
 
 
+def test_pages_are_writable_arrays_the_reader_owns(tmp_path: Path, grey_page: np.ndarray) -> None:
+    image = Image.fromarray(grey_page)
+    image.save(tmp_path / "a.png")
+    image.convert("RGB").save(tmp_path / "b.jpg")
+    image_pdf(tmp_path / "c.pdf", [image.convert("RGB")], 100)
+    for name in ("a.png", "b.jpg", "c.pdf"):
+        page = read_page(tmp_path / name, 0, LIMITS)
+        assert isinstance(page, ScannedPage)
+        assert page.pixels.flags.writeable and page.pixels.flags.owndata, name
+
+
 def test_pdf_page_image_is_taken_out_at_its_own_resolution(
     tmp_path: Path, grey_page: np.ndarray
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 from digitize.errors import ExternalProgramError, ExternalTimeoutError, MissingDependencyError
 from digitize.exec import run as run_module
 from digitize.exec import tesseract
-from digitize.ocr.tesseract import TesseractEngine, encode_pgm, parse_tsv
+from digitize.ocr.tesseract import TesseractEngine, encode_pnm, parse_tsv
 
 TSV = (
     "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
@@ -38,11 +38,19 @@ def test_empty_tsv_is_no_text() -> None:
     assert parse_tsv(TSV.splitlines()[0] + "\n", engine="t").confidence is None
 
 
-def test_pgm_encoding_round_trips() -> None:
+def test_grey_pages_go_as_pgm() -> None:
     grey = np.arange(12, dtype=np.uint8).reshape(3, 4)
-    data = encode_pgm(grey)
+    data = encode_pnm(grey)
     assert data.startswith(b"P5\n4 3\n255\n")
     assert data.endswith(grey.tobytes())
+
+
+def test_black_and_white_pages_go_as_pbm() -> None:
+    black_white = np.full((2, 10), 255, np.uint8)
+    black_white[0, 0] = black_white[1, 9] = 0
+    data = encode_pnm(black_white)
+    # Rows are padded to whole bytes; 1 bits are black.
+    assert data == b"P4\n10 2\n" + bytes([0b10000000, 0, 0, 0b01000000])
 
 
 def test_a_hung_tesseract_becomes_a_timeout_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -54,36 +54,34 @@ def dark_border_mask(grey: np.ndarray, dpi: float) -> np.ndarray:
     grow = px(0.8, small_dpi) * 2 + 1
     border = cv2.dilate(border, np.ones((grow, grow), np.uint8))
     height, width = grey.shape[:2]
-    return cv2.resize(border, (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)
+    # 0/1 bytes read as booleans without a second full-size copy.
+    return cv2.resize(border, (width, height), interpolation=cv2.INTER_NEAREST).view(bool)
 
 
 def speckle_mask(grey: np.ndarray, dpi: float) -> np.ndarray:
-    """Small isolated specks of ink, far from any letter-sized ink."""
-    ink = ink_mask(grey).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if count <= 1:
-        return np.zeros(grey.shape[:2], dtype=bool)
-    max_area = max(2, round(_SPECK_MAX_MM2 * (dpi / 25.4) ** 2))
+    """Small isolated specks of ink: components too small to be a letter and lying
+    further than a mark's reach from every letter-sized component's box."""
+    ink = ink_mask(grey).view(np.uint8)
+    _, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    del ink
     areas = stats[:, cv2.CC_STAT_AREA]
-    small = areas <= max_area
-    small[0] = False
+    small = areas <= max(2, round(_SPECK_MAX_MM2 * (dpi / 25.4) ** 2))
+    small[0] = False  # the background
     if not small.any():
         return np.zeros(grey.shape[:2], dtype=bool)
-    large = ~small
-    large[0] = False
-    reach = px(_MARK_REACH_MM, dpi) * 2 + 1
-    near_text = cv2.dilate(large[labels].astype(np.uint8), np.ones((reach, reach), np.uint8))
-    # A small component is kept if any of its pixels lies near letter-sized ink.
-    kept = np.zeros(count, dtype=bool)
-    kept[np.unique(labels[(near_text > 0) & small[labels]])] = True
-    specks = small & ~kept
-    return specks[labels]
+    # Where marks may sit: every larger component's box, grown by a mark's reach.
+    reach = px(_MARK_REACH_MM, dpi)
+    height, width = grey.shape[:2]
+    near_text = np.zeros((height, width), np.uint8)
+    for x, y, w, h in stats[1:][~small[1:], :4]:
+        near_text[max(0, y - reach) : y + h + reach, max(0, x - reach) : x + w + reach] = 1
+    cx = np.clip(centroids[:, 0].round().astype(int), 0, width - 1)
+    cy = np.clip(centroids[:, 1].round().astype(int), 0, height - 1)
+    speck = small & (near_text[cy, cx] == 0)
+    del near_text
+    return speck[labels]
 
 
-def whiten(pixels: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """A copy of `pixels` with `mask` painted white (no copy when the mask is empty)."""
-    if not mask.any():
-        return pixels
-    cleaned = pixels.copy()
-    cleaned[mask] = 255
-    return cleaned
+def paint_white(pixels: np.ndarray, mask: np.ndarray) -> None:
+    """Paint `mask` white in `pixels`, in place (pages are large; copies cost memory)."""
+    pixels[mask] = 255

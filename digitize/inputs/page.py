@@ -22,7 +22,10 @@ class ReadLimits:
 
 @dataclass(frozen=True, slots=True)
 class ScannedPage:
-    """A page as pixels: HxW uint8 grey (0/255 when bilevel) or HxWx3 uint8 RGB."""
+    """A page as pixels: HxW uint8 grey (0/255 when bilevel) or HxWx3 uint8 RGB.
+
+    The array is writable and belongs to whoever reads the page: stages may work in place.
+    """
 
     pixels: np.ndarray
     dpi: float
@@ -52,7 +55,7 @@ def check_pixels(width: int, height: int, limits: ReadLimits) -> None:
 
 
 def to_array(image: Image.Image) -> tuple[np.ndarray, ColourMode]:
-    """Decode a Pillow image into the pipeline's array form and its colour mode."""
+    """Decode a Pillow image into a writable array of the pipeline's form, and its colour mode."""
     mode = image.mode
     if mode == "1":
         return np.asarray(image, dtype=np.uint8) * np.uint8(255), ColourMode.BILEVEL
@@ -71,11 +74,11 @@ def to_array(image: Image.Image) -> tuple[np.ndarray, ColourMode]:
         image = image.convert("RGB")
         mode = "RGB"
     if mode == "L":
-        grey = np.asarray(image, dtype=np.uint8)
+        grey = np.array(image, dtype=np.uint8)
         return grey, (ColourMode.BILEVEL if _is_two_valued(grey) else ColourMode.GREY)
     if mode != "RGB":
         image = image.convert("RGB")
-    return np.asarray(image, dtype=np.uint8), ColourMode.COLOUR
+    return np.array(image, dtype=np.uint8), ColourMode.COLOUR
 
 
 def _flatten_on_white(image: Image.Image) -> Image.Image:

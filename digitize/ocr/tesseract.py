@@ -19,8 +19,10 @@ _WORD_LEVEL = "5"
 
 @dataclass(frozen=True, slots=True)
 class TesseractEngine:
-    langs: str = "vie+eng"
-    psm: int = 3  # automatic page segmentation: forms mix headings, fields and paragraphs
+    langs: str = "vie"
+    # One uniform block: on the samples it lost no line where automatic segmentation
+    # (psm 3) dropped some, 0.75 % CER against 1.17 %; side-by-side columns read across.
+    psm: int = 6
     timeout: float = 180.0
     name: str = "tesseract"
 
@@ -29,16 +31,22 @@ class TesseractEngine:
 
     def recognise(self, grey: np.ndarray, dpi: int) -> OcrText:
         tsv = tesseract.recognise_tsv(
-            encode_pgm(grey), langs=self.langs, dpi=dpi, psm=self.psm, timeout=self.timeout
+            encode_pnm(grey), langs=self.langs, dpi=dpi, psm=self.psm, timeout=self.timeout
         )
         return parse_tsv(tsv, engine=f"tesseract {tesseract.version()} {self.langs}")
 
 
-def encode_pgm(grey: np.ndarray) -> bytes:
-    """Binary PGM: no compression to spend time on, and Tesseract reads it from stdin."""
+def encode_pnm(grey: np.ndarray) -> bytes:
+    """PBM for a black-and-white page (Tesseract skips its own thresholding), else PGM.
+
+    Uncompressed, so nothing is spent encoding; Tesseract reads either from stdin.
+    """
     if grey.ndim != 2 or grey.dtype != np.uint8:
         raise ValueError("OCR takes a 2-D uint8 grey image")
     height, width = grey.shape
+    if not np.any((grey != 0) & (grey != 255)):
+        bits = np.packbits(grey == 0, axis=1)  # PBM: 1 is black, rows padded to bytes
+        return b"P4\n%d %d\n" % (width, height) + bits.tobytes()
     return b"P5\n%d %d\n255\n" % (width, height) + np.ascontiguousarray(grey).tobytes()
 
 

@@ -11,7 +11,13 @@ import pikepdf
 from digitize.errors import DigitizeError
 from digitize.pdf._atomic import save_atomically
 from digitize.pdf.font import make_font
-from digitize.pdf.images import check_image, check_jpeg_quality, encode_page_image, image_stream
+from digitize.pdf.images import (
+    EncodedImage,
+    check_image,
+    check_jpeg_quality,
+    encode_page_image,
+    image_stream,
+)
 from digitize.pdf.textlayer import PageGeometry, number, text_layer
 from digitize.results import ColourMode, OcrText
 
@@ -46,8 +52,22 @@ def _image_operators(width_pt: float, height_pt: float) -> bytes:
     return f"q\n{matrix}\n/{IMAGE_NAME} Do\nQ\n".encode("ascii")
 
 
+def encode_page(
+    image: np.ndarray, *, colour_mode: ColourMode | str, jpeg_quality: int = 80
+) -> EncodedImage:
+    """Compress a page image for the PDF now, so the pixels can be freed before OCR.
+
+    JPEG for colour and grey pages, CCITT G4 for bilevel ones; DigitizeError for an
+    unusable image or quality.
+    """
+    mode = _check_colour_mode(colour_mode)
+    pixels = check_image(image, mode)
+    check_jpeg_quality(jpeg_quality)  # even for bilevel pages: a bad argument is a caller bug
+    return encode_page_image(pixels, mode, jpeg_quality)
+
+
 def build_page_pdf(
-    image: np.ndarray,
+    image: np.ndarray | EncodedImage,
     *,
     colour_mode: ColourMode,
     dpi: float,
@@ -56,11 +76,11 @@ def build_page_pdf(
 ) -> pikepdf.Pdf:
     """The one-page PDF that `write_page_pdf` saves, in memory."""
     dpi = _check_dpi(dpi)
-    mode = _check_colour_mode(colour_mode)
-    pixels = check_image(image, mode)
-    check_jpeg_quality(jpeg_quality)  # even for bilevel pages: a bad argument is a caller bug
-    encoded = encode_page_image(pixels, mode, jpeg_quality)
-    height_px, width_px = pixels.shape[:2]
+    if isinstance(image, EncodedImage):
+        encoded = image
+    else:
+        encoded = encode_page(image, colour_mode=colour_mode, jpeg_quality=jpeg_quality)
+    height_px, width_px = encoded.height, encoded.width
     geometry = PageGeometry(height_px=height_px, points_per_pixel=72.0 / dpi)
     # Rounded like the content stream, so the image and the MediaBox agree to the last digit.
     width_pt = float(number(geometry.x(width_px)))
@@ -86,7 +106,7 @@ def build_page_pdf(
 
 
 def write_page_pdf(
-    image: np.ndarray,
+    image: np.ndarray | EncodedImage,
     *,
     colour_mode: ColourMode,
     dpi: float,
@@ -99,9 +119,11 @@ def write_page_pdf(
     placing each OCR word over its box.
 
     `image` is HxW uint8 for grey and bilevel pages (bilevel: 0 = black, 255 = white)
-    or HxWx3 uint8 RGB for colour pages. Colour and grey pages are stored as JPEG at
-    `jpeg_quality`, bilevel pages losslessly as CCITT Group 4. The file is written
-    atomically. Raises DigitizeError for an unusable image, dpi or output path.
+    or HxWx3 uint8 RGB for colour pages, or what `encode_page` made of one (then
+    `colour_mode` and `jpeg_quality` were already applied). Colour and grey pages are
+    stored as JPEG at `jpeg_quality`, bilevel pages losslessly as CCITT Group 4. The
+    file is written atomically. Raises DigitizeError for an unusable image, dpi or
+    output path.
     """
     with build_page_pdf(
         image, colour_mode=colour_mode, dpi=dpi, text=text, jpeg_quality=jpeg_quality
