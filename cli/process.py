@@ -43,7 +43,7 @@ boxes). A folder given as INPUT means the scans directly inside it (.pdf .tif .t
 Exit status: 0 every file digitised; 1 some file failed or has pages without OCR;
 2 bad arguments or no input; 3 Tesseract or a language model is missing.
 
-Environment (defaults in brackets): DIGITIZE_LANGS [vie], DIGITIZE_JOBS [one per core],
+Environment (defaults in brackets): DIGITIZE_LANGS [vie], DIGITIZE_JOBS [cores + 1],
 DIGITIZE_TESSERACT_PSM [6], DIGITIZE_TESSERACT_TIMEOUT [180 s per page],
 DIGITIZE_PROGRAM_TIMEOUT [120 s],
 DIGITIZE_MAX_PAGE_MEGAPIXELS [75], DIGITIZE_MAX_PAGES [5000], DIGITIZE_JPEG_QUALITY [80],
@@ -64,7 +64,7 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
     parser.add_argument(
-        "--jobs", type=int, metavar="N", help="pages processed at once (default: one per core)"
+        "--jobs", type=int, metavar="N", help="pages processed at once (default: cores + 1)"
     )
     parser.add_argument(
         "--redo-ocr",

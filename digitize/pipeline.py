@@ -36,7 +36,7 @@ from digitize.ocr.engine import OcrEngine
 from digitize.pdf import PageSource, encode_page, write_page_pdf
 from digitize.results import ColourMode, OcrText, PageReport
 
-OCR_DPI_RANGE = (250, 400)  # outside it, pages are resized to 300 dpi for OCR only
+OCR_DPI_RANGE = (190, 400)  # outside it, pages are resized to 300 dpi for OCR only
 OCR_TARGET_DPI = 300
 _OCR_MARGIN_MM = 8.0  # paper kept around the ink so Tesseract sees line ends as line ends
 

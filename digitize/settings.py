@@ -17,7 +17,7 @@ class Settings(BaseSettings):
 
     langs: str = Field("vie", description="Tesseract language models, '+'-joined")
     tesseract_psm: int = Field(6, ge=3, le=13, description="Tesseract page segmentation mode")
-    jobs: int = Field(0, ge=0, description="pages processed at once; 0 = one per CPU core")
+    jobs: int = Field(0, ge=0, description="pages processed at once; 0 = CPU cores + 1")
     tesseract_timeout: float = Field(180.0, gt=0, description="seconds allowed per page of OCR")
     program_timeout: float = Field(120.0, gt=0, description="seconds for any other program call")
     max_page_megapixels: float = Field(75.0, gt=0, description="larger pages are refused")
@@ -27,4 +27,6 @@ class Settings(BaseSettings):
     operator: str | None = Field(None, description="who digitises, recorded in PDF metadata")
 
     def effective_jobs(self) -> int:
-        return self.jobs or max(1, len(os.sched_getaffinity(0)))
+        # One page more than cores: while one page is in Python's image stages the others
+        # keep every core busy with Tesseract (100 pages on 2 cores: 69 s with 2, 64 s with 3).
+        return self.jobs or len(os.sched_getaffinity(0)) + 1

@@ -79,6 +79,8 @@ def speckle_mask(grey: np.ndarray, dpi: float) -> np.ndarray:
     cy = np.clip(centroids[:, 1].round().astype(int), 0, height - 1)
     speck = small & (near_text[cy, cx] == 0)
     del near_text
+    if not speck.any():
+        return np.zeros(grey.shape[:2], dtype=bool)
     return speck[labels]
 
 
