@@ -114,6 +114,12 @@ def run(args: argparse.Namespace) -> int:
         console.print("[red]error:[/] no scans to process")
         return EXIT_USAGE
 
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        console.print(f"[red]error:[/] cannot create the output folder {args.out}: {exc.strerror}")
+        return EXIT_USAGE
+
     engine = TesseractEngine(
         langs=settings.langs, psm=settings.tesseract_psm, timeout=settings.tesseract_timeout
     )

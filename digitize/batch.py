@@ -140,8 +140,9 @@ def digitize_files(
         for position, (source, stem) in enumerate(zip(sources, output_stems(sources), strict=True)):
             try:
                 pages = count_pages(source, options.limits)
-            except DigitizeError as exc:
-                results[position] = FileResult(source, FileStatus.FAILED, error=str(exc))
+            except Exception as exc:  # one bad file never stops the batch
+                error = str(exc) if isinstance(exc, DigitizeError) else _unexpected(exc)
+                results[position] = FileResult(source, FileStatus.FAILED, error=error)
                 listener.file_done(results[position])
                 continue
             workdir = Path(tempfile.mkdtemp(prefix=".digitize-work-", dir=out_dir))
@@ -184,8 +185,15 @@ def digitize_files(
 def _describe_failure(index: int, exc: BaseException) -> str:
     if isinstance(exc, DigitizeError):
         return f"page {index + 1}: {exc}"
-    log.error("unexpected failure on page %d", index + 1, exc_info=exc)
-    return f"page {index + 1}: internal error ({type(exc).__name__}: {exc})"
+    return f"page {index + 1}: {_unexpected(exc)}"
+
+
+def _unexpected(exc: BaseException) -> str:
+    """One line for a failure the pipeline has no error type for; the traceback goes to the log."""
+    if isinstance(exc, OSError):
+        return f"system error ({exc})"  # e.g. the disk is full
+    log.error("unexpected failure", exc_info=exc)
+    return f"internal error ({type(exc).__name__}: {exc})"
 
 
 def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileResult:

@@ -242,3 +242,41 @@ def test_a_page_whose_ocr_times_out_is_still_archived(tmp_path: Path) -> None:
         assert len(pdf.pages) == 1
     report = json.loads((tmp_path / "out" / "scan.json").read_text())
     assert report["status"] == "partial" and report["pages"][0]["text"] == ""
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    scan = badfiles.good_jpeg(tmp_path / "a.jpg")
+    proc = run_digitize("process", scan, "--out", blocker / "out")
+    assert proc.returncode == 2
+    assert "cannot create the output folder" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_an_unexpected_failure_on_one_file_spares_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digitize.batch as batch
+
+    real_count = batch.count_pages
+
+    def flaky(path: Path, limits: object) -> int:
+        if path.name == "bug.jpg":
+            raise RuntimeError("a bug nobody foresaw")
+        return real_count(path, limits)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "count_pages", flaky)
+    good = badfiles.good_jpeg(tmp_path / "good.jpg")
+    bug = badfiles.good_jpeg(tmp_path / "bug.jpg")
+    results = digitize_files(
+        [bug, good],
+        tmp_path / "out",
+        engine=TimingOutEngine(),
+        options=PipelineOptions(),
+        output=OutputOptions(),
+        jobs=1,
+    )
+    assert results[0].status is FileStatus.FAILED
+    assert results[0].error == "internal error (RuntimeError: a bug nobody foresaw)"
+    assert results[1].pdf is not None and results[1].pdf.exists()
