@@ -1,0 +1,300 @@
+"""Value normalisers: the raw text after a label -> a clean value of one kind, or None.
+
+Raw text comes from OCR of filled-in forms: dotted leaders ("........", "…", "___"),
+trailing punctuation, stray spaces inside numbers, and letters read for digits ("O5/O1/2020",
+"l2/03/2019"). Each normaliser returns None when the text cannot be read as its kind, and
+when it holds two readings (two numbers, both sexes) rather than pick one, so a caller
+can send the field to review instead of storing a guess.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from digitize.understand.vietnamese import canonical, fold
+
+# Leaders: runs of dots (possibly spaced), ellipses, underscores.
+_LEADERS = re.compile(r"(?:\.[ \t]*){2,}|[…_]+|·{2,}")
+_EDGE_PUNCTUATION = " \t\r\n:;,.!?-–—*•·/\\|\"'“”‘’«»"
+_YEARS = range(1900, 2101)
+
+# Letters OCR reads for digits, repaired inside numbers only. Kept to the common, safe
+# ones: S, B, G, Z are real letters next to numbers too often ("Nhóm B2", "lô S1").
+_IN_NUMBER = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
+_LOOKALIKES = frozenset("OolI|")
+_DIGITS_AND_LOOKALIKES = "0123456789" + "".join(sorted(_LOOKALIKES))
+_WORD = re.compile(r"(?:[^\W_]|\|)+")
+_NUMBER_SEPARATORS = frozenset("./,-")
+
+
+def strip_leaders(raw: str) -> str:
+    """Drop dotted leaders, ellipses, underscores and punctuation around the value; NFC."""
+    text = unicodedata.normalize("NFC", raw)
+    text = _LEADERS.sub(" ", text)
+    text = " ".join(text.split()).strip(_EDGE_PUNCTUATION)
+    # A bracket left alone at either end by the stripping is noise too.
+    if text.endswith(")") and "(" not in text:
+        text = text[:-1].rstrip(_EDGE_PUNCTUATION)
+    if text.startswith("(") and ")" not in text:
+        text = text[1:].lstrip(_EDGE_PUNCTUATION)
+    return text
+
+
+def normalise_text(raw: str) -> str | None:
+    text = canonical(strip_leaders(raw))
+    return text or None
+
+
+def normalise_name(raw: str) -> str | None:
+    """A person's name, title-cased: "NGUYỄN VĂN AN" -> "Nguyễn Văn An".
+
+    Names never hold digits, so text with any digit (a date or number caught after the
+    label) is refused rather than cleaned.
+    """
+    text = canonical(strip_leaders(raw))
+    if not text or any(ch.isdigit() for ch in text) or not any(ch.isalpha() for ch in text):
+        return None
+    return " ".join(_title_word(word) for word in text.split())
+
+
+def _title_word(word: str) -> str:
+    # Capital after a hyphen or apostrophe too: "H'Hen", "Y-Moan" (Tây Nguyên names).
+    parts = re.split(r"([-'’])", word)
+    return "".join(part[:1].upper() + part[1:].lower() for part in parts)
+
+
+# -- dates -------------------------------------------------------------------------------
+
+_DATE_WORDS = re.compile(
+    r"ngay\W{0,3}(\d{1,2})\W{0,3}thang\W{0,3}(\d{1,2})\W{0,3}nam\W{0,3}(\d{4})(?!\d)"
+)
+_DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
+_DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+
+
+def normalise_date(raw: str) -> str | None:
+    """ISO "YYYY-MM-DD" from "12/03/2019", "12-3-2019", "ngày 12 tháng 3 năm 2019",
+    "Hà Nội, ngày 05 tháng 01 năm 2020" and their folded or OCR-noisy forms."""
+    text = fold(repair_numbers(unicodedata.normalize("NFC", raw)))
+    found = _read_date(text)
+    return found.isoformat() if found else None
+
+
+def _read_date(text: str) -> date | None:
+    candidates: list[tuple[int, int, int, int]] = []  # position, year, month, day
+    for match in _DATE_WORDS.finditer(text):
+        d, m, y = match.groups()
+        candidates.append((match.start(), int(y), int(m), int(d)))
+    for match in _DATE_DMY.finditer(text):
+        d, m, y = match.groups()
+        candidates.append((match.start(), int(y), int(m), int(d)))
+    for match in _DATE_ISO.finditer(text):
+        y, m, d = match.groups()
+        candidates.append((match.start(), int(y), int(m), int(d)))
+    for _, year, month, day in sorted(candidates):
+        if year not in _YEARS:
+            continue
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return None
+
+
+def normalise_year(raw: str) -> int | None:
+    """A year 1900..2100: "1985", "năm 1985", or the year of a full date."""
+    text = fold(repair_numbers(unicodedata.normalize("NFC", raw)))
+    found = _read_date(text)
+    if found:
+        return found.year
+    years = {int(y) for y in re.findall(r"(?<!\d)(\d{4})(?!\d)", text) if int(y) in _YEARS}
+    return years.pop() if len(years) == 1 else None
+
+
+# -- sex ---------------------------------------------------------------------------------
+
+_SEX_WORDS = {"nam": "male", "male": "male", "m": "male", "nu": "female", "female": "female",
+              "f": "female"}  # fmt: skip
+_SEX_LABEL_WORDS = frozenset({"gioi", "tinh", "sex", "gender"})
+
+
+def normalise_sex(raw: str) -> str | None:
+    """Sex as "male" or "female", from "Nam", "NỮ", "Nu", "Male", "F", "Nam / Male".
+
+    Any other word, or words for both ("Nam/Nữ" printed on an unfilled form), gives None.
+    """
+    words = re.findall(r"[a-z]+", fold(raw))
+    found = set()
+    for word in words:
+        if word in _SEX_LABEL_WORDS:
+            continue
+        if word not in _SEX_WORDS:
+            return None
+        found.add(_SEX_WORDS[word])
+    return found.pop() if len(found) == 1 else None
+
+
+# -- numbers -----------------------------------------------------------------------------
+
+
+def repair_numbers(text: str) -> str:
+    """Letters OCR reads for digits (O o -> 0, l I | -> 1), repaired inside numbers only.
+
+    A word is repaired when it holds a real digit and nothing but digits and look-alikes,
+    or digits then a unit ("100đ"; look-alikes just before the unit are left alone); a
+    word of look-alikes alone only when a separator joins it to such a number
+    ("1.OOO.OOO"). Words without digits ("lo", "Ông") are never touched.
+    """
+    words = list(_WORD.finditer(text))
+    if not words:
+        return text
+    heads: list[int] = []  # per word: length of the digits-and-look-alikes prefix to repair
+    numeric: list[bool] = []  # per word: a number on its own
+    for match in words:
+        word = match.group()
+        head = word[: len(word) - len(word.lstrip(_DIGITS_AND_LOOKALIKES))]
+        if len(head) < len(word):
+            # A letter follows ("1Ođ", "2019lô"): look-alikes just before it start that word.
+            head = head.rstrip("".join(_LOOKALIKES))
+        is_number = any(ch.isdigit() for ch in head)
+        heads.append(len(head) if is_number else 0)
+        numeric.append(is_number)
+    lookalike_only = [all(ch in _LOOKALIKES for ch in m.group()) for m in words]
+    # Look-alike groups joined by one separator to a number: spread along dotted groups.
+    for order in (range(len(words)), range(len(words) - 1, -1, -1)):
+        for i in order:
+            if numeric[i] or not lookalike_only[i]:
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(words) and numeric[j] and _joined(text, words, min(i, j)):
+                    numeric[i] = True
+                    heads[i] = len(words[i].group())
+                    break
+    out = list(text)
+    for match, head, is_number in zip(words, heads, numeric, strict=True):
+        if is_number:
+            start = match.start()
+            out[start : start + head] = match.group()[:head].translate(_IN_NUMBER)
+    return "".join(out)
+
+
+def _joined(text: str, words: list[re.Match[str]], left: int) -> bool:
+    between = text[words[left].end() : words[left + 1].start()]
+    return len(between) == 1 and between in _NUMBER_SEPARATORS
+
+
+def normalise_integer(raw: str) -> int | None:
+    """The one whole number in the text: "Thửa đất số: 123" -> 123; None if none or several."""
+    text = repair_numbers(strip_leaders(raw))
+    numbers = {
+        int(n.replace(".", ""))
+        for n in re.findall(r"(?<!\d)(?<!\d[.,])(\d{1,3}(?:\.\d{3})+|\d+)(?!\d|[.,]\d)", text)
+    }
+    return numbers.pop() if len(numbers) == 1 else None
+
+
+# One number as printed: digit groups joined by dots or commas, or by single spaces before
+# a group of three ("100 000 000").
+_NUMBER = re.compile(r"(?<![^\W_])(?<!\d[.,])\d+(?:[.,]\d+|[ \u00a0\u202f]\d{3}(?!\d))*")
+_MONEY_UNITS = (("ty", 10**9), ("ti", 10**9), ("trieu", 10**6), ("nghin", 10**3),
+                ("ngan", 10**3))  # fmt: skip
+
+
+def normalise_money(raw: str) -> int | None:
+    """Whole đồng: "100.000.000 đồng", "100,000,000 VNĐ", "100 000 000", "1,5 tỷ".
+
+    The amount in words that forms add in brackets is ignored (it is not read back).
+    """
+    text = _without_bracketed_words(strip_leaders(raw))
+    text = fold(repair_numbers(text))
+    match = _NUMBER.search(text)
+    if match is None:
+        return None
+    amount = _parse_number(match.group(), single_comma_is_decimal=False)
+    if amount is None:
+        return None
+    after = text[match.end() :].lstrip()
+    for word, factor in _MONEY_UNITS:
+        if re.match(rf"{word}\b", after):
+            amount *= factor
+            break
+    if amount != amount.to_integral_value():
+        return None  # no fractions of a đồng
+    return int(amount)
+
+
+def normalise_area(raw: str) -> float | None:
+    """Square metres: "125,5 m2", "125,5m²", "125.5 m2", "1.250,5 m2", "0,5 ha".
+
+    Comma is the decimal mark and dot the thousands mark, as Vietnamese forms print them;
+    a lone dot followed by three digits ("1.250") is therefore thousands.
+    """
+    text = _without_bracketed_words(strip_leaders(raw))
+    text = fold(repair_numbers(text))
+    match = _NUMBER.search(text)
+    if match is None:
+        return None
+    area = _parse_number(match.group(), single_comma_is_decimal=True)
+    if area is None:
+        return None
+    if re.match(r"\s*ha\b", text[match.end() :]):
+        area *= 10_000
+    return float(area)
+
+
+def _without_bracketed_words(text: str) -> str:
+    # "(Một tỷ năm trăm triệu đồng)": the amount in words, not another number.
+    return re.sub(r"\([^()\d]*\)", " ", text)
+
+
+def _parse_number(text: str, *, single_comma_is_decimal: bool) -> Decimal | None:
+    """Digit groups and separators -> a number, telling thousands marks from decimal ones."""
+    text = re.sub(r"[\u00a0\u202f]", " ", text)
+    groups = re.split(r"[., ]", text)
+    separators = re.findall(r"[., ]", text)
+    if not separators:
+        return Decimal(text)
+    decimals = ""
+    last = separators[-1]
+    if len(set(separators)) > 1:
+        # Two kinds: the last one, if it occurs once, is the decimal mark ("1.250,5").
+        if last == " " or separators.count(last) != 1:
+            return None
+        decimals = groups.pop()
+        separators.pop()
+    elif (
+        last != " "
+        and len(separators) == 1
+        and (len(groups[1]) != 3 or (last == "," and single_comma_is_decimal))
+    ):
+        decimals = groups.pop()
+        separators.pop()
+    # What is left are thousands groups: 1-3 digits, then threes.
+    if separators and (len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])):
+        return None
+    try:
+        return Decimal("".join(groups) + ("." + decimals if decimals else ""))
+    except InvalidOperation:
+        return None
+
+
+# -- phone numbers -----------------------------------------------------------------------
+
+_PHONE = re.compile(r"\+?\(?\d[\d\s().\-]{6,}\d")
+
+
+def normalise_phone(raw: str) -> str | None:
+    """Digits only: a mobile (10 digits, 0xxx) or a landline (10-11 digits with area code);
+    +84 becomes 0. Several numbers on a line ("0912 345 678 - 0987 654 321"): the first."""
+    text = repair_numbers(unicodedata.normalize("NFC", raw))
+    for part in re.split(r"\s[-–/]\s|[,;/]", text):
+        for match in _PHONE.finditer(part):
+            digits = re.sub(r"\D", "", match.group())
+            if digits.startswith("84") and (match.group().startswith("+") or len(digits) == 11):
+                digits = "0" + digits[2:].removeprefix("0")
+            if digits.startswith("0") and len(digits) in (10, 11):
+                return digits
+    return None
