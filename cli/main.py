@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from cli import process
+from cli import process, understanding
 from digitize import __version__
 
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     process.add_parser(commands)
+    understanding.add_parsers(commands)
     return parser
 
 

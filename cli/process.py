@@ -20,11 +20,12 @@ from rich.progress import (
 )
 
 from digitize.batch import FileResult, FileStatus, OutputOptions, digitize_files
-from digitize.errors import MissingDependencyError
+from digitize.errors import DigitizeError, MissingDependencyError
 from digitize.inputs import ReadLimits
 from digitize.ocr import TesseractEngine
 from digitize.pipeline import PipelineOptions
 from digitize.settings import Settings
+from digitize.understand import Knowledge
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
 
@@ -47,7 +48,13 @@ Environment (defaults in brackets): DIGITIZE_LANGS [vie], DIGITIZE_JOBS [cores +
 DIGITIZE_TESSERACT_PSM [6], DIGITIZE_TESSERACT_TIMEOUT [180 s per page],
 DIGITIZE_PROGRAM_TIMEOUT [120 s],
 DIGITIZE_MAX_PAGE_MEGAPIXELS [75], DIGITIZE_MAX_PAGES [5000], DIGITIZE_JPEG_QUALITY [80],
-DIGITIZE_PDFA [true], DIGITIZE_OPERATOR [none]. Options given here win.
+DIGITIZE_PDFA [true], DIGITIZE_OPERATOR [none], DIGITIZE_DATA_DIR [data],
+DIGITIZE_CATALOGUE_DIR [packaged], DIGITIZE_CLASSIFIER_MODEL [DATA_DIR/classifier.npz,
+else packaged], DIGITIZE_UNKNOWN_BELOW [0.5], DIGITIZE_REVIEW_BELOW [0.6].
+Options given here win.
+
+Each JSON also lists the file's documents: their pages, document type, procedure,
+confidence and fields (value, confidence, page, box, raw text, review flag).
 """
 
 
@@ -89,8 +96,23 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--debug-dir", type=Path, metavar="DIR", help="write every stage's page image here"
     )
+    parser.add_argument(
+        "--no-understand",
+        action="store_true",
+        help="skip classification and field extraction (the JSON's 'documents' stays empty)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, summary only")
     parser.set_defaults(run=run)
+
+
+def load_knowledge(settings: Settings) -> Knowledge:
+    """The catalogue and classifier model the settings name."""
+    return Knowledge.load(
+        settings.catalogue_dir,
+        settings.effective_model(),
+        unknown_below=settings.unknown_below,
+        review_below=settings.review_below,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -140,7 +162,12 @@ def run(args: argparse.Namespace) -> int:
         remove_specks=not args.no_clean,
         jpeg_quality=settings.jpeg_quality,
     )
-    output = OutputOptions(pdfa=settings.pdfa, operator=settings.operator)
+    try:
+        knowledge = None if args.no_understand else load_knowledge(settings)
+    except DigitizeError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return EXIT_USAGE
+    output = OutputOptions(pdfa=settings.pdfa, operator=settings.operator, knowledge=knowledge)
     with _ProgressDisplay(console, len(sources), enabled=not args.quiet) as display:
         results = digitize_files(
             sources,

@@ -32,6 +32,7 @@ from digitize.memory import release_free_memory
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, assemble_pdf
 from digitize.pipeline import PageOutcome, PipelineOptions, process_page, write_debug_image
+from digitize.understand import Knowledge, page_from_report, understand_pages
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class FileStatus(StrEnum):
 class OutputOptions:
     pdfa: bool = True
     operator: str | None = None
+    knowledge: Knowledge | None = None  # None: no classification or field extraction
 
 
 @dataclass(slots=True)
@@ -223,9 +225,12 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
                 "PDF/A; use --redo-ocr for an archive copy"
             )
         status = FileStatus.PARTIAL if any(o.warning for o in outcomes) else FileStatus.DONE
+        reports = [asdict(o.report) for o in outcomes]
+        documents = _understand(reports, output.knowledge, warnings)
         document = {
             "source": str(job.source),
-            "pages": [asdict(o.report) for o in outcomes],
+            "pages": reports,
+            "documents": documents,
             "pdf": pdf_path.name,
             "pdfa": pdfa,
             "status": status.value,
@@ -245,6 +250,20 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
         )
     finally:
         shutil.rmtree(job.workdir, ignore_errors=True)
+
+
+def _understand(
+    reports: list[dict[str, object]], knowledge: Knowledge | None, warnings: list[str]
+) -> list[dict[str, object]]:
+    """The file's documents (type, procedure, fields); a failure here costs only them."""
+    if knowledge is None:
+        return []
+    try:
+        pages = [page_from_report(report) for report in reports]
+        return [document.as_json() for document in understand_pages(pages, knowledge)]
+    except Exception as exc:  # the PDF and the text are still worth writing
+        warnings.append(f"documents not understood: {_unexpected(exc)}")
+        return []
 
 
 def _failed(job: _FileJob, reason: str) -> FileResult:

@@ -7,6 +7,7 @@ builds one, then passes plain option objects inwards.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,26 @@ class Settings(BaseSettings):
     jpeg_quality: int = Field(80, ge=30, le=95, description="JPEG quality of colour/grey pages")
     pdfa: bool = Field(True, description="write PDF/A-2b (else a plain PDF)")
     operator: str | None = Field(None, description="who digitises, recorded in PDF metadata")
+    data_dir: Path = Field(Path("data"), description="corrections and retrained models")
+    catalogue_dir: Path | None = Field(None, description="procedure catalogue (default: packaged)")
+    classifier_model: Path | None = Field(
+        None, description="classifier model (default: DATA_DIR/classifier.npz, else packaged)"
+    )
+    unknown_below: float = Field(0.5, ge=0, le=1, description="document type 'unknown' below")
+    review_below: float = Field(0.6, ge=0, le=1, description="fields to review below")
+
+    @property
+    def corrections_file(self) -> Path:
+        return self.data_dir / "corrections.jsonl"
+
+    def effective_model(self) -> Path | None:
+        """The classifier model to use: the one set, a retrained one, or the packaged one."""
+        from digitize.understand.model import DEFAULT_MODEL  # settings stay import-light
+
+        for candidate in (self.classifier_model, self.data_dir / "classifier.npz", DEFAULT_MODEL):
+            if candidate is not None and candidate.is_file():
+                return candidate
+        return None
 
     def effective_jobs(self) -> int:
         # One page more than cores: while one page is in Python's image stages the others

@@ -1,0 +1,371 @@
+"""`digitize catalogue`, `train`, `correct` and `evaluate`: the understanding side.
+
+- `catalogue check|list`: check the catalogue files staff edit, list what they hold.
+- `correct`: a reviewer fixes a document's type, procedure or fields in a result JSON;
+  the correction is kept (DATA_DIR/corrections.jsonl) as training data.
+- `train`: retrain the classifier on the labelled samples plus every correction.
+- `understand`: work out the documents of existing results again (after the catalogue
+  or the model changed), without OCR.
+- `evaluate`: digitise a labelled set and print accuracy per document type, procedure
+  and field against its truth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import unicodedata
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import track
+from rich.table import Table
+
+from digitize.batch import write_json_atomically
+from digitize.errors import DigitizeError
+from digitize.settings import Settings
+from digitize.understand import (
+    CatalogueError,
+    load_catalogue,
+    page_from_report,
+    understand_pages,
+)
+from digitize.understand.evaluation import score_results
+from digitize.understand.model import Example, TextModel, read_examples
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_EXAMPLES = Path("samples/training/labelled.jsonl")
+
+
+def add_parsers(commands: Any) -> None:
+    formatter = argparse.RawDescriptionHelpFormatter
+    catalogue = commands.add_parser(
+        "catalogue",
+        help="check or list the procedure catalogue",
+        description="Check the catalogue files (procedures, document types) or list them.",
+        formatter_class=formatter,
+    )
+    catalogue.add_argument("action", choices=("check", "list"), help="what to do")
+    catalogue.add_argument(
+        "--dir", type=Path, metavar="DIR", help="catalogue folder (default: DIGITIZE_CATALOGUE_DIR)"
+    )
+    catalogue.set_defaults(run=run_catalogue)
+
+    correct = commands.add_parser(
+        "correct",
+        help="record a reviewer's correction of a document",
+        description=(
+            "Correct a document of a result JSON (its type, procedure or fields). The JSON "
+            "is updated and the correction kept in DATA_DIR/corrections.jsonl, which "
+            "`digitize train` learns from."
+        ),
+        formatter_class=formatter,
+    )
+    correct.add_argument("result", type=Path, metavar="RESULT_JSON", help="a result JSON")
+    correct.add_argument(
+        "--document", type=int, default=1, metavar="N", help="which document (1-based, default 1)"
+    )
+    correct.add_argument("--doc-type", metavar="KEY", help="the right document type key")
+    correct.add_argument("--procedure", metavar="KEY", help="the right procedure key")
+    correct.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="the right value of a field (repeatable)",
+    )
+    correct.add_argument("--by", required=True, metavar="NAME", help="who corrects")
+    correct.set_defaults(run=run_correct)
+
+    train = commands.add_parser(
+        "train",
+        help="retrain the document-type classifier",
+        description=(
+            "Train the classifier on labelled examples (JSON lines with text and doc_type) "
+            "plus the corrections in DATA_DIR/corrections.jsonl, and save it where "
+            "`digitize process` finds it (DATA_DIR/classifier.npz unless --out)."
+        ),
+        formatter_class=formatter,
+    )
+    train.add_argument(
+        "--examples",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help=f"labelled examples (default {DEFAULT_EXAMPLES}; repeatable)",
+    )
+    train.add_argument("--no-corrections", action="store_true", help="ignore corrections")
+    train.add_argument("--out", type=Path, metavar="FILE", help="where to save the model")
+    train.set_defaults(run=run_train)
+
+    understand = commands.add_parser(
+        "understand",
+        help="redo classification and fields of existing results, without OCR",
+        description=(
+            "Work out the documents (type, procedure, fields) of result JSONs again from "
+            "their stored page text, e.g. after the catalogue or the model changed. Each "
+            "JSON is rewritten in place; corrections recorded in it are lost."
+        ),
+        formatter_class=formatter,
+    )
+    understand.add_argument("results", nargs="+", type=Path, metavar="RESULT_JSON")
+    understand.set_defaults(run=run_understand)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="measure classification and field accuracy on a labelled set",
+        description=(
+            "Digitise a labelled set (DIR/scans with truth in DIR/truth, as written by "
+            "`python -m samples.generate --labelled DIR`) and print procedure, document "
+            "type and per-field exact-match accuracy."
+        ),
+        formatter_class=formatter,
+    )
+    evaluate.add_argument("labelled", type=Path, metavar="DIR", help="the labelled set")
+    evaluate.add_argument(
+        "--results",
+        type=Path,
+        metavar="DIR",
+        help="results already made for DIR/scans (else digitised now into a temporary folder)",
+    )
+    evaluate.add_argument("--jobs", type=int, metavar="N", help="pages processed at once")
+    evaluate.add_argument("--json", type=Path, metavar="FILE", help="also save the figures")
+    evaluate.set_defaults(run=run_evaluate)
+
+
+# -- catalogue --------------------------------------------------------------------------
+
+
+def run_catalogue(args: argparse.Namespace) -> int:
+    console = Console()
+    try:
+        catalogue = load_catalogue(args.dir or Settings().catalogue_dir)
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]problem:[/] {escape(problem)}", soft_wrap=True)
+        return EXIT_FAILED
+    if args.action == "check":
+        console.print(
+            f"catalogue ok: {len(catalogue.procedures)} procedures, "
+            f"{len(catalogue.document_types)} document types, "
+            f"{len(catalogue.provinces)} province codes"
+        )
+        return EXIT_OK
+    table = Table("procedure", "code", "certainty", "field", "level", title="Procedures")
+    for key, p in catalogue.procedures.items():
+        table.add_row(
+            f"{key}\n{p.name}", p.code or "-", p.code_certainty, p.field, ", ".join(p.level)
+        )
+    console.print(table)
+    table = Table("document type", "category", "procedures", "fields", title="Document types")
+    for key, d in catalogue.document_types.items():
+        fields = ", ".join(spec.name for spec in d.fields)
+        table.add_row(f"{key}\n{d.name}", d.category, ", ".join(d.procedures) or "-", fields)
+    console.print(table)
+    return EXIT_OK
+
+
+# -- correct ----------------------------------------------------------------------------
+
+
+def run_correct(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    settings = Settings()
+    try:
+        catalogue = load_catalogue(settings.catalogue_dir)
+        result = json.loads(args.result.read_text(encoding="utf-8"))
+        documents = result["documents"]
+        document = documents[args.document - 1]
+        if args.document < 1:
+            raise IndexError
+    except (OSError, ValueError, KeyError, IndexError, DigitizeError) as exc:
+        console.print(f"[red]error:[/] {escape(str(args.result))}: {escape(_reason(exc))}")
+        return EXIT_USAGE
+    if args.doc_type and args.doc_type not in catalogue.document_types:
+        console.print(f"[red]error:[/] unknown document type {escape(args.doc_type)}")
+        return EXIT_USAGE
+    if args.procedure and args.procedure not in catalogue.procedures:
+        console.print(f"[red]error:[/] unknown procedure {escape(args.procedure)}")
+        return EXIT_USAGE
+    fields: dict[str, str] = {}
+    for item in args.field:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            console.print(f"[red]error:[/] --field wants NAME=VALUE, not {escape(item)}")
+            return EXIT_USAGE
+        fields[name.strip()] = unicodedata.normalize("NFC", value.strip())
+    if not (args.doc_type or args.procedure or fields):
+        console.print("[red]error:[/] nothing to correct: give --doc-type, --procedure or --field")
+        return EXIT_USAGE
+
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    pages = {page["number"]: page for page in result["pages"]}
+    text = "\n\f\n".join(pages[n]["text"] for n in document["pages"] if n in pages)
+    doc_type = args.doc_type or document["doc_type"]
+    procedure = args.procedure or (document.get("procedure") or {}).get("key")
+    record = {
+        "text": text,
+        "doc_type": doc_type,
+        "procedure": procedure,
+        "fields": fields,
+        "source": f"{result.get('source')}#document{args.document}",
+        "corrected_by": args.by,
+        "at": at,
+    }
+    document["corrected"] = {
+        "by": args.by,
+        "at": at,
+        "doc_type": document["doc_type"] if args.doc_type else None,
+        "procedure": document.get("procedure") if args.procedure else None,
+        "fields": {name: document["fields"].get(name, {}).get("value") for name in fields},
+    }  # what was there before, for the audit trail
+    if args.doc_type:
+        document["doc_type"] = doc_type
+        document["doc_type_name"] = catalogue.document_types[doc_type].name
+        document["confidence"] = 1.0
+    if args.procedure:
+        proc = catalogue.procedures[args.procedure]
+        document["procedure"] = {"key": proc.key, "code": proc.code or None, "name": proc.name}
+        document["procedure_confidence"] = 1.0
+    for name, value in fields.items():
+        entry = document["fields"].setdefault(name, {"page": None, "bbox": None, "raw": ""})
+        entry.update(value=value, confidence=1.0, review=False, problems=[])
+    corrections = settings.corrections_file
+    corrections.parent.mkdir(parents=True, exist_ok=True)
+    with corrections.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    write_json_atomically(args.result, result)
+    console.print(
+        f"corrected document {args.document} of {escape(str(args.result))}; kept in {corrections}"
+    )
+    return EXIT_OK
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, IndexError):
+        return "no such document"
+    if isinstance(exc, KeyError):
+        return f"not a digitize result (no {exc})"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+# -- train ------------------------------------------------------------------------------
+
+
+def run_train(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    settings = Settings()
+    sources = list(args.examples or [DEFAULT_EXAMPLES])
+    if not args.no_corrections and settings.corrections_file.is_file():
+        sources.append(settings.corrections_file)
+    try:
+        catalogue = load_catalogue(settings.catalogue_dir)
+        examples = read_examples(sources)
+        unknown = sorted({e.doc_type for e in examples} - set(catalogue.document_types))
+        if unknown:
+            raise DigitizeError(f"examples name document types not in the catalogue: {unknown}")
+        with console.status(f"training on {len(examples)} examples"):
+            model = TextModel.train(examples)
+        out = args.out or settings.data_dir / "classifier.npz"
+        model.save(out, meta=_training_meta(examples, sources))
+    except (OSError, DigitizeError) as exc:
+        console.print(f"[red]error:[/] {escape(_reason(exc))}", soft_wrap=True)
+        return EXIT_FAILED
+    counts = defaultdict(int)
+    for example in examples:
+        counts[example.doc_type] += 1
+    console.print(
+        f"trained on {len(examples)} examples of {len(counts)} document types "
+        f"from {', '.join(str(s) for s in sources)}; saved {out}"
+    )
+    return EXIT_OK
+
+
+def _training_meta(examples: list[Example], sources: list[Path]) -> dict[str, object]:
+    return {
+        "trained": datetime.now(UTC).isoformat(timespec="seconds"),
+        "examples": len(examples),
+        "sources": [str(s) for s in sources],
+    }
+
+
+# -- understand ------------------------------------------------------------------------
+
+
+def run_understand(args: argparse.Namespace) -> int:
+    from cli.process import load_knowledge
+
+    console = Console(stderr=True)
+    try:
+        knowledge = load_knowledge(Settings())
+    except DigitizeError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return EXIT_USAGE
+    failed = 0
+    for path in track(args.results, description="understanding", console=console):
+        try:
+            result = json.loads(path.read_text(encoding="utf-8"))
+            pages = [page_from_report(report) for report in result["pages"]]
+            result["documents"] = [d.as_json() for d in understand_pages(pages, knowledge)]
+            write_json_atomically(path, result)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            console.print(f"[red]failed[/] {escape(str(path))}: {escape(_reason(exc))}")
+            failed += 1
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+# -- evaluate ---------------------------------------------------------------------------
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from cli.main import main as digitize_main  # the same command a user runs
+
+    console = Console()
+    scans, truths = args.labelled / "scans", args.labelled / "truth"
+    if not scans.is_dir() or not truths.is_dir():
+        console.print(f"[red]error:[/] {escape(str(args.labelled))} holds no scans/ and truth/")
+        return EXIT_USAGE
+    try:
+        catalogue = load_catalogue(Settings().catalogue_dir)
+    except CatalogueError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}")
+        return EXIT_USAGE
+    with tempfile.TemporaryDirectory(prefix="digitize-evaluate-") as temp:
+        results = args.results
+        if results is None:
+            results = Path(temp)
+            argv = ["process", str(scans), "--out", str(results)]
+            if args.jobs:
+                argv += ["--jobs", str(args.jobs)]
+            digitize_main(argv)
+        scores = score_results(truths, results, catalogue)
+    _print_scores(console, scores)
+    if args.json:
+        args.json.write_text(json.dumps(scores, ensure_ascii=False, indent=1) + "\n")
+    return EXIT_OK
+
+
+def _print_scores(console: Console, scores: Mapping[str, Any]) -> None:
+    table = Table("measure", "right", "total", "accuracy", title="Understanding, exact match")
+    order = ["procedure", "document type", "fields (all)", "ID numbers"]
+    names = order + sorted(n for n in scores["scores"] if n not in order)
+    for name in names:
+        if name not in scores["scores"]:
+            continue
+        right, total = scores["scores"][name]["right"], scores["scores"][name]["total"]
+        table.add_row(
+            name, str(right), str(total), f"{100 * right / total:.1f} %" if total else "-"
+        )
+    console.print(table)
+    for miss in scores["misses"][:40]:
+        console.print(f"  miss: {escape(miss)}", soft_wrap=True, highlight=False)
+    if len(scores["misses"]) > 40:
+        console.print(f"  … and {len(scores['misses']) - 40} more misses")

@@ -1,0 +1,99 @@
+"""Scoring understanding against ground truth: document types, procedures, fields.
+
+Truth files are the sample generator's (`samples/README.md`): per file a list of
+`documents`, each with its pages, document type, procedure and the expected
+normalised value of every field. A predicted document is matched to a true one by
+its first page.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from digitize.understand.catalogue import Catalogue, FieldKind
+
+
+def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str, Any]:
+    """Compare result JSONs with truth files: document type, procedure, fields."""
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # name -> [right, total]
+    misses: list[str] = []
+    for truth_path in sorted(truths.glob("*.json")):
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        result_path = results / f"{Path(truth['file']).stem}.json"
+        predicted = (
+            json.loads(result_path.read_text(encoding="utf-8")).get("documents", [])
+            if result_path.is_file()
+            else []
+        )
+        by_first_page = {doc["pages"][0]: doc for doc in predicted if doc["pages"]}
+        for expected in truth.get("documents", []):
+            first = min(expected["pages"])
+            got = by_first_page.get(first, {})
+            where = f"{truth['file']} p{first}"
+            _count(
+                tally,
+                "document type",
+                got.get("doc_type") == expected["doc_type"],
+                misses,
+                f"{where}: type {got.get('doc_type')} != {expected['doc_type']}",
+            )
+            if expected.get("procedure"):
+                got_procedure = (got.get("procedure") or {}).get("key")
+                _count(
+                    tally,
+                    "procedure",
+                    got_procedure == expected["procedure"],
+                    misses,
+                    f"{where}: procedure {got_procedure} != {expected['procedure']}",
+                )
+            doc = catalogue.document_types.get(expected["doc_type"])
+            for name, want in expected.get("expected", {}).items():
+                spec = doc.field(name) if doc else None
+                if spec is None:
+                    continue  # a value the catalogue does not ask for
+                value = (got.get("fields", {}).get(name) or {}).get("value")
+                right = _same(value, want)
+                _count(
+                    tally, f"field {name}", right, misses, f"{where}: {name} {value!r} != {want!r}"
+                )
+                _count(tally, "fields (all)", right, [], "")
+                if spec.kind is FieldKind.ID_NUMBER:
+                    _count(tally, "ID numbers", right, [], "")
+    return {
+        "scores": {name: {"right": r, "total": t} for name, (r, t) in sorted(tally.items())},
+        "misses": misses,
+    }
+
+
+def _count(
+    tally: dict[str, list[int]], name: str, right: bool, misses: list[str], why: str
+) -> None:
+    tally[name][1] += 1
+    if right:
+        tally[name][0] += 1
+    elif why:
+        misses.append(why)
+
+
+def _same(value: object, want: object) -> bool:
+    if isinstance(want, float) or isinstance(value, float):
+        try:
+            return math.isclose(float(value), float(want), abs_tol=0.01)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+    if isinstance(want, str) and isinstance(value, str):
+        return unicodedata.normalize("NFC", value) == unicodedata.normalize("NFC", want)
+    return value == want
+
+
+def accuracy(scores: dict[str, Any], measure: str) -> float | None:
+    """Right / total for one measure of `score_results`, None when nothing was counted."""
+    entry = scores["scores"].get(measure)
+    if not entry or not entry["total"]:
+        return None
+    return entry["right"] / entry["total"]

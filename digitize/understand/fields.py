@@ -1,0 +1,388 @@
+"""Field extraction: find each catalogued label on the pages, read the value after it,
+normalise and check it, and say where it was read and how sure we are.
+
+Printed forms put a value after its label and a colon, usually followed by dotted
+leaders; several short fields may share a line ("Giới tính: Nam ..... Dân tộc: Kinh");
+a value may sit on the next line (ID cards) or wrap onto it (long addresses). Labels are
+matched on folded text (no diacritics, lower case) with a fuzzy ratio, against the
+words just before each colon, so OCR slips and numbering ("1)", "3.1.") do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from rapidfuzz import fuzz
+
+from digitize.results import BBox, Line, Word
+from digitize.understand import normalise
+from digitize.understand.catalogue import DocumentType, FieldKind, FieldSpec
+from digitize.understand.checks import check_dossier_code, check_id_number
+from digitize.understand.pages import PageText
+from digitize.understand.vietnamese import fold
+
+Value = str | int | float
+
+REVIEW_BELOW = 0.6  # fields less sure than this go to a reviewer
+_LEADERS = re.compile(r"(?:\.{3,}|…+|_{3,})")
+_FOOTNOTE = re.compile(r"\(\d{1,2}\)")
+_TRAILING_NUMBERING = re.compile(r"\s+(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\))\s*$")
+_GAP_LINE_HEIGHTS = 1.2  # a blank this wide (in line heights) ends a value
+_DATE_LINE = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedField:
+    name: str
+    value: Value | None
+    confidence: float
+    page: int | None
+    bbox: BBox | None
+    raw: str
+    review: bool
+    problems: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "value": self.value,
+            "confidence": round(self.confidence, 3),
+            "page": self.page,
+            "bbox": list(self.bbox) if self.bbox else None,
+            "raw": self.raw,
+            "review": self.review,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """The value part of one 'label: value' on a line."""
+
+    page: int
+    line_index: int
+    label: str  # folded catalogue label it matched
+    score: float  # 0..1
+    start: int  # character span of the value in the line's text
+    end: int
+    ended: bool  # the value stopped before the line's end (leaders, a blank, a label)
+
+
+@dataclass(slots=True)
+class _Layout:
+    pages: Sequence[PageText]
+    segments: list[_Segment] = field(default_factory=list)
+
+
+def extract_fields(
+    pages: Sequence[PageText],
+    doc_type: DocumentType,
+    *,
+    review_below: float = REVIEW_BELOW,
+    other_labels: frozenset[str] = frozenset(),
+) -> dict[str, ExtractedField]:
+    """Every catalogued field of `doc_type` found on `pages`; required ones always listed.
+
+    A field goes to review when it is less sure than `review_below`, failed a check, or
+    is required and missing.
+    """
+    labels = {fold(label) for spec in doc_type.fields for label in spec.labels}
+    others = frozenset(fold(label) for label in other_labels) - labels
+    segments = [s for page in pages for s in _find_segments(page, labels, others)]
+    layout = _Layout(pages, segments)
+    found: dict[str, ExtractedField] = {}
+    for spec in doc_type.fields:
+        result = _read_field(layout, spec, review_below)
+        if result is None and spec.required:
+            result = ExtractedField(spec.name, None, 0.0, None, None, "", True, ("not found",))
+        if result is not None:
+            found[spec.name] = result
+    return _cross_check(found, doc_type)
+
+
+# -- finding labels ---------------------------------------------------------------------
+
+
+def _find_segments(page: PageText, labels: set[str], others: frozenset[str]) -> list[_Segment]:
+    """Every 'label: value' on the page whose label is one of `labels`.
+
+    `others` are labels of other document types: they only mark where a value before
+    them ends.
+    """
+    segments = []
+    for index, line in enumerate(page.lines):
+        text = line.text
+        colons = [m.start() for m in re.finditer(":", text)]
+        if not colons:
+            continue
+        breaks = _gap_breaks(line)
+        # Where each colon's label begins, so the value before it can be cut there.
+        starts: list[tuple[int, str, float]] = []
+        previous_end = 0
+        for colon in colons:
+            starts.append(_match_label(text, previous_end, colon, labels, others, breaks))
+            previous_end = colon + 1
+        for k, colon in enumerate(colons):
+            _, label, score = starts[k]
+            if not label or label not in labels:
+                continue
+            end = starts[k + 1][0] if k + 1 < len(colons) else len(text)
+            first_word = re.search(r"\S", text[colon + 1 : end])
+            if first_word:  # a wide blank after the value: erased or absent leaders
+                value_start = colon + 1 + first_word.start()
+                end = min([end, *(b for b in breaks if value_start < b < end)])
+            value = text[colon + 1 : end]
+            ended = bool(_LEADERS.search(value)) or end < len(text.rstrip())
+            segments.append(_Segment(page.number, index, label, score, colon + 1, end, ended))
+    return segments
+
+
+def _gap_breaks(line: Line) -> list[int]:
+    """Character positions in the line's text where a wide blank separates two words."""
+    height = line.bbox[3] - line.bbox[1]
+    if height <= 0:
+        return []  # no boxes known
+    breaks = []
+    position = 0
+    for word, following in pairwise(line.words):
+        position += len(word.text)
+        if following.bbox[0] - word.bbox[2] > _GAP_LINE_HEIGHTS * height:
+            breaks.append(position)
+        position += 1
+    return breaks
+
+
+def _match_label(
+    text: str,
+    lo: int,
+    colon: int,
+    labels: set[str],
+    others: frozenset[str],
+    breaks: Sequence[int],
+) -> tuple[int, str, float]:
+    """The label best matching the words before `colon` (from `lo` on).
+
+    Returns where the label starts in `text`, the folded label ('' if none), its score.
+    An unknown label still gets a start: after the last dotted leader or wide blank
+    before the colon, else its last word.
+    """
+    before = text[lo:colon]
+    words = [(m.start() + lo, m.group()) for m in re.finditer(r"\S+", before)]
+    best: tuple[int, str, float] = (colon, "", 0.0)
+    for label in labels | others:
+        size = len(label.split())
+        for n in (size - 1, size, size + 1):
+            if n < 1 or n > len(words):
+                continue
+            start = words[-n][0]
+            candidate = fold(_FOOTNOTE.sub("", text[start:colon]))
+            score = fuzz.ratio(candidate, label) / 100
+            needed = 0.85 if len(label) >= 10 else 0.9
+            rank = score + (0.01 if label in labels else 0.0)  # ties go to this type
+            if score >= needed and (rank, len(label)) > (best[2], len(best[1])):
+                best = (start, label, rank)
+    if best[1]:
+        return (best[0], best[1], min(best[2], 1.0))
+    if not words:
+        return (colon, "", 0.0)
+    leaders = list(_LEADERS.finditer(before))
+    cuts = [lo + leader.end() for leader in leaders] + [b for b in breaks if lo < b < colon]
+    if cuts:
+        return (max(cuts), "", 0.0)
+    return (words[-1][0], "", 0.0)
+
+
+# -- reading a value --------------------------------------------------------------------
+
+
+def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> ExtractedField | None:
+    if spec.name == "document_date" and not spec.labels:
+        return _read_date_line(layout.pages, review_below)
+    wanted = {fold(label) for label in spec.labels}
+    hits = [s for s in layout.segments if s.label in wanted]
+    if len(hits) < spec.occurrence:
+        return None
+    segment = hits[spec.occurrence - 1]
+    page = next(p for p in layout.pages if p.number == segment.page)
+    line = page.lines[segment.line_index]
+    spans = [(line, segment.start, segment.end)]
+    raw = normalise.strip_leaders(line.text[segment.start : segment.end])
+    raw = _TRAILING_NUMBERING.sub("", raw).strip()
+    following = page.lines[segment.line_index + 1 : segment.line_index + 3]
+    if not raw and following and ":" not in following[0].text:
+        # The value sits under its label (ID cards) rather than after it.
+        spans = [(following[0], 0, len(following[0].text))]
+        raw = normalise.strip_leaders(following[0].text)
+    elif (
+        raw
+        and spec.kind is FieldKind.TEXT
+        and not segment.ended
+        and following
+        and _continues(following[0])
+        and _reaches_right_margin(page, line)
+    ):
+        # The value filled the line and wrapped onto the next one.
+        spans.append((following[0], 0, len(following[0].text)))
+        raw = f"{raw} {normalise.strip_leaders(following[0].text)}"
+    return _finish(spec, raw, segment.score, page.number, spans, review_below)
+
+
+def _reaches_right_margin(page: PageText, line: Line) -> bool:
+    """Whether the line runs to the text's right edge, as a line that wraps does."""
+    right = max(other.bbox[2] for other in page.lines)
+    height = line.bbox[3] - line.bbox[1]
+    return right <= 0 or line.bbox[2] >= right - 3 * height
+
+
+def _continues(line: Line) -> bool:
+    text = line.text.strip()
+    return bool(text) and ":" not in text and not re.match(r"^(?:\d+[.)]|[IVX]+\.|[a-zđ]\))", text)
+
+
+def _read_date_line(pages: Sequence[PageText], review_below: float) -> ExtractedField | None:
+    """The place-and-date line: 'Hà Nội, ngày 05 tháng 01 năm 2020'."""
+    fallback: tuple[PageText, Line] | None = None
+    for page in pages:
+        for line in page.lines:
+            folded = fold(line.text)
+            match = _DATE_LINE.search(folded)
+            if not match:
+                continue
+            if "," in folded[: match.start()]:
+                return _finish_date(page, line, review_below)
+            fallback = fallback or (page, line)
+    return _finish_date(*fallback, review_below) if fallback else None
+
+
+def _finish_date(page: PageText, line: Line, review_below: float) -> ExtractedField:
+    spec = FieldSpec(name="document_date", kind=FieldKind.DATE)
+    text = line.text
+    comma = text.find(",")
+    start = comma + 1 if comma >= 0 else 0
+    span = [(line, start, len(text))]
+    return _finish(spec, text[start:].strip(), 1.0, page.number, span, review_below)
+
+
+_NORMALISERS: dict[FieldKind, Callable[[str], Value | None]] = {
+    FieldKind.NAME: normalise.normalise_name,
+    FieldKind.DATE: normalise.normalise_date,
+    FieldKind.YEAR: normalise.normalise_year,
+    FieldKind.SEX: normalise.normalise_sex,
+    FieldKind.PHONE: normalise.normalise_phone,
+    FieldKind.MONEY: normalise.normalise_money,
+    FieldKind.AREA: normalise.normalise_area,
+    FieldKind.INTEGER: normalise.normalise_integer,
+    FieldKind.TEXT: normalise.normalise_text,
+}
+
+
+def _finish(
+    spec: FieldSpec,
+    raw: str,
+    label_score: float,
+    page: int,
+    spans: Sequence[tuple[Line, int, int]],
+    review_below: float,
+) -> ExtractedField:
+    words = [word for line, lo, hi in spans for word in _words_in(line, lo, hi)]
+    letters = sum(len(w.text) for w in words)
+    ocr_confidence = sum(w.confidence * len(w.text) for w in words) / letters if words else 0.0
+    bbox = _union([w.bbox for w in words])
+    problems: list[str] = []
+    value: Value | None
+    if spec.kind is FieldKind.ID_NUMBER:
+        checked = check_id_number(raw)
+        value, problems = checked.value, list(checked.problems)
+    elif spec.kind is FieldKind.DOSSIER_CODE:
+        code = check_dossier_code(raw)
+        value, problems = code.value, list(code.problems)
+    else:
+        value = _NORMALISERS[spec.kind](raw) if raw else None
+        if raw and value is None:
+            problems.append(f"cannot read {raw!r} as {spec.kind.value}")
+    if not raw:
+        problems.append("empty")
+    confidence = label_score * ocr_confidence * (0.5 if problems else 1.0)
+    review = bool(problems) or confidence < review_below
+    return ExtractedField(spec.name, value, confidence, page, bbox, raw, review, tuple(problems))
+
+
+def _words_in(line: Line, lo: int, hi: int) -> list[Word]:
+    """The words of `line` overlapping the span [lo, hi) of its text, leaders left out."""
+    out = []
+    position = 0  # the line's text is its words joined by single spaces
+    for word in line.words:
+        end = position + len(word.text)
+        if end > lo and position < hi and word.text.strip(".…_:"):
+            out.append(word)
+        position = end + 1
+    return out
+
+
+def _union(boxes: Sequence[BBox]) -> BBox | None:
+    boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+# -- checks across fields ---------------------------------------------------------------
+
+
+def _cross_check(
+    found: dict[str, ExtractedField], doc_type: DocumentType
+) -> dict[str, ExtractedField]:
+    """ID numbers against the date of birth and sex on the same document."""
+    for spec in doc_type.fields:
+        if spec.kind is not FieldKind.ID_NUMBER or spec.name not in found:
+            continue
+        current = found[spec.name]
+        if current.value is None:
+            continue
+        dob, sex = _person_facts(found, spec)
+        checked = check_id_number(str(current.value), dob=dob, sex=sex)
+        problems = tuple(dict.fromkeys((*current.problems, *checked.problems)))
+        if problems != current.problems:
+            found[spec.name] = ExtractedField(
+                current.name,
+                current.value,
+                current.confidence * 0.5,
+                current.page,
+                current.bbox,
+                current.raw,
+                True,
+                problems,
+            )
+    return found
+
+
+def _person_facts(
+    found: dict[str, ExtractedField], spec: FieldSpec
+) -> tuple[str | None, str | None]:
+    if spec.check_with:
+        names = spec.check_with
+    else:
+        person = {"id_number": "applicant", "spouse_id_number": "spouse"}.get(spec.name)
+        if person is None:
+            return None, None  # whose number it is the catalogue does not say
+        names = (f"{person}_dob", f"{person}_birth_year", f"{person}_sex")
+    dob: str | None = None
+    sex: str | None = None
+    for name in names:
+        item = found.get(name)
+        if item is None or item.value is None or item.review:
+            continue
+        if name.endswith("_sex"):
+            sex = str(item.value)
+        elif name.endswith("_birth_year"):
+            dob = dob or f"{item.value}-01-01"
+        else:
+            dob = str(item.value)
+    return dob, sex
