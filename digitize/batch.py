@@ -114,6 +114,7 @@ class _FileJob:
     started: float
     outcomes: dict[int, PageOutcome] = field(default_factory=dict)
     futures: list[Future[PageOutcome]] = field(default_factory=list)
+    delivered: int = 0  # futures as_completed has handed over, cancelled ones included
     error: str | None = None
 
 
@@ -169,6 +170,7 @@ def digitize_files(
 
         for future in as_completed(page_of):
             job, index = page_of[future]
+            job.delivered += 1
             if not future.cancelled():
                 listener.page_done(job.source)
                 exc = future.exception()
@@ -178,8 +180,12 @@ def digitize_files(
                     job.error = _describe_failure(index, exc)
                     for other in job.futures:
                         other.cancel()  # pages not yet started; running ones finish
-            if job.position not in results and all(f.done() for f in job.futures):
-                results[job.position] = _finish_file(job, out_dir, output)
+            # Not "all futures done": a page may be done but not yet handed over here.
+            if job.delivered == len(job.futures):
+                try:
+                    results[job.position] = _finish_file(job, out_dir, output)
+                except Exception as exc:  # a bug in assembling one file spares the others
+                    results[job.position] = _failed(job, _unexpected(exc))
                 listener.file_done(results[job.position])
     return [results[position] for position in range(len(sources))]
 

@@ -43,9 +43,13 @@ def vietnamese_letters() -> frozenset[str]:
     return frozenset(letters)
 
 
+# Letters with no decomposition that OCR gives for a Vietnamese one (Icelandic eth for Đ).
+_LETTER_REPAIRS = str.maketrans({"Ð": "Đ", "ð": "đ", "ı": "i", "ł": "l"})
+
+
 def restrict_to_vietnamese(text: str) -> str:
     """Replace letters foreign to Vietnamese by the Vietnamese letter they were misread for."""
-    text = nfc(text)
+    text = nfc(text).translate(_LETTER_REPAIRS)
     allowed = vietnamese_letters()
     if all(ch in allowed or not ch.isalpha() for ch in text):
         return text

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import re
 import shutil
 import subprocess
 import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -280,3 +283,35 @@ def test_an_unexpected_failure_on_one_file_spares_the_others(
     assert results[0].status is FileStatus.FAILED
     assert results[0].error == "internal error (RuntimeError: a bug nobody foresaw)"
     assert results[1].pdf is not None and results[1].pdf.exists()
+
+
+def test_every_page_of_a_file_is_kept_however_late_pages_are_handed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A page can be done before the coordinator is handed it; finishing the file on
+    # "all pages done" then lost that page's outcome (KeyError). Hand pages over only
+    # once all have finished: the latest the real scheduler can be.
+    import digitize.batch as batch
+
+    def late(futures: Iterable[Future[object]]) -> Iterator[Future[object]]:
+        futures = list(futures)
+        concurrent.futures.wait(futures)
+        yield from futures
+
+    monkeypatch.setattr(batch, "as_completed", late)
+    page = Image.fromarray(text_page(dpi=100))
+    scans = []
+    for n in range(3):
+        scan = tmp_path / f"scan-{n}.tif"
+        page.save(scan, dpi=(100, 100), save_all=True, append_images=[page, page])
+        scans.append(scan)
+    results = digitize_files(
+        scans,
+        tmp_path / "out",
+        engine=TimingOutEngine(),
+        options=PipelineOptions(),
+        output=OutputOptions(pdfa=False),
+        jobs=3,
+    )
+    assert [r.pages for r in results] == [3, 3, 3]
+    assert all(r.pdf is not None and r.pdf.exists() for r in results)
