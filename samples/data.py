@@ -513,12 +513,45 @@ OCCUPATIONS: tuple[str, ...] = (
 )
 
 
+# Causes of death as a death declaration words them.
+DEATH_CAUSES: tuple[str, ...] = (
+    "Bệnh già",
+    "Suy tim",
+    "Tai biến mạch máu não",
+    "Ung thư phổi",
+    "Bệnh phổi tắc nghẽn mạn tính",
+    "Nhồi máu cơ tim",
+)
+# Commune names frequent all over the country, for the home town (quê quán) on ID cards.
+COMMUNES: tuple[str, ...] = (
+    "xã Tân Phú",
+    "xã Hòa Bình",
+    "xã Yên Phú",
+    "xã Phú Thịnh",
+    "xã Nghĩa Lạc",
+    "xã Xuân Lâm",
+    "xã Quảng Thành",
+    "xã Đông Hòa",
+    "xã Thanh Lương",
+    "xã Hưng Đạo",
+)
+# Invented firms that draw house plans, for building-permit applications.
+DESIGN_FIRMS: tuple[str, ...] = (
+    "Công ty TNHH Tư vấn thiết kế xây dựng Nam Phát",
+    "Công ty Cổ phần Kiến trúc Minh Long",
+    "Công ty TNHH Xây dựng và Thiết kế Hòa An",
+    "Công ty TNHH Kiến trúc Việt Tâm",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Procedure:
     """One administrative procedure as a receipt prints it.
 
-    `code_status` records the doubt on the code, as domain.md does: "law" (read in the
-    legal text), "seen" (secondary sources only) or "unknown".
+    `key` is the procedure's key in digitize/data/catalogue/procedures.toml. `code_status`
+    records the doubt on the code, as domain.md does: "law" (read in the legal text),
+    "seen" (secondary sources only) or "unknown"; the catalogue is the reference, these
+    only feed the samples.
     """
 
     key: str
@@ -529,9 +562,11 @@ class Procedure:
     working_days: int  # sample value for the appointment date, not a legal time limit
 
 
+# Names as the receipt prints them. The documents of dang_ky_khai_sinh and
+# dang_ky_dat_dai_lan_dau are printed in the committed sample set: keep them as they are.
 PROCEDURES: tuple[Procedure, ...] = (
     Procedure(
-        "khai_sinh",
+        "dang_ky_khai_sinh",
         "Đăng ký khai sinh",
         "1.001193",
         "law",
@@ -539,7 +574,7 @@ PROCEDURES: tuple[Procedure, ...] = (
         1,
     ),
     Procedure(
-        "thuong_tru",
+        "dang_ky_thuong_tru",
         "Đăng ký thường trú",
         "1.004222",
         "seen",
@@ -550,7 +585,7 @@ PROCEDURES: tuple[Procedure, ...] = (
         7,
     ),
     Procedure(
-        "ho_kinh_doanh",
+        "dang_ky_thanh_lap_ho_kinh_doanh",
         "Đăng ký thành lập hộ kinh doanh",
         "2.000720",
         "seen",
@@ -558,8 +593,8 @@ PROCEDURES: tuple[Procedure, ...] = (
         3,
     ),
     Procedure(
-        "dat_dai",
-        "Đăng ký đất đai, cấp Giấy chứng nhận lần đầu",
+        "dang_ky_dat_dai_lan_dau",
+        "Đăng ký đất đai, tài sản gắn liền với đất lần đầu",
         "1.012753",
         "seen",
         (
@@ -570,7 +605,7 @@ PROCEDURES: tuple[Procedure, ...] = (
         20,
     ),
     Procedure(
-        "lltp",
+        "cap_phieu_ly_lich_tu_phap",
         "Cấp Phiếu lý lịch tư pháp",
         "",
         "unknown",
@@ -581,11 +616,98 @@ PROCEDURES: tuple[Procedure, ...] = (
         10,
     ),
     Procedure(
-        "ket_hon",
+        "dang_ky_ket_hon",
         "Đăng ký kết hôn",
         "1.000894",
         "seen",
         ("Tờ khai đăng ký kết hôn (bản chính)", "Giấy xác nhận tình trạng hôn nhân"),
         1,
     ),
+    Procedure(
+        "dang_ky_khai_tu",
+        "Đăng ký khai tử",
+        "",
+        "unknown",
+        ("Tờ khai đăng ký khai tử (bản chính)", "Giấy báo tử (bản chính)"),
+        1,
+    ),
+    Procedure(
+        "dang_ky_tam_tru",
+        "Đăng ký tạm trú",
+        "",
+        "unknown",
+        (
+            "Tờ khai thay đổi thông tin cư trú (Mẫu CT01)",
+            "Giấy tờ, tài liệu chứng minh chỗ ở hợp pháp (bản sao)",
+        ),
+        3,
+    ),
+    Procedure(
+        "xoa_dang_ky_thuong_tru",
+        "Xóa đăng ký thường trú",
+        "",
+        "unknown",
+        (
+            "Tờ khai thay đổi thông tin cư trú (Mẫu CT01)",
+            "Giấy tờ chứng minh thuộc trường hợp xóa đăng ký thường trú (bản sao)",
+        ),
+        2,
+    ),
+    Procedure(
+        "xac_nhan_tinh_trang_hon_nhan",
+        "Cấp Giấy xác nhận tình trạng hôn nhân",
+        "",
+        "unknown",
+        ("Tờ khai cấp Giấy xác nhận tình trạng hôn nhân", "Bản chụp Căn cước công dân"),
+        3,
+    ),
+    Procedure(
+        "cap_ban_sao_trich_luc_ho_tich",
+        "Cấp bản sao trích lục hộ tịch",
+        "",
+        "unknown",
+        ("Tờ khai cấp bản sao trích lục hộ tịch", "Bản chụp Căn cước công dân"),
+        1,
+    ),
+    Procedure(
+        "dang_ky_nhan_cha_me_con",
+        "Đăng ký nhận cha, mẹ, con",
+        "",
+        "unknown",
+        (
+            "Tờ khai đăng ký nhận cha, mẹ, con",
+            "Chứng cứ chứng minh quan hệ cha, mẹ, con",
+            "Giấy khai sinh của người con (bản sao)",
+        ),
+        3,
+    ),
+    Procedure(
+        "cap_giay_phep_xay_dung",
+        "Cấp giấy phép xây dựng mới",
+        "1.013225",
+        "seen",
+        (
+            "Đơn đề nghị cấp giấy phép xây dựng",
+            "Giấy chứng nhận quyền sử dụng đất (bản sao có chứng thực)",
+            "Bản vẽ thiết kế xây dựng (02 bộ)",
+        ),
+        15,
+    ),
+    Procedure(
+        "chung_thuc_ban_sao",
+        "Chứng thực bản sao từ bản chính",
+        "2.000815",
+        "seen",
+        ("Bản chính giấy tờ, văn bản", "Bản sao cần chứng thực"),
+        1,
+    ),
+    Procedure(
+        "chung_thuc_chu_ky",
+        "Chứng thực chữ ký",
+        "",
+        "unknown",
+        ("Giấy tờ, văn bản cần chứng thực chữ ký", "Bản chụp Căn cước công dân"),
+        1,
+    ),
 )
+PROCEDURE_BY_KEY: dict[str, Procedure] = {p.key: p for p in PROCEDURES}

@@ -1,9 +1,9 @@
 """Generate synthetic scans of Vietnamese administrative forms, with ground truth.
 
-Without --count or --bench-pdf, writes the committed sample set: images into
-OUT/scans/ and one truth JSON per image into OUT/truth/<image file name>.json
-(OUT defaults to the samples/ package directory). Everything follows from --seed:
-the same seed gives the same truth files.
+Without --count, --bench-pdf, --labelled or --training-texts, writes the committed
+sample set: images into OUT/scans/ and one truth JSON per image into
+OUT/truth/<image file name>.json (OUT defaults to the samples/ package directory).
+Everything follows from --seed: the same seed gives the same truth files.
 
 The committed set (samples/README.md says what each file exercises):
   to-khai-khai-sinh.jpg    300 dpi grey JPEG q60, skew +2.5, noise
@@ -13,7 +13,17 @@ The committed set (samples/README.md says what each file exercises):
   ly-lich-tu-phap.jpg      150 dpi grey JPEG q75 without dpi metadata, skew -1.5
   giay-tiep-nhan.tif       600 dpi bilevel LZW TIFF, the one-stop receipt, rotation 270
 
+Truth conventions (per file):
+  documents    one entry per document in the file, in order: "pages" (its page
+               numbers, a blank back side included), "doc_type" and "procedure"
+               (catalogue keys of digitize/data/catalogue; procedure null for papers
+               that serve none: ID card, birth and land certificates...) and
+               "expected": the normalised value of every catalogued field printed on
+               it (names title case, dates ISO, years/integers/money int, areas float,
+               sex male/female, ID numbers and phones digits, text as printed)
 Truth conventions (per page):
+  doc_type     catalogue document type; null on a blank page (see "documents")
+  procedure    catalogue procedure, or null (blank page, or a paper without one)
   rotation     clockwise degrees (0/90/180/270) that make the scanned page upright
   skew_deg     skew of the text lines on the upright page, positive = rising to the
                right (applied before the rotation)
@@ -28,6 +38,19 @@ Examples (from the repository root):
   python -m samples.generate --out /tmp/s           # the same set elsewhere
   python -m samples.generate --count 20 --out /tmp/more
   python -m samples.generate --bench-pdf bench/work/bench.pdf --pages 100
+  python -m samples.generate --labelled /tmp/lab --per-type 3 --seed 7
+  python -m samples.generate --training-texts samples/training/labelled.jsonl --per-type 40
+
+--labelled DIR writes N (--per-type) documents of every catalogued document type into
+DIR/scans and DIR/truth, mildly degraded (skew within 5 degrees, a few pages turned,
+200-300 dpi, all fonts, JPEG/PNG for one page, TIFF/PDF for more, some blank back
+sides). Form CT01 cycles through the three residence procedures and the receipt through
+all 15 procedures (at least 3 and 5 of them), so every procedure appears. With N >= 2,
+two more files hold a declaration followed by a copy of the applicant's ID card.
+
+--training-texts FILE writes the same mix as JSON lines without drawing anything:
+{"text": pages joined by "\\n\\f\\n", "doc_type": ..., "procedure": ... or null,
+ "source": "generated seed S #i"}, from cases of their own.
 """
 
 from __future__ import annotations
@@ -42,9 +65,13 @@ from pathlib import Path
 from typing import Any, get_args
 
 from samples import formats
+from samples.labelled import EXTENSIONS, training_texts, write_labelled
+from samples.output import Part, document_entry, write_file, write_json
+from samples.people import Case
 from samples.render import FONTS
 from samples.sample_set import SAMPLE_SET
 from samples.scan import (
+    PAPER_TINTS,
     ColourMode,
     DocumentSpec,
     Effects,
@@ -59,24 +86,11 @@ from samples.templates import TEMPLATES
 
 DEFAULT_SEED = 1
 PACKAGE_DIR = Path(__file__).resolve().parent
-EXTENSIONS: dict[str, str] = {"jpeg": "jpg", "png": "png", "tiff": "tif", "pdf": "pdf"}
-TINTS = ((250, 243, 222), (247, 245, 238), (252, 248, 232), (243, 240, 230))
+
+__all__ = ["main", "write_document", "write_json", "write_labelled", "write_sample_set"]
 
 
 # -- writing one document -------------------------------------------------------------
-
-
-def _file_truth(spec: DocumentSpec, seed: int, pages: list[dict[str, Any]]) -> dict[str, Any]:
-    truth: dict[str, Any] = {"file": spec.file, "format": spec.file_format, "generator_seed": seed}
-    if spec.tiff_compression is not None:
-        truth["compression"] = "lzw" if spec.tiff_compression == "tiff_lzw" else "group4"
-    truth["pages"] = pages
-    return truth
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def write_document(
@@ -85,35 +99,13 @@ def write_document(
     truths: Path,
     seed: int,
     scanned: Iterable[ScannedPage] | None = None,
+    case: Case | None = None,
 ) -> Path:
-    """Write one scan file and its truth JSON; returns the scan's path."""
-    scans.mkdir(parents=True, exist_ok=True)
-    path = scans / spec.file
-    pages = scanned if scanned is not None else scan_document(spec, seed)
-    dpi = spec.dpi if spec.dpi_in_file else None
-    truth_pages: list[dict[str, Any]] = []
-
-    if spec.file_format == "pdf":
-        writer = formats.PdfWriter()
-        for page in pages:  # one page decoded at a time
-            writer.add_page(page.image, spec.dpi, spec.jpeg_quality or 75)
-            truth_pages.append(page.truth)
-        writer.save(path)
-    elif spec.file_format == "tiff":
-        images = []
-        for page in pages:
-            images.append(page.image)
-            truth_pages.append(page.truth)
-        formats.save_tiff(images, path, spec.tiff_compression or "group4", dpi)
-    else:
-        (page,) = list(pages)  # JPEG and PNG hold a single page
-        truth_pages.append(page.truth)
-        if spec.file_format == "jpeg":
-            formats.save_jpeg(page.image, path, spec.jpeg_quality or 75, dpi)
-        else:
-            formats.save_png(page.image, path, dpi)
-    write_json(truths / f"{spec.file}.json", _file_truth(spec, seed, truth_pages))
-    return path
+    """Write one scan file holding one document, and its truth JSON; returns the scan's
+    path. `scanned` pages must come from `case` (default: the spec's own case)."""
+    case = case or case_for(spec, seed)
+    pages = scanned if scanned is not None else scan_document(spec, seed, case)
+    return write_file([Part(spec, case, pages)], scans, truths, seed)
 
 
 def write_sample_set(out: Path, seed: int, only: Sequence[str] = ()) -> list[Path]:
@@ -121,8 +113,9 @@ def write_sample_set(out: Path, seed: int, only: Sequence[str] = ()) -> list[Pat
     for spec in SAMPLE_SET:
         if only and spec.file not in only:
             continue
-        pages = scan_document(spec, seed, strict=True)
-        written.append(write_document(spec, out / "scans", out / "truth", seed, pages))
+        case = case_for(spec, seed)
+        pages = scan_document(spec, seed, case, strict=True)
+        written.append(write_document(spec, out / "scans", out / "truth", seed, pages, case))
     return written
 
 
@@ -146,7 +139,9 @@ def random_effects(
         rotation=rotation,
         lid="dark" if dark else "white",
         bed_margin_mm=float(rng.randint(2, 6)) if dark else 0.0,
-        paper_tint=rng.choice(TINTS) if colour_mode != "bilevel" and rng.random() < 0.4 else None,
+        paper_tint=rng.choice(PAPER_TINTS)
+        if colour_mode != "bilevel" and rng.random() < 0.4
+        else None,
         show_through=round(rng.uniform(0.03, 0.09), 2) if rng.random() < 0.2 else 0.0,
         stamp=colour_mode == "colour" and rng.random() < 0.6,
         blur_sigma=round(rng.uniform(0.3, 1.0) * dpi / 200, 2) if rng.random() < 0.4 else 0.0,
@@ -187,9 +182,9 @@ def random_spec(rng: random.Random, file_stem: str, file_format: FileFormat) -> 
         colour = rng.choice(("colour", "grey", "bilevel"))
         dpi = rng.choice((200, 300))
         quality = rng.randint(60, 85)
-    procedure = rng.choice(
-        ("khai_sinh", "thuong_tru", "ho_kinh_doanh", "dat_dai", "lltp", "ket_hon")
-    )
+    # The receipt and form CT01 serve several procedures: the case picks one of them.
+    choices = TEMPLATES[template].case_procedures
+    procedure = rng.choice(choices) if choices else None
     return DocumentSpec(
         file=f"{file_stem}-{template.replace('_', '-')}.{EXTENSIONS[file_format]}",
         template=template,
@@ -201,7 +196,7 @@ def random_spec(rng: random.Random, file_stem: str, file_format: FileFormat) -> 
         jpeg_quality=quality,
         tiff_compression=compression,
         dpi_in_file=dpi_in_file,
-        procedure=procedure if template == "giay_tiep_nhan_hen_tra" else None,
+        procedure=procedure,
         case_seed=file_stem,
     )
 
@@ -219,7 +214,7 @@ def plan_pages(
 
 def random_document(
     rng: random.Random, seed: int, file_stem: str, file_format: FileFormat, blank_share: float = 0.0
-) -> tuple[DocumentSpec, Iterable[ScannedPage]]:
+) -> Part:
     spec = random_spec(rng, file_stem, file_format)
     case = case_for(spec, seed)
     document = render_spec(spec, case)
@@ -227,7 +222,7 @@ def random_document(
     count = 1 if single else len(document.pages)
     pages = plan_pages(rng, spec, count, 0.0 if single else blank_share)
     spec = dataclasses.replace(spec, pages=pages)
-    return spec, scan_document(spec, seed, case, document)
+    return Part(spec, case, scan_document(spec, seed, case, document))
 
 
 def write_random(out: Path, count: int, seed: int) -> list[Path]:
@@ -236,10 +231,10 @@ def write_random(out: Path, count: int, seed: int) -> list[Path]:
     file_formats: tuple[FileFormat, ...] = get_args(FileFormat)
     for index in range(1, count + 1):
         rng = random.Random(f"{seed}:random:{index}")
-        spec, pages = random_document(
+        part = random_document(
             rng, seed, f"random-{index:04d}", rng.choice(file_formats), blank_share=0.1
         )
-        written.append(write_document(spec, out / "scans", out / "truth", seed, pages))
+        written.append(write_file([part], out / "scans", out / "truth", seed))
     return written
 
 
@@ -248,17 +243,23 @@ def write_bench_pdf(path: Path, page_count: int, seed: int) -> Path:
     <path>.json with each page's document index."""
     writer = formats.PdfWriter()
     truth_pages: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
     index = 0
     while len(truth_pages) < page_count:
         index += 1
         rng = random.Random(f"{seed}:bench:{index}")
-        spec, pages = random_document(rng, seed, f"bench-{index:04d}", "pdf", blank_share=0.1)
-        for page in pages:
+        part = random_document(rng, seed, f"bench-{index:04d}", "pdf", blank_share=0.1)
+        part_pages = []
+        for page in part.pages:
             if len(truth_pages) == page_count:
                 break
-            writer.add_page(page.image, spec.dpi, spec.jpeg_quality or 75)
+            writer.add_page(page.image, part.spec.dpi, part.spec.jpeg_quality or 75)
             truth = dict(page.truth, number=len(truth_pages) + 1, document=index)
             truth_pages.append(truth)
+            part_pages.append(truth)
+        # The last document may be cut short: its expected values are those printed on
+        # the pages that made it in.
+        documents.append(document_entry(part.spec, part.case, part_pages))
     path.parent.mkdir(parents=True, exist_ok=True)
     writer.save(path)
     write_json(
@@ -267,11 +268,22 @@ def write_bench_pdf(path: Path, page_count: int, seed: int) -> Path:
             "file": path.name,
             "format": "pdf",
             "generator_seed": seed,
-            "documents": index,
+            "documents": documents,
             "pages": truth_pages,
         },
     )
     return path
+
+
+def write_training_texts(path: Path, per_type: int, seed: int) -> int:
+    """Training texts as JSON lines; returns how many were written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("w", encoding="utf-8") as handle:
+        for record in training_texts(per_type, seed):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
 
 
 # -- command line -----------------------------------------------------------------
@@ -328,6 +340,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="page count of --bench-pdf (default 100)",
     )
+    parser.add_argument(
+        "--labelled",
+        type=Path,
+        metavar="DIR",
+        help="write the labelled set into DIR/scans and DIR/truth: --per-type "
+        "documents of every catalogued document type, mildly degraded, every "
+        "procedure among the declarations and receipts, and (with --per-type >= 2) "
+        "two files holding a declaration and a copy of the applicant's ID card",
+    )
+    parser.add_argument(
+        "--training-texts",
+        type=Path,
+        metavar="FILE",
+        help="write labelled training texts as JSON lines to FILE, one document a "
+        "line ({text, doc_type, procedure, source}), without drawing images",
+    )
+    parser.add_argument(
+        "--per-type",
+        type=int,
+        default=3,
+        metavar="N",
+        help="documents per document type for --labelled and --training-texts (default 3)",
+    )
     return parser
 
 
@@ -344,6 +379,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit("--pages must be at least 1")
         path = write_bench_pdf(args.bench_pdf, args.pages, args.seed)
         print(f"wrote {path} ({args.pages} pages), truth in {path}.json")
+        did_something = True
+    if (args.labelled is not None or args.training_texts is not None) and args.per_type < 1:
+        raise SystemExit("--per-type must be at least 1")
+    if args.labelled is not None:
+        paths = write_labelled(args.labelled, args.per_type, args.seed)
+        print(
+            f"wrote {len(paths)} labelled files to {args.labelled / 'scans'}, "
+            f"truth in {args.labelled / 'truth'}"
+        )
+        did_something = True
+    if args.training_texts is not None:
+        count = write_training_texts(args.training_texts, args.per_type, args.seed)
+        print(f"wrote {count} training texts to {args.training_texts}")
         did_something = True
     if not did_something:
         for path in write_sample_set(out, args.seed, args.only):

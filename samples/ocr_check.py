@@ -4,6 +4,7 @@ tesseract binary and takes seconds per page).
 
     python -m samples.ocr_check --dpi 300 --font "Liberation Serif" --font "DejaVu Sans"
     python -m samples.ocr_check --sample-set
+    python -m samples.ocr_check --template can_cuoc_cong_dan --psm 6   # as digitize reads
 
 CER is the Levenshtein distance over the truth length, after collapsing whitespace
 (Tesseract separates blocks by blank lines). "CER without leaders" also turns every run
@@ -48,10 +49,10 @@ def cer(truth: str, read: str, leaders: bool = True) -> float:
     return Levenshtein.distance(a, b) / max(1, len(a))
 
 
-def tesseract(image: Path) -> str:
+def tesseract(image: Path, psm: int = 3) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     out = subprocess.run(
-        ["tesseract", str(image), "-", "-l", "vie", "--psm", "3"],
+        ["tesseract", str(image), "-", "-l", "vie", "--psm", str(psm)],
         capture_output=True,
         check=True,
         env=env,
@@ -67,7 +68,11 @@ def _documents(args: argparse.Namespace) -> Iterator[tuple[str, str, int, Render
     for font in args.font or sorted(FONTS):
         for key in args.template or list(TEMPLATES):
             template = TEMPLATES[key]
-            case = make_case(random.Random(f"{args.seed}:{key}"), template.procedure or None)
+            case = make_case(
+                random.Random(f"{args.seed}:{key}"),
+                template.procedure,
+                young_family=template.young_family,
+            )
             yield font, key, args.dpi, render(template, case, font=font, dpi=args.dpi)
 
 
@@ -91,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         help="template key (repeatable; default: all)",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--psm",
+        type=int,
+        default=3,
+        help="Tesseract page segmentation mode (default 3; digitize itself uses 6)",
+    )
     parser.add_argument("--show", action="store_true", help="print what Tesseract read")
     parser.add_argument(
         "--sample-set",
@@ -108,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 page.image.save(path, dpi=(dpi, dpi))
                 jobs.append((font, f"{key} @{dpi}", page.number, page.text, path))
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            reads = list(pool.map(lambda job: tesseract(job[4]), jobs))
+            reads = list(pool.map(lambda job: tesseract(job[4], args.psm), jobs))
 
     total = [0.0, 0.0, 0]
     print(f"{'font':18} {'template':34} page  CER   CER without leaders")

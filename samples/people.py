@@ -86,6 +86,8 @@ class Case:
     procedure: data.Procedure
     document_date: date
     values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    # Typed values (dates, ints, floats, names) by the same keys, for normalised truth.
+    facts: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def people(self) -> tuple[Person, ...]:
@@ -241,14 +243,64 @@ def dossier_code(rng: random.Random, received: date) -> str:
     return f"{unit}.{letter}{rng.randint(1, 63):02d}-{received:%y%m%d}-{rng.randint(1, 400):04d}"
 
 
-def make_case(rng: random.Random, procedure: str | None = None) -> Case:
-    """A consistent case; `procedure` picks the receipt's procedure by key."""
+def anniversary(born: date, years: int) -> date:
+    """The day someone turns `years` (29 February gives 28 February in other years)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return born.replace(year=born.year + years, day=28)
+
+
+def card_expiry(born: date, issued: date) -> date | None:
+    """Last day of a citizen ID card: the card is renewed at 25, 40 and 60; one issued in
+    the two years before such an age lasts to the next; from 58 on it never expires
+    [seen: Luật Căn cước công dân 2014, Điều 21]. None: no expiry."""
+    for age in (25, 40, 60):
+        if issued < anniversary(born, age - 2):
+            return anniversary(born, age)
+    return None
+
+
+def current_card(born: date, issued: date, on: date) -> tuple[date, date | None]:
+    """The card a person holds on day `on`: one that ran out was renewed that day.
+    Returns its issue date and expiry."""
+    expiry = card_expiry(born, issued)
+    while expiry is not None and expiry < on:
+        issued = expiry
+        expiry = card_expiry(born, issued)
+    return issued, expiry
+
+
+# Chip cards (2021 on) print the personal ID number under its full name; the barcode
+# cards of 2016-2020 print "Số / No." [seen].
+CHIP_CARDS_FROM = date(2021, 1, 1)
+
+
+def residence_request(procedure: str, address: Address) -> str:
+    """Item 10 of form CT01, which names the residence procedure asked for."""
+    if procedure == "dang_ky_tam_tru":
+        return f"Đăng ký tạm trú tại {address.full}"
+    if procedure == "xoa_dang_ky_thuong_tru":
+        return f"Xóa đăng ký thường trú tại {address.full}"
+    return f"Đăng ký thường trú vào hộ gia đình tại {address.full}"
+
+
+def make_case(
+    rng: random.Random, procedure: str | None = None, *, young_family: bool = False
+) -> Case:
+    """A consistent case; `procedure` picks the case's procedure by key (random if None).
+    `young_family`: the applicant is born 1984-2002 rather than 1962-2002, for papers
+    where the couple's age shows (a birth paper's mother, a marriage).
+
+    The order of the draws is part of the committed sample set: a new value must be
+    drawn after all the others, or the committed scans change."""
     doc_day = working_day(random_day(rng, FIRST_DOCUMENT_DAY, LAST_DOCUMENT_DAY))
     address = make_address(rng)
     province = address.province
 
     applicant_sex = rng.choice((MALE, FEMALE))
-    applicant_dob = random_day(rng, date(1962, 1, 1), date(2002, 12, 31))
+    born_from = date(1984, 1, 1) if young_family else date(1962, 1, 1)
+    applicant_dob = random_day(rng, born_from, date(2002, 12, 31))
     applicant = make_person(rng, applicant_sex, applicant_dob, card_before=doc_day)
     spouse_sex = FEMALE if applicant_sex == MALE else MALE
     spouse_dob = applicant_dob + timedelta(days=rng.randint(-6 * 365, 6 * 365))
@@ -262,10 +314,7 @@ def make_case(rng: random.Random, procedure: str | None = None) -> Case:
         rng, child_sex, child_dob, surname=father.surname, province_code=province.code
     )
 
-    if procedure is None:
-        proc = rng.choice(data.PROCEDURES)
-    else:
-        proc = next(p for p in data.PROCEDURES if p.key == procedure)
+    proc = rng.choice(data.PROCEDURES) if procedure is None else data.PROCEDURE_BY_KEY[procedure]
     hour, minute = rng.choice((7, 8, 9, 10, 13, 14, 15)), rng.choice((0, 15, 30, 45))
     received_at = f"{hour:02d} giờ {minute:02d}"
     appointment = add_working_days(doc_day, proc.working_days)
@@ -279,6 +328,72 @@ def make_case(rng: random.Random, procedure: str | None = None) -> Case:
     floors = rng.randint(1, 4)
     # Home town (quê quán) follows the father's line.
     hometown = father.birth_province if rng.random() < 0.7 else rng.choice(data.PROVINCE_CODES)[1]
+    phone_number = phone(rng)
+    email_address = email(rng, applicant)
+    hospital = f"{rng.choice(data.HOSPITALS)} {province.name}"
+    business_name = f"Hộ kinh doanh {shop_word} {rng.choice(data.SHOP_NAMES)}"
+    employees = rng.randint(1, 9)
+    business_start = add_working_days(doc_day, rng.randint(5, 20))
+    land_parcel = rng.randint(1, 950)
+    map_sheet = rng.randint(1, 75)
+    land_since = rng.randint(1993, 2018)
+    land_origin = rng.choice(data.LAND_ORIGINS)
+    lltp_purpose = rng.choice(data.LLTP_PURPOSES)
+    # The applicant's own parents (the criminal-record form asks for them).
+    applicant_father = full_name(rng, MALE, applicant.surname)
+    applicant_mother = full_name(rng, FEMALE)
+    code = dossier_code(rng, doc_day)
+    appointment_hour = rng.choice(("08", "09", "10", "14", "15"))
+    ledger_number = rng.randint(1, 400)
+    officer_name = full_name(rng, rng.choice((MALE, FEMALE)))
+    chairman_name = full_name(rng, rng.choice((MALE, FEMALE)))
+    copies = rng.choice((1, 1, 2, 3))
+    tax_method = rng.choice(("Khoán", "Khoán", "Kê khai"))
+    structure = rng.choice(("Bê tông cốt thép", "Khung bê tông, tường gạch, mái tôn"))
+    occupation = rng.choice(data.OCCUPATIONS)
+    lltp_kind = rng.choice(("1", "1", "2"))
+
+    # -- draws for the templates added later (appended: see the docstring) --------------
+    # The other party of a marriage lived elsewhere in the province before it.
+    partner_address = make_address(rng, province)
+    hometown_commune = rng.choice(data.COMMUNES)
+    # The deceased of a death registration is one of the applicant's parents.
+    parent_sex = rng.choice((MALE, FEMALE))
+    parent_dob = random_day(
+        rng, date(applicant.dob.year - 40, 1, 1), date(applicant.dob.year - 19, 12, 31)
+    )
+    parent_id = make_id_number(rng, applicant.birth_province_code, parent_sex, parent_dob)
+    death_day = doc_day - timedelta(days=rng.randint(1, 14))
+    death_hour, death_minute = rng.randint(0, 23), rng.choice((0, 10, 15, 20, 30, 40, 45, 50))
+    died_at_home = rng.random() < 0.4
+    death_cause = rng.choice(data.DEATH_CAUSES)
+    birth_hour, birth_minute = rng.randint(0, 23), rng.randint(0, 59)
+    birth_weight_g = rng.randint(26, 40) * 100
+    birth_paper_number = rng.randint(1, 4000)
+    birth_paper_book = rng.randint(1, 12)
+    # The hospital writes the birth paper before mother and child go home.
+    birth_paper_day = min(child.dob + timedelta(days=rng.randint(1, 3)), doc_day)
+    birth_certificate_number = rng.randint(1, 600)
+    # Invented shape (2 digits of the province, a letter, 8, 6 digits), after the old
+    # household-business numbers; the real scheme is not checked [?].
+    business_code = f"{province.code[1:]}{rng.choice('ABCDEH')}8{rng.randrange(10**6):06d}"
+    serial = f"{rng.choice(('BN', 'BS', 'CĐ', 'CH', 'DB'))} {rng.randrange(10**6):06d}"
+    land_register = f"CS {rng.randint(1, 9999):05d}"
+    land_paper_day = working_day(random_day(rng, date(2016, 6, 1), doc_day - timedelta(days=120)))
+    design_firm = rng.choice(data.DESIGN_FIRMS)
+    build_months = rng.choice((6, 8, 10, 12, 18))
+    death_notice_number = rng.randint(1, 900)
+
+    parent_name = applicant_father if parent_sex == MALE else applicant_mother
+    bride, groom = (applicant, spouse) if applicant_sex == FEMALE else (spouse, applicant)
+    bride_address = address if bride is applicant else partner_address
+    groom_address = address if groom is applicant else partner_address
+    assert applicant.id_issued is not None
+    card_issued, card_valid_until = current_card(applicant.dob, applicant.id_issued, doc_day)
+    death_place = (
+        f"Tại nhà, {address.full}" if died_at_home else f"{hospital}, {province.address_name}"
+    )
+    height_dm = 36 * floors + 6  # 3.6 m a storey and a parapet
 
     values: dict[str, str | tuple[str, ...]] = {
         "place": province.place_name,
@@ -296,8 +411,8 @@ def make_case(rng: random.Random, procedure: str | None = None) -> Case:
         "id_issue_date": vntext.dmy(applicant.id_issued) if applicant.id_issued else "",
         "id_issuer": card_issuer(applicant.id_issued),
         "address": address.full,
-        "phone": phone(rng),
-        "email": email(rng, applicant),
+        "phone": phone_number,
+        "email": email_address,
         "relation": "Cha" if applicant_sex == MALE else "Mẹ",
         "spouse_name": spouse.name,
         "spouse_dob": vntext.dmy(spouse.dob),
@@ -311,10 +426,9 @@ def make_case(rng: random.Random, procedure: str | None = None) -> Case:
         "subject_dob": vntext.dmy(child.dob),
         "subject_dob_words": vntext.date_words(child.dob),
         "subject_sex": child.sex,
-        "subject_birth_place": f"{rng.choice(data.HOSPITALS)} {province.name}, "
-        f"{province.address_name}",
+        "subject_birth_place": f"{hospital}, {province.address_name}",
         "subject_hometown": province_address_name(hometown),
-        "business_name": f"Hộ kinh doanh {shop_word} {rng.choice(data.SHOP_NAMES)}",
+        "business_name": business_name,
         "business_trade": trade,
         "business_street": business_address.street,
         "business_ward": business_address.ward,
@@ -322,60 +436,164 @@ def make_case(rng: random.Random, procedure: str | None = None) -> Case:
         "business_province": business_address.province.address_name,
         "capital_vnd": vntext.money(capital),
         "capital_words": vntext.money_words(capital),
-        "employees": str(rng.randint(1, 9)),
-        "business_start": vntext.dmy(add_working_days(doc_day, rng.randint(5, 20))),
-        "land_parcel": str(rng.randint(1, 950)),
-        "map_sheet": str(rng.randint(1, 75)),
+        "employees": str(employees),
+        "business_start": vntext.dmy(business_start),
+        "land_parcel": str(land_parcel),
+        "map_sheet": str(map_sheet),
         "land_area_m2": vntext.area(land_tenths),
         "land_address": land_address.full,
         "land_use": "Đất ở tại đô thị" if land_address.urban else "Đất ở tại nông thôn",
-        "land_since": str(rng.randint(1993, 2018)),
-        "land_origin": rng.choice(data.LAND_ORIGINS),
+        "land_since": str(land_since),
+        "land_origin": land_origin,
         "house_area_m2": vntext.area(house_tenths),
         "floor_area_m2": vntext.area(house_tenths * floors),
         "floors": str(floors),
-        "lltp_purpose": rng.choice(data.LLTP_PURPOSES),
-        # The applicant's own parents (the criminal-record form asks for them).
-        "applicant_father": full_name(rng, MALE, applicant.surname),
-        "applicant_mother": full_name(rng, FEMALE),
-        "dossier_code": dossier_code(rng, doc_day),
+        "lltp_purpose": lltp_purpose,
+        "applicant_father": applicant_father,
+        "applicant_mother": applicant_mother,
+        "dossier_code": code,
         "procedure_name": proc.name,
         "documents": proc.documents,
         "received_at": f"{received_at} phút, ngày {vntext.dmy(doc_day)}",
-        "appointment": f"{rng.choice(('08', '09', '10', '14', '15'))} giờ 00 phút, "
-        f"ngày {vntext.dmy(appointment)}",
+        "appointment": f"{appointment_hour} giờ 00 phút, ngày {vntext.dmy(appointment)}",
         "working_days": f"{proc.working_days:02d} ngày làm việc",
-        "ledger_number": str(rng.randint(1, 400)),
-        "officer_name": full_name(rng, rng.choice((MALE, FEMALE))),
-        "chairman_name": full_name(rng, rng.choice((MALE, FEMALE))),
+        "ledger_number": str(ledger_number),
+        "officer_name": officer_name,
+        "chairman_name": chairman_name,
         # Answers that forms ask for and that rarely vary.
         "applicant_birth_year": str(applicant.dob.year),
         "applicant_birth_place_full": province_address_name(applicant.birth_province),
-        "copies": f"{rng.choice((1, 1, 2, 3)):02d} bản",
+        "copies": f"{copies:02d} bản",
         "household_relation": "Chồng" if applicant_sex == MALE else "Vợ",
-        "residence_request": f"Đăng ký thường trú vào hộ gia đình tại {address.full}",
+        "residence_request": residence_request(proc.key, address),
         "household_change": "Không",
         "founder_kind": "Cá nhân",
-        "tax_method": rng.choice(("Khoán", "Khoán", "Kê khai")),
+        "tax_method": tax_method,
         "registration_kind": "Có",
         "certificate_wanted": "Có",
         "shared_area": "Không",
         "land_term": "Lâu dài",
         "house_kind": "Nhà ở riêng lẻ",
-        "structure": rng.choice(("Bê tông cốt thép", "Khung bê tông, tường gạch, mái tôn")),
+        "structure": structure,
         "debt_wanted": "Không",
         "land_check": "Đúng với hiện trạng sử dụng",
         "dispute": "Không tranh chấp",
         "zoning": "Phù hợp với quy hoạch sử dụng đất",
         "career": f"Từ năm {max(applicant.dob.year + 22, 2008)} đến nay: "
-        f"{rng.choice(data.OCCUPATIONS)}, cư trú tại nơi thường trú nêu trên",
+        f"{occupation}, cư trú tại nơi thường trú nêu trên",
         "criminal_record": "Không có",
-        "lltp_kind": rng.choice(("1", "1", "2")),
+        "lltp_kind": lltp_kind,
         "dossier_count": "01 (bộ)",
         "result_at": f"Bộ phận Một cửa Ủy ban nhân dân {address.district}",
+        # -- values of the templates added later ----------------------------------------
+        # Citizen ID card (front side).
+        "card_number_label": "Số định danh cá nhân / Personal identification number"
+        if card_issued >= CHIP_CARDS_FROM
+        else "Số / No.",
+        "applicant_hometown": f"{capitalise(hometown_commune)}, "
+        f"{province_address_name(applicant.birth_province)}",
+        "valid_until": vntext.dmy(card_valid_until) if card_valid_until else "Không thời hạn",
+        # Marriage: the form lists the bride, then the groom.
+        "bride_name": bride.name,
+        "bride_dob": vntext.dmy(bride.dob),
+        "bride_id_number": bride.id_number,
+        "bride_address": bride_address.full,
+        "groom_name": groom.name,
+        "groom_dob": vntext.dmy(groom.dob),
+        "groom_id_number": groom.id_number,
+        "groom_address": groom_address.full,
+        "marriage_count": "Lần thứ nhất",
+        # Death registration.
+        "deceased_name": parent_name,
+        "deceased_dob": vntext.dmy(parent_dob),
+        "deceased_sex": parent_sex,
+        "deceased_id_number": parent_id,
+        "death_relation": "Con",
+        "death_date": f"{death_hour:02d} giờ {death_minute:02d} phút, ngày {vntext.dmy(death_day)}",
+        "death_place": death_place,
+        "death_cause": death_cause,
+        "death_notice": f"{death_notice_number}/GBT",
+        # Birth paper (giấy chứng sinh) and birth certificate (giấy khai sinh).
+        "hospital": hospital,
+        "hospital_upper": hospital.upper(),
+        "mother_id_number": mother.id_number,
+        "mother_id_issue_date": vntext.dmy(mother.id_issued) if mother.id_issued else "",
+        "birth_time": f"{birth_hour:02d} giờ {birth_minute:02d} phút, ngày {vntext.dmy(child.dob)}",
+        "birth_weight": f"{vntext.thousands(birth_weight_g)} gam",
+        "birth_paper_number": f"{birth_paper_number}/GCS",
+        "birth_paper_book": f"{birth_paper_book:02d}/{child.dob.year}",
+        "birth_paper_date": vntext.long_date(birth_paper_day),
+        "subject_id_number": child.id_number,
+        "birth_certificate_number": f"{birth_certificate_number}/{doc_day.year}",
+        "birth_certificate_book": f"01/{doc_day.year}",
+        "children_born": "01",
+        # Household-business certificate.
+        "business_code": business_code,
+        "business_address": business_address.full,
+        # Building permit application.
+        "construction_address": land_address.full,
+        # Building permits and land certificates come from the parcel's district.
+        "land_district": land_address.district,
+        "design_firm": design_firm,
+        "building_grade": "Cấp III",
+        "building_height": f"{height_dm // 10},{height_dm % 10} m",
+        "build_months": f"{build_months} tháng",
+        # Land-use certificate.
+        "holder_title": "Ông" if applicant_sex == MALE else "Bà",
+        "certificate_serial": serial,
+        "land_register": land_register,
+        "land_area_words": vntext.area_words(land_tenths),
+        "land_paper_date": vntext.long_date(land_paper_day),
+        "land_use_form": "Sử dụng riêng",
+        "note": "Không",
     }
     values = {
         k: vntext.nfc(v) if isinstance(v, str) else tuple(map(vntext.nfc, v))
         for k, v in values.items()
     }
-    return Case(applicant, spouse, child, address, proc, doc_day, values)
+    # Typed values of what the forms print, for the truth's normalised "expected"
+    # fields: dates, years, integers and amounts as the generator holds them, never
+    # parsed back from the printed text. Text fields are their printed value.
+    facts: dict[str, object] = {
+        "applicant_name": applicant.name,
+        "applicant_dob": applicant.dob,
+        "applicant_sex": applicant.sex,
+        "applicant_birth_year": applicant.dob.year,
+        "id_number": applicant.id_number,
+        "phone": phone_number,
+        "spouse_name": spouse.name,
+        "spouse_dob": spouse.dob,
+        "spouse_id_number": spouse.id_number,
+        "father_name": father.name,
+        "mother_name": mother.name,
+        "mother_birth_year": mother.dob.year,
+        "subject_name": child.name,
+        "subject_dob": child.dob,
+        "subject_sex": child.sex,
+        "subject_id_number": child.id_number,
+        "capital_vnd": capital,
+        "land_parcel": land_parcel,
+        "map_sheet": map_sheet,
+        "land_area_m2": land_tenths / 10,
+        "floor_area_m2": house_tenths * floors / 10,
+        "floors": floors,
+        "document_date": doc_day,
+        "valid_until": card_valid_until,
+        "bride_name": bride.name,
+        "bride_dob": bride.dob,
+        "bride_id_number": bride.id_number,
+        "groom_name": groom.name,
+        "groom_dob": groom.dob,
+        "groom_id_number": groom.id_number,
+        "deceased_name": parent_name,
+        "deceased_dob": parent_dob,
+        "deceased_sex": parent_sex,
+        "death_date": death_day,
+        "mother_id_number": mother.id_number,
+        "birth_time": child.dob,  # printed with the hour: "08 giờ 30 phút, ngày ..."
+        "birth_paper_date": birth_paper_day,
+        "land_paper_date": land_paper_day,
+        "applicant_father": applicant_father,
+        "applicant_mother": applicant_mother,
+    }
+    return Case(applicant, spouse, child, address, proc, doc_day, values, facts)

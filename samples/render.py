@@ -4,6 +4,9 @@ Everything is laid out in millimetres and points and converted with the dpi, so 
 document looks the same at 150 and 600 dpi. Each page records the exact lines drawn in
 reading order (for the two-column header: the left column, then the right one) with
 their pixel boxes, and the field values drawn on it; that record is the ground truth.
+
+`render(..., draw=False)` lays the document out without drawing it (the same lines, page
+breaks and fields; the page images are 1x1 placeholders), for texts made in bulk.
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ LEADER_MIN = 3
 LEADER_INNER = 6  # dots after a field that another field follows on the same line
 SIGNATURE_COLUMN = 0.45  # the signature block is centred on the text area's right 55 %
 HEADER_LEFT_COLUMN = 0.42
+
+# ID cards: 85.6 x 54 mm (ISO/IEC 7810 ID-1), printed at about 6 points.
+CARD_MM = (85.6, 53.98)
+CARD_BODY_PT = 6.0
+CARD_HEADER_PT = 5.6
+CARD_TITLE_PT = 7.4
+CARD_LINE_SPACING = 1.32
+CARD_FILL_GREY = 236  # the card's printed background comes out as a light grey
 
 INK_GREY = 20
 INK_RGB = (22, 22, 28)
@@ -169,8 +180,11 @@ def fill(text: str, values: Mapping[str, object], used: dict[str, str] | None = 
 
 
 def document_values(template: t.Template, case: Case) -> dict[str, str | tuple[str, ...]]:
-    """The case's values plus what the template derives (who it is addressed to)."""
+    """The case's values as the template prints them: its bindings applied (the birth
+    paper's "id_number" is the mother's), plus who it is addressed to or issued by."""
     values = dict(case.values)
+    for key, source in template.bind:
+        values[key] = case.values[source]
     values["issuer"] = fill(template.issuer, values)
     return values
 
@@ -182,10 +196,12 @@ def blank_page(dpi: int, colour: bool = False) -> Image.Image:
 class _Layout:
     """Places lines top to bottom, opening a new page when one is full."""
 
-    def __init__(self, family: FontFamily, dpi: int, colour: bool) -> None:
+    def __init__(self, family: FontFamily, dpi: int, colour: bool, drawing: bool = True) -> None:
         self.family = family
         self.dpi = dpi
         self.colour = colour
+        self.drawing = drawing
+        self.draw: ImageDraw.ImageDraw | None = None
         self.width, self.height = page_size(dpi)
         self.left = mm_to_px(MARGIN_MM["left"], dpi)
         self.right = self.width - mm_to_px(MARGIN_MM["right"], dpi)
@@ -215,9 +231,9 @@ class _Layout:
         return self.pages[-1]
 
     def new_page(self) -> None:
-        image = blank_page(self.dpi, self.colour)
+        image = blank_page(self.dpi, self.colour) if self.drawing else Image.new("L", (1, 1))
         self.pages.append(RenderedPage(len(self.pages) + 1, image))
-        self.draw = ImageDraw.Draw(image)
+        self.draw = ImageDraw.Draw(image) if self.drawing else None
         self.y = self.top
 
     def page_is_empty(self) -> bool:
@@ -235,8 +251,12 @@ class _Layout:
         font = self.font(style, pt)
         top = self.y if y is None else y
         baseline = top + font.getmetrics()[0]
-        self.draw.text((x, baseline), text, font=font, fill=self.ink, anchor="ls")
-        x0, y0, x1, y1 = self.draw.textbbox((x, baseline), text, font=font, anchor="ls")
+        if self.draw is not None:
+            self.draw.text((x, baseline), text, font=font, fill=self.ink, anchor="ls")
+            x0, y0, x1, y1 = self.draw.textbbox((x, baseline), text, font=font, anchor="ls")
+        else:
+            bx0, by0, bx1, by1 = font.getbbox(text, anchor="ls")
+            x0, y0, x1, y1 = x + bx0, baseline + by0, x + bx1, baseline + by1
         line = DrawnLine(text, (int(x0), int(y0), int(x1), int(y1)), kind)
         self.page.lines.append(line)
         if y is None:
@@ -301,6 +321,8 @@ class _Layout:
         return self.draw_line(text, x, style, pt, kind, y)
 
     def rule(self, cx: int, width: float, y: int) -> None:
+        if self.draw is None:
+            return
         thickness = max(1, self.px(0.6))
         half = round(width / 2)
         self.draw.rectangle((cx - half, y, cx + half, y + thickness - 1), fill=self.ink)
@@ -309,6 +331,8 @@ class _Layout:
 def _scribble(layout: _Layout, box: BBox, seed: str) -> None:
     """A handwritten-looking signature seeded by the signer's name: a tall opening loop,
     then slanted loops of varying height, then an underline stroke."""
+    if layout.draw is None:
+        return
     rng = random.Random(seed)
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
@@ -424,7 +448,8 @@ def _render_block(layout: _Layout, block: t.Block, values: Mapping[str, object])
                 if value:
                     layout.page.fields.setdefault(f.key or "", value)
                 inner = "." * LEADER_INNER if i < len(row) - 1 else ""
-                parts.append(f"{f.label}: {value}{inner}")
+                # A label may hold a placeholder ("Ông" or "Bà" on a land certificate).
+                parts.append(f"{fill(f.label, values)}: {value}{inner}")
             lines = layout.wrap(nfc(" ".join(parts)), "regular", body, width, width)
             # A value that wrapped overflowed its dotted line: no leader is left after it.
             # (Leaders on short continuation lines also make Tesseract drop lines.)
@@ -460,6 +485,9 @@ def _render_block(layout: _Layout, block: t.Block, values: Mapping[str, object])
         case t.Signature():
             _signature(layout, block, values)
 
+        case t.Card():
+            _card(layout, block, values)
+
         case t.Spacer(lines=n):
             layout.y += round(n * step)
 
@@ -468,7 +496,7 @@ def _render_block(layout: _Layout, block: t.Block, values: Mapping[str, object])
                 layout.new_page()
 
 
-def _field_value(f: t.Field, values: Mapping[str, object]) -> str:
+def _field_value(f: t.Field | t.CardField, values: Mapping[str, object]) -> str:
     if not f.key:
         return ""
     value = values[f.key]
@@ -558,6 +586,96 @@ def _signature(layout: _Layout, block: t.Signature, values: Mapping[str, object]
     layout.page.anchors["signature"] = (x0, top, x1, layout.y)
 
 
+def _card(layout: _Layout, block: t.Card, values: Mapping[str, object]) -> None:
+    """The card in its frame at the left margin: header and title centred, then the
+    fields left-aligned. Laid out first, then drawn, since the frame's fill goes under
+    the text and its height depends on how the values wrap."""
+    scale = block.scale
+    mm = layout.dpi / 25.4
+    x0 = layout.left
+    x1 = min(layout.right, x0 + round(CARD_MM[0] * scale * mm))
+    pad = round(3.0 * scale * mm)
+    inner0, inner1 = x0 + pad, x1 - pad
+    width = inner1 - inner0
+    body, header_pt, title_pt = (scale * pt for pt in (CARD_BODY_PT, CARD_HEADER_PT, CARD_TITLE_PT))
+    gap = layout.px(body * 1.2)  # between two fields on one row
+
+    # (pieces of text, style, size, centred); a row of two fields is two pieces.
+    rows: list[tuple[list[str], t.Style, float, bool]] = []
+    for item in block.header:
+        rows.append(([fill(item.text, values)], item.style, header_pt, True))
+    for item in block.title:
+        rows.append(([fill(item.text, values)], item.style, title_pt, True))
+    fields: dict[str, str] = {}
+    for row in block.rows:
+        pieces = []
+        for f in row:
+            value = _field_value(f, values)
+            if value:
+                fields.setdefault(f.key, value)
+            label = fill(f.label, values)
+            if f.below:
+                rows.append(([f"{label}:"], "regular", body, False))
+                style: t.Style = "bold" if f.upper else "regular"
+                for line in layout.wrap(value, style, body, width, width):
+                    rows.append(([line], style, body, False))
+            else:
+                pieces.append(f"{label}: {value}")
+        if pieces:
+            total = sum(layout.text_width(p, "regular", body) for p in pieces)
+            if total + gap * (len(pieces) - 1) <= width:
+                rows.append((pieces, "regular", body, False))
+            else:
+                for line in layout.wrap(" ".join(pieces), "regular", body, width, width):
+                    rows.append(([line], "regular", body, False))
+
+    steps = [round(layout.px(pt) * CARD_LINE_SPACING) for _, _, pt, _ in rows]
+    height = max(round(CARD_MM[1] * scale * mm), sum(steps) + 2 * pad)
+    layout.need(height)
+    for key, value in fields.items():  # on the page the card lands on
+        layout.page.fields.setdefault(key, value)
+    top = layout.y
+    if layout.draw is not None:
+        fill_colour = (CARD_FILL_GREY,) * 3 if layout.colour else CARD_FILL_GREY
+        layout.draw.rounded_rectangle(
+            (x0, top, x1, top + height),
+            radius=round(3.2 * scale * mm),
+            fill=fill_colour,
+            outline=layout.ink,
+            width=max(1, layout.px(0.8)),
+        )
+    y = top + pad
+    for (pieces, style, pt, centred), step in zip(rows, steps, strict=True):
+        if centred:
+            layout.centred(pieces[0], style, pt, "card", inner0, inner1, y)
+        elif len(pieces) == 1:
+            layout.draw_line(pieces[0], inner0, style, pt, "card", y)
+        else:
+            _pieces_line(layout, pieces, inner0, style, pt, gap, y)
+        y += step
+    layout.y = top + height + layout.line_height(layout.family.body_pt)
+
+
+def _pieces_line(
+    layout: _Layout, pieces: list[str], x: int, style: t.Style, pt: float, gap: int, y: int
+) -> None:
+    """Several fields on one line with a wide gap between them, recorded as one line
+    whose text joins them with a space (as a reader, or Tesseract, would)."""
+    start = len(layout.page.lines)
+    for piece in pieces:
+        layout.draw_line(piece, x, style, pt, "card", y)
+        x += math.ceil(layout.text_width(piece, style, pt)) + gap
+    drawn = layout.page.lines[start:]
+    del layout.page.lines[start:]
+    box = (
+        min(d.bbox[0] for d in drawn),
+        min(d.bbox[1] for d in drawn),
+        max(d.bbox[2] for d in drawn),
+        max(d.bbox[3] for d in drawn),
+    )
+    layout.page.lines.append(DrawnLine(" ".join(d.text for d in drawn), box, "card"))
+
+
 def render(
     template: t.Template,
     case: Case,
@@ -565,9 +683,11 @@ def render(
     font: str = "Liberation Serif",
     dpi: int = 300,
     colour: bool = False,
+    draw: bool = True,
 ) -> RenderedDocument:
-    """Lay out and draw the whole document; it may run onto several pages."""
-    layout = _Layout(FONTS[font], dpi, colour)
+    """Lay out and draw the whole document; it may run onto several pages. `draw=False`
+    only lays it out: the same lines and fields, without images."""
+    layout = _Layout(FONTS[font], dpi, colour, drawing=draw)
     values = document_values(template, case)
     for block in template.blocks:
         _render_block(layout, block, values)

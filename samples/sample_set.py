@@ -86,7 +86,7 @@ SAMPLE_SET: tuple[DocumentSpec, ...] = (
         colour_mode="bilevel",
         file_format="tiff",
         tiff_compression="tiff_lzw",
-        procedure="khai_sinh",
+        procedure="dang_ky_khai_sinh",
         pages=(PageSpec(1, Effects(rotation=270, skew_deg=0.8)),),
     ),
 )

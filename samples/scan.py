@@ -29,9 +29,9 @@ from samples.vntext import nfc
 
 ColourMode = Literal["colour", "grey", "bilevel"]
 FileFormat = Literal["jpeg", "png", "tiff", "pdf"]
-
-# The office whose seal goes on confirmation pages; placeholders as in templates.
-STAMP_TEXT = "ỦY BAN NHÂN DÂN {ward:upper} * {district:upper} *"
+TiffCompression = Literal["group4", "tiff_lzw"]
+# Paper colours of old or recycled sheets.
+PAPER_TINTS = ((250, 243, 222), (247, 245, 238), (252, 248, 232), (243, 240, 230))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +94,14 @@ class DocumentSpec:
     file_format: FileFormat
     pages: tuple[PageSpec, ...]
     jpeg_quality: int | None = None  # JPEG files and JPEG inside PDFs
-    tiff_compression: Literal["group4", "tiff_lzw"] | None = None
+    tiff_compression: TiffCompression | None = None
     dpi_in_file: bool = True
-    procedure: str | None = None  # the receipt's procedure; default: the template's
+    # The case's procedure (catalogue key): the receipt's, CT01's; default: the template's.
+    procedure: str | None = None
     case_seed: str | None = None  # default: the file name
+    # Seeds the effects' randomness; default: the file name. A file holding several
+    # documents gives each its own, so that their pages do not share one noise pattern.
+    effects_seed: str | None = None
 
 
 @dataclass(slots=True)
@@ -109,16 +113,18 @@ class ScannedPage:
 def _stamp_page(
     image: Image.Image,
     page: RenderedPage,
+    pattern: str,
     case: Case,
     font: str,
     dpi: int,
     rng: np.random.Generator,
 ) -> tuple[Image.Image, str | None]:
-    """Seal the signature: over the left of the signing space, as officials do."""
+    """Seal the signature: over the left of the signing space, as officials do.
+    `pattern` is the seal's text with placeholders (the template's office)."""
     box = page.anchors.get("signature_space")
     if box is None:
         return image, None
-    text = fill(STAMP_TEXT, case.values)
+    text = fill(pattern, case.values)
     x0, y0, x1, y1 = box
     centre = (round(x0 + (x1 - x0) * 0.3), round((y0 + y1) / 2))
     radius = mm_to_px(17.5, dpi)
@@ -140,7 +146,8 @@ def scan_page(
     image = page.image.copy() if page is not None else blank_page(spec.dpi, colour)
     stamp_text = None
     if effects.stamp and colour and page is not None:
-        image, stamp_text = _stamp_page(image, page, case, spec.font, spec.dpi, rng)
+        pattern = TEMPLATES[spec.template].stamp
+        image, stamp_text = _stamp_page(image, page, pattern, case, spec.font, spec.dpi, rng)
     if effects.paper_tint is not None:
         image = degrade.paper_tint(image, effects.paper_tint, rng)
     if effects.show_through and back is not None:
@@ -165,22 +172,27 @@ def scan_page(
 def case_for(spec: DocumentSpec, seed: int) -> Case:
     template = TEMPLATES[spec.template]
     rng = random.Random(f"{seed}:case:{spec.case_seed or spec.file}")
-    return make_case(rng, spec.procedure or template.procedure or None)
+    return make_case(rng, spec.procedure or template.procedure, young_family=template.young_family)
 
 
 def page_truth(
     spec: DocumentSpec,
     template: Template,
+    case: Case,
     number: int,
     page: RenderedPage | None,
     effects: Effects,
     image: Image.Image,
     stamp_text: str | None,
 ) -> dict[str, Any]:
+    """One page's truth. A blank page (the back of a sheet) has no document type or
+    procedure of its own: the file's "documents" list says which document it belongs to."""
     blank = page is None
     truth: dict[str, Any] = {
         "number": number,
         "template": "blank" if blank else template.key,
+        "doc_type": None if blank else template.doc_type,
+        "procedure": None if blank else template.document_procedure(case.procedure.key),
         "title": "" if blank else nfc(template.title),
         "source_page": None if blank else page.number,
         "text": "" if blank else nfc(page.text),
@@ -240,7 +252,8 @@ def scan_document(
             f"{spec.file}: {template.key} rendered {len(pages)} page(s) in "
             f"{spec.font} at {spec.dpi} dpi, the recipe scans {sorted(wanted)}"
         )
-    rng = np.random.default_rng(random.Random(f"{seed}:effects:{spec.file}").getrandbits(64))
+    effects_seed = spec.effects_seed or spec.file
+    rng = np.random.default_rng(random.Random(f"{seed}:effects:{effects_seed}").getrandbits(64))
     for number, page_spec in enumerate(spec.pages, 1):
         page = pages[page_spec.source - 1] if page_spec.source is not None else None
         back = None
@@ -250,5 +263,6 @@ def scan_document(
             back = others[0].image if others else None
         image, stamp_text = scan_page(page, spec, page_spec.effects, case, back, rng)
         yield ScannedPage(
-            image, page_truth(spec, template, number, page, page_spec.effects, image, stamp_text)
+            image,
+            page_truth(spec, template, case, number, page, page_spec.effects, image, stamp_text),
         )

@@ -87,6 +87,14 @@ def area(tenths: int) -> str:
     return f"{thousands(whole)},{frac} m2"
 
 
+def area_words(tenths: int) -> str:
+    """An area in words, as land certificates write it: 1255 -> "Một trăm hai mươi lăm
+    phẩy năm mét vuông"."""
+    whole, frac = divmod(tenths, 10)
+    text = number_words(whole) + (f" phẩy {number_words(frac)}" if frac else "")
+    return f"{text[0].upper()}{text[1:]} mét vuông"
+
+
 def dmy(d: date) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
 

@@ -159,7 +159,7 @@ def test_receipt_header_reads_left_column_first() -> None:
 def test_rendered_lines_stay_on_the_page(font: str) -> None:
     dpi = 100
     for n, (key, template) in enumerate(sorted(TEMPLATES.items())):
-        case = make_case(random.Random(f"lines:{font}:{n}"), template.procedure or None)
+        case = make_case(random.Random(f"lines:{font}:{n}"), template.procedure)
         document = render(template, case, font=font, dpi=dpi)
         for page in document.pages:
             width, height = page.image.size
@@ -289,10 +289,40 @@ def test_random_documents_write_scans_and_truth(tmp_path: Path) -> None:
         assert path.is_file()
         truth = _load(tmp_path / "truth" / f"{path.name}.json")
         assert truth["file"] == path.name and truth["pages"]
+        (document,) = truth["documents"]
+        assert document["pages"] == [p["number"] for p in truth["pages"]]
+
+
+def test_committed_truth_names_documents_and_procedures() -> None:
+    procedures = {
+        "to-khai-khai-sinh.jpg": "dang_ky_khai_sinh",
+        "to-khai-cu-tru-ct01.png": "dang_ky_thuong_tru",
+        "ho-kinh-doanh.tif": "dang_ky_thanh_lap_ho_kinh_doanh",
+        "don-dang-ky-dat-dai.pdf": "dang_ky_dat_dai_lan_dau",
+        "ly-lich-tu-phap.jpg": "cap_phieu_ly_lich_tu_phap",
+        "giay-tiep-nhan.tif": "dang_ky_khai_sinh",
+    }
+    for truth in _committed():
+        (document,) = truth["documents"]
+        assert document["pages"] == [p["number"] for p in truth["pages"]]
+        assert document["procedure"] == procedures[truth["file"]]
+        template = TEMPLATES[truth["pages"][0]["template"]]
+        assert document["doc_type"] == template.doc_type
+        assert set(document["expected"]) == set(template.fields), truth["file"]
+        for page in truth["pages"]:
+            if page["blank"]:
+                assert page["doc_type"] is None and page["procedure"] is None
+            else:
+                assert (page["doc_type"], page["procedure"]) == (
+                    document["doc_type"],
+                    document["procedure"],
+                )
 
 
 def test_cli_help_exits_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
     assert exit_info.value.code == 0
-    assert "--bench-pdf" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    for option in ("--bench-pdf", "--labelled", "--training-texts", "--per-type"):
+        assert option in out
