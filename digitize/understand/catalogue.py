@@ -45,6 +45,7 @@ class FieldKind(StrEnum):
     INTEGER = "integer"
     DOSSIER_CODE = "dossier_code"
     TEXT = "text"
+    ADDRESS = "address"
 
 
 class Category(StrEnum):

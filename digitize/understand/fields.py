@@ -31,6 +31,7 @@ _LEADERS = re.compile(r"(?:\.{3,}|…+|_{3,})")
 _FOOTNOTE = re.compile(r"\(\d{1,2}\)")
 _TRAILING_NUMBERING = re.compile(r"\s+(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\))\s*$")
 _GAP_LINE_HEIGHTS = 1.2  # a blank this wide (in line heights) ends a value
+_WRAP_RIGHT_LINE_HEIGHTS = 6  # a line ending this near the right edge may have wrapped
 _DATE_LINE = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
 
 
@@ -213,32 +214,39 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
     following = page.lines[segment.line_index + 1 : segment.line_index + 3]
     if not raw and following and ":" not in following[0].text:
         # The value sits under its label (ID cards) rather than after it.
-        spans = [(following[0], 0, len(following[0].text))]
-        raw = normalise.strip_leaders(following[0].text)
-    elif (
+        line, following = following[0], following[1:]
+        spans = [(line, 0, len(line.text))]
+        raw = normalise.strip_leaders(line.text)
+        ended = False
+    else:
+        ended = segment.ended
+    if (
         raw
-        and spec.kind is FieldKind.TEXT
-        and not segment.ended
+        and spec.kind in (FieldKind.TEXT, FieldKind.ADDRESS)
+        and not ended
         and following
-        and _continues(following[0])
-        and _reaches_right_margin(page, line)
+        and _wraps_onto(page, line, following[0])
     ):
-        # The value filled the line and wrapped onto the next one.
         spans.append((following[0], 0, len(following[0].text)))
         raw = f"{raw} {normalise.strip_leaders(following[0].text)}"
     return _finish(spec, raw, segment.score, page.number, spans, review_below)
 
 
-def _reaches_right_margin(page: PageText, line: Line) -> bool:
-    """Whether the line runs to the text's right edge, as a line that wraps does."""
-    right = max(other.bbox[2] for other in page.lines)
+def _wraps_onto(page: PageText, line: Line, following: Line) -> bool:
+    """Whether `line` ran to the text's right edge and goes on in `following`: a line of
+    its own kind (no label, no numbering) starting where it started, not indented like a
+    new paragraph."""
     height = line.bbox[3] - line.bbox[1]
-    return right <= 0 or line.bbox[2] >= right - 3 * height
-
-
-def _continues(line: Line) -> bool:
-    text = line.text.strip()
-    return bool(text) and ":" not in text and not re.match(r"^(?:\d+[.)]|[IVX]+\.|[a-zđ]\))", text)
+    text = following.text.strip()
+    if not text or ":" in text or re.match(r"^(?:\d+[.)]|[IVX]+\.|[a-zđ]\))", text):
+        return False
+    if height <= 0:  # no boxes known: trust the text alone
+        return True
+    right = max(other.bbox[2] for other in page.lines)
+    return (
+        line.bbox[2] >= right - _WRAP_RIGHT_LINE_HEIGHTS * height
+        and abs(following.bbox[0] - line.bbox[0]) <= height
+    )
 
 
 def _read_date_line(pages: Sequence[PageText], review_below: float) -> ExtractedField | None:
@@ -275,6 +283,7 @@ _NORMALISERS: dict[FieldKind, Callable[[str], Value | None]] = {
     FieldKind.AREA: normalise.normalise_area,
     FieldKind.INTEGER: normalise.normalise_integer,
     FieldKind.TEXT: normalise.normalise_text,
+    FieldKind.ADDRESS: normalise.normalise_address,
 }
 
 

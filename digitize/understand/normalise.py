@@ -9,10 +9,13 @@ can send the field to review instead of storing a guess.
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from digitize.understand.vietnamese import canonical, fold
 
@@ -57,7 +60,42 @@ def normalise_name(raw: str) -> str | None:
     text = canonical(strip_leaders(raw))
     if not text or any(ch.isdigit() for ch in text) or not any(ch.isalpha() for ch in text):
         return None
-    return " ".join(_title_word(word) for word in text.split())
+    words = [_title_word(word) for word in text.split()]
+    if len(words) >= 2:
+        words[0] = _family_name(words[0])
+    return " ".join(words)
+
+
+@functools.cache
+def _surnames() -> tuple[str, ...]:
+    path = Path(__file__).resolve().parent.parent / "data" / "catalogue" / "names.toml"
+    with path.open("rb") as handle:
+        return tuple(canonical(name) for name in tomllib.load(handle)["surnames"])
+
+
+def _family_name(word: str) -> str:
+    """The family name a misread first word stands for ("Nguyên" -> "Nguyễn").
+
+    OCR drops or swaps the marks of stacked vowels; a first word that is no family
+    name but folds to one is that family name (the most common, if several fold alike).
+    """
+    surnames = _surnames()
+    if word in surnames:
+        return word
+    folded = fold(word)
+    return next((name for name in surnames if fold(name) == folded), word)
+
+
+_ADMIN_UNITS = re.compile(
+    r"(?<=[^\W\d_]) (?=(?:phường|xã|thị trấn|quận|huyện|thị xã|thành phố|tỉnh) )"
+)
+
+
+def normalise_address(raw: str) -> str | None:
+    """An address as text, with the comma before each administrative unit that OCR lost:
+    "phường Lộc Thọ thành phố Nha Trang" -> "phường Lộc Thọ, thành phố Nha Trang"."""
+    text = normalise_text(raw)
+    return _ADMIN_UNITS.sub(", ", text) if text else None
 
 
 def _title_word(word: str) -> str:
