@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from digitize.understand.normalise import (
+    normalise_address,
     normalise_area,
     normalise_date,
     normalise_integer,
@@ -307,3 +308,36 @@ def test_normalise_text() -> None:
     assert normalise_text(unicodedata.normalize("NFD", "Kinh")) == "Kinh"
     assert normalise_text("............") is None
     assert normalise_text("") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("NGUYÊN VĂN AN", "Nguyễn Văn An"),  # the tilde lost: no family name "Nguyên"
+        ("Tràn Thị Bình", "Trần Thị Bình"),
+        ("Lã Văn Bình", "Lã Văn Bình"),  # a family name as read is kept
+        ("Lê Thảo Nguyên", "Lê Thảo Nguyên"),  # a given name is never touched
+        ("Thảo", "Thảo"),  # one word: no family name to repair
+    ],
+)
+def test_a_family_name_with_misread_marks_is_given_back(raw: str, expected: str) -> None:
+    assert normalise_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "Số 5, phường Lộc Thọ thành phố Nha Trang tỉnh Khánh Hòa",
+            "Số 5, phường Lộc Thọ, thành phố Nha Trang, tỉnh Khánh Hòa",
+        ),
+        ("Số 3, ngõ 126, phố Phan Đình Phùng", "Số 3, ngõ 126, phố Phan Đình Phùng"),
+        (
+            "Thôn Phú Lộc thị trấn Trâu Quỳ, huyện Gia Lâm",
+            "Thôn Phú Lộc, thị trấn Trâu Quỳ, huyện Gia Lâm",
+        ),
+        ("xã Hà Thượng, huyện Đại Từ ......", "xã Hà Thượng, huyện Đại Từ"),
+    ],
+)
+def test_an_address_gets_the_commas_ocr_lost(raw: str, expected: str) -> None:
+    assert normalise_address(raw) == expected
