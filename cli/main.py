@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from cli import process, understanding
+from cli import process, records, understanding
 from digitize import __version__
 
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     process.add_parser(commands)
     understanding.add_parsers(commands)
+    records.add_parser(commands)
     return parser
 
 

@@ -19,6 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from cli.records import LazyRecordBook
 from digitize.batch import FileResult, FileStatus, OutputOptions, digitize_files
 from digitize.errors import DigitizeError, MissingDependencyError
 from digitize.inputs import ReadLimits
@@ -167,7 +168,12 @@ def run(args: argparse.Namespace) -> int:
     except DigitizeError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return EXIT_USAGE
-    output = OutputOptions(pdfa=settings.pdfa, operator=settings.operator, knowledge=knowledge)
+    output = OutputOptions(
+        pdfa=settings.pdfa,
+        operator=settings.operator,
+        knowledge=knowledge,
+        records=LazyRecordBook(settings),
+    )
     with _ProgressDisplay(console, len(sources), enabled=not args.quiet) as display:
         results = digitize_files(
             sources,

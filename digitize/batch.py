@@ -19,11 +19,11 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from digitize import __version__
 from digitize.errors import DigitizeError
@@ -32,7 +32,9 @@ from digitize.memory import release_free_memory
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, assemble_pdf
 from digitize.pipeline import PageOutcome, PipelineOptions, process_page, write_debug_image
-from digitize.understand import Knowledge, page_from_report, understand_pages
+from digitize.understand import Knowledge, page_from_report
+from digitize.understand.files import FileUnderstanding, understand_file
+from digitize.understand.link import RecordBook, link_dossier
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class OutputOptions:
     pdfa: bool = True
     operator: str | None = None
     knowledge: Knowledge | None = None  # None: no classification or field extraction
+    records: RecordBook | None = None  # where stack dossiers find their one-stop records
 
 
 @dataclass(slots=True)
@@ -232,11 +235,19 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
             )
         status = FileStatus.PARTIAL if any(o.warning for o in outcomes) else FileStatus.DONE
         reports = [asdict(o.report) for o in outcomes]
-        documents = _understand(reports, output.knowledge, warnings)
+        understood = _understand(reports, output.knowledge, warnings)
+        understood_json: dict[str, Any] = understood.as_json() if understood else {"documents": []}
+        if understood is not None and understood.dossiers:
+            placed = _write_document_pdfs(understood, outcomes, out_dir, job.stem, metadata, pdfa)
+            warnings += placed.warnings
+            for entry, path in zip(understood_json["documents"], placed.paths, strict=True):
+                entry["pdf"] = path
+            if output.records is not None:
+                _link(understood, understood_json["dossiers"], output.records, warnings)
         document = {
             "source": str(job.source),
             "pages": reports,
-            "documents": documents,
+            **understood_json,
             "pdf": pdf_path.name,
             "pdfa": pdfa,
             "status": status.value,
@@ -260,16 +271,83 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
 
 def _understand(
     reports: list[dict[str, object]], knowledge: Knowledge | None, warnings: list[str]
-) -> list[dict[str, object]]:
-    """The file's documents (type, procedure, fields); a failure here costs only them."""
+) -> FileUnderstanding | None:
+    """The file's documents and dossiers; a failure here costs only them."""
     if knowledge is None:
-        return []
+        return None
     try:
-        pages = [page_from_report(report) for report in reports]
-        return [document.as_json() for document in understand_pages(pages, knowledge)]
+        return understand_file([page_from_report(report) for report in reports], knowledge)
     except Exception as exc:  # the PDF and the text are still worth writing
         warnings.append(f"documents not understood: {_unexpected(exc)}")
-        return []
+        return None
+
+
+def _link(
+    understood: FileUnderstanding,
+    dossiers_json: list[dict[str, Any]],
+    records: RecordBook,
+    warnings: list[str],
+) -> None:
+    """Attach each dossier to its one-stop record; mismatches go to its review list."""
+    for dossier, entry in zip(understood.dossiers, dossiers_json, strict=True):
+        try:
+            link = link_dossier(dossier, records)
+        except Exception as exc:  # the database is away: the files are still good
+            warnings.append(f"dossier {dossier.reading.code}: not linked ({_unexpected(exc)})")
+            continue
+        if link is None:
+            entry["record"] = None
+            continue
+        entry["record"] = link.record.as_json()
+        entry["record_created"] = link.created
+        entry["review"] += [f"record mismatch: {m}" for m in link.mismatches]
+
+
+@dataclass(slots=True)
+class _Placed:
+    paths: list[str | None]  # per document, relative to the output folder
+    warnings: list[str]
+
+
+def _write_document_pdfs(
+    understood: FileUnderstanding,
+    outcomes: Sequence[PageOutcome],
+    out_dir: Path,
+    stem: str,
+    metadata: DocumentMetadata,
+    pdfa: bool,
+) -> _Placed:
+    """One PDF per document of a stack: DIR/<dossier code>/<nn>-<document type>.pdf.
+
+    Dossiers whose code is undecided, and pages before the first dossier, go to folders
+    named after the stack, so nothing is lost and nothing is filed under a guess.
+    """
+    folders: dict[int, str] = {}
+    for n, dossier in enumerate(understood.dossiers, 1):
+        folder = dossier.reading.code or f"{stem}-dossier-{n:02d}-review"
+        for index in understood.dossier_documents(dossier):
+            folders[index] = folder
+    placed = _Placed([], [])
+    numbers: dict[str, int] = {}
+    for index, document in enumerate(understood.documents):
+        folder = folders.get(index, f"{stem}-unassigned")
+        numbers[folder] = numbers.get(folder, 0) + 1
+        relative = f"{folder}/{numbers[folder]:02d}-{document.doc_type}.pdf"
+        target = out_dir / relative
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            assemble_pdf(
+                [outcomes[page - 1].pdf for page in document.pages],
+                target,
+                metadata=replace(metadata, title=f"{folder} {document.doc_type_name or ''}"),
+                pdfa=pdfa,
+            )
+        except (DigitizeError, OSError) as exc:
+            placed.warnings.append(f"document {index + 1} not written: {exc}")
+            placed.paths.append(None)
+            continue
+        placed.paths.append(relative)
+    return placed
 
 
 def _failed(job: _FileJob, reason: str) -> FileResult:

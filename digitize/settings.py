@@ -31,8 +31,14 @@ class Settings(BaseSettings):
     classifier_model: Path | None = Field(
         None, description="classifier model (default: DATA_DIR/classifier.npz, else packaged)"
     )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL (default: SQLite file DATA_DIR/digitize.db)"
+    )
     unknown_below: float = Field(0.5, ge=0, le=1, description="document type 'unknown' below")
     review_below: float = Field(0.6, ge=0, le=1, description="fields to review below")
+
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'digitize.db'}"
 
     @property
     def corrections_file(self) -> Path:

@@ -6,12 +6,19 @@ import re
 
 from digitize.results import Line, Word
 from digitize.understand import PageText
+from digitize.understand.pages import PageCode
 
 LINE_HEIGHT = 40
 CHAR_WIDTH = 12
 
 
-def page(number: int, *rows: str, confidence: float = 0.95, blank: bool = False) -> PageText:
+def page(
+    number: int,
+    *rows: str,
+    confidence: float = 0.95,
+    blank: bool = False,
+    codes: tuple[PageCode, ...] = (),
+) -> PageText:
     """A page of `rows`; two spaces or more in a row stand for a wide blank."""
     lines = []
     for index, row in enumerate(rows):
@@ -26,4 +33,4 @@ def page(number: int, *rows: str, confidence: float = 0.95, blank: bool = False)
             x += width + CHAR_WIDTH
         box = (100, y, x, y + 30)
         lines.append(Line(tuple(words), box))
-    return PageText(number, tuple(lines), blank)
+    return PageText(number, tuple(lines), blank, codes)

@@ -15,10 +15,20 @@ from digitize.text import nfc
 
 
 @dataclass(frozen=True, slots=True)
+class PageCode:
+    """A QR code or barcode found on the page (see digitize.imaging.codes)."""
+
+    kind: str  # "qr", "code128", "other"
+    text: str  # "" when the code is there but could not be read
+    readable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class PageText:
     number: int  # 1-based, in the file
     lines: tuple[Line, ...]
     blank: bool = False
+    codes: tuple[PageCode, ...] = ()
 
     @property
     def text(self) -> str:
@@ -42,7 +52,13 @@ def page_from_report(report: Mapping[str, Any]) -> PageText:
             for row in str(report.get("text", "")).splitlines()
             if row.strip()
         )
-    return PageText(number, lines, blank)
+    codes = tuple(
+        PageCode(
+            str(c.get("kind", "other")), nfc(str(c.get("text", ""))), bool(c.get("readable", True))
+        )
+        for c in report.get("codes") or ()
+    )
+    return PageText(number, lines, blank, codes)
 
 
 def _line(raw: Mapping[str, Any]) -> Line:

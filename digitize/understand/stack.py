@@ -1,0 +1,184 @@
+"""Bulk-scan stacks: cut a file's pages into dossiers, and each dossier into documents.
+
+Staff feed many dossiers through the scanner at once. Each dossier begins with its
+one-stop receipt ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ") or a separator sheet
+printed by the one-stop system; both carry the dossier code in print and usually as
+a QR code or a Code 128 barcode. The stages, in order (`split_stack`):
+
+    pages -> boundaries (receipt or separator: title, or a code holding just a dossier
+             code) -> dossier code (QR, barcode and print read and checked against each
+             other; a disagreement is flagged, never settled by a guess)
+          -> documents of each dossier (a new one at each title or national header;
+             blank backs recorded but in no document; the separator in none either)
+
+Pages before the first boundary form the "unassigned" group for review. A file with
+no boundary at all is not a stack: its pages are documents as they come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from digitize.understand.checks import check_dossier_code, find_dossier_codes
+from digitize.understand.classify import title_scores
+from digitize.understand.documents import Knowledge, UnderstoodDocument, understand_document
+from digitize.understand.fields import extract_fields
+from digitize.understand.pages import PageText
+from digitize.understand.vietnamese import fold
+
+RECEIPT = "giay_tiep_nhan_ho_so"
+SEPARATOR = "to_phan_cach_ho_so"
+_BOUNDARY_TITLE = 0.7  # ratio 0.88 with the printed title
+_NEW_DOCUMENT_TITLE = 0.7
+_NATIONAL_HEADER = "cong hoa xa hoi chu nghia viet nam"
+_HEADER_LINES = 4
+_CODE_SOURCES = {"qr": "qr", "code128": "barcode"}
+
+
+@dataclass(frozen=True, slots=True)
+class CodeReading:
+    """The dossier code of a boundary page, as read from each source and decided."""
+
+    code: str | None  # None when no source gave a valid code, or the sources disagree
+    source: str | None  # "qr", "barcode" or "text": where the decided code was read
+    candidates: dict[str, str]  # source -> what it read (valid or not)
+    review: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Dossier:
+    boundary: str  # "receipt" or "separator"
+    boundary_page: int
+    reading: CodeReading
+    pages: list[int] = field(default_factory=list)  # every page, boundary and blanks too
+    documents: list[UnderstoodDocument] = field(default_factory=list)
+    blank_pages: list[int] = field(default_factory=list)
+
+    @property
+    def procedure(self) -> str | None:
+        """The receipt's procedure, else that of the first document that names one."""
+        return next((d.procedure for d in self.documents if d.procedure), None)
+
+
+@dataclass(slots=True)
+class StackSplit:
+    dossiers: list[Dossier]
+    unassigned_pages: list[int]
+    unassigned_documents: list[UnderstoodDocument]
+
+
+def boundary_kind(page: PageText, knowledge: Knowledge) -> str | None:
+    """'receipt' or 'separator' when the page opens a dossier, else None."""
+    if page.blank or not (page.lines or page.codes):
+        return None
+    scores = title_scores(page, knowledge.catalogue) if page.lines else {}
+    if scores.get(RECEIPT, 0.0) >= _BOUNDARY_TITLE:
+        return "receipt"
+    if scores.get(SEPARATOR, 0.0) >= _BOUNDARY_TITLE:
+        return "separator"
+    # A code holding exactly a dossier code opens a dossier even when its title was not
+    # read. Documents the system issues carry a QR with more in it (TT 01/2023): not one.
+    if any(c.readable and _just_a_code(c.text) for c in page.codes):
+        return "receipt" if scores.get(RECEIPT, 0.0) > 0 else "separator"
+    return None
+
+
+def _just_a_code(text: str) -> bool:
+    check = check_dossier_code(text.strip())
+    return check.ok and check.value == text.strip()
+
+
+def read_dossier_code(page: PageText, kind: str, knowledge: Knowledge) -> CodeReading:
+    """The code of a boundary page from its QR code, barcode and printed text."""
+    candidates: dict[str, str] = {}
+    review: list[str] = []
+    for code in page.codes:
+        source = _CODE_SOURCES.get(code.kind)
+        if source is None:
+            continue
+        if not code.readable:
+            review.append(f"{source} code present but unreadable")
+        elif source not in candidates:
+            candidates[source] = code.text.strip()
+    printed = _printed_code(page, kind, knowledge)
+    if printed:
+        candidates["text"] = printed
+    valid: dict[str, str] = {}
+    for source, value in candidates.items():
+        check = check_dossier_code(value)
+        if check.ok and check.value:
+            valid[source] = check.value
+        else:
+            review.append(f"{source} code {value!r} breaks the official structure")
+    distinct = sorted(set(valid.values()))
+    if len(distinct) > 1:
+        said = ", ".join(f"{source} says {value}" for source, value in valid.items())
+        review.append(f"codes disagree: {said}")
+        return CodeReading(None, None, candidates, tuple(review))
+    if not distinct:
+        review.append("no readable dossier code")
+        return CodeReading(None, None, candidates, tuple(review))
+    source = next(s for s in ("qr", "barcode", "text") if s in valid)
+    return CodeReading(distinct[0], source, candidates, tuple(review))
+
+
+def _printed_code(page: PageText, kind: str, knowledge: Knowledge) -> str | None:
+    doc = knowledge.catalogue.document_types.get(RECEIPT if kind == "receipt" else SEPARATOR)
+    if doc is not None and doc.field("dossier_code") is not None:
+        found = extract_fields([page], doc).get("dossier_code")
+        if found is not None and found.raw:
+            return found.raw
+    checks = find_dossier_codes(page.text)
+    chosen = next((c for c in checks if c.ok), checks[0] if checks else None)
+    return chosen.value if chosen is not None else None
+
+
+def starts_document(page: PageText, knowledge: Knowledge) -> bool:
+    """A catalogued title, or the national header, at the top of the page."""
+    if page.blank or not page.lines:
+        return False
+    scores = title_scores(page, knowledge.catalogue)
+    if max(scores.values(), default=0.0) >= _NEW_DOCUMENT_TITLE:
+        return True
+    return any(_NATIONAL_HEADER in fold(line.text) for line in page.lines[:_HEADER_LINES])
+
+
+def split_stack(pages: Sequence[PageText], knowledge: Knowledge) -> StackSplit | None:
+    """Dossiers and their documents, or None when the file holds no dossier boundary."""
+    kinds = [boundary_kind(page, knowledge) for page in pages]
+    if not any(kinds):
+        return None
+    unassigned: list[PageText] = []
+    dossiers: list[Dossier] = []
+    members: list[list[PageText]] = []
+    for page, kind in zip(pages, kinds, strict=True):
+        if kind is not None:
+            reading = read_dossier_code(page, kind, knowledge)
+            dossiers.append(Dossier(kind, page.number, reading, [page.number]))
+            members.append([page] if kind == "receipt" else [])
+        elif dossiers:
+            dossiers[-1].pages.append(page.number)
+            if page.blank:
+                dossiers[-1].blank_pages.append(page.number)
+            else:
+                members[-1].append(page)
+        else:
+            unassigned.append(page)
+    for dossier, dossier_pages in zip(dossiers, members, strict=True):
+        dossier.documents = _documents(dossier_pages, knowledge)
+    return StackSplit(
+        dossiers,
+        [page.number for page in unassigned],
+        _documents([p for p in unassigned if not p.blank], knowledge),
+    )
+
+
+def _documents(pages: Sequence[PageText], knowledge: Knowledge) -> list[UnderstoodDocument]:
+    groups: list[list[PageText]] = []
+    for page in pages:
+        if not groups or starts_document(page, knowledge):
+            groups.append([page])
+        else:
+            groups[-1].append(page)
+    return [understand_document(group, knowledge) for group in groups]
