@@ -18,7 +18,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from digitize.settings import Settings
 from digitize.understand.checks import check_dossier_code, check_id_number
@@ -83,7 +83,9 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         rows = list(_read_rows(args.file))
     except (OSError, ValueError, csv.Error) as exc:
-        console.print(f"[red]error:[/] {escape(str(args.file))}: {escape(str(exc))}")
+        console.print(
+            f"[red]error:[/] {escape(str(args.file))}: {escape(str(exc))}", soft_wrap=True
+        )
         return EXIT_USAGE
     records, problems = [], []
     for line, row in rows:
@@ -97,14 +99,16 @@ def run_import(args: argparse.Namespace) -> int:
         console.print(f"[red]skipped[/] {escape(problem)}", soft_wrap=True)
     console.print(
         f"{len(records)} record(s) imported ({created} new, {len(records) - created} updated), "
-        f"{len(problems)} skipped"
+        f"{len(problems)} skipped",
+        soft_wrap=True,
     )
     return EXIT_SOME_BAD if problems else EXIT_OK
 
 
 def run_list(args: argparse.Namespace) -> int:
     book = SqlRecordBook(session_factory(create_engine_for(Settings().effective_database_url())))
-    table = Table("code", "procedure", "applicant", "ID number", "received", "status", "origin")
+    table = Table("procedure", "applicant", "ID number", "received", "status", "origin")
+    table.columns.insert(0, Column("code", no_wrap=True))  # a code must read whole
     for record in book.all():
         table.add_row(
             record.code,
