@@ -1,6 +1,6 @@
 """Generate synthetic scans of Vietnamese administrative forms, with ground truth.
 
-Without --count, --bench-pdf, --labelled or --training-texts, writes the committed
+Without --count, --bench-pdf, --labelled, --training-texts or --stack, writes the committed
 sample set: images into OUT/scans/ and one truth JSON per image into
 OUT/truth/<image file name>.json (OUT defaults to the samples/ package directory).
 Everything follows from --seed: the same seed gives the same truth files.
@@ -40,6 +40,8 @@ Examples (from the repository root):
   python -m samples.generate --bench-pdf bench/work/bench.pdf --pages 100
   python -m samples.generate --labelled /tmp/lab --per-type 3 --seed 7
   python -m samples.generate --training-texts samples/training/labelled.jsonl --per-type 40
+  python -m samples.generate --stack /tmp/stack.pdf --dossiers 10 --leading-strays 1
+  python -m samples.generate --stack /tmp/stack.tif --dossiers 75 --seed 3   # ~300 pages
 
 --labelled DIR writes N (--per-type) documents of every catalogued document type into
 DIR/scans and DIR/truth, mildly degraded (skew within 5 degrees, a few pages turned,
@@ -51,6 +53,24 @@ two more files hold a declaration followed by a copy of the applicant's ID card.
 --training-texts FILE writes the same mix as JSON lines without drawing anything:
 {"text": pages joined by "\\n\\f\\n", "doc_type": ..., "procedure": ... or null,
  "source": "generated seed S #i"}, from cases of their own.
+
+--stack FILE writes one long scan of --dossiers dossiers as a feeder produces it (an
+image-only PDF with JPEG pages, colour or grey, or a CCITT G4 bilevel TIFF: --format,
+default from the file's extension; 200, 250 or 300 dpi: --dpi, default from the seed),
+page by page. Each dossier opens with its one-stop receipt (dossier code printed, and
+as a QR code or Code 128 barcode top left, or in print only) or a separator sheet
+(PHIẾU PHÂN CÁCH HỒ SƠ, QR code); its papers follow as the catalogue lists them for its
+procedure (declaration, multi-page forms, ID card copies, certificates), with blank
+backs, pages turned 90/180/270 degrees and skewed within 5 degrees. With 6 dossiers or
+more the stack holds one receipt whose QR code is torn or blotted (unreadable; the
+printed code intact) and one whose QR code holds another valid code than the printed
+one. --leading-strays K puts K stray pages that belong to no dossier first. Beside it:
+FILE.json, the truth (per page: role receipt/separator/document/blank, dossier,
+document; "documents", "dossiers" with code, code_sources, pages, documents, review
+flags qr_damaged/code_disagrees; "unassigned_pages"), and the one-stop records of the
+dossiers as STEM.records.json and STEM.records.csv (dossier_code, procedure_code,
+procedure, applicant_name, applicant_id_number, receiving_unit, received_date, status),
+one dossier's record left out and one with another applicant name.
 """
 
 from __future__ import annotations
@@ -82,6 +102,7 @@ from samples.scan import (
     render_spec,
     scan_document,
 )
+from samples.stack import StackFormat, plan_stack, write_stack
 from samples.templates import TEMPLATES
 
 DEFAULT_SEED = 1
@@ -363,7 +384,49 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="documents per document type for --labelled and --training-texts (default 3)",
     )
+    stack = parser.add_argument_group("stacks of dossiers (--stack)")
+    stack.add_argument(
+        "--stack",
+        type=Path,
+        metavar="FILE",
+        help="write one long scan of many dossiers (receipts, separator sheets, papers, "
+        "blank backs, turned and skewed pages), its truth as FILE.json and the one-stop "
+        "records as STEM.records.json and STEM.records.csv",
+    )
+    stack.add_argument(
+        "--dossiers",
+        type=int,
+        default=10,
+        metavar="N",
+        help="dossiers in --stack (default 10; 6 or more for every kind of boundary and "
+        "both flawed codes; about 4 pages each, so 75 make a 300-page stack)",
+    )
+    stack.add_argument(
+        "--format",
+        choices=("pdf", "tiff"),
+        help="file format of --stack: image-only PDF with JPEG pages, or CCITT G4 "
+        "bilevel TIFF (default: from FILE's extension, .tif/.tiff give TIFF)",
+    )
+    stack.add_argument(
+        "--leading-strays",
+        type=int,
+        default=0,
+        metavar="K",
+        help="stray pages before the first dossier of --stack, belonging to none (default 0)",
+    )
+    stack.add_argument(
+        "--dpi",
+        type=int,
+        choices=(200, 250, 300),
+        help="resolution of --stack (default: 200, 250 or 300, drawn from the seed)",
+    )
     return parser
+
+
+def stack_format(path: Path, given: str | None) -> StackFormat:
+    if given == "tiff" or (given is None and path.suffix.lower() in (".tif", ".tiff")):
+        return "tiff"
+    return "pdf"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -392,6 +455,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.training_texts is not None:
         count = write_training_texts(args.training_texts, args.per_type, args.seed)
         print(f"wrote {count} training texts to {args.training_texts}")
+        did_something = True
+    if args.stack is not None:
+        if args.dossiers < 1:
+            raise SystemExit("--dossiers must be at least 1")
+        if args.leading_strays < 0:
+            raise SystemExit("--leading-strays must not be negative")
+        plan = plan_stack(
+            args.dossiers,
+            args.seed,
+            file_format=stack_format(args.stack, args.format),
+            leading_strays=args.leading_strays,
+            dpi=args.dpi,
+        )
+        truth = write_stack(args.stack, plan)
+        print(
+            f"wrote {args.stack} ({len(truth['pages'])} pages, {args.dossiers} dossiers), "
+            f"truth in {args.stack}.json, records in "
+            f"{args.stack.with_suffix('.records.json')} and .csv"
+        )
         did_something = True
     if not did_something:
         for path in write_sample_set(out, args.seed, args.only):

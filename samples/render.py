@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from samples import codes
 from samples import templates as t
 from samples.people import Case
 from samples.vntext import nfc
@@ -125,6 +126,13 @@ class DrawnLine:
     kind: str  # "header", "title", "field", "paragraph", "date", "signature", ...
 
 
+@dataclass(frozen=True, slots=True)
+class DrawnCode:
+    symbology: t.Symbology
+    text: str  # what the symbol holds
+    bbox: BBox  # pixels of the symbol without its quiet zone, x1/y1 exclusive
+
+
 @dataclass(slots=True)
 class RenderedPage:
     number: int  # 1-based within the document
@@ -132,6 +140,7 @@ class RenderedPage:
     lines: list[DrawnLine] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
     anchors: dict[str, BBox] = field(default_factory=dict)  # e.g. "signature_space"
+    codes: list[DrawnCode] = field(default_factory=list)  # QR codes and barcodes
 
     @property
     def text(self) -> str:
@@ -488,6 +497,9 @@ def _render_block(layout: _Layout, block: t.Block, values: Mapping[str, object])
         case t.Card():
             _card(layout, block, values)
 
+        case t.CodeMark():
+            _code_mark(layout, block, values)
+
         case t.Spacer(lines=n):
             layout.y += round(n * step)
 
@@ -656,6 +668,28 @@ def _card(layout: _Layout, block: t.Card, values: Mapping[str, object]) -> None:
     layout.y = top + height + layout.line_height(layout.family.body_pt)
 
 
+def _code_mark(layout: _Layout, block: t.CodeMark, values: Mapping[str, object]) -> None:
+    """The symbol at the left margin, then a gap of 4 mm: more than the 15 % of its size
+    that a torn corner through it may reach beyond it (see `codes.tear_corner`)."""
+    text = values[block.key]
+    if not isinstance(text, str):
+        raise TypeError(f"{block.key} is not text")
+    module = codes.module_px(block.module, layout.dpi)
+    width, height = codes.symbol_size(
+        text, block.symbology, module, mm_to_px(block.height_mm, layout.dpi)
+    )
+    layout.need(height)
+    origin = (layout.left, layout.y)
+    box = (origin[0], origin[1], origin[0] + width, origin[1] + height)
+    if layout.draw is not None:
+        codes.draw_symbol(
+            layout.page.image, text, block.symbology, origin, module, height, layout.ink
+        )
+    layout.page.codes.append(DrawnCode(block.symbology, text, box))
+    layout.page.anchors["code"] = box
+    layout.y += height + mm_to_px(4.0, layout.dpi)
+
+
 def _pieces_line(
     layout: _Layout, pieces: list[str], x: int, style: t.Style, pt: float, gap: int, y: int
 ) -> None:
@@ -684,11 +718,15 @@ def render(
     dpi: int = 300,
     colour: bool = False,
     draw: bool = True,
+    code: t.CodeMark | None = None,
 ) -> RenderedDocument:
     """Lay out and draw the whole document; it may run onto several pages. `draw=False`
-    only lays it out: the same lines and fields, without images."""
+    only lays it out: the same lines and fields, without images. `code` puts a QR code
+    or barcode at the top left of the first page, above the template's own blocks (the
+    receipt as the one-stop system prints it)."""
     layout = _Layout(FONTS[font], dpi, colour, drawing=draw)
     values = document_values(template, case)
-    for block in template.blocks:
+    blocks = template.blocks if code is None else (code, *template.blocks)
+    for block in blocks:
         _render_block(layout, block, values)
     return RenderedDocument(template, font, dpi, tuple(layout.pages))

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
-from samples import degrade
+from samples import codes, degrade
 from samples.people import Case, make_case
 from samples.render import (
     FONTS,
@@ -24,7 +24,7 @@ from samples.render import (
     mm_to_px,
     render,
 )
-from samples.templates import TEMPLATES, Template
+from samples.templates import ALL_TEMPLATES, Template
 from samples.vntext import nfc
 
 ColourMode = Literal["colour", "grey", "bilevel"]
@@ -50,6 +50,8 @@ class Effects:
     speckles: int = 0
     jpeg_roundtrip: int | None = None  # an earlier JPEG generation at this quality
     binarise_threshold: int = 160  # bilevel scans only
+    # What spoils the page's QR code or barcode (stacks: one receipt per stack).
+    code_damage: codes.Damage | None = None
 
     def truth(self, colour_mode: ColourMode, stamp_text: str | None) -> dict[str, Any]:
         """The effects that were applied, for the truth file (geometry is recorded apart)."""
@@ -73,6 +75,8 @@ class Effects:
             out["jpeg_roundtrip"] = self.jpeg_roundtrip
         if colour_mode == "bilevel":
             out["binarise_threshold"] = self.binarise_threshold
+        if self.code_damage is not None:
+            out["code_damage"] = self.code_damage
         return out
 
 
@@ -132,6 +136,26 @@ def _stamp_page(
     return degrade.stamp(image, centre, radius, text, font_path, rng), text
 
 
+def _damage_code(
+    image: Image.Image,
+    page: RenderedPage,
+    damage: codes.Damage,
+    lid: tuple[int, int, int],
+    rng: np.random.Generator,
+) -> Image.Image:
+    """Spoil the page's code: a torn-off corner (the lid shows through) or an ink blot."""
+    box = page.anchors.get("code")
+    if box is None:
+        raise ValueError("code damage asked for on a page without a code")
+    local = random.Random(int(rng.integers(2**63)))
+    if damage == "blot":
+        return codes.blot(image, box, local)
+    fill: int | tuple[int, int, int] = lid
+    if image.mode == "L":
+        fill = round(0.299 * lid[0] + 0.587 * lid[1] + 0.114 * lid[2])
+    return codes.tear_corner(image, box, local, fill)
+
+
 def scan_page(
     page: RenderedPage | None,
     spec: DocumentSpec,
@@ -146,7 +170,7 @@ def scan_page(
     image = page.image.copy() if page is not None else blank_page(spec.dpi, colour)
     stamp_text = None
     if effects.stamp and colour and page is not None:
-        pattern = TEMPLATES[spec.template].stamp
+        pattern = ALL_TEMPLATES[spec.template].stamp
         image, stamp_text = _stamp_page(image, page, pattern, case, spec.font, spec.dpi, rng)
     if effects.paper_tint is not None:
         image = degrade.paper_tint(image, effects.paper_tint, rng)
@@ -155,6 +179,8 @@ def scan_page(
             image, back, effects.show_through, blur_sigma_px=spec.dpi / 150
         )
     lid = degrade.DARK_LID if effects.lid == "dark" else degrade.WHITE_LID
+    if effects.code_damage is not None and page is not None:
+        image = _damage_code(image, page, effects.code_damage, lid, rng)
     image = degrade.skew(image, effects.skew_deg, lid, mm_to_px(effects.bed_margin_mm, spec.dpi))
     image = degrade.orient(image, effects.rotation)
     image = degrade.blur(image, effects.blur_sigma)
@@ -170,7 +196,7 @@ def scan_page(
 
 
 def case_for(spec: DocumentSpec, seed: int) -> Case:
-    template = TEMPLATES[spec.template]
+    template = ALL_TEMPLATES[spec.template]
     rng = random.Random(f"{seed}:case:{spec.case_seed or spec.file}")
     return make_case(rng, spec.procedure or template.procedure, young_family=template.young_family)
 
@@ -219,7 +245,7 @@ def page_truth(
 
 def render_spec(spec: DocumentSpec, case: Case) -> RenderedDocument:
     return render(
-        TEMPLATES[spec.template],
+        ALL_TEMPLATES[spec.template],
         case,
         font=spec.font,
         dpi=spec.dpi,
@@ -237,7 +263,7 @@ def scan_document(
     """Render the document once (unless given), then degrade and yield its pages one at a
     time, so that writers can stream them. `strict`: every rendered page must be scanned
     (a recipe that silently dropped the end of a form would have incomplete truth)."""
-    template = TEMPLATES[spec.template]
+    template = ALL_TEMPLATES[spec.template]
     case = case or case_for(spec, seed)
     document = document or render_spec(spec, case)
     pages = document.pages

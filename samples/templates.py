@@ -24,6 +24,7 @@ from typing import Literal
 from samples import data
 
 Style = Literal["regular", "bold", "italic", "bold_italic"]
+Symbology = Literal["qr", "code128"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,27 @@ class Card:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeMark:
+    """A QR code or Code 128 barcode holding the case's value `key` (the dossier code),
+    at the top left of the text area: documents the one-stop system issues carry a QR
+    code in their top-left corner (TT 01/2023/TT-VPCP). The content below it moves down.
+    Modules are at least `module_mm` wide (default 0.6 mm for a QR code, 0.3 mm for a
+    barcode's narrowest bar: both read at 200 dpi); a barcode's bars are `height_mm` tall,
+    enough for a straight scan line to cross all of them on a sheet skewed by 5°."""
+
+    symbology: Symbology = "qr"
+    key: str = "dossier_code"
+    module_mm: float | None = None
+    height_mm: float = 14.0
+
+    @property
+    def module(self) -> float:
+        if self.module_mm is not None:
+            return self.module_mm
+        return 0.6 if self.symbology == "qr" else 0.3
+
+
+@dataclass(frozen=True, slots=True)
 class Spacer:
     lines: float = 0.5
 
@@ -160,6 +182,7 @@ Block = (
     | ItemList
     | Signature
     | Card
+    | CodeMark
     | Spacer
     | PageBreak
 )
@@ -1164,3 +1187,32 @@ TEMPLATES: dict[str, Template] = {
 }
 # One template per catalogued document type.
 BY_DOC_TYPE: dict[str, Template] = {t.doc_type: t for t in TEMPLATES.values()}
+
+# -- papers of scanned stacks only -------------------------------------------------------
+# The separator sheet that staff print from the one-stop system and lay on top of each
+# dossier before a stack goes through the feeder: the dossier code as a QR code (top left,
+# like every paper the system issues), then printed. The wording is this project's own
+# design; no official form is known. Kept out of TEMPLATES, so that the labelled set, the
+# training texts and the random documents stay exactly what they were.
+
+PHIEU_PHAN_CACH = Template(
+    key="phieu_phan_cach_ho_so",
+    doc_type="to_phan_cach_ho_so",
+    title="PHIẾU PHÂN CÁCH HỒ SƠ",
+    form_number=None,
+    issuer="",
+    procedure=None,
+    fields=("dossier_code",),
+    blocks=(
+        # Larger modules than on a receipt: the sheet exists to be read by machine.
+        CodeMark("qr", module_mm=0.9),
+        Spacer(1.0),
+        Title("PHIẾU PHÂN CÁCH HỒ SƠ"),
+        Spacer(0.5),
+        Centered("Mã hồ sơ: {dossier_code}", "bold"),
+    ),
+)
+
+STACK_TEMPLATES: dict[str, Template] = {PHIEU_PHAN_CACH.key: PHIEU_PHAN_CACH}
+# Every template by key, for code that renders any of them (the stack generator).
+ALL_TEMPLATES: dict[str, Template] = {**TEMPLATES, **STACK_TEMPLATES}
