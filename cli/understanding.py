@@ -34,9 +34,9 @@ from digitize.understand import (
     CatalogueError,
     load_catalogue,
     page_from_report,
-    understand_pages,
 )
 from digitize.understand.evaluation import score_results
+from digitize.understand.files import understand_file
 from digitize.understand.model import Example, TextModel, read_examples
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -314,7 +314,8 @@ def run_understand(args: argparse.Namespace) -> int:
         try:
             result = json.loads(path.read_text(encoding="utf-8"))
             pages = [page_from_report(report) for report in result["pages"]]
-            result["documents"] = [d.as_json() for d in understand_pages(pages, knowledge)]
+            # Documents and dossiers again; per-document PDFs and record links stay as made.
+            result.update(understand_file(pages, knowledge).as_json())
             write_json_atomically(path, result)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             console.print(f"[red]failed[/] {escape(str(path))}: {escape(_reason(exc))}")

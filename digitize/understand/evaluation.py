@@ -97,3 +97,71 @@ def accuracy(scores: dict[str, Any], measure: str) -> float | None:
     if not entry or not entry["total"]:
         return None
     return entry["right"] / entry["total"]
+
+
+_FLAG_WORDS = {"qr_damaged": "unreadable", "code_disagrees": "disagree"}
+
+
+def score_stack(truth: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Dossier boundaries, codes, documents and review flags of a stack against its truth.
+
+    A true dossier counts as right when a found dossier opens on its first page with
+    the same pages, the same code (none where the truth expects the sources to
+    disagree), the same documents (the separator sheet is none), and the review flags
+    the truth expects.
+    """
+    found = {d["boundary_page"]: d for d in result.get("dossiers", [])}
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    misses: list[str] = []
+    for expected in truth["dossiers"]:
+        first = expected["pages"][0]
+        got = found.get(first, {})
+        where = f"dossier at page {first}"
+        _count(
+            tally,
+            "boundaries",
+            got.get("pages") == expected["pages"],
+            misses,
+            f"{where}: pages {got.get('pages')} != {expected['pages']}",
+        )
+        want_code = None if "code_disagrees" in expected["review"] else expected["code"]
+        _count(
+            tally,
+            "codes",
+            got.get("code") == want_code,
+            misses,
+            f"{where}: code {got.get('code')} != {want_code}",
+        )
+        true_docs = [
+            truth["documents"][i]["pages"]
+            for i in expected["documents"]
+            if truth["documents"][i]["doc_type"] != "to_phan_cach_ho_so"
+        ]
+        got_docs = [result["documents"][i]["pages"] for i in got.get("documents", [])]
+        _count(
+            tally,
+            "documents",
+            got_docs == true_docs,
+            misses,
+            f"{where}: documents {got_docs} != {true_docs}",
+        )
+        review = " ".join(got.get("review", []))
+        for flag in expected["review"]:
+            _count(
+                tally,
+                "review flags",
+                _FLAG_WORDS.get(flag, flag) in review,
+                misses,
+                f"{where}: {flag} not flagged ({review or 'no review'})",
+            )
+    _count(
+        tally,
+        "unassigned pages",
+        result.get("unassigned_pages") == truth.get("unassigned_pages", []),
+        misses,
+        f"unassigned {result.get('unassigned_pages')} != {truth.get('unassigned_pages')}",
+    )
+    return {
+        "scores": {name: {"right": r, "total": t} for name, (r, t) in sorted(tally.items())},
+        "misses": misses,
+    }

@@ -111,9 +111,24 @@ def _field(dossier: Dossier, name: str) -> object | None:
 
 
 def _id_number(dossier: Dossier) -> str | None:
-    """The applicant's ID number: on the declaration, where the applicant's name is."""
+    """The applicant's ID number: from a paper that names the applicant beside it.
+
+    A dossier holds other people's numbers too (a child's birth certificate, a
+    spouse's card), so a number counts only next to the applicant's own name.
+    """
+    applicant = _field(dossier, "applicant_name")
+    if applicant is None:
+        return None
     for document in dossier.documents:
-        item = document.fields.get("id_number")
-        if item is not None and item.value is not None and not item.review:
-            return str(item.value)
+        name = document.fields.get("applicant_name")
+        number = document.fields.get("id_number")
+        if (
+            name is not None
+            and number is not None
+            and name.value is not None
+            and number.value is not None
+            and not number.review
+            and fold(str(name.value)) == fold(str(applicant))
+        ):
+            return str(number.value)
     return None
