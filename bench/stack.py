@@ -1,0 +1,87 @@
+"""Bulk-scan stacks: pages per minute and peak memory of `digitize process` on stacks of
+several lengths, and whether the split came out right.
+
+    .venv/bin/python bench/stack.py --dossiers 25 75        # about 100 and 300 pages
+
+Each stack is made by the sample generator (`--stack`, cached in bench/work/), its
+records imported into a fresh database, then digitised with the default settings.
+Peak memory is the whole process tree's PSS, sampled every 50 ms (bench/memory.py);
+it should not grow with the stack's length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.memory import measure
+from digitize.understand.evaluation import accuracy, score_stack
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "bench" / "work"
+DIGITIZE = Path(sys.executable).parent / "digitize"
+
+
+def make_stack(dossiers: int, seed: int) -> Path:
+    path = WORK / f"stack-{dossiers}d-seed{seed}.tif"
+    if not path.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "samples.generate", "--stack", str(path),
+             "--dossiers", str(dossiers), "--seed", str(seed), "--format", "tiff",
+             "--leading-strays", "1"],
+            cwd=REPO, check=True,
+        )  # fmt: skip
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--dossiers", type=int, nargs="+", default=[25, 75], help="stack sizes in dossiers"
+    )
+    parser.add_argument("--seed", type=int, default=3, help="sample generator seed")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
+    args = parser.parse_args()
+    print(f"{'dossiers':>8} {'pages':>6} {'seconds':>8} {'pages/min':>9} {'peak MB':>8}  split")
+    for dossiers in args.dossiers:
+        stack = make_stack(dossiers, args.seed)
+        truth = json.loads(Path(f"{stack}.json").read_text(encoding="utf-8"))
+        pages = len(truth["pages"])
+        with tempfile.TemporaryDirectory(prefix="bench-stack-") as temp:
+            env = {**os.environ, "DIGITIZE_DATA_DIR": str(Path(temp) / "data")}
+            records = stack.with_name(f"{stack.stem}.records.json")
+            subprocess.run(
+                [str(DIGITIZE), "records", "import", str(records)],
+                env=env, check=True, capture_output=True,
+            )  # fmt: skip
+            out = Path(temp) / "out"
+            figures = measure(
+                [str(DIGITIZE), "process", str(stack), "--out", str(out), "--quiet"],
+                timeout=args.timeout,
+                env=env,
+            )
+            result = json.loads((out / f"{stack.stem}.json").read_text(encoding="utf-8"))
+        scores = score_stack(truth, result)
+        split = ", ".join(
+            f"{name} {100 * (accuracy(scores, name) or 0):.0f} %"
+            for name in ("boundaries", "codes", "documents", "review flags")
+        )
+        print(
+            f"{dossiers:>8} {pages:>6} {figures.seconds:>8.1f} "
+            f"{60 * pages / figures.seconds:>9.1f} {figures.peak_pss_mb:>8.0f}  {split}"
+        )
+        for miss in scores["misses"][:10]:
+            print(f"    miss: {miss}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
