@@ -3,10 +3,13 @@
 The stages run in this order (see `prepare_page`, `ocr_input` and `process_page`):
 
     read page -> grey -> dark borders whitened -> blank? -> orientation + skew measured
-    -> turned upright and straightened -> isolated specks removed
+    -> turned upright and straightened -> QR codes and barcodes read
+    -> isolated specks removed
     -> archive image compressed (JPEG, or CCITT G4 for black and white)
-    -> OCR input: ~300 dpi, background flattened to black and white, cropped to the ink
-    -> OCR -> one-page PDF with the invisible text layer
+    -> OCR input: ~300 dpi, background flattened to black and white, dotted leaders
+       erased (from this image only), cropped to the ink
+    -> OCR -> leaders put back into the text as dots
+    -> one-page PDF with the invisible text layer
 
 A PDF page that already carries text skips all of it and is kept as it is.
 
@@ -29,8 +32,10 @@ from digitize.errors import ExternalProgramError
 from digitize.imaging.binarise import binarise, ink_box
 from digitize.imaging.blank import is_blank
 from digitize.imaging.cleanup import dark_border_mask, paint_white, speckle_mask
+from digitize.imaging.codes import Code, read_codes
 from digitize.imaging.common import ANALYSIS_DPI, ink_mask, px, resize_to_dpi, to_grey
 from digitize.imaging.geometry import PageGeometry, apply_geometry, measure_geometry
+from digitize.imaging.leaders import Leader, erase_leaders, restore_leaders
 from digitize.inputs import ReadLimits, ScannedPage, TextPage, read_page
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import PageSource, encode_page, write_page_pdf
@@ -49,6 +54,7 @@ class PipelineOptions:
     keep_text_layer: bool = True  # False re-OCRs pages that already have text
     clean_borders: bool = True
     remove_specks: bool = True
+    read_codes: bool = True  # QR codes and barcodes (dossier codes on receipts, separators)
     jpeg_quality: int = 80
 
 
@@ -62,6 +68,7 @@ class PreparedPage:
     colour_mode: ColourMode
     geometry: PageGeometry
     blank: bool
+    codes: tuple[Code, ...] = ()  # QR codes and barcodes, boxes in archive pixels
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,7 @@ class OcrInput:
     dpi: int
     offset: tuple[int, int]  # of the crop, in the (possibly resized) page
     factor: float  # archive pixels per OCR pixel
+    leaders: list[Leader] = field(default_factory=list)  # erased; boxes in the crop's pixels
 
 
 @dataclass(slots=True)
@@ -114,6 +122,8 @@ def prepare_page(
         # Straightening interpolates; a black-and-white page must stay black and white.
         cv2.threshold(grey, 127, 255, cv2.THRESH_BINARY, dst=grey)
     _show(debug, "3-upright", grey)
+    # Before speck removal: the modules of a worn code can look like specks.
+    codes = read_codes(grey, dpi) if options.read_codes and not blank else ()
     if options.remove_specks and not blank:
         specks = speckle_mask(grey, dpi)
         if specks.any():
@@ -121,32 +131,37 @@ def prepare_page(
             if grey is not pixels:
                 paint_white(pixels, specks)
             _show(debug, "4-clean", grey)
-    return PreparedPage(pixels, grey, dpi, page.colour_mode, geometry, blank)
+    return PreparedPage(pixels, grey, dpi, page.colour_mode, geometry, blank, codes)
 
 
 def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInput | None:
     """The cleaned page near 300 dpi in black and white, cropped to its ink (None: no ink).
 
     Tesseract's cost grows with the pixels it is given, not only with the text on
-    them, and a 1-bit page spares it its own thresholding.
+    them, and a 1-bit page spares it its own thresholding. Dotted leaders are erased
+    from this image only (the archive keeps them): each one lengthens the line
+    Tesseract decodes. `recognise` puts them back into the text.
     """
     low, high = OCR_DPI_RANGE
     grey, dpi = prepared.grey, prepared.dpi
     if not low <= dpi <= high:
         grey, dpi = resize_to_dpi(grey, dpi, OCR_TARGET_DPI)
     black_white = binarise(grey, dpi)
+    leaders = erase_leaders(black_white, dpi)
     box = ink_box(black_white, margin=px(_OCR_MARGIN_MM, dpi))
     if box is None:
         return None
     x0, y0, x1, y1 = box
     crop = np.ascontiguousarray(black_white[y0:y1, x0:x1])
     _show(debug, "5-ocr", crop)
-    return OcrInput(crop, round(dpi), (x0, y0), prepared.grey.shape[1] / grey.shape[1])
+    factor = prepared.grey.shape[1] / grey.shape[1]
+    leaders = [leader.shifted(-x0, -y0) for leader in leaders]
+    return OcrInput(crop, round(dpi), (x0, y0), factor, leaders)
 
 
 def recognise(job: OcrInput, engine: OcrEngine) -> OcrText:
-    """Run the engine and map its boxes back onto the archive image."""
-    text = engine.recognise(job.image, job.dpi)
+    """Run the engine, put the erased leaders back, and map the boxes onto the archive image."""
+    text = restore_leaders(engine.recognise(job.image, job.dpi), job.leaders)
     return text.mapped(offset=job.offset, factor=job.factor)
 
 
@@ -180,7 +195,7 @@ def process_page(
         job = None if prepared.blank else ocr_input(prepared, debug)
         height, width = prepared.pixels.shape[:2]
         dpi, colour_mode = prepared.dpi, prepared.colour_mode
-        geometry, blank = prepared.geometry, prepared.blank
+        geometry, blank, codes = prepared.geometry, prepared.blank, prepared.codes
         del prepared
     warning = None
     text = OcrText()
@@ -209,6 +224,10 @@ def process_page(
         height=height,
         colour_mode=colour_mode.value,
         lines=lines_json(text),
+        codes=[
+            {"kind": c.kind.value, "text": c.text, "bbox": list(c.bbox), "readable": c.readable}
+            for c in codes
+        ],
     )
     return PageOutcome(report, PageSource(pdf_path), warning)
 

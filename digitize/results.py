@@ -114,3 +114,5 @@ class PageReport:
     height: int = 0
     colour_mode: str = ColourMode.GREY.value
     lines: list[dict[str, object]] = field(default_factory=list)
+    # QR codes and barcodes on the page: kind, text ("" if unreadable), bbox, readable
+    codes: list[dict[str, object]] = field(default_factory=list)

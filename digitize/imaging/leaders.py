@@ -1,0 +1,280 @@
+"""Dotted leaders kept away from OCR: they carry no text but cost OCR time.
+
+Forms are full of "Họ và tên: NGUYỄN VĂN AN ...............". Tesseract's LSTM reads
+every text line column by column, so each leader lengthens the line it decodes, only
+to type out dots. `erase_leaders` paints them white in the black-and-white image sent
+to OCR (the archived page keeps them) and says where they were; `restore_leaders` puts
+them back into the text read, as dots at their place, so the text and the text layer
+read as before: a line keeps its order in the PDF's text even where a leader left a
+wide gap between two words.
+
+A leader is a run of at least `MIN_RUN` dot-sized marks, evenly spaced along one
+horizontal line, with nothing else above, below or between them. Vietnamese marks
+never qualify: the dot below (ạ ệ ộ ự ...), the dot of i and j and the tone marks all
+sit within a fraction of a letter's height of their letter, which the clearance test
+finds; a full stop or decimal point is a single dot; an ellipsis ("...", three dots)
+in a sentence is shorter than a run and is left to OCR.
+
+Sizes are relative to the page's own letter height, so any dpi and point size works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digitize.imaging.common import px
+from digitize.results import BBox, Line, OcrText, Word
+
+MIN_RUN = 5  # dots in a row; "..." in a sentence stays text
+_MIN_LETTERS = 20  # fewer letter-sized marks than this: no reliable letter height
+_LETTER_MIN_MM, _LETTER_MAX_MM = 1.0, 8.0  # letters from 6 to 30 pt; dots are below 0.8 mm
+_DOT_MAX = 0.4  # a dot's width and height at most this share of the letter height
+_DOT_MIN_FILL = 0.45  # dots are solid; a disc fills 79 % of its box
+_DOT_MAX_ASPECT = 2.0  # hyphens and dashes are wider
+_STEP_MIN, _STEP_MAX = 0.15, 1.2  # centre-to-centre spacing, in letter heights
+_STEP_TOLERANCE = 0.3  # each step within 30 % of the run's median step: evenly spaced
+_ROW_TOLERANCE = 0.5  # of the dot height: dots of one run sit on one line
+_CLEARANCE = 0.6  # letter heights above and below a run kept free of other ink
+_POOL, _POOL_FROM_DPI = 2, 180  # pages this sharp are labelled in 2x2 blocks
+
+
+@dataclass(frozen=True, slots=True)
+class Leader:
+    """An erased run of dots: its box in the image's pixels and how many dots it had."""
+
+    bbox: BBox
+    dots: int
+
+    def shifted(self, dx: int, dy: int) -> Leader:
+        x0, y0, x1, y1 = self.bbox
+        return Leader((x0 + dx, y0 + dy, x1 + dx, y1 + dy), self.dots)
+
+
+def erase_leaders(black_white: np.ndarray, dpi: float) -> list[Leader]:
+    """Paint dotted leaders white in a page with ink 0 and paper 255, in place."""
+    # Labelling is the cost here; at 300 dpi it runs on 2x2 blocks (a block with any ink
+    # is ink): a quarter of the pixels, and dots stay apart from each other and letters.
+    pool = _POOL if dpi >= _POOL_FROM_DPI else 1
+    height, width = (size - size % pool for size in black_white.shape)
+    small = black_white[:height, :width]
+    if pool > 1:
+        small = cv2.resize(small, (width // pool, height // pool), interpolation=cv2.INTER_AREA)
+    ink = (small < 255).view(np.uint8)
+    del small
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    del ink
+    if count <= MIN_RUN:
+        return []
+    x, y, w, h, area = (stats[:, i] for i in range(5))
+    letter = _letter_height(h, w, dpi / pool)
+    if letter is None:
+        return []
+    dot_max = _DOT_MAX * letter
+    dots = (
+        (w <= dot_max)
+        & (h <= dot_max)
+        & (area >= _DOT_MIN_FILL * w * h)
+        & (np.maximum(w, h) <= _DOT_MAX_ASPECT * np.minimum(w, h))
+    )
+    dots[0] = False  # the background
+    candidates = np.flatnonzero(dots)
+    if candidates.size < MIN_RUN:
+        return []
+    # Any ink but the run's own dots blocks it: letters, lines, and dots too (the other
+    # dot of a colon, the dot of an i).
+    blocker = np.ones(count, bool)
+    blocker[0] = False
+    leaders = []
+    for run in _runs(candidates, centroids, h, letter):
+        blocker[run] = False
+        parts = _clear_parts(run, labels, blocker, stats, letter)
+        blocker[run] = True
+        for part in parts:
+            # A dot's box holds no other ink (the clearance test saw to it): paint it all.
+            for label in part:
+                lx, ly, lw, lh = (int(v) * pool for v in stats[label, :4])
+                black_white[ly : ly + lh, lx : lx + lw] = 255
+            x0, y0 = int(x[part].min()), int(y[part].min())
+            x1, y1 = int((x[part] + w[part]).max()), int((y[part] + h[part]).max())
+            box = (x0 * pool, y0 * pool, x1 * pool, y1 * pool)
+            leaders.append(Leader(box, len(part)))
+    return leaders
+
+
+def _letter_height(h: np.ndarray, w: np.ndarray, dpi: float) -> float | None:
+    """Median height of letter-sized marks, or None on a page with too few of them."""
+    low, high = px(_LETTER_MIN_MM, dpi), px(_LETTER_MAX_MM, dpi)
+    letters = h[1:][(h[1:] >= low) & (h[1:] <= high) & (w[1:] <= high)]
+    if letters.size < _MIN_LETTERS:
+        return None
+    return float(np.median(letters))
+
+
+def _runs(
+    candidates: np.ndarray, centroids: np.ndarray, h: np.ndarray, letter: float
+) -> list[list[int]]:
+    """Candidate dots (labels) grouped into evenly spaced horizontal runs of MIN_RUN or more."""
+    cx, cy = centroids[candidates, 0], centroids[candidates, 1]
+    tolerance = max(1.5, _ROW_TOLERANCE * float(np.median(h[candidates])))
+    # Rows: dots sorted by height, split where the next one is clearly lower. A slight
+    # residual skew only moves neighbouring dots of a run by a fraction of a pixel.
+    order = np.argsort(cy, kind="stable")
+    breaks = np.flatnonzero(np.diff(cy[order]) > tolerance) + 1
+    runs: list[list[int]] = []
+    for row in np.split(order, breaks):
+        if row.size < MIN_RUN:
+            continue
+        row = row[np.argsort(cx[row], kind="stable")]
+        steps = np.diff(cx[row])
+        linked = (
+            (steps >= _STEP_MIN * letter)
+            & (steps <= _STEP_MAX * letter)
+            & (np.abs(np.diff(cy[row])) <= tolerance)
+        )
+        for chain in _split(row, linked):
+            runs.extend(_even_runs(chain, cx))
+    return [[int(candidates[i]) for i in run] for run in runs]
+
+
+def _split(items: np.ndarray, linked: np.ndarray) -> list[np.ndarray]:
+    """Consecutive items joined where `linked[i]` holds between item i and i+1."""
+    cuts = np.flatnonzero(~linked) + 1
+    return [part for part in np.split(items, cuts) if part.size >= MIN_RUN]
+
+
+def _even_runs(chain: np.ndarray, cx: np.ndarray) -> list[np.ndarray]:
+    """Parts of a chain whose steps all stay close to the chain's typical step."""
+    steps = np.diff(cx[chain])
+    typical = float(np.median(steps))
+    even = np.abs(steps - typical) <= max(1.5, _STEP_TOLERANCE * typical)
+    if even.all():
+        return [chain]
+    # Two spacings side by side (two leaders meeting): each part is judged on its own.
+    return [run for part in _split(chain, even) for run in _even_runs(part, cx)]
+
+
+def _clear_parts(
+    run: list[int],
+    labels: np.ndarray,
+    blocker: np.ndarray,
+    stats: np.ndarray,
+    letter: float,
+) -> list[list[int]]:
+    """The run cut wherever other ink lies near a dot or between two dots.
+
+    A dot below or above a letter has its letter within a fraction of a letter height;
+    a leader dot has clear paper above, below and on to the next dot.
+    """
+    reach = round(_CLEARANCE * letter)
+    height, width = labels.shape
+
+    def clear(x0: int, y0: int, x1: int, y1: int) -> bool:
+        window = labels[max(0, y0 - reach) : min(height, y1 + reach), max(0, x0) : min(width, x1)]
+        return not blocker[window].any()
+
+    boxes = stats[run, :4]
+    if clear(
+        int(boxes[:, 0].min()),
+        int(boxes[:, 1].min()),
+        int((boxes[:, 0] + boxes[:, 2]).max()),
+        int((boxes[:, 1] + boxes[:, 3]).max()),
+    ):
+        return [run]  # the usual case, in one look
+    parts: list[list[int]] = []
+    current: list[int] = []
+    for position, label in enumerate(run):
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        if clear(x, y, x + w, y + h):
+            current.append(label)
+            if position + 1 < len(run):
+                # The gap on to the next dot, over the height of both.
+                nx, ny, _, nh = (int(v) for v in stats[run[position + 1], :4])
+                if clear(x + w, min(y, ny), nx, max(y + h, ny + nh)):
+                    continue
+        if len(current) >= MIN_RUN:
+            parts.append(current)
+        current = []
+    return parts
+
+
+def restore_leaders(text: OcrText, leaders: list[Leader]) -> OcrText:
+    """The text with each erased leader back as dots, at its place in its line.
+
+    Boxes of `text` and `leaders` must be in the same pixels. A leader typed right after
+    a word ("AN.....") joins that word, as OCR would have read it; one after a space is
+    a word of its own; one on a line OCR found nothing else on becomes a line.
+    """
+    if not leaders:
+        return text
+    page_confidence = text.confidence
+    lines = [list(line.words) for line in text.lines]
+    blocks = [line.block for line in text.lines]
+    for leader in sorted(leaders, key=lambda lead: (lead.bbox[1], lead.bbox[0])):
+        index = _line_of(leader, lines)
+        if index is None:
+            index = _new_line_index(leader, lines)
+            lines.insert(index, [])
+            blocks.insert(index, blocks[index - 1] if index else (blocks[0] if blocks else 0))
+        _insert(leader, lines[index], 1.0 if page_confidence is None else page_confidence)
+    return OcrText(
+        tuple(
+            Line(tuple(words), _union([w.bbox for w in words]), block)
+            for words, block in zip(lines, blocks, strict=True)
+            if words
+        ),
+        engine=text.engine,
+    )
+
+
+def _line_of(leader: Leader, lines: list[list[Word]]) -> int | None:
+    """The line whose height holds the leader's dots (they sit on its baseline)."""
+    middle = (leader.bbox[1] + leader.bbox[3]) / 2
+    best, best_distance = None, float("inf")
+    for index, words in enumerate(lines):
+        if not words:
+            continue
+        top = min(w.bbox[1] for w in words)
+        bottom = max(w.bbox[3] for w in words)
+        if top <= middle <= bottom:
+            distance = abs(middle - (top + bottom) / 2)
+            if distance < best_distance:
+                best, best_distance = index, distance
+    return best
+
+
+def _new_line_index(leader: Leader, lines: list[list[Word]]) -> int:
+    """Where a line holding only the leader goes in reading order (top to bottom)."""
+    middle = (leader.bbox[1] + leader.bbox[3]) / 2
+    for index, words in enumerate(lines):
+        if words and (words[0].bbox[1] + words[0].bbox[3]) / 2 > middle:
+            return index
+    return len(lines)
+
+
+def _insert(leader: Leader, words: list[Word], default_confidence: float) -> None:
+    x0 = leader.bbox[0]
+    position = sum(1 for w in words if w.bbox[0] < x0)
+    dots = "." * leader.dots
+    step = (leader.bbox[2] - leader.bbox[0]) / leader.dots
+    if position:
+        before = words[position - 1]
+        if x0 - before.bbox[2] < step:  # no space between the word and its leader
+            words[position - 1] = Word(
+                before.text + dots, _union([before.bbox, leader.bbox]), before.confidence
+            )
+            return
+    # Not 1.0: dots OCR never read must not lift the confidence of a poorly read line.
+    confidence = sum(w.confidence for w in words) / len(words) if words else default_confidence
+    words.insert(position, Word(dots, leader.bbox, confidence))
+
+
+def _union(boxes: list[BBox]) -> BBox:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

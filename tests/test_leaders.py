@@ -1,0 +1,237 @@
+"""Dotted leaders leave the OCR image and come back as dots in the text; marks never go.
+
+Decided here: a run needs MIN_RUN (5) evenly spaced dots, so an ellipsis ("...") in a
+sentence, full stops, decimal points and every Vietnamese mark stay in the image. Five
+or more dots in a row go, wherever they are; the text gets them back either way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from digitize.imaging.geometry import PageGeometry
+from digitize.imaging.leaders import MIN_RUN, Leader, erase_leaders, restore_leaders
+from digitize.pipeline import PreparedPage, ocr_input, recognise
+from digitize.results import ColourMode, Line, OcrText, Word
+from tests.synthetic import FONT, a4_size
+
+SANS = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+FONTS = [FONT, SANS] if SANS.exists() else [FONT]
+
+# Lines that must come through untouched: dots below, dots of i and j, tone marks,
+# full stops, decimal points, an ellipsis, dots below in a row under letters in a row.
+KEPT = (
+    "ạ ặ ậ ẹ ệ ị ọ ộ ợ ụ ự ỵ Ạ Ặ Ậ Ẹ Ệ Ị Ọ Ộ Ợ Ụ Ự Ỵ",
+    "ạạạạạạạạạạ ịịịịịịịịịị ọọọọọọọọọọ ụụụụụụụụụụ ỵỵỵỵỵỵỵỵỵ",
+    "iiiiiiiiiiii jjjjjjjjjj ïïïïïïï íìỉĩị iịiịiịiịiị",
+    "Phạm Thị Ngọc Diệp, Bệnh viện Đại học Y Hà Nội, Nguyễn Văn Lộc.",
+    "Diện tích: 130.6 m2; giá 1.250.000.000 đồng; ngày 12.03.1985.",
+    "Chờ một chút... rồi đi tiếp... và cứ thế... mãi. A. B. C. D. E. F.",
+    "Số: 01/2024/QĐ-UBND. Điều 1. Khoản 2. Mục 3.",
+)
+
+
+def draw_page(
+    dpi: int, lines: tuple[str, ...], font_path: Path = FONT, point_size: float = 12
+) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """Black-and-white page (ink 0, paper 255) and the box of every run of 5+ dots drawn."""
+    width, height = a4_size(dpi)
+    page = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(str(font_path), round(point_size / 72 * dpi))
+    x, y = round(0.8 * dpi), round(1.0 * dpi)
+    boxes = []
+    for line in lines:
+        draw.text((x, y), line, font=font, fill=0)
+        start = 0
+        while (start := line.find("." * MIN_RUN, start)) >= 0:
+            end = start
+            while end < len(line) and line[end] == ".":
+                end += 1
+            left = x + draw.textlength(line[:start], font=font)
+            right = x + draw.textlength(line[:end], font=font)
+            boxes.append((int(left), y, int(right) + 1, y + round(point_size / 72 * dpi * 1.3)))
+            start = end
+        y += round(point_size / 72 * dpi * 1.9)
+    grey = np.asarray(page, dtype=np.uint8)
+    return np.where(grey < 128, 0, 255).astype(np.uint8), boxes
+
+
+def removed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    return (before == 0) & (after == 255)
+
+
+def components(mask: np.ndarray) -> int:
+    return cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)[0] - 1
+
+
+@pytest.mark.parametrize("font_path", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize(("dpi", "point_size"), [(200, 10), (200, 13), (300, 9), (300, 12)])
+def test_leaders_are_erased_and_nothing_else(font_path: Path, dpi: int, point_size: float) -> None:
+    lines = (
+        "Họ và tên: NGUYỄN VĂN AN...............",
+        "Giới tính: Nam...... Dân tộc: Kinh...... Quốc tịch: Việt Nam...............",
+        "Nơi tạm trú: ...............",
+        "Họ, chữ đệm, tên người yêu cầu:...............",  # the colon's dot stays
+        "Quan hệ với người được khai sinh: Mẹ...............",
+        "Nội dung khác: ............................................................",
+        *KEPT,
+    )
+    page, boxes = draw_page(dpi, lines, font_path, point_size)
+    before = page.copy()
+    leaders = erase_leaders(page, dpi)
+    gone = removed(before, page)
+    expected = np.zeros_like(gone)
+    for x0, y0, x1, y1 in boxes:
+        expected[y0:y1, x0:x1] = True
+        assert not (page[y0:y1, x0:x1] == 0).any(), "a leader was left in the image"
+    assert not (gone & ~expected).any(), "ink outside the leaders was erased"
+    assert len(leaders) == len(boxes)
+    assert sum(leader.dots for leader in leaders) == components(gone)
+    # Only what was drawn as dots changed: the page equals itself with the dots whitened.
+    assert ((before == 0) & ~expected).sum() == ((page == 0) & ~expected).sum()
+
+
+@pytest.mark.parametrize("font_path", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize(("dpi", "point_size"), [(200, 9), (200, 13), (300, 9), (300, 14)])
+def test_marks_points_and_short_ellipses_stay(font_path: Path, dpi: int, point_size: float) -> None:
+    page, boxes = draw_page(dpi, KEPT * 2, font_path, point_size)
+    assert boxes == []
+    before = page.copy()
+    assert erase_leaders(page, dpi) == []
+    assert np.array_equal(page, before)
+
+
+def test_four_dots_stay_five_go() -> None:
+    page, _ = draw_page(300, ("Họ và tên: AN, Nam....", "Họ và tên: AN, Nam.....") * 10)
+    leaders = erase_leaders(page, 300)
+    assert len(leaders) == 10
+    assert {leader.dots for leader in leaders} == {5}
+
+
+def test_unevenly_spaced_dots_are_not_a_leader() -> None:
+    page = np.full((600, 1600), 255, np.uint8)
+    rng = np.random.default_rng(1)
+    # Letters so the page has a letter height: 40 bars of a capital's size.
+    for i in range(40):
+        page[100:130, 100 + i * 35 : 106 + i * 35] = 0
+    x = 100
+    for _ in range(12):  # dot-sized specks along a line, at random spacings
+        page[400:406, x : x + 6] = 0
+        x += int(rng.choice([9, 30, 14, 45]))
+    before = page.copy()
+    assert erase_leaders(page, 300) == []
+    assert np.array_equal(page, before)
+
+
+def test_pages_without_text_are_left_alone() -> None:
+    empty = np.full((3508, 2480), 255, np.uint8)
+    assert erase_leaders(empty, 300) == []
+    dots_only = empty.copy()
+    for i in range(20):  # dots but no letters: no letter height to judge them by
+        dots_only[1000:1006, 300 + 16 * i : 306 + 16 * i] = 0
+    assert erase_leaders(dots_only, 300) == []
+
+
+def word(text: str, x0: int, x1: int, y0: int = 100, y1: int = 130, c: float = 0.9) -> Word:
+    return Word(text, (x0, y0, x1, y1), c)
+
+
+def test_restored_leaders_join_their_word_or_stand_alone() -> None:
+    text = OcrText(
+        (
+            Line(
+                (word("tên:", 0, 80), word("AN", 95, 140), word("Dân", 400, 470)),
+                (0, 100, 470, 130),
+            ),
+            Line(
+                (word("Nơi", 0, 60, 200, 230), word("trú:", 70, 130, 200, 230, 0.5)),
+                (0, 200, 130, 230),
+                0,
+            ),
+        ),
+        engine="test",
+    )
+    leaders = [
+        Leader((142, 122, 240, 128), 10),  # right after "AN": typed onto it
+        Leader((150, 222, 300, 228), 15),  # after "trú: ": a word of its own
+        Leader((0, 322, 500, 328), 50),  # alone on its line
+    ]
+    restored = restore_leaders(text, leaders)
+    assert [line.text for line in restored.lines] == [
+        "tên: AN.......... Dân",
+        "Nơi trú: " + "." * 15,
+        "." * 50,
+    ]
+    joined = restored.lines[0].words[1]
+    assert joined.bbox == (95, 100, 240, 130) and joined.confidence == 0.9
+    alone = restored.lines[1].words[2]
+    assert alone.bbox == (150, 222, 300, 228) and alone.confidence == pytest.approx(0.7)
+    assert restored.lines[1].bbox == (0, 200, 300, 230)
+    assert restored.engine == "test"
+    assert restore_leaders(text, []) is text
+
+
+def test_a_leader_line_between_lines_keeps_reading_order() -> None:
+    text = OcrText(
+        (
+            Line((word("một", 0, 60, 100, 130),), (0, 100, 60, 130), 0),
+            Line((word("hai", 0, 60, 300, 330),), (0, 300, 60, 330), 1),
+        )
+    )
+    restored = restore_leaders(text, [Leader((0, 222, 400, 228), 30)])
+    assert [line.text for line in restored.lines] == ["một", "." * 30, "hai"]
+    assert [line.block for line in restored.lines] == [0, 0, 1]
+
+
+class _Echo:
+    """An engine reading "Họ" wherever a row of ink is: enough to check the box mapping."""
+
+    name = "echo"
+
+    def check(self) -> None:
+        pass
+
+    def recognise(self, grey: np.ndarray, dpi: int) -> OcrText:
+        rows = np.flatnonzero((grey == 0).any(axis=1))
+        # Rows of one text line, the dot below and the marks above included.
+        bands = np.split(rows, np.flatnonzero(np.diff(rows) > dpi // 10) + 1)
+        lines = []
+        for band in bands:
+            xs = np.flatnonzero((grey[band[0] : band[-1] + 1] == 0).any(axis=0))
+            box = (int(xs[0]), int(band[0]), int(xs[-1]) + 1, int(band[-1]) + 1)
+            lines.append(Line((Word("Họ", box, 0.9),), box))
+        return OcrText(tuple(lines))
+
+
+def test_the_pipeline_puts_leaders_back_in_archive_pixels() -> None:
+    dpi = 600  # OCR reads it at 300 dpi: boxes are scaled back by 2
+    page, boxes = draw_page(dpi, ("Họ, chữ đệm, tên người yêu cầu:" + "." * 30,) * 3)
+    prepared = PreparedPage(
+        page, page, dpi, ColourMode.BILEVEL, PageGeometry(0, 0.0, 1.0, 1.0), blank=False
+    )
+    job = ocr_input(prepared)
+    assert job is not None and job.dpi == 300
+    assert [leader.dots for leader in job.leaders] == [30, 30, 30]
+    assert not (page == 255).all() and (page == 0).sum() > 0  # the archive keeps its dots
+    text = recognise(job, _Echo())
+    assert [line.text for line in text.lines] == ["Họ" + "." * 30] * 3
+    for line, (_, y0, x1, y1) in zip(text.lines, boxes, strict=True):
+        # The word and its dots, in archive pixels, end where the dots were drawn.
+        _, by0, bx1, by1 = line.words[0].bbox
+        assert abs(bx1 - x1) <= 24
+        assert y0 - 24 <= by0 < by1 <= y1 + 24
+
+
+def test_a_page_of_dotted_lines_for_handwriting() -> None:
+    # Far more dots than letters: the letter height must come from the letters.
+    lines = ("Ý kiến của cơ quan tiếp nhận hồ sơ:",) + ("." * 90,) * 12
+    page, boxes = draw_page(300, lines)
+    leaders = erase_leaders(page, 300)
+    assert len(leaders) == len(boxes) == 12
+    assert all(leader.dots == 90 for leader in leaders)
