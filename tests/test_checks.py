@@ -275,6 +275,7 @@ def test_spacing_dashes_and_labels_are_not_repairs(raw: str) -> None:
         ("000.00.I3.HI2-240115-0O42", GOOD),
         ("000.00.13.h12-240115-0042", GOOD),  # lower-case letter
         ("000,00,13,H12-240115-0042", GOOD),  # commas read for dots
+        ("000.,00.13.,H12-240115-0042", GOOD),  # a dot read as dot and comma
         ("000.00.13.812-240115-0042", "000.00.13.B12-240115-0042"),  # 8 where a letter must be
         ("000.00.13.512-240115-0042", "000.00.13.S12-240115-0042"),
         ("000.00.13.112-240115-0042", "000.00.13.I12-240115-0042"),

@@ -283,7 +283,8 @@ def _check(read: str) -> DossierCodeCheck:
     def failed(*problems: str) -> DossierCodeCheck:
         return DossierCodeCheck(read, False, problems, False, None)
 
-    text = read.replace(",", ".")  # a comma is a misread dot
+    # A comma is a misread dot; a dot read twice (".,", "..") is one dot.
+    text = re.sub(r"[.,]{2,}", ".", read.replace(",", "."))
     repaired = text != read
     parts = text.split("-")
     if len(parts) != 3:
