@@ -8,6 +8,8 @@ thread assembles output files.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import os
@@ -43,6 +45,15 @@ log = logging.getLogger(__name__)
 _PAGES_PER_IMAGE_SLOT = 3
 
 
+# Page threads share at most this many malloc arenas. glibc gives threads their own (up
+# to 8 per core) and a page's arrays are freed into the arena of the thread that made
+# them, so with one arena per page thread their leftovers add up. 100-page bench, 3 jobs:
+# 371-396 MB peak RSS with glibc's default, 311-319 MB with 2 arenas (294 with 1), for
+# about 1 s more CPU in 85 (threads now and then wait for an arena's lock).
+_MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
+
+
 class MemoryGate:
     """Lets a few pages at a time hold full-size images; on leaving, their memory goes back.
 
@@ -51,6 +62,7 @@ class MemoryGate:
 
     def __init__(self, slots: int) -> None:
         self._slots = threading.Semaphore(slots)
+        _limit_malloc_arenas(_MALLOC_ARENAS)
 
     def __enter__(self) -> None:
         self._slots.acquire()
@@ -58,6 +70,26 @@ class MemoryGate:
     def __exit__(self, *exc: object) -> None:
         release_free_memory()
         self._slots.release()
+
+
+def _limit_malloc_arenas(count: int) -> None:
+    """Cap glibc's malloc arenas for threads started from now on; elsewhere nothing happens.
+
+    A MALLOC_ARENA_MAX set in the environment is left to rule.
+    """
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    if not mallopt(_M_ARENA_MAX, count):
+        log.debug("mallopt(M_ARENA_MAX) refused; each page thread keeps its own arena")
 
 
 class FileStatus(StrEnum):
