@@ -45,12 +45,11 @@ log = logging.getLogger(__name__)
 _PAGES_PER_IMAGE_SLOT = 3
 
 
-# Page threads share at most this many malloc arenas. glibc gives threads their own (up
-# to 8 per core) and a page's arrays are freed into the arena of the thread that made
-# them, so with one arena per page thread their leftovers add up. 100-page bench, 3 jobs:
-# 371-396 MB peak RSS with glibc's default, 311-319 MB with 2 arenas (294 with 1), for
-# about 1 s more CPU in 85 (threads now and then wait for an arena's lock).
-_MALLOC_ARENAS = 2
+# glibc gives threads malloc arenas of their own (up to 8 per core), and a page's arrays
+# are freed into the arena of the thread that made them: with one arena per page thread
+# their leftovers add up. So page threads share one arena per image slot. 100-page bench,
+# 3 jobs, peak PSS of the process tree: 454-462 MB with glibc's default, 351-392 MB with
+# 2 arenas, 340-350 MB with 1, for about 1.5 s more CPU in 85 (threads wait for the lock).
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 
 
@@ -62,7 +61,7 @@ class MemoryGate:
 
     def __init__(self, slots: int) -> None:
         self._slots = threading.Semaphore(slots)
-        _limit_malloc_arenas(_MALLOC_ARENAS)
+        _limit_malloc_arenas(slots)
 
     def __enter__(self) -> None:
         self._slots.acquire()

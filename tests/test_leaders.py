@@ -2,7 +2,9 @@
 
 Decided here: a run needs MIN_RUN (5) evenly spaced dots, so an ellipsis ("...") in a
 sentence, full stops, decimal points and every Vietnamese mark stay in the image. Five
-or more dots in a row go, wherever they are; the text gets them back either way.
+or more dots in a row with nothing after them on their line go; the text gets them back.
+Leaders between two fields ("Nam...... Dân tộc") stay, and so does a longer ellipsis
+inside a sentence.
 """
 
 from __future__ import annotations
@@ -33,13 +35,15 @@ KEPT = (
     "Diện tích: 130.6 m2; giá 1.250.000.000 đồng; ngày 12.03.1985.",
     "Chờ một chút... rồi đi tiếp... và cứ thế... mãi. A. B. C. D. E. F.",
     "Số: 01/2024/QĐ-UBND. Điều 1. Khoản 2. Mục 3.",
+    "Anh ấy chờ mãi..... rồi về. Giới tính: Nam...... Dân tộc: Kinh",
 )
 
 
 def draw_page(
     dpi: int, lines: tuple[str, ...], font_path: Path = FONT, point_size: float = 12
 ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
-    """Black-and-white page (ink 0, paper 255) and the box of every run of 5+ dots drawn."""
+    """Black-and-white page (ink 0, paper 255) and the box of every run of 5+ dots drawn
+    at the end of its line."""
     width, height = a4_size(dpi)
     page = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(page)
@@ -55,7 +59,8 @@ def draw_page(
                 end += 1
             left = x + draw.textlength(line[:start], font=font)
             right = x + draw.textlength(line[:end], font=font)
-            boxes.append((int(left), y, int(right) + 1, y + round(point_size / 72 * dpi * 1.3)))
+            if not line[end:].strip():
+                boxes.append((int(left), y, int(right) + 1, y + round(point_size / 72 * dpi * 1.3)))
             start = end
         y += round(point_size / 72 * dpi * 1.9)
     grey = np.asarray(page, dtype=np.uint8)
@@ -177,16 +182,25 @@ def test_restored_leaders_join_their_word_or_stand_alone() -> None:
     assert restore_leaders(text, []) is text
 
 
+def test_what_ocr_read_over_a_leader_without_letters_goes() -> None:
+    words = (word("Nam", 0, 60), word("—", 150, 170), word("'", 200, 204), word("Kinh", 400, 470))
+    text = OcrText((Line(words, (0, 100, 470, 130)),))
+    restored = restore_leaders(text, [Leader((80, 122, 260, 128), 12)])
+    assert restored.lines[0].text == "Nam " + "." * 12 + " Kinh"
+
+
 def test_a_leader_line_between_lines_keeps_reading_order() -> None:
     text = OcrText(
         (
-            Line((word("một", 0, 60, 100, 130),), (0, 100, 60, 130), 0),
-            Line((word("hai", 0, 60, 300, 330),), (0, 300, 60, 330), 1),
+            Line((word("một", 0, 60, 100, 130),), (0, 96, 64, 134), 0),
+            Line((word("hai", 0, 60, 300, 330),), (0, 296, 64, 334), 1),
         )
     )
     restored = restore_leaders(text, [Leader((0, 222, 400, 228), 30)])
     assert [line.text for line in restored.lines] == ["một", "." * 30, "hai"]
     assert [line.block for line in restored.lines] == [0, 0, 1]
+    # Lines without a leader are the engine's own, boxes included.
+    assert restored.lines[0] is text.lines[0] and restored.lines[2] is text.lines[1]
 
 
 class _Echo:
