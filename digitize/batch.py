@@ -21,7 +21,7 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -29,13 +29,19 @@ from typing import Any, Protocol
 
 from digitize import __version__
 from digitize.errors import DigitizeError
+from digitize.filing import (
+    describe_unexpected,
+    dossier_folders,
+    understand_reports,
+    write_document_pdfs,
+)
 from digitize.inputs import count_pages
 from digitize.memory import release_free_memory
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, assemble_pdf
 from digitize.pipeline import PageOutcome, PipelineOptions, process_page, write_debug_image
-from digitize.understand import Knowledge, page_from_report
-from digitize.understand.files import FileUnderstanding, understand_file
+from digitize.understand import Knowledge
+from digitize.understand.files import FileUnderstanding
 from digitize.understand.link import RecordBook, link_dossier
 
 log = logging.getLogger(__name__)
@@ -178,7 +184,7 @@ def digitize_files(
             try:
                 pages = count_pages(source, options.limits)
             except Exception as exc:  # one bad file never stops the batch
-                error = str(exc) if isinstance(exc, DigitizeError) else _unexpected(exc)
+                error = str(exc) if isinstance(exc, DigitizeError) else describe_unexpected(exc)
                 results[position] = FileResult(source, FileStatus.FAILED, error=error)
                 listener.file_done(results[position])
                 continue
@@ -219,7 +225,7 @@ def digitize_files(
                 try:
                     results[job.position] = _finish_file(job, out_dir, output)
                 except Exception as exc:  # a bug in assembling one file spares the others
-                    results[job.position] = _failed(job, _unexpected(exc))
+                    results[job.position] = _failed(job, describe_unexpected(exc))
                 listener.file_done(results[job.position])
     return [results[position] for position in range(len(sources))]
 
@@ -227,15 +233,7 @@ def digitize_files(
 def _describe_failure(index: int, exc: BaseException) -> str:
     if isinstance(exc, DigitizeError):
         return f"page {index + 1}: {exc}"
-    return f"page {index + 1}: {_unexpected(exc)}"
-
-
-def _unexpected(exc: BaseException) -> str:
-    """One line for a failure the pipeline has no error type for; the traceback goes to the log."""
-    if isinstance(exc, OSError):
-        return f"system error ({exc})"  # e.g. the disk is full
-    log.error("unexpected failure", exc_info=exc)
-    return f"internal error ({type(exc).__name__}: {exc})"
+    return f"page {index + 1}: {describe_unexpected(exc)}"
 
 
 def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileResult:
@@ -266,13 +264,25 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
             )
         status = FileStatus.PARTIAL if any(o.warning for o in outcomes) else FileStatus.DONE
         reports = [asdict(o.report) for o in outcomes]
-        understood = _understand(reports, output.knowledge, warnings)
+        understood = understand_reports(reports, output.knowledge, warnings)
         understood_json: dict[str, Any] = understood.as_json() if understood else {"documents": []}
         if understood is not None and understood.dossiers:
-            placed = _write_document_pdfs(understood, outcomes, out_dir, job.stem, metadata, pdfa)
-            warnings += placed.warnings
-            for entry, path in zip(understood_json["documents"], placed.paths, strict=True):
-                entry["pdf"] = path
+            # A stack: one PDF per document, in a folder per dossier.
+            folders = dossier_folders(understood, job.stem)
+            relative = _numbered_names(understood, folders)
+            filed = write_document_pdfs(
+                understood.documents,
+                [o.pdf for o in outcomes],
+                lambda index, _: out_dir / relative[index],
+                metadata=metadata,
+                pdfa=pdfa,
+                title=lambda index, d: f"{folders[index]} {d.doc_type_name or ''}",
+            )
+            warnings += filed.warnings
+            for entry, path, name in zip(
+                understood_json["documents"], filed.paths, relative, strict=True
+            ):
+                entry["pdf"] = name if path is not None else None
             if output.records is not None:
                 _link(understood, understood_json["dossiers"], output.records, warnings)
         document = {
@@ -300,19 +310,6 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
         shutil.rmtree(job.workdir, ignore_errors=True)
 
 
-def _understand(
-    reports: list[dict[str, object]], knowledge: Knowledge | None, warnings: list[str]
-) -> FileUnderstanding | None:
-    """The file's documents and dossiers; a failure here costs only them."""
-    if knowledge is None:
-        return None
-    try:
-        return understand_file([page_from_report(report) for report in reports], knowledge)
-    except Exception as exc:  # the PDF and the text are still worth writing
-        warnings.append(f"documents not understood: {_unexpected(exc)}")
-        return None
-
-
 def _link(
     understood: FileUnderstanding,
     dossiers_json: list[dict[str, Any]],
@@ -324,7 +321,9 @@ def _link(
         try:
             link = link_dossier(dossier, records)
         except Exception as exc:  # the database is away: the files are still good
-            warnings.append(f"dossier {dossier.reading.code}: not linked ({_unexpected(exc)})")
+            warnings.append(
+                f"dossier {dossier.reading.code}: not linked ({describe_unexpected(exc)})"
+            )
             continue
         if link is None:
             entry["record"] = None
@@ -334,51 +333,14 @@ def _link(
         entry["review"] += [f"record mismatch: {m}" for m in link.mismatches]
 
 
-@dataclass(slots=True)
-class _Placed:
-    paths: list[str | None]  # per document, relative to the output folder
-    warnings: list[str]
-
-
-def _write_document_pdfs(
-    understood: FileUnderstanding,
-    outcomes: Sequence[PageOutcome],
-    out_dir: Path,
-    stem: str,
-    metadata: DocumentMetadata,
-    pdfa: bool,
-) -> _Placed:
-    """One PDF per document of a stack: DIR/<dossier code>/<nn>-<document type>.pdf.
-
-    Dossiers whose code is undecided, and pages before the first dossier, go to folders
-    named after the stack, so nothing is lost and nothing is filed under a guess.
-    """
-    folders: dict[int, str] = {}
-    for n, dossier in enumerate(understood.dossiers, 1):
-        folder = dossier.reading.code or f"{stem}-dossier-{n:02d}-review"
-        for index in understood.dossier_documents(dossier):
-            folders[index] = folder
-    placed = _Placed([], [])
+def _numbered_names(understood: FileUnderstanding, folders: list[str]) -> list[str]:
+    """<folder>/<nn>-<document type>.pdf, numbered within each folder."""
     numbers: dict[str, int] = {}
-    for index, document in enumerate(understood.documents):
-        folder = folders.get(index, f"{stem}-unassigned")
+    names = []
+    for folder, document in zip(folders, understood.documents, strict=True):
         numbers[folder] = numbers.get(folder, 0) + 1
-        relative = f"{folder}/{numbers[folder]:02d}-{document.doc_type}.pdf"
-        target = out_dir / relative
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            assemble_pdf(
-                [outcomes[page - 1].pdf for page in document.pages],
-                target,
-                metadata=replace(metadata, title=f"{folder} {document.doc_type_name or ''}"),
-                pdfa=pdfa,
-            )
-        except (DigitizeError, OSError) as exc:
-            placed.warnings.append(f"document {index + 1} not written: {exc}")
-            placed.paths.append(None)
-            continue
-        placed.paths.append(relative)
-    return placed
+        names.append(f"{folder}/{numbers[folder]:02d}-{document.doc_type}.pdf")
+    return names
 
 
 def _failed(job: _FileJob, reason: str) -> FileResult:
