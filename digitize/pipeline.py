@@ -36,6 +36,7 @@ from digitize.imaging.codes import Code, read_codes
 from digitize.imaging.common import ANALYSIS_DPI, ink_mask, px, resize_to_dpi, to_grey
 from digitize.imaging.geometry import PageGeometry, apply_geometry, measure_geometry
 from digitize.imaging.leaders import Leader, erase_leaders, restore_leaders
+from digitize.imaging.preview import page_previews
 from digitize.inputs import ReadLimits, ScannedPage, TextPage, read_page
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import PageSource, encode_page, write_page_pdf
@@ -56,6 +57,7 @@ class PipelineOptions:
     remove_specks: bool = True
     read_codes: bool = True  # QR codes and barcodes (dossier codes on receipts, separators)
     jpeg_quality: int = 80
+    preview_sides: tuple[int, ...] = ()  # JPEG views of the upright page, by longer side
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,7 @@ class PageOutcome:
     report: PageReport
     pdf: PageSource
     warning: str | None = None
+    previews: dict[int, bytes] = field(default_factory=dict)  # see preview_sides
 
 
 def prepare_page(
@@ -192,6 +195,7 @@ def process_page(
             colour_mode=prepared.colour_mode,
             jpeg_quality=options.jpeg_quality,
         )
+        previews = page_previews(prepared.pixels, options.preview_sides)
         job = None if prepared.blank else ocr_input(prepared, debug)
         height, width = prepared.pixels.shape[:2]
         dpi, colour_mode = prepared.dpi, prepared.colour_mode
@@ -229,7 +233,7 @@ def process_page(
             for c in codes
         ],
     )
-    return PageOutcome(report, PageSource(pdf_path), warning)
+    return PageOutcome(report, PageSource(pdf_path), warning, previews)
 
 
 def _kept_page(source: Path, index: int, page: TextPage) -> PageOutcome:
