@@ -23,7 +23,8 @@ from rich.table import Column, Table
 from digitize.settings import Settings
 from digitize.understand.checks import check_dossier_code, check_id_number
 from digitize.understand.link import DossierRecord
-from models import SqlRecordBook, create_engine_for, session_factory
+from service.context import open_database
+from service.records import SqlRecordBook
 
 EXIT_OK, EXIT_SOME_BAD, EXIT_USAGE = 0, 1, 2
 COLUMNS = (
@@ -53,7 +54,7 @@ class LazyRecordBook:
 
     @cached_property
     def _book(self) -> SqlRecordBook:
-        return SqlRecordBook(session_factory(create_engine_for(self._url)))
+        return SqlRecordBook(open_database(self._url))
 
     def find(self, code: str) -> DossierRecord | None:
         return self._book.find(code)
@@ -93,7 +94,7 @@ def run_import(args: argparse.Namespace) -> int:
             records.append(parse_record(row))
         except ValueError as exc:
             problems.append(f"{args.file} record {line}: {exc}")
-    book = SqlRecordBook(session_factory(create_engine_for(Settings().effective_database_url())))
+    book = SqlRecordBook(open_database(Settings().effective_database_url()))
     created = sum(book.upsert(record) for record in records)
     for problem in problems:
         console.print(f"[red]skipped[/] {escape(problem)}", soft_wrap=True)
@@ -106,7 +107,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    book = SqlRecordBook(session_factory(create_engine_for(Settings().effective_database_url())))
+    book = SqlRecordBook(open_database(Settings().effective_database_url()))
     table = Table("procedure", "applicant", "ID number", "received", "status", "origin")
     table.columns.insert(0, Column("code", no_wrap=True))  # a code must read whole
     for record in book.all():

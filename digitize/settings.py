@@ -1,7 +1,7 @@
 """The one settings object, read from the environment (prefix DIGITIZE_) at the edges.
 
-Library code never reads it: the command line (and later the workers and the API)
-builds one, then passes plain option objects inwards.
+Library code never reads it: the command line, the workers and the API build one,
+then pass plain option objects inwards.
 """
 
 from __future__ import annotations
@@ -36,6 +36,45 @@ class Settings(BaseSettings):
     )
     unknown_below: float = Field(0.5, ge=0, le=1, description="document type 'unknown' below")
     review_below: float = Field(0.6, ge=0, le=1, description="fields to review below")
+
+    # The service: queue, workers, storage, API (README, "The service").
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis of the work queue")
+    queue_name: str = Field("digitize", description="RQ queue the workers take work from")
+    storage_dir: Path | None = Field(None, description="file store (default: DATA_DIR/store)")
+    api_host: str = Field("127.0.0.1", description="address `digitize serve` listens on")
+    api_port: int = Field(8000, ge=1, le=65535, description="port `digitize serve` listens on")
+    max_upload_mb: float = Field(1024.0, gt=0, description="largest file accepted by upload")
+    max_upload_files: int = Field(500, gt=0, description="most files in one upload")
+    pages_per_job: int = Field(4, ge=1, le=100, description="pages a worker takes at once")
+    job_timeout: float = Field(1800.0, gt=0, description="seconds a queued job may run")
+    job_retries: int = Field(
+        3, ge=0, description="retries of a job that failed or whose worker died"
+    )
+    retry_backoff: str = Field("10,60,300", description="seconds before each retry, ','-joined")
+    worker_grace: int = Field(
+        60, ge=1, description="seconds without a heartbeat before a worker's job is taken over"
+    )
+    worker_maintenance: int = Field(
+        30, ge=1, description="seconds between a worker's checks for abandoned jobs"
+    )
+    webhook_timeout: float = Field(10.0, gt=0, description="seconds a webhook receiver has")
+    webhook_retries: int = Field(6, ge=0, description="retries of a failed webhook delivery")
+    webhook_backoff: str = Field(
+        "10,60,300,900,3600,21600", description="seconds before each webhook retry"
+    )
+
+    @property
+    def effective_storage_dir(self) -> Path:
+        return self.storage_dir or self.data_dir / "store"
+
+    def backoff(self, which: str = "job") -> list[int]:
+        """Seconds before each retry, from `retry_backoff` or `webhook_backoff`."""
+        raw = self.webhook_backoff if which == "webhook" else self.retry_backoff
+        try:
+            steps = [int(part) for part in raw.split(",") if part.strip()]
+        except ValueError:
+            raise ValueError(f"{which} backoff {raw!r} is not a list of seconds") from None
+        return steps or [0]
 
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'digitize.db'}"

@@ -1,10 +1,37 @@
-"""Database tables (SQLAlchemy 2.0, typed) and the stores built on them.
+"""Database tables (SQLAlchemy 2.0, typed) and how to reach the database.
 
-Tables only hold data; the library (`digitize/`) never imports this package: it is
-handed stores that satisfy its protocols (e.g. `digitize.understand.link.RecordBook`).
+Tables only hold data: what is done with them lives in `service/`. The library
+(`digitize/`) never imports this package.
 """
 
-from models.base import Base, create_engine_for, session_factory
-from models.records import DossierRecordRow, SqlRecordBook
+from models.audit import AuditEntry
+from models.base import Base, create_engine_for, session_factory, sqlite_path
+from models.batches import Batch, BatchFile, BatchStatus, Page, PageStatus, Scan, ScanStatus
+from models.clients import ApiClient, DeliveryStatus, Role, Webhook, WebhookDelivery
+from models.dossiers import Attachment, Document, Dossier, DossierDocument, Field, RecordOrigin
 
-__all__ = ["Base", "DossierRecordRow", "SqlRecordBook", "create_engine_for", "session_factory"]
+__all__ = [
+    "ApiClient",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "Batch",
+    "BatchFile",
+    "BatchStatus",
+    "DeliveryStatus",
+    "Document",
+    "Dossier",
+    "DossierDocument",
+    "Field",
+    "Page",
+    "PageStatus",
+    "RecordOrigin",
+    "Role",
+    "Scan",
+    "ScanStatus",
+    "Webhook",
+    "WebhookDelivery",
+    "create_engine_for",
+    "session_factory",
+    "sqlite_path",
+]

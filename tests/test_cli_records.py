@@ -6,14 +6,15 @@ import json
 from pathlib import Path
 
 from digitize.understand.link import DossierRecord
-from models import SqlRecordBook, create_engine_for, session_factory
+from service.context import open_database
+from service.records import SqlRecordBook
 from tests.test_cli_understanding import run
 
 CODE = "000.00.13.H12-240115-0042"
 
 
 def _book(data: Path) -> SqlRecordBook:
-    return SqlRecordBook(session_factory(create_engine_for(f"sqlite:///{data}/digitize.db")))
+    return SqlRecordBook(open_database(f"sqlite:///{data}/digitize.db"))
 
 
 def test_json_and_csv_imports_upsert_by_code(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from digitize.understand.files import understand_file
 from digitize.understand.link import DossierRecord, link_dossier
 from digitize.understand.pages import PageCode
 from digitize.understand.stack import read_dossier_code, split_stack
-from models import SqlRecordBook, create_engine_for, session_factory
+from service.context import open_database
+from service.records import SqlRecordBook
 from tests.understand_helpers import page
 
 HEADER = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
@@ -145,7 +146,7 @@ def test_a_qr_with_more_than_a_dossier_code_opens_no_dossier(knowledge) -> None:
 
 @pytest.fixture
 def book(tmp_path) -> SqlRecordBook:
-    return SqlRecordBook(session_factory(create_engine_for(f"sqlite:///{tmp_path}/db.sqlite")))
+    return SqlRecordBook(open_database(f"sqlite:///{tmp_path}/db.sqlite"))
 
 
 def _dossier(knowledge, name: str = "Nguyễn Văn An"):

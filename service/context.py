@@ -1,0 +1,59 @@
+"""What the service's parts share: settings, the database, the store, the knowledge.
+
+The API and each worker process build one `Services` at start-up from the settings;
+service functions take it (or a session and the store) as their first argument.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from digitize.settings import Settings
+from digitize.understand import Knowledge
+from models import create_engine_for, session_factory
+from models.migrate import upgrade
+from storage import BlobStore, LocalStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    store: BlobStore
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, migrate: bool = True) -> Services:
+        """Open the database (migrated to the latest schema unless told not to) and store."""
+        engine = create_engine_for(settings.effective_database_url())
+        if migrate:
+            upgrade(engine)
+        return cls(settings, engine, session_factory(engine), open_store(settings))
+
+    @functools.cached_property
+    def knowledge(self) -> Knowledge:
+        """The catalogue and classifier, loaded once per process."""
+        return Knowledge.load(
+            self.settings.catalogue_dir,
+            self.settings.effective_model(),
+            unknown_below=self.settings.unknown_below,
+            review_below=self.settings.review_below,
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str) -> sessionmaker[Session]:
+    """Sessions on the database at `url`, migrated to the latest schema first."""
+    engine = create_engine_for(url)
+    upgrade(engine)
+    return session_factory(engine)
+
+
+def open_store(settings: Settings) -> BlobStore:
+    return LocalStore(settings.effective_storage_dir)
