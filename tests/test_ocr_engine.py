@@ -1,4 +1,7 @@
-"""The Tesseract engine: TSV parsing, and its failures becoming defined outcomes."""
+"""The Tesseract engines: TSV parsing, and the program's failures becoming defined outcomes.
+
+The library engine's own failures are in test_libtesseract.py.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import pytest
 from digitize.errors import ExternalProgramError, ExternalTimeoutError, MissingDependencyError
 from digitize.exec import run as run_module
 from digitize.exec import tesseract
-from digitize.ocr.tesseract import TesseractEngine, encode_pnm, parse_tsv
+from digitize.ocr.tesseract import TesseractCliEngine, TesseractEngine, encode_pnm, parse_tsv
 
 TSV = (
     "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
@@ -59,7 +62,7 @@ def test_a_hung_tesseract_becomes_a_timeout_error(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(run_module.subprocess, "run", hang)
     with pytest.raises(ExternalTimeoutError, match="timeout"):
-        TesseractEngine(timeout=1).recognise(np.full((50, 50), 255, np.uint8), 300)
+        TesseractCliEngine(timeout=1).recognise(np.full((50, 50), 255, np.uint8), 300)
 
 
 def test_a_crashing_tesseract_becomes_a_program_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,7 +71,7 @@ def test_a_crashing_tesseract_becomes_a_program_error(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(run_module.subprocess, "run", crash)
     with pytest.raises(ExternalProgramError, match="Segmentation fault"):
-        TesseractEngine().recognise(np.full((50, 50), 255, np.uint8), 300)
+        TesseractCliEngine().recognise(np.full((50, 50), 255, np.uint8), 300)
 
 
 def test_missing_program_is_a_missing_dependency(
@@ -88,7 +91,8 @@ def test_real_tesseract_reads_a_vietnamese_line() -> None:
     from tests.synthetic import text_page
 
     page = text_page(dpi=300, lines=("Họ, chữ đệm, tên người yêu cầu: Nguyễn Thị Ngọc Ánh",))
-    text = TesseractEngine(langs="vie").recognise(page, 300)
+    with TesseractEngine(langs="vie") as engine:
+        text = engine.recognise(page, 300)
     assert text.text == "Họ, chữ đệm, tên người yêu cầu: Nguyễn Thị Ngọc Ánh"
     assert text.confidence is not None and text.confidence > 0.8
     first = text.lines[0].words[0]

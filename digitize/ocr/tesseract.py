@@ -1,4 +1,13 @@
-"""Tesseract as an OcrEngine: page in through stdin as PGM, words out of its TSV."""
+"""Tesseract as an OcrEngine: the page in as PBM or PGM, words out of Tesseract's TSV.
+
+Two ways to run the same Tesseract, giving the same TSV for the same image:
+
+- `TesseractEngine`, the default: libtesseract kept loaded in persistent child
+  processes (digitize/exec/libtesseract.py), which spares each page the ~0.15 s the
+  program spends starting and loading its model;
+- `TesseractCliEngine`: one `tesseract` program run per page, the reference the
+  tests compare the default with.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +19,61 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitize.exec import tesseract
+from digitize.exec import libtesseract, tesseract
 from digitize.results import BBox, Line, OcrText, Word
 from digitize.text import nfc, restrict_to_vietnamese
 
 _WORD_LEVEL = "5"
+# One uniform block: on the samples it lost no line where automatic segmentation
+# (psm 3) dropped some, 0.75 % CER against 1.17 %; side-by-side columns read across.
+DEFAULT_PSM = 6
+_PROBE_TIMEOUT_S = 30.0  # to start Tesseract and load the models, in check()
+
+
+class TesseractEngine:
+    """Tesseract's library, models loaded once per child, children kept across pages.
+
+    Pages may be recognised from several threads at once: each gets a child of its
+    own. `close()` ends the children (they also end with this process).
+    """
+
+    name = "tesseract"
+
+    def __init__(self, langs: str = "vie", psm: int = DEFAULT_PSM, timeout: float = 180.0) -> None:
+        self.langs = langs
+        self.psm = psm
+        self.timeout = timeout
+        self._children = libtesseract.PersistentTesseract(langs=langs, psm=psm)
+
+    def check(self) -> None:
+        self._children.require(timeout=_PROBE_TIMEOUT_S)
+
+    def recognise(self, grey: np.ndarray, dpi: int) -> OcrText:
+        tsv = self._children.recognise_tsv(encode_pnm(grey), dpi=dpi, timeout=self.timeout)
+        return parse_tsv(tsv, engine=f"tesseract {self._children.version} {self.langs}")
+
+    def pids(self) -> list[int]:
+        """Process ids of its Tesseract children."""
+        return self._children.pids()
+
+    def close(self) -> None:
+        self._children.close()
+
+    def __enter__(self) -> TesseractEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass(frozen=True, slots=True)
-class TesseractEngine:
+class TesseractCliEngine:
+    """The `tesseract` program, one process per page, page in through stdin."""
+
     langs: str = "vie"
-    # One uniform block: on the samples it lost no line where automatic segmentation
-    # (psm 3) dropped some, 0.75 % CER against 1.17 %; side-by-side columns read across.
-    psm: int = 6
+    psm: int = DEFAULT_PSM
     timeout: float = 180.0
-    name: str = "tesseract"
+    name: str = "tesseract-cli"
 
     def check(self) -> None:
         tesseract.require(self.langs)
