@@ -14,6 +14,9 @@ import zxingcpp
 from PIL import Image, ImageDraw, ImageFont
 
 from digitize.imaging.codes import Code, CodeKind, read_codes
+from digitize.inputs import ScannedPage
+from digitize.pipeline import PipelineOptions, prepare_page
+from digitize.results import ColourMode
 from tests.synthetic import FONT, a4_size, fed_rotated, skewed, text_page
 
 DOSSIER = "000.00.13.H12-240115-0042"
@@ -323,6 +326,56 @@ def test_a_qr_with_its_corner_torn_off_is_reported_unreadable(dpi: int) -> None:
     bx0, by0, bx1, by1 = codes[0].bbox
     assert x0 - mm(2, dpi) <= bx0 and by0 >= y0 - mm(2, dpi)
     assert abs(bx1 - x1) <= mm(2, dpi) and abs(by1 - y1) <= mm(2, dpi)
+
+
+def _alignment_amid_dark_modules(count: int) -> list[str]:
+    """Dossier codes whose QR (version 2, level M) has two dark data modules in a row
+    beside its alignment pattern's ring on two sides or more, so that the ring reads
+    as a run of three modules there: as many as `count`, by sequence number."""
+    found = []
+    for number in range(1, 5000):
+        code = f"000.00.{number % 90 + 10}.H63-2311{number % 28 + 1:02d}-{number:04d}"
+        dark = symbol(code, QR, ec_level="M") < 128
+        if dark.shape != (25, 25):
+            continue
+        beside = (
+            dark[18, 21] and dark[18, 22],
+            dark[18, 15] and dark[18, 14],
+            dark[21, 18] and dark[22, 18],
+            dark[15, 18] and dark[14, 18],
+        )
+        if sum(beside) >= 2:
+            found.append(code)
+        if len(found) == count:
+            break
+    return found
+
+
+@pytest.mark.parametrize("code", _alignment_amid_dark_modules(3))
+def test_a_torn_qr_whose_alignment_pattern_touches_dark_modules(code: str) -> None:
+    # An alignment pattern has no light separator around its ring (a finder pattern
+    # has): dark data modules beside it must not hide it.
+    dpi = 200
+    page = text_page(dpi)
+    x0, y0, x1, _ = place(page, qr_image(code, dpi, 0.6, ec_level="M"), 20, 185, dpi)
+    ys, xs = np.ogrid[: page.shape[0], : page.shape[1]]
+    page[(xs - x0) + (ys - y0) < 1.05 * (x1 - x0)] = 255
+    codes = read_codes(page, dpi)
+    assert [(c.kind, c.text, c.readable) for c in codes] == [(CodeKind.QR, "", False)]
+
+
+def test_a_torn_receipt_on_a_dark_lid_keeps_its_unreadable_qr_through_the_pipeline() -> None:
+    # The lid shows black where the corner is gone; border cleaning whitens it and the
+    # modules touching it, leaving the QR's far corner with its alignment pattern.
+    dpi = 200
+    (code,) = _alignment_amid_dark_modules(1)
+    page = text_page(dpi)
+    x0, y0, x1, _ = place(page, qr_image(code, dpi, 0.6, ec_level="M"), 12, 12, dpi)
+    ys, xs = np.ogrid[: page.shape[0], : page.shape[1]]
+    page[(xs - x0) + (ys - y0) < 1.0 * (x1 - x0)] = 0
+    scanned = ScannedPage(skewed(page, -1.5), float(dpi), False, ColourMode.GREY)
+    prepared = prepare_page(scanned, PipelineOptions())
+    assert [(c.kind, c.readable) for c in prepared.codes] == [(CodeKind.QR, False)]
 
 
 def test_a_qr_with_a_finder_pattern_blotted_out_is_reported_unreadable() -> None:

@@ -402,12 +402,14 @@ def _bullseyes(ink: np.ndarray, dpi: float) -> tuple[list[_Finder], list[_Finder
         ratio = hole / side
         centre = np.array([icx, icy])
         if 1.3 <= ratio <= 2.2:  # 5 : 3 modules
-            module, found = (side / 3 + hole / 5) / 2, finders
+            module, found, separated = (side / 3 + hole / 5) / 2, finders, True
         elif 2.3 <= ratio <= 4.5:  # 3 : 1 module
-            module, found = (side + hole / 3) / 2, alignments
+            module, found, separated = (side + hole / 3) / 2, alignments, False
         else:
             continue
-        if min_module <= module <= max_module and _ring_is_one_module(ink, centre, module):
+        if min_module <= module <= max_module and _ring_is_one_module(
+            ink, centre, module, separated=separated
+        ):
             found.append(_Finder(centre, module))
     return finders, alignments
 
@@ -492,9 +494,15 @@ def _window(
     return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
 
-def _ring_is_one_module(ink: np.ndarray, centre: np.ndarray, module: float) -> bool:
+def _ring_is_one_module(
+    ink: np.ndarray, centre: np.ndarray, module: float, *, separated: bool = True
+) -> bool:
     """From the centre outwards, in at least three of four directions: dark core,
-    one module of light, one module of dark (the ring) — 1:1:3:1:1 read from its middle."""
+    one module of light, one module of dark (the ring) — 1:1:3:1:1 read from its middle.
+
+    A finder pattern's ring is `separated` from the data by a light module; an
+    alignment pattern's lies amid the data, so dark modules beside it lengthen the
+    ring's run (a torn receipt's QR kept only its alignment pattern, ring run 3 modules)."""
     height, width = ink.shape
     reach = math.ceil(6 * module) + 2
     x, y = round(centre[0]), round(centre[1])
@@ -508,7 +516,8 @@ def _ring_is_one_module(ink: np.ndarray, centre: np.ndarray, module: float) -> b
             len(runs) >= 3
             and runs[0][0]
             and 0.5 * module <= runs[1][1] <= 1.8 * module
-            and 0.5 * module <= runs[2][1] <= 2.2 * module  # blur may join the separator
+            and 0.5 * module <= runs[2][1]
+            and (runs[2][1] <= 2.2 * module or not separated)  # blur may join the separator
         )
     return good >= 3
 
