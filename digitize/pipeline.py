@@ -2,8 +2,8 @@
 
 The stages run in this order (see `prepare_page`, `ocr_input` and `process_page`):
 
-    read page -> grey -> dark borders whitened -> blank? -> orientation + skew measured
-    -> turned upright and straightened -> QR codes and barcodes read
+    read page -> grey -> dark borders whitened -> blank? -> QR codes and barcodes read
+    -> orientation + skew measured (the codes left out) -> turned upright and straightened
     -> isolated specks removed
     -> archive image compressed (JPEG, or CCITT G4 for black and white)
     -> OCR input: ~300 dpi, background flattened to black and white, dotted leaders
@@ -20,9 +20,10 @@ pages in parallel do not each hold their images while waiting for OCR.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -34,7 +35,12 @@ from digitize.imaging.blank import is_blank
 from digitize.imaging.cleanup import dark_border_mask, paint_white, speckle_mask
 from digitize.imaging.codes import Code, read_codes
 from digitize.imaging.common import ANALYSIS_DPI, ink_mask, px, resize_to_dpi, to_grey
-from digitize.imaging.geometry import PageGeometry, apply_geometry, measure_geometry
+from digitize.imaging.geometry import (
+    PageGeometry,
+    apply_geometry,
+    measure_geometry,
+    upright_box,
+)
 from digitize.imaging.leaders import Leader, erase_leaders, restore_leaders
 from digitize.imaging.preview import page_previews
 from digitize.inputs import ReadLimits, ScannedPage, TextPage, read_page
@@ -113,20 +119,30 @@ def prepare_page(
         del border
     analysis, analysis_dpi = resize_to_dpi(grey, dpi, min(dpi, ANALYSIS_DPI))
     blank = is_blank(analysis, analysis_dpi)
+    # Codes are read as scanned (at any turn), before speck removal (a worn code's
+    # modules look like specks), and left out of the orientation: a separator sheet's
+    # QR outweighs its two lines of text.
+    codes = read_codes(grey, dpi) if options.read_codes and not blank else ()
     geometry = (
         PageGeometry(0, 0.0, 0.0, 0.0)
         if blank
-        else measure_geometry(ink_mask(analysis), analysis_dpi)
+        else measure_geometry(
+            ink_mask(analysis),
+            analysis_dpi,
+            ignore=_code_boxes(codes, analysis, grey, dpi),
+            printed_rotation=_printed_rotation(codes),
+        )
     )
     del analysis
+    codes = tuple(
+        replace(code, bbox=upright_box(code.bbox, grey.shape, geometry)) for code in codes
+    )
     pixels = apply_geometry(pixels, geometry)
     grey = to_grey(pixels) if pixels.ndim == 3 else pixels
     if page.colour_mode is ColourMode.BILEVEL:
         # Straightening interpolates; a black-and-white page must stay black and white.
         cv2.threshold(grey, 127, 255, cv2.THRESH_BINARY, dst=grey)
     _show(debug, "3-upright", grey)
-    # Before speck removal: the modules of a worn code can look like specks.
-    codes = read_codes(grey, dpi) if options.read_codes and not blank else ()
     if options.remove_specks and not blank:
         specks = speckle_mask(grey, dpi)
         if specks.any():
@@ -135,6 +151,29 @@ def prepare_page(
                 paint_white(pixels, specks)
             _show(debug, "4-clean", grey)
     return PreparedPage(pixels, grey, dpi, page.colour_mode, geometry, blank, codes)
+
+
+def _code_boxes(
+    codes: tuple[Code, ...], analysis: np.ndarray, grey: np.ndarray, dpi: float
+) -> list[tuple[int, int, int, int]]:
+    """The codes' boxes, with a millimetre of margin, in pixels of the analysis image."""
+    factor = analysis.shape[1] / grey.shape[1]
+    margin = px(1.0, dpi)
+    return [
+        (
+            math.floor((x0 - margin) * factor),
+            math.floor((y0 - margin) * factor),
+            math.ceil((x1 + margin) * factor),
+            math.ceil((y1 + margin) * factor),
+        )
+        for x0, y0, x1, y1 in (code.bbox for code in codes)
+    ]
+
+
+def _printed_rotation(codes: tuple[Code, ...]) -> int | None:
+    """The turn that makes the page's decoded codes upright, if they all agree."""
+    turns = {code.rotation for code in codes if code.readable and code.rotation is not None}
+    return turns.pop() if len(turns) == 1 else None
 
 
 def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInput | None:

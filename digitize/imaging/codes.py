@@ -81,6 +81,9 @@ class Code:
     text: str  # decoded text, NFC; "" when unreadable
     bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) in pixels of the image given
     readable: bool  # False: a code is there (finder patterns / bars found) but does not decode
+    # Clockwise quarter turn (0, 90, 180, 270) that would make the symbol upright, as
+    # decoded; None when unreadable. The one-stop system prints its codes upright.
+    rotation: int | None = None
 
 
 # -- candidates ---------------------------------------------------------------------------
@@ -242,7 +245,9 @@ def _decoded(
     x0, y0, x1, y1 = box
     shifted = (x0 + offset[0], y0 + offset[1], x1 + offset[0], y1 + offset[1])
     text = unicodedata.normalize("NFC", barcode.text)
-    code = Code(_kind(barcode.format), text, _to_page(shifted, factor, shape), True)
+    # zxing's orientation is the symbol's clockwise turn in the image, in degrees.
+    rotation = round(-barcode.orientation / 90) % 4 * 90
+    code = Code(_kind(barcode.format), text, _to_page(shifted, factor, shape), True, rotation)
     return code, int(barcode.orientation)
 
 
@@ -689,7 +694,7 @@ def _with_whole_bars(
     whole = _to_page(grown, scale, shape)
     x0, y0, x1, y1 = code.bbox
     bbox = (min(x0, whole[0]), min(y0, whole[1]), max(x1, whole[2]), max(y1, whole[3]))
-    return Code(code.kind, code.text, bbox, True)
+    return Code(code.kind, code.text, bbox, True, code.rotation)
 
 
 def _grow_along_bars(

@@ -12,6 +12,8 @@ above their x-height band (ascenders, capitals, tone marks) than below it
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -23,6 +25,9 @@ _COARSE_POINTS = 30_000
 _MIN_POINTS = 200
 _SKEW_APPLY_MIN_DEG = 0.05  # below this a resampling costs more sharpness than it gains
 _LETTER_WIDTH_MM = 2.0  # body text letters are 1.5-2.5 mm wide, lines 5-8 mm apart
+
+_TEXT_TELLS_UP = 0.5  # below this orientation confidence, printed codes decide up/down
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), pixels
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +95,31 @@ def _line_sharpness(ys: np.ndarray, xs: np.ndarray, angle_deg: float, window: in
     return _sharpness(smoothed)
 
 
-def measure_geometry(ink: np.ndarray, dpi: float) -> PageGeometry:
+def measure_geometry(
+    ink: np.ndarray,
+    dpi: float,
+    *,
+    ignore: Sequence[Box] = (),
+    printed_rotation: int | None = None,
+) -> PageGeometry:
     """Find the rotation and skew that make the page's text horizontal and upright.
 
     `ink` is a boolean ink mask at `dpi` (analysis resolution), borders already removed.
+    `ignore`: boxes (x0, y0, x1, y1 exclusive, in the mask's pixels) of ink that is not
+    text, such as QR codes: a separator sheet's QR has more ink than its two lines of
+    text, and its square blocks pile up along both axes alike.
+    `printed_rotation`: the turn that makes the page's printed codes upright (the
+    one-stop system prints them so), which tells up from down where the text cannot:
+    two lines of capitals carry little ink above or below their letters.
     """
+    if ignore:
+        ink = ink.copy()
+        for x0, y0, x1, y1 in ignore:
+            ink[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
     rng = np.random.default_rng(0)
     ys, xs = _ink_points(ink, rng)
     if ys.size < _MIN_POINTS:
-        return PageGeometry(0, 0.0, 0.0, 0.0)
+        return PageGeometry(printed_rotation or 0, 0.0, 0.0, 0.0)
     # Lines horizontal as scanned, or vertical (page fed sideways)?
     angle_h = _best_angle(ys, xs, MAX_SKEW_DEG)
     angle_v = _best_angle(xs, -ys, MAX_SKEW_DEG)
@@ -113,6 +134,12 @@ def measure_geometry(ink: np.ndarray, dpi: float) -> PageGeometry:
         ys_up, xs_up, skew = ys, xs, angle_h
     skew_confidence = 1.0 - min(lines_h, lines_v) / max(lines_h, lines_v)
     flipped, orientation_confidence = _upside_down(ys_up, xs_up, skew)
+    if (
+        printed_rotation is not None
+        and orientation_confidence < _TEXT_TELLS_UP
+        and (printed_rotation // 90) % 2 == sideways  # a code never overrules the lines
+    ):
+        flipped = printed_rotation >= 180
     rotation = (90 if sideways else 0) + (180 if flipped else 0)
     return PageGeometry(rotation, skew, orientation_confidence, skew_confidence)
 
@@ -155,23 +182,47 @@ def _line_spans(profile: np.ndarray) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if e - s <= 3 * typical]
 
 
-def apply_geometry(pixels: np.ndarray, geometry: PageGeometry) -> np.ndarray:
-    """Turn the page upright and straighten it, on a canvas of the same paper size.
-
-    Quarter turns alone are exact (no resampling); with a skew both happen in one
-    resampling, so a turned colour page costs one new image, not two.
-    """
+def _upright_matrix(
+    shape: tuple[int, ...], geometry: PageGeometry
+) -> tuple[np.ndarray, tuple[int, int], int, float]:
+    """The affine map from the page as scanned to the upright page; the upright size
+    (width, height); the quarter turns and the skew applied."""
     turns = (geometry.rotation // 90) % 4
     skew = geometry.skew_deg if abs(geometry.skew_deg) >= _SKEW_APPLY_MIN_DEG else 0.0
-    if skew == 0.0:
-        return np.ascontiguousarray(np.rot90(pixels, k=-turns)) if turns else pixels
-    height, width = pixels.shape[:2]
+    height, width = shape[:2]
     out_width, out_height = (height, width) if turns % 2 else (width, height)
     # OpenCV's positive angles turn counter-clockwise; both corrections turn clockwise.
     centre = ((width - 1) / 2.0, (height - 1) / 2.0)  # pixel centres, as np.rot90 turns
     matrix = cv2.getRotationMatrix2D(centre, -(90.0 * turns + skew), 1.0)
     matrix[0, 2] += (out_width - width) / 2.0
     matrix[1, 2] += (out_height - height) / 2.0
+    return matrix, (out_width, out_height), turns, skew
+
+
+def upright_box(box: Box, shape: tuple[int, ...], geometry: PageGeometry) -> Box:
+    """Where a box (x0, y0, x1, y1 exclusive) of the page as scanned, of `shape`, lies
+    on the page `apply_geometry` makes of it: the bounds of its turned corners."""
+    matrix, (out_width, out_height), _, _ = _upright_matrix(shape, geometry)
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0, y0], [x1 - 1, y0], [x1 - 1, y1 - 1], [x0, y1 - 1]], np.float64)
+    moved = corners @ matrix[:, :2].T + matrix[:, 2]
+    return (
+        min(out_width, max(0, math.floor(moved[:, 0].min() + 1e-6))),
+        min(out_height, max(0, math.floor(moved[:, 1].min() + 1e-6))),
+        min(out_width, max(0, math.floor(moved[:, 0].max() + 1e-6) + 1)),
+        min(out_height, max(0, math.floor(moved[:, 1].max() + 1e-6) + 1)),
+    )
+
+
+def apply_geometry(pixels: np.ndarray, geometry: PageGeometry) -> np.ndarray:
+    """Turn the page upright and straighten it, on a canvas of the same paper size.
+
+    Quarter turns alone are exact (no resampling); with a skew both happen in one
+    resampling, so a turned colour page costs one new image, not two.
+    """
+    matrix, (out_width, out_height), turns, skew = _upright_matrix(pixels.shape, geometry)
+    if skew == 0.0:
+        return np.ascontiguousarray(np.rot90(pixels, k=-turns)) if turns else pixels
     white = (255, 255, 255) if pixels.ndim == 3 else 255
     return cv2.warpAffine(
         pixels,
