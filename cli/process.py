@@ -40,7 +40,10 @@ For each input file, writes DIR/<stem>.pdf (searchable PDF/A-2b: the upright pag
 images with an invisible Vietnamese text layer) and DIR/<stem>.json (per page: rotation
 applied, skew corrected, dpi, text, confidence, word count, blank, and lines with word
 boxes). A folder given as INPUT means the scans directly inside it (.pdf .tif .tiff .jpg
-.jpeg .png). A file that fails leaves any earlier output of the same name untouched.
+.jpeg .png), each its own file; with --stack, each folder is one stack instead: its pages
+are the page images directly inside it (.tif .tiff .jpg .jpeg .png) in natural name order
+(page2 before page10), a multi-page TIFF giving all its pages. A file that fails leaves
+any earlier output of the same name untouched.
 
 Exit status: 0 every file digitised; 1 some file failed or has pages without OCR;
 2 bad arguments or no input; 3 Tesseract or a language model is missing.
@@ -102,6 +105,12 @@ def add_parser(commands: Any) -> None:
         action="store_true",
         help="skip classification and field extraction (the JSON's 'documents' stays empty)",
     )
+    parser.add_argument(
+        "--stack",
+        action="store_true",
+        help="each folder given is one stack: its page images in natural name order "
+        "(page2 before page10), not separate files",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, summary only")
     parser.set_defaults(run=run)
 
@@ -130,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         console.print(f"[red]error:[/] invalid setting: {escape(str(exc))}")
         return EXIT_USAGE
-    sources, problems = expand_inputs(args.inputs)
+    sources, problems = expand_inputs(args.inputs, folder_stacks=args.stack)
     for problem in problems:
         console.print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
     if not sources:
@@ -190,12 +199,17 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if failed == 0 else EXIT_SOME_FAILED
 
 
-def expand_inputs(inputs: Iterable[Path]) -> tuple[list[Path], list[str]]:
-    """Files as given; folders become the scans directly inside them, sorted by name."""
+def expand_inputs(
+    inputs: Iterable[Path], *, folder_stacks: bool = False
+) -> tuple[list[Path], list[str]]:
+    """Files as given; folders become the scans directly inside them, sorted by name,
+    or stay one source each (`folder_stacks`: digitize.inputs reads them as stacks)."""
     sources: list[Path] = []
     problems: list[str] = []
     for given in inputs:
-        if given.is_dir():
+        if given.is_dir() and folder_stacks:
+            sources.append(given)
+        elif given.is_dir():
             found = sorted(
                 p for p in given.iterdir() if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES
             )

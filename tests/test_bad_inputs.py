@@ -121,8 +121,9 @@ def test_pdf_with_only_an_owner_password_is_refused(tmp_path: Path) -> None:
         read_all(restricted)
 
 
-def test_a_directory_is_not_a_scan(tmp_path: Path) -> None:
-    with pytest.raises(InputFileError, match="directory"):
+def test_a_folder_without_page_images_is_not_a_scan(tmp_path: Path) -> None:
+    # A folder is read as a stack of its page images (see test_inputs_folder.py).
+    with pytest.raises(InputFileError, match="no page images"):
         read_all(tmp_path)
 
 

@@ -1,10 +1,14 @@
-"""Reading scans: any supported file, one page at a time, never the whole file in memory."""
+"""Reading scans: any supported file, one page at a time, never the whole file in memory.
+
+A folder is read as one stack of page images (see `folder`): callers that mean its
+files one by one list them themselves.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from digitize.inputs import pdf, raster
+from digitize.inputs import folder, pdf, raster
 from digitize.inputs.page import ReadLimits, ScannedPage, TextPage
 from digitize.inputs.sniff import InputFormat, sniff_format
 
@@ -20,7 +24,9 @@ __all__ = [
 
 
 def count_pages(path: Path, limits: ReadLimits) -> int:
-    """Number of pages in the scan; raises InputFileError for unusable files."""
+    """Number of pages in the scan (a folder: its page images); InputFileError if unusable."""
+    if path.is_dir():
+        return folder.count_pages(path, limits)
     if sniff_format(path) is InputFormat.PDF:
         return pdf.count_pages(path, limits)
     return raster.count_frames(path, limits)
@@ -30,6 +36,8 @@ def read_page(
     path: Path, index: int, limits: ReadLimits, *, keep_text_layer: bool = True
 ) -> ScannedPage | TextPage:
     """Page `index` (0-based) of the scan, decoded on its own."""
+    if path.is_dir():
+        return folder.read_page(path, index, limits)
     if sniff_format(path) is InputFormat.PDF:
         return pdf.read_page(path, index, limits, keep_text_layer=keep_text_layer)
     return raster.read_frame(path, index, limits)
