@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from cli import process, records, understanding
+from cli import process, records, service, understanding, upload
 from digitize import __version__
 
 
@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_parser(commands)
     understanding.add_parsers(commands)
     records.add_parser(commands)
+    service.add_parsers(commands)
+    upload.add_parser(commands)
     return parser
 
 

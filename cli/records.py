@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import unicodedata
 from collections.abc import Iterator, Mapping
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,10 +19,9 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from digitize.settings import Settings
-from digitize.understand.checks import check_dossier_code, check_id_number
 from digitize.understand.link import DossierRecord
 from service.context import open_database
-from service.records import SqlRecordBook
+from service.records import SqlRecordBook, parse_record
 
 EXIT_OK, EXIT_SOME_BAD, EXIT_USAGE = 0, 1, 2
 COLUMNS = (
@@ -139,38 +136,3 @@ def _read_rows(path: Path) -> Iterator[tuple[int, Mapping[str, Any]]]:
             yield reader.line_num, row
     else:
         raise ValueError("give a .json or .csv file")
-
-
-def parse_record(row: Mapping[str, Any]) -> DossierRecord:
-    """A record from one imported row; ValueError says what is wrong with it."""
-
-    def text(name: str) -> str | None:
-        value = row.get(name)
-        if value is None or str(value).strip() == "":
-            return None
-        return unicodedata.normalize("NFC", " ".join(str(value).split()))
-
-    raw_code = text("dossier_code")
-    if raw_code is None:
-        raise ValueError("no dossier_code")
-    code = check_dossier_code(raw_code)
-    # The one-stop system issued the code: a code of another layout is kept as given.
-    value = code.value if code.ok and code.value else raw_code
-    id_number = text("applicant_id_number")
-    if id_number is not None and not check_id_number(id_number).value:
-        raise ValueError(f"applicant_id_number {id_number!r} is not a personal ID number")
-    received = text("received_date")
-    try:
-        received_date = date.fromisoformat(received) if received else None
-    except ValueError:
-        raise ValueError(f"received_date {received!r} is not YYYY-MM-DD") from None
-    return DossierRecord(
-        code=value,
-        procedure=text("procedure"),
-        procedure_code=text("procedure_code"),
-        applicant_name=text("applicant_name"),
-        applicant_id_number=check_id_number(id_number).value if id_number else None,
-        receiving_unit=text("receiving_unit"),
-        received_date=received_date,
-        status=text("status") or "received",
-    )

@@ -5,7 +5,7 @@ Tables only hold data: what is done with them lives in `service/`. The library
 """
 
 from models.audit import AuditEntry
-from models.base import Base, create_engine_for, session_factory, sqlite_path
+from models.base import Base, Database, create_engine_for, session_factory, sqlite_path
 from models.batches import Batch, BatchFile, BatchStatus, Page, PageStatus, Scan, ScanStatus
 from models.clients import ApiClient, DeliveryStatus, Role, Webhook, WebhookDelivery
 from models.dossiers import Attachment, Document, Dossier, DossierDocument, Field, RecordOrigin
@@ -18,6 +18,7 @@ __all__ = [
     "Batch",
     "BatchFile",
     "BatchStatus",
+    "Database",
     "DeliveryStatus",
     "Document",
     "Dossier",

@@ -3,6 +3,7 @@ PostgreSQL (or any SQLAlchemy URL) through DIGITIZE_DATABASE_URL."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ NAMING = {
 Json = JSON().with_variant(JSONB(), "postgresql")
 
 _SQLITE_BUSY_MS = 30_000  # a writer waits this long for another before giving up
+_WRITES = "digitize_writes"  # execution option of engines whose transactions write
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -65,8 +67,9 @@ def create_engine_for(url: str) -> Engine:
 
     SQLite serves several processes (API and workers) on one machine: WAL so readers
     never block the writer, a busy timeout so writers queue instead of failing, and
-    transactions that take the write lock when they begin, because a read lock
-    upgraded to a write lock mid-transaction fails at once when another writer won.
+    write transactions (`session_factory(..., writes=True)`) that take the write lock
+    when they begin, because a read upgraded to a write mid-transaction fails at once
+    when another writer won. Read transactions take no lock (WAL): they block nobody.
     """
     path = sqlite_path(url)
     if path is not None:
@@ -85,11 +88,25 @@ def create_engine_for(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection: Any) -> None:
+        writes = connection.get_execution_options().get(_WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """Sessions on `engine`: for reading, or (`writes`) for transactions that write."""
+    bind = engine.execution_options(**{_WRITES: True}) if writes else engine
+    return sessionmaker(bind, expire_on_commit=False)
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: Engine
+    reads: sessionmaker[Session]  # no lock taken: long-lived sessions block no writer
+    writes: sessionmaker[Session]  # use as `with db.writes.begin() as session:`
+
+    @classmethod
+    def on(cls, engine: Engine) -> Database:
+        return cls(engine, session_factory(engine), session_factory(engine, writes=True))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digitize.settings import Settings
 from digitize.understand import Knowledge
-from models import create_engine_for, session_factory
+from models import Database, create_engine_for
 from models.migrate import upgrade
 from storage import BlobStore, LocalStore
 
@@ -22,8 +22,7 @@ from storage import BlobStore, LocalStore
 @dataclass
 class Services:
     settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
+    database: Database
     store: BlobStore
 
     @classmethod
@@ -32,7 +31,21 @@ class Services:
         engine = create_engine_for(settings.effective_database_url())
         if migrate:
             upgrade(engine)
-        return cls(settings, engine, session_factory(engine), open_store(settings))
+        return cls(settings, Database.on(engine), open_store(settings))
+
+    @property
+    def engine(self) -> Engine:
+        return self.database.engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """Sessions for reading."""
+        return self.database.reads
+
+    @property
+    def writes(self) -> sessionmaker[Session]:
+        """Sessions for writing: `with services.writes.begin() as session:`."""
+        return self.database.writes
 
     @functools.cached_property
     def knowledge(self) -> Knowledge:
@@ -48,11 +61,11 @@ class Services:
         self.engine.dispose()
 
 
-def open_database(url: str) -> sessionmaker[Session]:
-    """Sessions on the database at `url`, migrated to the latest schema first."""
+def open_database(url: str) -> Database:
+    """The database at `url`, migrated to the latest schema first."""
     engine = create_engine_for(url)
     upgrade(engine)
-    return session_factory(engine)
+    return Database.on(engine)
 
 
 def open_store(settings: Settings) -> BlobStore:

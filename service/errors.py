@@ -6,6 +6,7 @@ from __future__ import annotations
 class ServiceError(Exception):
     status = 400
     title = "Bad request"
+    headers: dict[str, str] | None = None  # e.g. WWW-Authenticate on a 401
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)

@@ -6,11 +6,17 @@ book is the dossiers table, within the caller's transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+import unicodedata
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digitize.understand.checks import check_dossier_code, check_id_number
 from digitize.understand.link import DossierRecord
-from models import Dossier
+from models import Database, Dossier
 
 
 def to_record(row: Dossier) -> DossierRecord:
@@ -77,23 +83,58 @@ class SessionRecordBook:
 class SqlRecordBook:
     """A RecordBook with a session of its own per call (the command line's `process`)."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     def find(self, code: str) -> DossierRecord | None:
-        with self._sessions() as session:
+        with self._database.reads() as session:
             return SessionRecordBook(session).find(code)
 
     def add(self, record: DossierRecord) -> DossierRecord:
-        with self._sessions.begin() as session:
+        with self._database.writes.begin() as session:
             return SessionRecordBook(session).add(record)
 
     def upsert(self, record: DossierRecord) -> bool:
-        with self._sessions.begin() as session:
+        with self._database.writes.begin() as session:
             return upsert_record(session, record)[1]
 
     def all(self) -> list[DossierRecord]:
-        with self._sessions() as session:
+        with self._database.reads() as session:
             return [
                 to_record(row) for row in session.scalars(select(Dossier).order_by(Dossier.code))
             ]
+
+
+def parse_record(row: Mapping[str, Any]) -> DossierRecord:
+    """A record from one imported row; ValueError says what is wrong with it."""
+
+    def text(name: str) -> str | None:
+        value = row.get(name)
+        if value is None or str(value).strip() == "":
+            return None
+        return unicodedata.normalize("NFC", " ".join(str(value).split()))
+
+    raw_code = text("dossier_code")
+    if raw_code is None:
+        raise ValueError("no dossier_code")
+    code = check_dossier_code(raw_code)
+    # The one-stop system issued the code: a code of another layout is kept as given.
+    value = code.value if code.ok and code.value else raw_code
+    id_number = text("applicant_id_number")
+    if id_number is not None and not check_id_number(id_number).value:
+        raise ValueError(f"applicant_id_number {id_number!r} is not a personal ID number")
+    received = text("received_date")
+    try:
+        received_date = date.fromisoformat(received) if received else None
+    except ValueError:
+        raise ValueError(f"received_date {received!r} is not YYYY-MM-DD") from None
+    return DossierRecord(
+        code=value,
+        procedure=text("procedure"),
+        procedure_code=text("procedure_code"),
+        applicant_name=text("applicant_name"),
+        applicant_id_number=check_id_number(id_number).value if id_number else None,
+        receiving_unit=text("receiving_unit"),
+        received_date=received_date,
+        status=text("status") or "received",
+    )

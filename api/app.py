@@ -1,0 +1,72 @@
+"""The HTTP API for one-stop software and archive staff, under /api/v1.
+
+Routes are thin: they parse, call a service function, and return a schema. Every
+request but the health check carries `Authorization: Bearer <key>`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from api import problems
+from api.deps import ServicesDep
+from api.routes import batches, clients, documents, dossiers, webhooks
+from digitize import __version__
+from digitize.settings import Settings
+from service.context import Services
+from workers.queue import connect
+
+PREFIX = "/api/v1"
+
+DESCRIPTION = """\
+Digitised dossiers of Vietnamese administrative procedures.
+
+- **archive** clients upload scans (`POST /batches`) and follow them, review and correct.
+- **onestop** clients read dossiers by code (`GET /dossiers/{code}`), send records
+  (`PUT /dossiers/{code}`), and register webhooks told when a dossier is digitised.
+- **admin** clients manage clients and keys.
+
+Errors are `application/problem+json`. Keys: `digitize apikey create --name N --role R`.
+"""
+
+
+def create_app(services: Services | None = None, settings: Settings | None = None) -> FastAPI:
+    """The application over `services` (built from the settings, migrated, if not given)."""
+    app = FastAPI(
+        title="digitize",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.services = services or Services.from_settings(settings or Settings())
+    problems.install(app)
+    api = APIRouter(prefix=PREFIX)
+    for module in (batches, dossiers, documents, clients, webhooks):
+        api.include_router(module.router)
+    api.add_api_route("/health", health, methods=["GET"], tags=["service"])
+    app.include_router(api)
+    return app
+
+
+def health(services: ServicesDep) -> JSONResponse:
+    """Whether the database and the work queue answer (no key needed)."""
+    checks: dict[str, str] = {}
+    try:
+        with services.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unavailable: {type(exc).__name__}"
+    try:
+        connect(services.settings).ping()
+        checks["queue"] = "ok"
+    except Exception as exc:
+        checks["queue"] = f"unavailable: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "degraded", **checks}, 200 if healthy else 503
+    )

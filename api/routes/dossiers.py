@@ -1,0 +1,57 @@
+"""Dossier records: what one-stop software reads by dossier code, and writes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from api.deps import ServicesDep, SessionDep, require
+from api.schemas import DossierPublic, Problem, RecordIn, dossier_public
+from models import ApiClient
+from service import queries
+from service.audit import record
+from service.auth import Permission
+from service.errors import InvalidInputError
+from service.records import parse_record, upsert_record
+
+router = APIRouter(prefix="/dossiers", tags=["dossiers"])
+Reader = Annotated[ApiClient, Depends(require(Permission.READ_DOSSIERS))]
+Writer = Annotated[ApiClient, Depends(require(Permission.WRITE_DOSSIERS))]
+
+
+@router.get("/{code}", response_model=DossierPublic, responses={404: {"model": Problem}})
+def get_dossier(code: str, session: SessionDep, _client: Reader) -> DossierPublic:
+    """The record with its documents (scanned and reused), their types, procedure,
+    fields and links to each PDF and page image."""
+    return dossier_public(queries.get_dossier(session, code))
+
+
+@router.put(
+    "/{code}",
+    response_model=DossierPublic,
+    responses={201: {"model": DossierPublic}, 422: {"model": Problem}},
+)
+def put_dossier(
+    code: str, body: RecordIn, response: Response, services: ServicesDep, client: Writer
+) -> DossierPublic:
+    """Create or update the record from the one-stop system (it is the authority)."""
+    try:
+        parsed = parse_record({"dossier_code": code, **body.model_dump(mode="json")})
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+    with services.writes.begin() as session:
+        row, created = upsert_record(session, parsed)
+        record(
+            session,
+            client.name,
+            "dossier.create" if created else "dossier.update",
+            "dossier",
+            row.code,
+            body.model_dump(mode="json"),
+            client_id=client.id,
+        )
+        code = row.code
+    response.status_code = 201 if created else 200
+    with services.sessions() as session:
+        return dossier_public(queries.get_dossier(session, code))

@@ -1,0 +1,371 @@
+"""What the API takes and gives, one family of schemas per resource, and how the
+stored rows become them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from models import ApiClient, Batch, Document, Dossier, DossierDocument, Webhook
+from models import Field as FieldRow
+from service.queries import Progress
+
+API = "/api/v1"
+
+
+class Problem(BaseModel):
+    """An error (application/problem+json)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+# --- documents ------------------------------------------------------------------------
+
+
+class Correction(BaseModel):
+    value: Any
+    by: str
+    at: datetime
+
+
+class FieldPublic(BaseModel):
+    value: Any = Field(description="the value read, normalised (names NFC, dates YYYY-MM-DD)")
+    confidence: float | None
+    page: int | None = Field(description="page of the document the value is on")
+    bbox: list[int] | None = Field(description="[x0, y0, x1, y1] in that page's image pixels")
+    raw: str | None
+    review: bool
+    problems: list[str]
+    corrected: Correction | None = None
+    current: Any = Field(description="the corrected value if a person corrected it, else value")
+
+
+class Procedure(BaseModel):
+    key: str
+    code: str | None
+    name: str | None
+
+
+class DocumentLinks(BaseModel):
+    self: str
+    pdf: str | None
+    pages: list[str]
+    thumbnails: list[str]
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    doc_type: str
+    doc_type_name: str | None
+    procedure: Procedure | None
+    confidence: float
+    procedure_confidence: float
+    page_count: int
+    checksum: str | None = Field(description="SHA-256 of the searchable PDF")
+    size: int | None
+    holder_id_number: str | None
+    issue_date: date | None
+    issuer: str | None
+    valid_until: date | None
+    review: list[str]
+    fields: dict[str, FieldPublic]
+    dossier_code: str | None = Field(description="the dossier it was scanned into")
+    source: dict[str, Any] = Field(description="the scan it was cut from, and its pages there")
+    links: DocumentLinks
+    created_at: datetime
+
+
+def field_public(row: FieldRow) -> FieldPublic:
+    corrected = (
+        Correction(value=row.corrected_value, by=row.corrected_by, at=row.corrected_at)
+        if row.corrected_by is not None and row.corrected_at is not None
+        else None
+    )
+    return FieldPublic(
+        value=row.value,
+        confidence=row.confidence,
+        page=row.page,
+        bbox=row.bbox,
+        raw=row.raw,
+        review=row.review,
+        problems=row.problems,
+        corrected=corrected,
+        current=row.current_value,
+    )
+
+
+def document_public(document: Document) -> DocumentPublic:
+    base = f"{API}/documents/{document.id}"
+    pages = range(1, len(document.pages) + 1)
+    return DocumentPublic(
+        id=document.id,
+        doc_type=document.doc_type,
+        doc_type_name=document.doc_type_name,
+        procedure=(
+            Procedure(
+                key=document.procedure,
+                code=document.procedure_code,
+                name=document.procedure_name,
+            )
+            if document.procedure
+            else None
+        ),
+        confidence=document.confidence,
+        procedure_confidence=document.procedure_confidence,
+        page_count=len(document.pages),
+        checksum=document.checksum,
+        size=document.size,
+        holder_id_number=document.holder_id_number,
+        issue_date=document.issue_date,
+        issuer=document.issuer,
+        valid_until=document.valid_until,
+        review=document.review,
+        fields={row.name: field_public(row) for row in document.fields},
+        dossier_code=document.dossier.code if document.dossier else None,
+        source={"scan_id": document.scan_id, "pages": document.pages},
+        links=DocumentLinks(
+            self=base,
+            pdf=f"{base}/pdf" if document.pdf_key else None,
+            pages=[f"{base}/pages/{n}/image" for n in pages],
+            thumbnails=[f"{base}/pages/{n}/image?size=thumbnail" for n in pages],
+        ),
+        created_at=document.created_at,
+    )
+
+
+class FieldCorrectionIn(BaseModel):
+    value: Any = Field(description="the right value, as the field's kind writes it")
+
+
+# --- dossiers -------------------------------------------------------------------------
+
+
+class RecordIn(BaseModel):
+    """A dossier record as the one-stop system holds it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    procedure: str | None = Field(None, description="catalogue key, e.g. dang_ky_khai_sinh")
+    procedure_code: str | None = Field(None, description="national TTHC code, e.g. 1.001193")
+    applicant_name: str | None = None
+    applicant_id_number: str | None = Field(None, description="12-digit personal ID number")
+    receiving_unit: str | None = None
+    received_date: date | None = None
+    status: str = "received"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class AttachedDocument(BaseModel):
+    attachment: str = Field(description="scanned into this dossier, or reused from another")
+    reused_from: str | None = Field(description="the dossier it was first digitised for")
+    added_at: datetime
+    document: DocumentPublic
+
+
+class DossierPublic(BaseModel):
+    code: str
+    procedure: str | None
+    procedure_code: str | None
+    applicant_name: str | None
+    applicant_id_number: str | None
+    receiving_unit: str | None
+    received_date: date | None
+    status: str
+    origin: str = Field(description="imported from the one-stop system, or from_scan")
+    review: list[str]
+    digitised_at: datetime | None
+    updated_at: datetime
+    documents: list[AttachedDocument]
+
+
+def dossier_public(dossier: Dossier) -> DossierPublic:
+    return DossierPublic(
+        code=dossier.code,
+        procedure=dossier.procedure,
+        procedure_code=dossier.procedure_code,
+        applicant_name=dossier.applicant_name,
+        applicant_id_number=dossier.applicant_id_number,
+        receiving_unit=dossier.receiving_unit,
+        received_date=dossier.received_date,
+        status=dossier.status,
+        origin=dossier.origin,
+        review=dossier.review,
+        digitised_at=dossier.digitised_at,
+        updated_at=dossier.updated_at,
+        documents=[attached(a) for a in dossier.attachments],
+    )
+
+
+def attached(attachment: DossierDocument) -> AttachedDocument:
+    return AttachedDocument(
+        attachment=attachment.origin,
+        reused_from=attachment.reused_from.code if attachment.reused_from else None,
+        added_at=attachment.added_at,
+        document=document_public(attachment.document),
+    )
+
+
+# --- batches --------------------------------------------------------------------------
+
+
+class ProgressPublic(BaseModel):
+    files_total: int
+    files_finished: int
+    files_failed: int
+    pages_total: int
+    pages_done: int
+    pages_failed: int
+
+
+class FileDocument(BaseModel):
+    id: int
+    doc_type: str
+    pages: list[int]
+    dossier_code: str | None
+    link: str
+
+
+class BatchFilePublic(BaseModel):
+    position: int
+    filename: str
+    duplicate: bool = Field(description="stored before: the earlier digitising is reused")
+    sha256: str
+    size: int
+    format: str
+    status: str
+    error: str | None
+    warnings: list[str]
+    pages: int | None
+    documents: list[FileDocument]
+    dossiers: list[dict[str, Any]] = Field(description="a stack's dossiers, as split")
+    unassigned_pages: list[int]
+
+
+class BatchPublic(BaseModel):
+    id: int
+    status: str
+    uploaded_by: str
+    dossier_code: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    progress: ProgressPublic
+    files: list[BatchFilePublic]
+    links: dict[str, str]
+
+
+def batch_public(
+    batch: Batch, progress: Progress, documents: dict[int, list[Document]]
+) -> BatchPublic:
+    files = []
+    for item in batch.files:
+        scan = item.scan
+        understanding = scan.understanding or {}
+        files.append(
+            BatchFilePublic(
+                position=item.position,
+                filename=item.filename,
+                duplicate=item.duplicate,
+                sha256=scan.sha256,
+                size=scan.size,
+                format=scan.format,
+                status=scan.status,
+                error=scan.error,
+                warnings=scan.warnings,
+                pages=scan.pages_total,
+                documents=[
+                    FileDocument(
+                        id=d.id,
+                        doc_type=d.doc_type,
+                        pages=d.pages,
+                        dossier_code=d.dossier.code if d.dossier else None,
+                        link=f"{API}/documents/{d.id}",
+                    )
+                    for d in documents.get(scan.id, [])
+                ],
+                dossiers=understanding.get("dossiers", []),
+                unassigned_pages=understanding.get("unassigned_pages", []),
+            )
+        )
+    return BatchPublic(
+        id=batch.id,
+        status=batch.status,
+        uploaded_by=batch.uploaded_by,
+        dossier_code=batch.dossier_code,
+        created_at=batch.created_at,
+        finished_at=batch.finished_at,
+        progress=progress_public(progress),
+        files=files,
+        links={"self": f"{API}/batches/{batch.id}"},
+    )
+
+
+def progress_public(progress: Progress) -> ProgressPublic:
+    return ProgressPublic(
+        files_total=progress.files_total,
+        files_finished=progress.files_finished,
+        files_failed=progress.files_failed,
+        pages_total=progress.pages_total,
+        pages_done=progress.pages_done,
+        pages_failed=progress.pages_failed,
+    )
+
+
+# --- clients and webhooks -------------------------------------------------------------
+
+
+class ClientIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(description="archive, onestop or admin")
+
+
+class ClientPublic(BaseModel):
+    id: int
+    name: str
+    role: str
+    key_prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ClientCreated(ClientPublic):
+    key: str = Field(description="the API key: shown this once, stored only as a hash")
+
+
+def client_public(client: ApiClient) -> ClientPublic:
+    return ClientPublic(
+        id=client.id,
+        name=client.name,
+        role=client.role,
+        key_prefix=client.key_prefix,
+        created_at=client.created_at,
+        revoked_at=client.revoked_at,
+    )
+
+
+class WebhookIn(BaseModel):
+    url: str = Field(description="http(s) URL to POST events to")
+    events: list[str] | None = Field(None, description="default: every event")
+
+
+class WebhookPublic(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    secret: str = Field(description="signs each delivery: X-Digitize-Signature, HMAC-SHA256")
+
+
+def webhook_public(hook: Webhook) -> WebhookPublic:
+    return WebhookPublic(id=hook.id, url=hook.url, events=hook.events, created_at=hook.created_at)

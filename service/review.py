@@ -1,0 +1,58 @@
+"""Staff review: correcting what was read. The value read stays; the correction is kept
+beside it with who made it and when, and the audit log says so too."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Field
+from models.base import utcnow
+from service.audit import record
+from service.errors import InvalidInputError
+from service.queries import get_document
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", " ".join(value.split()))
+    if value is None or isinstance(value, int | float | bool):
+        return value
+    raise InvalidInputError("a field's value is text, a number or null")
+
+
+def correct_field(
+    session: Session,
+    document_id: int,
+    name: str,
+    value: Any,
+    *,
+    actor: str,
+    client_id: int | None = None,
+) -> Field:
+    document = get_document(session, document_id)
+    field = session.scalar(
+        select(Field).where(Field.document_id == document.id, Field.name == name)
+    )
+    if field is None:
+        # A field the reader missed: a person supplies it.
+        field = Field(document_id=document.id, name=name, value=None, review=True, problems=[])
+        session.add(field)
+    before = field.current_value
+    field.corrected_value = _clean(value)
+    field.corrected_by = actor
+    field.corrected_at = utcnow()
+    session.flush()
+    record(
+        session,
+        actor,
+        "field.correct",
+        "document",
+        document.id,
+        {"field": name, "before": before, "after": field.corrected_value},
+        client_id=client_id,
+    )
+    return field

@@ -1,0 +1,1 @@
+"""RQ jobs and the worker that runs them: thin wrappers around `service/` steps."""

@@ -1,0 +1,102 @@
+"""RQ jobs: thin. Each takes ids, calls one service step, and queues what follows.
+
+Every step is idempotent (see `service.processing`), so RQ's retries, and the re-run
+of a job whose worker died, never count a page or a document twice.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from types import TracebackType
+from typing import Any
+
+from redis import Redis
+from rq import get_current_job
+from rq.job import Job
+
+from digitize.ocr.engine import OcrEngine
+from digitize.settings import Settings
+from service import processing, webhooks
+from service.context import Services
+from workers import queue as work
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def services() -> Services:
+    """This process's services, built from the environment on first use.
+
+    A worker builds them before it forks a process per job, so each job starts with
+    the catalogue and model loaded; the database pool is renewed in the child (see
+    `workers.worker`).
+    """
+    return Services.from_settings(Settings())
+
+
+@functools.cache
+def engine() -> OcrEngine:
+    return processing.ocr_engine(services().settings)
+
+
+def _queue() -> Any:
+    job = get_current_job()
+    settings = services().settings
+    return work.work_queue(settings, job.connection if job else None)
+
+
+def split_scan(scan_id: int) -> int:
+    """Count the scan's pages; queue their jobs and the assembly. Returns page jobs queued."""
+    chunks = processing.split_scan(services(), scan_id)
+    if chunks is None:
+        return 0
+    work.enqueue_pages_and_assembly(services().settings, _queue(), scan_id, chunks)
+    return len(chunks)
+
+
+def process_pages(scan_id: int, numbers: list[int]) -> int:
+    return processing.process_pages(services(), scan_id, numbers, engine())
+
+
+def assemble_scan(scan_id: int) -> int:
+    deliveries = processing.assemble_scan(services(), scan_id)
+    work.enqueue_deliveries(services().settings, _queue(), deliveries)
+    return len(deliveries)
+
+
+def deliver_webhook(delivery_id: int) -> bool:
+    with services().sessions() as session:
+        delivered = webhooks.deliver(
+            session, delivery_id, timeout=services().settings.webhook_timeout
+        )
+        session.commit()
+        return delivered
+
+
+def on_failure(
+    job: Job,
+    connection: Redis,
+    exc_type: type[BaseException] | None,
+    exc: BaseException | None,
+    traceback: TracebackType | None,
+) -> None:
+    """Called by RQ when a job raised or its worker died; records it once RQ gives up."""
+    if job.retries_left:
+        return  # RQ tries again
+    reason = f"{exc_type.__name__ if exc_type else 'failure'}: {exc}" if exc else "worker died"
+    if exc_type is not None and exc_type.__name__ == "AbandonedJobError":
+        reason = "its worker died each time it was tried"
+    name = job.func_name.rsplit(".", 1)[-1]
+    args = job.args
+    log.warning("job %s %s%r gave up: %s", job.id, name, tuple(args), reason)
+    try:
+        if name == "process_pages":
+            processing.give_up_pages(services(), args[0], args[1], f"not digitised ({reason})")
+        elif name in ("split_scan", "assemble_scan"):
+            processing.fail_scan(services(), args[0], f"{name.replace('_', ' ')} failed ({reason})")
+        elif name == "deliver_webhook":
+            with services().writes.begin() as session:
+                webhooks.give_up(session, args[0], reason)
+    except Exception:  # a callback must not take the worker down with it
+        log.exception("recording the failure of job %s failed", job.id)

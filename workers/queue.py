@@ -1,0 +1,84 @@
+"""The work queue (RQ on Redis): how work is put on it, split and chained.
+
+    split_scan(scan) --> process_pages(scan, pages 1-4) --\
+                     --> process_pages(scan, pages 5-8) ---+--> assemble_scan(scan)
+                     --> ...                            --/        --> deliver_webhook(...)
+
+Page jobs of all scans run side by side on every worker; the assembly of a scan waits,
+through an RQ dependency, for all its page jobs, including those that failed for good
+(it then records the scan's failure with each page's reason). Jobs take ids only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from redis import Redis
+from rq import Callback, Queue, Retry
+from rq.job import Dependency, Job
+
+from digitize.settings import Settings
+
+
+def connect(settings: Settings) -> Redis:
+    return Redis.from_url(settings.redis_url)
+
+
+def work_queue(settings: Settings, connection: Redis | None = None) -> Queue:
+    return Queue(settings.queue_name, connection=connection or connect(settings))
+
+
+def _retry(settings: Settings, which: str = "job") -> Retry | None:
+    retries = settings.webhook_retries if which == "webhook" else settings.job_retries
+    return Retry(max=retries, interval=settings.backoff(which)) if retries else None
+
+
+def _job_options(settings: Settings) -> dict[str, Any]:
+    from workers import jobs  # jobs import this module to chain their successors
+
+    return {
+        "job_timeout": int(settings.job_timeout),
+        "retry": _retry(settings),
+        "on_failure": Callback(jobs.on_failure),
+        "result_ttl": 24 * 3600,
+        "failure_ttl": 30 * 24 * 3600,
+    }
+
+
+def enqueue_scans(settings: Settings, scan_ids: Sequence[int], queue: Queue | None = None) -> None:
+    """Start digitising stored scans."""
+    from workers import jobs
+
+    queue = queue or work_queue(settings)
+    for scan_id in scan_ids:
+        queue.enqueue(jobs.split_scan, scan_id, **_job_options(settings))
+
+
+def enqueue_pages_and_assembly(
+    settings: Settings, queue: Queue, scan_id: int, chunks: Sequence[Sequence[int]]
+) -> Job:
+    """The page jobs of a scan, and its assembly after them."""
+    from workers import jobs
+
+    options = _job_options(settings)
+    page_jobs = [
+        queue.enqueue(jobs.process_pages, scan_id, list(chunk), **options) for chunk in chunks
+    ]
+    depends = Dependency(jobs=page_jobs, allow_failure=True) if page_jobs else None
+    return queue.enqueue(jobs.assemble_scan, scan_id, depends_on=depends, **options)
+
+
+def enqueue_deliveries(settings: Settings, queue: Queue, delivery_ids: Sequence[int]) -> None:
+    from workers import jobs
+
+    for delivery_id in delivery_ids:
+        queue.enqueue(
+            jobs.deliver_webhook,
+            delivery_id,
+            job_timeout=int(settings.webhook_timeout * 3) + 10,
+            retry=_retry(settings, "webhook"),
+            on_failure=Callback(jobs.on_failure),
+            result_ttl=24 * 3600,
+            failure_ttl=30 * 24 * 3600,
+        )
