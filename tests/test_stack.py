@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
@@ -9,8 +10,13 @@ import pytest
 from digitize.understand import Knowledge, load_catalogue
 from digitize.understand.files import understand_file
 from digitize.understand.link import DossierRecord, link_dossier
+from digitize.understand.model import DEFAULT_MODEL
 from digitize.understand.pages import PageCode
 from digitize.understand.stack import read_dossier_code, split_stack
+from samples.people import make_case
+from samples.render import render
+from samples.stack import untitled
+from samples.templates import ALL_TEMPLATES
 from service.context import open_database
 from service.records import SqlRecordBook
 from tests.understand_helpers import page
@@ -142,6 +148,81 @@ def test_a_qr_with_more_than_a_dossier_code_opens_no_dossier(knowledge) -> None:
     # Documents the system issues carry a QR with the code and more (TT 01/2023).
     issued = page(1, "QUYẾT ĐỊNH", codes=(qr(f"{CODE_A}|1.001193|001090012345|Giấy khai sinh"),))
     assert split_stack([issued, declaration(2)], knowledge) is None
+
+
+# -- documents the classifier tells apart ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def learned() -> Knowledge:
+    """The catalogue and the shipped classifier model."""
+    return Knowledge.load(model_path=DEFAULT_MODEL)
+
+
+def paper(key: str, first: int, case_seed: int, *, without_top: bool = False) -> list:
+    """The pages of a generated paper as text (laid out, not drawn), numbered from
+    `first`; `without_top`: copied without its header and title. Cases of a seed the
+    shipped model was not trained on."""
+    template = ALL_TEMPLATES[key]
+    if without_top:
+        template = untitled(template)
+    procedure = template.procedure or (template.case_procedures or (None,))[0]
+    case = make_case(
+        random.Random(f"test-stack:{case_seed}"), procedure, young_family=template.young_family
+    )
+    rendered = render(template, case, dpi=300, draw=False)
+    return [page(first + n, *p.text.splitlines()) for n, p in enumerate(rendered.pages)]
+
+
+@pytest.mark.parametrize("case_seed", range(4))
+def test_untitled_papers_start_where_the_type_changes(learned, case_seed: int) -> None:
+    pages = [receipt(1, CODE_A, qr(CODE_A))]
+    for key, untitled_ in (
+        ("to_khai_khai_sinh", False),
+        ("can_cuoc_cong_dan", True),  # an ID card copy cut below the card's title
+        ("giay_khai_sinh", True),  # a certificate copied without its top
+        ("giay_chung_nhan_quyen_su_dung_dat", True),
+    ):
+        pages += paper(key, len(pages) + 1, case_seed, without_top=untitled_)
+    assert not any("CĂN CƯỚC" in p.text or "CỘNG HÒA" in p.text for p in pages[2:])
+    split = split_stack(pages, learned)
+    assert split is not None
+    (dossier,) = split.dossiers
+    assert [d.pages for d in dossier.documents] == [(1,), (2,), (3,), (4,), (5, 6)]
+    assert [d.doc_type for d in dossier.documents[1:]] == [
+        "to_khai_dang_ky_khai_sinh",
+        "can_cuoc_cong_dan",
+        "giay_khai_sinh",
+        "giay_chung_nhan_quyen_su_dung_dat",
+    ]
+
+
+MULTI_PAGE = (
+    "giay_de_nghi_ho_kinh_doanh",
+    "don_dang_ky_dat_dai_04a",
+    "giay_chung_nhan_quyen_su_dung_dat",
+    "don_de_nghi_cap_giay_phep_xay_dung",
+)
+
+
+@pytest.mark.parametrize("key", MULTI_PAGE)
+def test_continuation_pages_stay_with_their_document(learned, key: str) -> None:
+    for case_seed in range(6):
+        pages = [receipt(1, CODE_A, qr(CODE_A)), *paper(key, 2, case_seed)]
+        pages += paper("can_cuoc_cong_dan", len(pages) + 1, case_seed)
+        split = split_stack(pages, learned)
+        assert split is not None
+        documents = [d.pages for d in split.dossiers[0].documents]
+        numbers = tuple(p.number for p in pages)
+        assert documents == [(1,), numbers[1:-1], numbers[-1:]], (key, case_seed)
+
+
+def test_without_a_model_only_titles_and_headers_start_documents(knowledge) -> None:
+    pages = [receipt(1, CODE_A, qr(CODE_A)), *paper("to_khai_khai_sinh", 2, 0)]
+    pages += paper("can_cuoc_cong_dan", len(pages) + 1, 0, without_top=True)
+    split = split_stack(pages, knowledge)
+    assert split is not None
+    assert [d.pages for d in split.dossiers[0].documents] == [(1,), (2, 3)]
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ a QR code or a Code 128 barcode. The stages, in order (`split_stack`):
     pages -> boundaries (receipt or separator: title, or a code holding just a dossier
              code) -> dossier code (QR, barcode and print read and checked against each
              other; a disagreement is flagged, never settled by a guess)
-          -> documents of each dossier (a new one at each title or national header;
-             blank backs recorded but in no document; the separator in none either)
+          -> documents of each dossier (a new one at each title or national header, or
+             where the classifier reads a page as another type than the document so
+             far; blank backs recorded but in no document; the separator in none either)
 
 Pages before the first boundary form the "unassigned" group for review. A file with
 no boundary at all is not a stack: its pages are documents as they come.
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from digitize.understand.checks import check_dossier_code, find_dossier_codes
-from digitize.understand.classify import title_scores
+from digitize.understand.classify import UNKNOWN, classify, title_scores
 from digitize.understand.documents import Knowledge, UnderstoodDocument, understand_document
 from digitize.understand.fields import extract_fields
 from digitize.understand.pages import PageText
@@ -34,6 +35,14 @@ _NEW_DOCUMENT_TITLE = 0.7
 _NATIONAL_HEADER = "cong hoa xa hoi chu nghia viet nam"
 _HEADER_LINES = 4
 _CODE_SOURCES = {"qr": "qr", "code128": "barcode"}
+# A page without a title starts a document when the model, reading it alone, gives
+# another type at least _TYPE_CHANGE_MIN and the document's own at most _CURRENT_MAX.
+# On the bench stacks' OCR, untitled first pages gave their type 0.54-0.99 and the
+# paper before them at most 0.03; continuation pages their own type 0.36-0.99, or
+# (one building permit page) no type above 0.16.
+_TYPE_CHANGE_MIN = 0.4
+_TYPE_CHANGE_CURRENT_MAX = 0.05
+_TYPE_CHANGE_MIN_WORDS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +153,35 @@ def starts_document(page: PageText, knowledge: Knowledge) -> bool:
     return any(_NATIONAL_HEADER in fold(line.text) for line in page.lines[:_HEADER_LINES])
 
 
+def changes_type(page: PageText, document: Sequence[PageText], knowledge: Knowledge) -> bool:
+    """The classifier reads the page, alone, as another type than the document so far.
+
+    For a paper whose title is missing (an ID card copy cut below its header, a
+    certificate copied without its top). A continuation page reads as its own
+    document's type, or as nothing in particular: the page must be clearly of another
+    type and give the document's own type next to nothing. Two untitled papers of the
+    same type in a row stay one document: their type does not change.
+    """
+    model = knowledge.model
+    if model is None or page.blank or not document:
+        return False
+    text = page.text
+    if len(text.split()) < _TYPE_CHANGE_MIN_WORDS:
+        return False  # a signature page says too little to tell
+    current, _, _, learned = classify(
+        document, knowledge.catalogue, model, unknown_below=knowledge.unknown_below
+    )
+    if current == UNKNOWN:
+        current = max(learned, key=learned.__getitem__, default=UNKNOWN)
+    alone = model.probabilities(text)
+    best = max(alone, key=alone.__getitem__, default=UNKNOWN)
+    return (
+        best != current
+        and alone[best] >= _TYPE_CHANGE_MIN
+        and alone.get(current, 0.0) <= _TYPE_CHANGE_CURRENT_MAX
+    )
+
+
 def split_stack(pages: Sequence[PageText], knowledge: Knowledge) -> StackSplit | None:
     """Dossiers and their documents, or None when the file holds no dossier boundary."""
     kinds = [boundary_kind(page, knowledge) for page in pages]
@@ -177,7 +215,11 @@ def split_stack(pages: Sequence[PageText], knowledge: Knowledge) -> StackSplit |
 def _documents(pages: Sequence[PageText], knowledge: Knowledge) -> list[UnderstoodDocument]:
     groups: list[list[PageText]] = []
     for page in pages:
-        if not groups or starts_document(page, knowledge):
+        if (
+            not groups
+            or starts_document(page, knowledge)
+            or changes_type(page, groups[-1], knowledge)
+        ):
             groups.append([page])
         else:
             groups[-1].append(page)
