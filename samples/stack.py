@@ -15,8 +15,11 @@ Every stack holds, given enough dossiers (6 for all of them): one receipt whose 
 was torn or blotted so that it cannot be read (the printed code is intact), one receipt
 whose QR code holds another valid code than the one printed, a receipt with a Code 128
 barcode, one with the code in print only, a separator sheet and a receipt with an intact
-QR code. The one-stop records written beside the stack lack one dossier's record and
-give one record an applicant name the documents do not bear.
+QR code. One ID card copy and one certificate (where the stack has them) are copied
+without their top, national header and title gone, each after a paper of another
+type: only the document type, as a classifier reads it, says where they begin. The
+one-stop records written beside the stack lack one dossier's record and give one record
+an applicant name the documents do not bear.
 
 `write_stack` writes page by page: only one document's pages are drawn at a time (a PDF
 keeps its pages' encoded bytes until it is saved; a TIFF is appended to on disk).
@@ -60,8 +63,12 @@ from samples.templates import (
     BY_DOC_TYPE,
     GIAY_TIEP_NHAN,
     PHIEU_PHAN_CACH,
+    Card,
     CodeMark,
+    FormNumber,
+    NationalHeader,
     Template,
+    Title,
 )
 
 StackFormat = Literal["pdf", "tiff"]
@@ -128,6 +135,7 @@ TURNED_SHARE = 0.08  # pages fed sideways or upside down
 class PlannedDocument:
     template: str
     holder: Holder = "applicant"  # whose ID card (the spouse's in a marriage, say)
+    untitled: bool = False  # copied without its top: no national header, no title
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +277,10 @@ def plan_stack(
                 damage=rng.choice(DAMAGES) if flaw == "qr_damaged" else None,
             )
         )
+    # Drawn apart, so that the rest of a seed's stack stays as it was.
+    untitled_rng = random.Random(f"{seed}:stack:untitled:{dossiers}:{leading_strays}")
+    papers = _untitled_papers(plans, untitled_rng)
+    plans = [dataclasses.replace(d, documents=p) for d, p in zip(plans, papers, strict=True)]
     return StackPlan(
         seed=seed,
         file_format=file_format,
@@ -281,6 +293,45 @@ def plan_stack(
         strays=tuple(rng.choice(STRAY_TEMPLATES) for _ in range(leading_strays)),
         dossiers=tuple(plans),
     )
+
+
+def _untitled_papers(
+    plans: list[DossierPlan], rng: random.Random
+) -> list[tuple[PlannedDocument, ...]]:
+    """One ID card copy and one certificate of the stack copied without their top (no
+    header, no title), each after a paper of another type (the receipt counts; a
+    separator sheet is none): only the classifier can tell where they start. Two
+    untitled papers of one type in a row could not be told apart."""
+    out = [list(plan.documents) for plan in plans]
+    for wanted in ((CARD,), SUPPORTING):
+        options = [
+            (i, j)
+            for i, papers in enumerate(out)
+            for j, paper in enumerate(papers)
+            if paper.template in wanted
+            and not paper.untitled
+            and (
+                papers[j - 1].template != paper.template if j else plans[i].boundary != "separator"
+            )
+            and (j + 1 == len(papers) or papers[j + 1].template != paper.template)
+        ]
+        if options:
+            i, j = rng.choice(options)
+            out[i][j] = dataclasses.replace(out[i][j], untitled=True)
+    return [tuple(papers) for papers in out]
+
+
+def untitled(template: Template) -> Template:
+    """The paper as copied without its top: national header, form number and title gone
+    (a card's header and title too); what follows them is as printed."""
+    blocks: list[Any] = []
+    for block in template.blocks:
+        if isinstance(block, NationalHeader | Title | FormNumber):
+            continue
+        if isinstance(block, Card):
+            block = dataclasses.replace(block, header=(), title=())
+        blocks.append(block)
+    return dataclasses.replace(template, title="", form_number=None, blocks=tuple(blocks))
 
 
 # -- cases --------------------------------------------------------------------------------
@@ -513,6 +564,8 @@ def _papers(plan: StackPlan, file_name: str) -> Iterator[tuple[_Document, str | 
         for planned in dossier.documents:
             holder_case = spouse_case(case, rng) if planned.holder == "spouse" else case
             template = ALL_TEMPLATES[planned.template]
+            if planned.untitled:
+                template = untitled(template)
             yield (
                 _document(
                     plan,
@@ -550,6 +603,8 @@ def _page_entry(
     scanned: ScannedPage, number: int, document: _Document, index: int | None
 ) -> dict[str, Any]:
     truth = dict(scanned.truth, number=number)
+    if not document.template.title:  # copied without its top (see `untitled`)
+        truth["title"] = ""
     blank = truth["blank"]
     role = "blank" if blank else document.role
     source = truth["source_page"]
@@ -627,6 +682,7 @@ def write_stack(path: Path, plan: StackPlan) -> dict[str, Any]:
                     "procedure": document.template.document_procedure(document.case.procedure.key),
                     "dossier": document.dossier,
                     "template": document.template.key,
+                    "untitled": not document.template.title,
                     "expected": expected_values(document.template, document.case, printed),
                 }
             )

@@ -195,6 +195,22 @@ def test_the_stack_holds_what_the_issue_asks_for(stack: tuple[Path, dict]) -> No
     assert truth["dpi"] == 200 and all(p["dpi"] == 200 for p in pages)
 
 
+def test_an_id_card_and_a_certificate_come_without_their_top(stack: tuple[Path, dict]) -> None:
+    _, truth = stack
+    untitled = [d for d in truth["documents"] if d["untitled"]]
+    assert sorted(d["doc_type"] == "can_cuoc_cong_dan" for d in untitled) == [False, True]
+    for document in untitled:
+        first = truth["pages"][document["pages"][0] - 1]
+        assert first["title"] == ""
+        assert "CỘNG HÒA" not in first["text"] and "CĂN CƯỚC" not in first["text"]
+        assert document["expected"]  # its fields are printed as on any copy
+        # After a paper of another type of its own dossier (the receipt counts).
+        index = truth["documents"].index(document)
+        before = truth["documents"][index - 1]
+        assert before["dossier"] == document["dossier"]
+        assert before["doc_type"] != document["doc_type"]
+
+
 def test_pdf_pages_match_their_truth(stack: tuple[Path, dict], pages: list[Image.Image]) -> None:
     _, truth = stack
     assert len(pages) == len(truth["pages"])
