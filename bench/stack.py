@@ -6,7 +6,10 @@ several lengths, and whether the split came out right.
 Each stack is made by the sample generator (`--stack`, cached in bench/work/), its
 records imported into a fresh database, then digitised with the default settings.
 Peak memory is the whole process tree's PSS, sampled every 50 ms (bench/memory.py);
-it should not grow with the stack's length.
+it should not grow with the stack's length. The load average (1 minute) before and
+after each run is printed too: on a machine shared with other work, pages per minute
+are only as good as it was quiet. `--keep DIR` keeps each run's output there;
+`--folder` digitises each stack as a folder of one-page TIFFs (`process --stack`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PIL import Image, ImageSequence
 
 from bench.memory import measure
 from digitize.understand.evaluation import accuracy, score_stack
@@ -42,6 +47,19 @@ def make_stack(dossiers: int, seed: int) -> Path:
     return path
 
 
+def as_folder(stack: Path) -> Path:
+    """The stack's pages as one-page TIFFs page1.tif ... pageN.tif in a folder beside it."""
+    folder = stack.with_suffix(".pages")
+    if not folder.is_dir():
+        folder.mkdir()
+        with Image.open(stack) as tiff:
+            for number, frame in enumerate(ImageSequence.Iterator(tiff), 1):
+                frame.save(
+                    folder / f"page{number}.tif", compression="group4", dpi=frame.info["dpi"]
+                )
+    return folder
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -49,12 +67,20 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=3, help="sample generator seed")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep each run's output here")
+    parser.add_argument(
+        "--folder", action="store_true", help="digitise each stack as a folder of page images"
+    )
     args = parser.parse_args()
-    print(f"{'dossiers':>8} {'pages':>6} {'seconds':>8} {'pages/min':>9} {'peak MB':>8}  split")
+    print(
+        f"{'dossiers':>8} {'pages':>6} {'seconds':>8} {'pages/min':>9} {'peak MB':>8} "
+        f"{'load':>9}  split"
+    )
     for dossiers in args.dossiers:
         stack = make_stack(dossiers, args.seed)
         truth = json.loads(Path(f"{stack}.json").read_text(encoding="utf-8"))
         pages = len(truth["pages"])
+        source, extra = (as_folder(stack), ["--stack"]) if args.folder else (stack, [])
         with tempfile.TemporaryDirectory(prefix="bench-stack-") as temp:
             env = {**os.environ, "DIGITIZE_DATA_DIR": str(Path(temp) / "data")}
             records = stack.with_name(f"{stack.stem}.records.json")
@@ -62,12 +88,14 @@ def main() -> int:
                 [str(DIGITIZE), "records", "import", str(records)],
                 env=env, check=True, capture_output=True,
             )  # fmt: skip
-            out = Path(temp) / "out"
+            out = Path(temp) / "out" if args.keep is None else args.keep / source.name
+            load_before = os.getloadavg()[0]
             figures = measure(
-                [str(DIGITIZE), "process", str(stack), "--out", str(out), "--quiet"],
+                [str(DIGITIZE), "process", str(source), *extra, "--out", str(out), "--quiet"],
                 timeout=args.timeout,
                 env=env,
             )
+            load_after = os.getloadavg()[0]
             result = json.loads((out / f"{stack.stem}.json").read_text(encoding="utf-8"))
         scores = score_stack(truth, result)
         split = ", ".join(
@@ -76,7 +104,8 @@ def main() -> int:
         )
         print(
             f"{dossiers:>8} {pages:>6} {figures.seconds:>8.1f} "
-            f"{60 * pages / figures.seconds:>9.1f} {figures.peak_pss_mb:>8.0f}  {split}"
+            f"{60 * pages / figures.seconds:>9.1f} {figures.peak_pss_mb:>8.0f} "
+            f"{load_before:>4.1f}-{load_after:<4.1f}  {split}"
         )
         for miss in scores["misses"][:10]:
             print(f"    miss: {miss}")
