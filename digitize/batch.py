@@ -36,6 +36,7 @@ from digitize.filing import (
     write_document_pdfs,
 )
 from digitize.inputs import count_pages
+from digitize.inputs.folder import note_page_origins
 from digitize.memory import release_free_memory
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, assemble_pdf
@@ -264,6 +265,8 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
             )
         status = FileStatus.PARTIAL if any(o.warning for o in outcomes) else FileStatus.DONE
         reports = [asdict(o.report) for o in outcomes]
+        if job.source.is_dir():  # a folder stack: the image each page came from
+            note_page_origins(job.source, reports)
         understood = understand_reports(reports, output.knowledge, warnings)
         understood_json: dict[str, Any] = understood.as_json() if understood else {"documents": []}
         if understood is not None and understood.dossiers:

@@ -125,15 +125,26 @@ def test_process_stack_digitises_a_folder_as_one_file(tmp_path: Path) -> None:
     folder = tmp_path / "lô 7"
     folder.mkdir()
     lines = ("Trang {} của hồ sơ", "Giấy chứng nhận đăng ký hộ kinh doanh")
-    for number in (10, 2, 1):
-        page = text_page(dpi=150, lines=(lines[0].format(number), lines[1]))
-        Image.fromarray(page).save(folder / f"trang{number}.png", dpi=(150, 150))
+
+    def numbered(number: int) -> Image.Image:
+        return Image.fromarray(text_page(dpi=150, lines=(lines[0].format(number), lines[1])))
+
+    for number in (10, 1):
+        numbered(number).save(folder / f"trang{number}.png", dpi=(150, 150))
+    numbered(2).save(folder / "trang2.tif", save_all=True, append_images=[numbered(3)])
     out = tmp_path / "out"
     proc = run_digitize("process", folder, "--stack", "--out", out, "--quiet", "--no-understand")
     assert proc.returncode == 0, proc.stderr
     result = json.loads((out / "lô 7.json").read_text(encoding="utf-8"))
     numbers = [re.search(r"Trang (\d+)", p["text"]) for p in result["pages"]]
-    assert [int(n.group(1)) if n else None for n in numbers] == [1, 2, 10]
+    assert [int(n.group(1)) if n else None for n in numbers] == [1, 2, 3, 10]
+    # The output says which image each page came from.
+    assert [(p["source_file"], p["source_frame"]) for p in result["pages"]] == [
+        ("trang1.png", 1),
+        ("trang2.tif", 1),
+        ("trang2.tif", 2),
+        ("trang10.png", 1),
+    ]
     assert (out / "lô 7.pdf").is_file()
 
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from digitize.errors import InputFileError
 from digitize.inputs import raster
@@ -94,6 +94,21 @@ def read_page(folder: Path, index: int, limits: ReadLimits) -> ScannedPage:
 def page_origins(folder: Path, limits: ReadLimits) -> list[FolderPage]:
     """For each page of the folder stack, in order: its file and frame."""
     return list(_layout(folder, limits))
+
+
+def note_page_origins(folder: Path, reports: Sequence[MutableMapping[str, Any]]) -> None:
+    """Add to each page's report the image it came from: `source_file` (its name in the
+    folder) and `source_frame` (1-based, the page within a multi-page TIFF). Left out
+    when the folder changed since its pages were read."""
+    try:
+        origins = page_origins(folder, ReadLimits(max_pages=max(len(reports), 1)))
+    except InputFileError:
+        return
+    if len(origins) != len(reports):
+        return
+    for report, origin in zip(reports, origins, strict=True):
+        report["source_file"] = origin.file.name
+        report["source_frame"] = origin.frame + 1
 
 
 def _layout(folder: Path, limits: ReadLimits) -> tuple[FolderPage, ...]:
