@@ -58,7 +58,8 @@ class _Reader:
 
     def _header_end(self) -> None:
         name = self._header_field.decode("latin-1").strip().lower()
-        self.part.headers[name] = self._header_value.decode("utf-8", "replace")
+        # Latin-1 keeps every byte: clients send file names as raw UTF-8 in this header.
+        self.part.headers[name] = self._header_value.decode("latin-1")
         self._header_field.clear()
         self._header_value.clear()
 
@@ -73,7 +74,7 @@ class _Reader:
             raise InvalidInputError(f"files go in the form field {_FILE_FIELD!r}")
         if len(self.upload.files) + len(self.spools) >= self.max_files:
             raise PayloadTooLargeError(f"more than {self.max_files} files in one upload")
-        name = safe_filename(filename.decode("utf-8", "replace"))
+        name = safe_filename(_decode_name(filename))
         spool = Spool(self.folder, self.max_file_bytes, name)
         self.part.spool = spool
         self.spools.append(spool)
@@ -98,6 +99,13 @@ class _Reader:
         for spool in self.spools:
             spool.discard()
         discard_all(self.upload.files)
+
+
+def _decode_name(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 async def read_upload(

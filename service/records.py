@@ -6,6 +6,7 @@ book is the dossiers table, within the caller's transaction.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date
@@ -121,7 +122,8 @@ def parse_record(row: Mapping[str, Any]) -> DossierRecord:
     # The one-stop system issued the code: a code of another layout is kept as given.
     value = code.value if code.ok and code.value else raw_code
     id_number = text("applicant_id_number")
-    if id_number is not None and not check_id_number(id_number).value:
+    checked = check_id_number(id_number).value if id_number else None
+    if id_number is not None and (checked is None or not re.fullmatch(r"\d{12}", checked)):
         raise ValueError(f"applicant_id_number {id_number!r} is not a personal ID number")
     received = text("received_date")
     try:
@@ -133,7 +135,7 @@ def parse_record(row: Mapping[str, Any]) -> DossierRecord:
         procedure=text("procedure"),
         procedure_code=text("procedure_code"),
         applicant_name=text("applicant_name"),
-        applicant_id_number=check_id_number(id_number).value if id_number else None,
+        applicant_id_number=checked,
         receiving_unit=text("receiving_unit"),
         received_date=received_date,
         status=text("status") or "received",

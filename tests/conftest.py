@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["tests.service_fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 SCANS = REPO / "samples" / "scans"
 TRUTH = REPO / "samples" / "truth"
