@@ -9,7 +9,6 @@ where they fail: CI must test both.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import signal
@@ -98,7 +97,7 @@ class _Postgres:
 
 
 def _pg_binaries() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return Path(found[-1]).parent if found else None
 
 

@@ -165,7 +165,10 @@ def test_bad_requests_get_clear_problems(api, keys: Keys, tmp_path: Path) -> Non
     body = _problem(
         api.post(
             "/api/v1/batches",
-            content=b'--xyz\r\nContent-Disposition: form-data; name="files"; filename="a.jpg"\r\n\r\n\xff\xd8\xff',
+            content=(
+                b"--xyz\r\nContent-Disposition: form-data; "
+                b'name="files"; filename="a.jpg"\r\n\r\n\xff\xd8\xff'
+            ),
             headers={**keys.header("archive"), "Content-Type": "multipart/form-data; boundary=xyz"},
         ),
         422,
@@ -261,8 +264,13 @@ def test_bad_records_are_refused(api, keys: Keys, code: str, record: dict, says:
 
 def test_the_openapi_document_describes_every_route(api) -> None:
     spec = api.get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/batches", "/api/v1/dossiers/{code}", "/api/v1/documents/{document_id}/pdf",
-                 "/api/v1/documents/{document_id}/pages/{number}/image", "/api/v1/webhooks"):  # fmt: skip
+    for path in (
+        "/api/v1/batches",
+        "/api/v1/dossiers/{code}",
+        "/api/v1/documents/{document_id}/pdf",
+        "/api/v1/documents/{document_id}/pages/{number}/image",
+        "/api/v1/webhooks",
+    ):
         assert path in spec["paths"]
     assert (
         "multipart/form-data" in spec["paths"]["/api/v1/batches"]["post"]["requestBody"]["content"]
