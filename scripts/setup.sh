@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything digitize needs on a fresh Debian machine (run as root):
 # system packages, the virtual environment .venv/ and the package itself.
+# With --tests it also installs PostgreSQL, which the tests run a server of.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,11 @@ APT_PACKAGES=(
     tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
     poppler-utils qpdf
     fonts-dejavu-core fonts-liberation2
+    redis-server
 )
+if [ "${1:-}" = "--tests" ]; then
+    APT_PACKAGES+=(postgresql)
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -172,11 +172,7 @@ def process_pages(
             report = asdict(outcome.report)
             landed = session.execute(
                 update(Page)
-                .where(
-                    Page.scan_id == scan_id,
-                    Page.number == number,
-                    Page.status == PageStatus.PENDING,
-                )
+                .where(_pending(scan_id, number))
                 .values(
                     status=PageStatus.DONE,
                     report=report,
@@ -245,9 +241,7 @@ def _fail_page(services: Services, scan_id: int, number: int, reason: str) -> No
     with services.writes.begin() as session:
         session.execute(
             update(Page)
-            .where(
-                Page.scan_id == scan_id, Page.number == number, Page.status == PageStatus.PENDING
-            )
+            .where(_pending(scan_id, number))
             .values(status=PageStatus.FAILED, error=reason, processed_at=utcnow())
         )
 

@@ -65,13 +65,12 @@ def assemble_scan(scan_id: int) -> int:
     return len(deliveries)
 
 
-def deliver_webhook(delivery_id: int) -> bool:
-    with services().sessions() as session:
-        delivered = webhooks.deliver(
-            session, delivery_id, timeout=services().settings.webhook_timeout
-        )
-        session.commit()
-        return delivered
+def deliver_webhook(delivery_id: int) -> None:
+    timeout = services().settings.webhook_timeout
+    with services().writes.begin() as session:
+        failure = webhooks.deliver(session, delivery_id, timeout=timeout)
+    if failure is not None:  # the attempt is on record; the queue tries again later
+        raise webhooks.DeliveryFailedError(failure)
 
 
 def on_failure(
