@@ -28,13 +28,19 @@ class Permission(StrEnum):
     READ_DOSSIERS = "read_dossiers"
     WRITE_DOSSIERS = "write_dossiers"  # records from the one-stop system
     WEBHOOKS = "webhooks"
+    CITIZEN_TOKENS = "citizen_tokens"  # vouch for a citizen the one-stop system authenticated
     MANAGE_CLIENTS = "manage_clients"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ARCHIVE: frozenset({Permission.UPLOAD, Permission.REVIEW, Permission.READ_DOSSIERS}),
     Role.ONESTOP: frozenset(
-        {Permission.READ_DOSSIERS, Permission.WRITE_DOSSIERS, Permission.WEBHOOKS}
+        {
+            Permission.READ_DOSSIERS,
+            Permission.WRITE_DOSSIERS,
+            Permission.WEBHOOKS,
+            Permission.CITIZEN_TOKENS,
+        }
     ),
     Role.ADMIN: frozenset({Permission.MANAGE_CLIENTS, Permission.REVIEW}),
 }
