@@ -6,6 +6,7 @@ signalling one, so no fake Tesseract is needed.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -97,6 +98,26 @@ def test_one_child_serves_page_after_page(children: PersistentTesseract) -> None
     assert children.pids() == pids and len(pids) == 1
 
 
+def test_no_more_children_than_asked_for() -> None:
+    page = encode_pnm(one_line_page())
+    with PersistentTesseract(langs="vie", psm=6, max_children=1) as pool:
+        with ThreadPoolExecutor(3) as threads:
+            texts = list(threads.map(lambda _: pool.recognise_tsv(page, dpi=300, timeout=60), "ab"))
+        assert len(set(texts)) == 1 and LINE.split()[-1] in texts[0]
+        assert len(pool.pids()) == 1
+
+
+def test_tesseracts_messages_go_to_the_log_once(
+    children: PersistentTesseract, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = encode_pnm(np.full((100, 100), 255, np.uint8))
+    with caplog.at_level(logging.DEBUG, logger="digitize.exec.libtesseract"):
+        children.recognise_tsv(page, dpi=10, timeout=60)  # Tesseract warns about 10 dpi
+        children.recognise_tsv(page, dpi=300, timeout=60)
+    warnings = [r.message for r in caplog.records if "outside of expected range" in r.message]
+    assert len(warnings) == 1
+
+
 def test_a_hung_child_times_out_is_killed_and_replaced(children: PersistentTesseract) -> None:
     children.require(timeout=60)
     (hung,) = children.pids()
@@ -166,6 +187,7 @@ def test_children_end_when_their_parent_is_killed(tmp_path: Path) -> None:
     finally:
         parent.kill()
         parent.wait(timeout=30)
+        parent.stdout.close()
     assert all(gone(pid) for pid in pids)
 
 

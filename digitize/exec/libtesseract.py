@@ -11,16 +11,19 @@ the page's timeout; a child that runs past it or dies is killed and the next pag
 gets a fresh one. A child exits as soon as its stdin closes, so it never outlives
 this process, not even one that is killed.
 
+There are at most as many children as cores (more would only share them). Each
+costs about 35 MB, the `tesseract` program's own footprint plus a small Python.
+
 `python -m digitize.exec.libtesseract --langs vie --psm 6` is such a child.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import contextlib
 import ctypes
 import ctypes.util
+import fcntl
 import logging
 import os
 import queue
@@ -30,6 +33,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import weakref
@@ -40,8 +44,6 @@ from typing import BinaryIO
 
 from digitize.errors import ExternalProgramError, ExternalTimeoutError, MissingDependencyError
 from digitize.memory import release_free_memory
-
-log = logging.getLogger(__name__)
 
 PROGRAM = "tesseract"  # in messages, worded as for the command-line program
 DEBIAN_LIBRARY = "/usr/lib/x86_64-linux-gnu/libtesseract.so.5"  # what Debian's CLI links
@@ -66,6 +68,8 @@ _PGM = re.compile(rb"P5\s+(\d+)\s+(\d+)\s+255\s")
 # libtesseract's 1-bit pixels are 1 for white, PBM's are 1 for black.
 _INVERT = bytes(255 - value for value in range(256))
 _CLOSE_WAIT_S = 2.0  # for a child to exit after its stdin closes, before it is killed
+_MAX_MESSAGES = 64 * 1024  # of a child's stderr read after a page; older ones are dropped
+_messages_log = logging.getLogger(f"{__name__}.stderr")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +112,19 @@ class _Child:
     """One child process with libtesseract initialised for one set of languages."""
 
     def __init__(self, command: Sequence[str]) -> None:
-        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=5)
+        # Messages go to a file read after each page, not to a pipe: a pipe would need a
+        # thread to drain it, and a thread started before batch.py caps malloc's arenas
+        # gets one of its own that page threads then share (+60 MB at the peak here).
+        self._messages = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the child)
+        flags = fcntl.fcntl(self._messages, fcntl.F_GETFL)
+        # Appending, so the child writes at the end even after we truncate.
+        fcntl.fcntl(self._messages, fcntl.F_SETFL, flags | os.O_APPEND)
+        self._last_message = "no message"
         self.process = subprocess.Popen(
             list(command),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._messages,
             env=_child_environment(),
             close_fds=True,  # no other child may hold our end of its stdin open
         )
@@ -121,15 +132,12 @@ class _Child:
         self._to_child = self.process.stdin.fileno()
         self._from_child = self.process.stdout.fileno()
         os.set_blocking(self._to_child, False)  # writes wait in poll, against the deadline
-        self._stderr_thread = threading.Thread(
-            target=self._drain_stderr, name="tesseract-stderr", daemon=True
-        )
-        self._stderr_thread.start()
         self.version = ""
 
     def handshake(self, deadline: float) -> None:
         """Wait for the child to load the library and the models; learn the version."""
         status, payload = self._reply(deadline)
+        self._log_messages()
         message = payload.decode("utf-8", "replace")
         if status == _MISSING:
             raise MissingDependencyError(message)
@@ -145,8 +153,10 @@ class _Child:
         header = _REQUEST.pack(
             image.width, image.height, image.bytes_per_pixel, image.bytes_per_line, dpi
         )
-        self._send(header + image.data, deadline)
+        self._send(header, deadline)
+        self._send(image.data, deadline)
         status, payload = self._reply(deadline)
+        self._log_messages()
         text = payload.decode("utf-8", "replace")
         if status != _OK:
             raise ExternalProgramError(f"{PROGRAM} failed: {text}")
@@ -159,9 +169,8 @@ class _Child:
         except subprocess.TimeoutExpired:
             self.kill()
             returncode = self.process.returncode
-        self._stderr_thread.join(timeout=1.0)
-        detail = self._stderr_tail[-1] if self._stderr_tail else "no message"
-        return ExternalProgramError(f"{PROGRAM} failed (exit {returncode}): {detail}")
+        self._log_messages()
+        return ExternalProgramError(f"{PROGRAM} failed (exit {returncode}): {self._last_message}")
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -178,7 +187,7 @@ class _Child:
             self.kill()
 
     def _close_pipes(self) -> None:
-        for pipe in (self.process.stdin, self.process.stdout):
+        for pipe in (self.process.stdin, self.process.stdout, self._messages):
             if pipe is not None:
                 with contextlib.suppress(OSError):
                     pipe.close()
@@ -211,16 +220,17 @@ class _Child:
             remaining -= len(chunk)
         return b"".join(chunks)
 
-    def _drain_stderr(self) -> None:
-        """Tesseract's messages go to the log; the last ones explain a crash."""
-        stderr_log = logging.getLogger(f"{__name__}.stderr")
-        assert self.process.stderr is not None
+    def _log_messages(self) -> None:
+        """Tesseract's messages since the last call go to the log; the last one is kept."""
         with contextlib.suppress(OSError, ValueError):
-            for raw in self.process.stderr:
-                line = raw.decode("utf-8", "replace").strip()
-                if line:
-                    self._stderr_tail.append(line)
-                    stderr_log.debug("%s", line)
+            fd = self._messages.fileno()
+            size = os.fstat(fd).st_size
+            tail = os.pread(fd, _MAX_MESSAGES, max(0, size - _MAX_MESSAGES))
+            os.ftruncate(fd, 0)
+            lines = [line.strip() for line in tail.decode("utf-8", "replace").splitlines()]
+            for line in filter(None, lines):
+                _messages_log.debug("%s", line)
+                self._last_message = line
 
 
 def _timeout_error(timeout: float) -> ExternalTimeoutError:
@@ -264,17 +274,28 @@ class _Children:
 
 
 class PersistentTesseract:
-    """Children with libtesseract initialised for `langs`: one per page read at the same time.
+    """Children with libtesseract initialised for `langs`, at most `max_children` (cores).
 
     A page takes an idle child or starts one; a child that failed is never reused.
     Thread-safe. `close()` (or this object's collection, or the interpreter's exit)
     ends the children; were this process killed, they end on their own.
     """
 
-    def __init__(self, *, langs: str, psm: int, library: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        langs: str,
+        psm: int,
+        max_children: int | None = None,
+        library: str | None = None,
+    ) -> None:
         self.langs = langs
         self.psm = psm
         self._library = library  # None: Debian's, else wherever the loader finds one
+        # More children than cores would only share the cores, each with its own copy
+        # of the library's ~35 MB; a page beyond them waits for one to be free.
+        self.max_children = max_children or len(os.sched_getaffinity(0))
+        self._slots = threading.BoundedSemaphore(self.max_children)
         self._children = _Children([], set(), threading.Lock())
         self._version: str | None = None
         weakref.finalize(self, self._children.close)
@@ -291,8 +312,9 @@ class PersistentTesseract:
 
         Raises MissingDependencyError when the library or a language model is absent.
         """
-        child = self._take(time.monotonic() + timeout, timeout)
-        self._give_back(child)
+        with self._slots:
+            child = self._take(time.monotonic() + timeout, timeout)
+            self._give_back(child)
         major = int(self.version.split(".")[0])
         if major < 4:
             raise MissingDependencyError(
@@ -303,12 +325,17 @@ class PersistentTesseract:
     def recognise_tsv(self, image_pnm: bytes, *, dpi: int, timeout: float) -> str:
         """OCR one page given as PBM or PGM bytes; return TSV as the `tesseract` program writes it.
 
-        Raises ExternalTimeoutError past `timeout` (a fresh child's start-up included)
-        and ExternalProgramError when the child dies or Tesseract fails on the page.
+        Raises ExternalTimeoutError past `timeout` (a fresh child's start-up included,
+        the wait for a free child not) and ExternalProgramError when the child dies or
+        Tesseract fails on the page.
         """
         if timeout <= 0:
             raise ValueError("every external call needs a positive timeout")
         image = raw_image(image_pnm)
+        with self._slots:
+            return self._recognise(image, dpi=dpi, timeout=timeout)
+
+    def _recognise(self, image: RawImage, *, dpi: int, timeout: float) -> str:
         deadline = time.monotonic() + timeout
         child = self._take(deadline, timeout)
         try:
@@ -352,7 +379,9 @@ class PersistentTesseract:
             child.kill()
             raise _timeout_error(timeout) from exc
         except _ChildGoneError as exc:
-            raise child.failure() from exc
+            error = child.failure()
+            child.kill()
+            raise error from exc
         except BaseException:
             child.kill()
             raise
@@ -375,7 +404,9 @@ class PersistentTesseract:
             self._children.live.discard(child)
 
     def _command(self) -> list[str]:
-        command = [sys.executable, "-m", __name__, "--langs", self.langs, "--psm", str(self.psm)]
+        # -S: no site-packages, the child needs only the standard library and this package.
+        command = [sys.executable, "-S", "-m", __name__]
+        command += ["--langs", self.langs, "--psm", str(self.psm)]
         if self._library is not None:
             command += ["--library", self._library]
         return command
