@@ -4,6 +4,8 @@ Runs `digitize process` and `ocrmypdf -l vie --deskew --rotate-pages` alternatel
 one image-only PDF made by the sample generator, and prints for each: pages per
 minute, peak memory of the whole process tree (PSS), and the character error rate
 of the text layer (pdftotext, page by page) against the generator's ground truth.
+Also the CPU seconds the run's processes used per page, and the machine's load
+average when it started: on a shared machine, CPU time is the steadier figure.
 
     bash bench/setup.sh                      # once: OCRmyPDF in its own venv
     .venv/bin/python bench/compare_ocrmypdf.py --pages 100 --rounds 2
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -44,6 +47,8 @@ class Run:
     pages_per_minute: float
     peak_pss_mb: float
     peak_rss_mb: float
+    cpu_seconds_per_page: float  # user + system, the whole process tree
+    load_at_start: float  # 1-minute load average of the machine
     cer: float
     ok: bool
 
@@ -132,6 +137,12 @@ def run_tool(
     return measure(command, timeout=timeout, env=env), output
 
 
+def _children_cpu_seconds() -> float:
+    """CPU time of every finished child, their own waited-for children included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -162,7 +173,10 @@ def main() -> int:
         order = tools if round_number % 2 == 0 else list(reversed(tools))
         for tool in order:
             out_dir = Path(tempfile.mkdtemp(prefix=f"bench-{tool}-"))
+            load = os.getloadavg()[0]
+            cpu_before = _children_cpu_seconds()
             figures, output = run_tool(tool, source, out_dir, args.jobs, args.timeout)
+            cpu = _children_cpu_seconds() - cpu_before
             ok = figures.returncode == 0 and output.exists()
             error_rate = text_layer_cer(output, expected) if output.exists() else 1.0
             run = Run(
@@ -173,6 +187,8 @@ def main() -> int:
                 round(len(expected) / figures.seconds * 60, 2),
                 round(figures.peak_pss_mb, 1),
                 round(figures.peak_rss_mb, 1),
+                round(cpu / len(expected), 3),
+                round(load, 2),
                 round(error_rate, 5),
                 ok,
             )
@@ -181,14 +197,16 @@ def main() -> int:
                 f"  round {run.round} {tool:<9} {run.seconds:8.1f} s"
                 f"  {run.pages_per_minute:6.1f} pages/min"
                 f"  peak {run.peak_pss_mb:6.0f} MB PSS ({run.peak_rss_mb:.0f} MB RSS)"
-                f"  CER {run.cer * 100:5.2f} %" + ("" if ok else "  FAILED")
+                f"  CER {run.cer * 100:5.2f} %"
+                f"  {run.cpu_seconds_per_page:.2f} CPU s/page  load {run.load_at_start:.1f}"
+                + ("" if ok else "  FAILED")
             )
             shutil.rmtree(out_dir, ignore_errors=True)
 
     print()
     print(
-        f"{'tool':<10}{'pages/min':>10}{'peak MB':>9}{'CER %':>8}"
-        "   (median pages/min, max memory, mean CER)"
+        f"{'tool':<10}{'pages/min':>10}{'peak MB':>9}{'CER %':>8}{'CPU s/page':>12}"
+        "   (median pages/min, max memory, mean CER, median CPU)"
     )
     summary: dict[str, dict[str, float]] = {}
     for tool in tools:
@@ -197,15 +215,20 @@ def main() -> int:
             "pages_per_minute": statistics.median(r.pages_per_minute for r in mine),
             "peak_pss_mb": max(r.peak_pss_mb for r in mine),
             "cer": statistics.mean(r.cer for r in mine),
+            "cpu_seconds_per_page": statistics.median(r.cpu_seconds_per_page for r in mine),
         }
         s = summary[tool]
         print(
             f"{tool:<10}{s['pages_per_minute']:>10.1f}"
-            f"{s['peak_pss_mb']:>9.0f}{s['cer'] * 100:>8.2f}"
+            f"{s['peak_pss_mb']:>9.0f}{s['cer'] * 100:>8.2f}{s['cpu_seconds_per_page']:>12.2f}"
         )
     if len(tools) == 2:
         ratio = summary["digitize"]["pages_per_minute"] / summary["ocrmypdf"]["pages_per_minute"]
-        print(f"\ndigitize / OCRmyPDF speed: {ratio:.2f}x")
+        cpu_ratio = (
+            summary["ocrmypdf"]["cpu_seconds_per_page"]
+            / summary["digitize"]["cpu_seconds_per_page"]
+        )
+        print(f"\ndigitize / OCRmyPDF speed: {ratio:.2f}x (CPU per page: {cpu_ratio:.2f}x less)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     record = RESULTS / f"compare-{args.pages}p-{stamp}.json"
