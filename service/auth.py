@@ -29,17 +29,21 @@ class Permission(StrEnum):
     WRITE_DOSSIERS = "write_dossiers"  # records from the one-stop system
     WEBHOOKS = "webhooks"
     CITIZEN_TOKENS = "citizen_tokens"  # vouch for a citizen the one-stop system authenticated
+    SEARCH = "search"  # full-text search over the documents
     MANAGE_CLIENTS = "manage_clients"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.ARCHIVE: frozenset({Permission.UPLOAD, Permission.REVIEW, Permission.READ_DOSSIERS}),
+    Role.ARCHIVE: frozenset(
+        {Permission.UPLOAD, Permission.REVIEW, Permission.READ_DOSSIERS, Permission.SEARCH}
+    ),
     Role.ONESTOP: frozenset(
         {
             Permission.READ_DOSSIERS,
             Permission.WRITE_DOSSIERS,
             Permission.WEBHOOKS,
             Permission.CITIZEN_TOKENS,
+            Permission.SEARCH,
         }
     ),
     Role.ADMIN: frozenset({Permission.MANAGE_CLIENTS, Permission.REVIEW}),
