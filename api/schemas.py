@@ -167,6 +167,8 @@ class RecordIn(BaseModel):
 class AttachedDocument(BaseModel):
     attachment: str = Field(description="scanned into this dossier, or reused from another")
     reused_from: str | None = Field(description="the dossier it was first digitised for")
+    reused_in: list[str] = Field(description="other dossiers that reuse it from this one")
+    added_by: str | None
     added_at: datetime
     document: DocumentPublic
 
@@ -187,7 +189,9 @@ class DossierPublic(BaseModel):
     documents: list[AttachedDocument]
 
 
-def dossier_public(dossier: Dossier) -> DossierPublic:
+def dossier_public(
+    dossier: Dossier, reused_in: dict[int, list[str]] | None = None
+) -> DossierPublic:
     return DossierPublic(
         code=dossier.code,
         procedure=dossier.procedure,
@@ -201,14 +205,18 @@ def dossier_public(dossier: Dossier) -> DossierPublic:
         review=dossier.review,
         digitised_at=dossier.digitised_at,
         updated_at=dossier.updated_at,
-        documents=[attached(a) for a in dossier.attachments],
+        documents=[
+            attached(a, (reused_in or {}).get(a.document_id, [])) for a in dossier.attachments
+        ],
     )
 
 
-def attached(attachment: DossierDocument) -> AttachedDocument:
+def attached(attachment: DossierDocument, reused_in: list[str]) -> AttachedDocument:
     return AttachedDocument(
         attachment=attachment.origin,
         reused_from=attachment.reused_from.code if attachment.reused_from else None,
+        reused_in=reused_in,
+        added_by=attachment.added_by,
         added_at=attachment.added_at,
         document=document_public(attachment.document),
     )
@@ -369,3 +377,55 @@ class WebhookCreated(WebhookPublic):
 
 def webhook_public(hook: Webhook) -> WebhookPublic:
     return WebhookPublic(id=hook.id, url=hook.url, events=hook.events, created_at=hook.created_at)
+
+
+# --- citizens -------------------------------------------------------------------------
+
+
+class CitizenTokenIn(BaseModel):
+    id_number: str = Field(description="the personal ID number of the citizen the one-stop "
+                           "system has authenticated")  # fmt: skip
+
+
+class CitizenToken(BaseModel):
+    token: str = Field(description="send as 'Authorization: Bearer <token>'")
+    token_type: str = "Bearer"
+    expires_at: datetime
+    id_number: str
+
+
+class StoredDocument(BaseModel):
+    """A document in the citizen's data store."""
+
+    id: int
+    doc_type: str
+    doc_type_name: str | None
+    number: str | None = Field(description="số, ký hiệu, where the paper has one")
+    issue_date: date | None
+    issuer: str | None
+    valid_until: date | None
+    scope: str | None = Field(description="phạm vi hiệu lực")
+    valid: bool = Field(description="false once valid_until has passed")
+    dossiers: list[str] = Field(description="dossiers it is part of")
+    links: dict[str, str]
+
+
+def stored_document(document: Document, dossiers: list[str], *, today: date) -> StoredDocument:
+    base = f"{API}/documents/{document.id}"
+    return StoredDocument(
+        id=document.id,
+        doc_type=document.doc_type,
+        doc_type_name=document.doc_type_name,
+        number=document.number,
+        issue_date=document.issue_date,
+        issuer=document.issuer,
+        valid_until=document.valid_until,
+        scope=document.scope,
+        valid=document.valid_until is None or document.valid_until >= today,
+        dossiers=dossiers,
+        links={"self": base, "pdf": f"{base}/pdf"} if document.pdf_key else {"self": base},
+    )
+
+
+class ReuseIn(BaseModel):
+    document_id: int = Field(description="a document digitised before, to attach as it is")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     )
     worker_maintenance: int = Field(
         30, ge=1, description="seconds between a worker's checks for abandoned jobs"
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="signs citizen tokens (default: made once in DATA_DIR/secret.key)"
+    )
+    citizen_token_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="how long a citizen token is valid"
     )
     webhook_timeout: float = Field(10.0, gt=0, description="seconds a webhook receiver has")
     webhook_retries: int = Field(6, ge=0, description="retries of a failed webhook delivery")

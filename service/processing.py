@@ -57,6 +57,7 @@ from models.base import utcnow
 from service.audit import WORKER, record
 from service.context import Services
 from service.records import SessionRecordBook, find_dossier
+from service.search import index_documents
 from service.webhooks import DOSSIER_DIGITISED, raise_event
 from storage import BlobStore, original_key
 
@@ -320,6 +321,7 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
             return []  # another run of this step finished first
         scan.status = ScanStatus.ASSEMBLING
         rows = _store_documents(session, scan, filed, services.knowledge)
+        index_documents(session, rows)  # searchable as soon as stored
         dossiers = _store_dossiers(session, scan, understood, rows)
         dossiers += _attach_to_batch_dossiers(session, scan, rows, understood)
         scan.understanding = _understanding_json(understood, rows)
@@ -441,6 +443,8 @@ def _store_documents(
             checksum=item.checksum,
             size=item.size,
             holder_id_number=confirmed(doc_type.holder_id) if doc_type else None,
+            number=_text(confirmed(doc_type.number_field)) if doc_type else None,
+            scope=(doc_type.scope or None) if doc_type else None,
             issue_date=_date(confirmed("document_date")),
             issuer=confirmed("issuer"),
             valid_until=_date(confirmed("valid_until")),
@@ -463,6 +467,10 @@ def _store_documents(
         rows.append(row)
     session.flush()
     return rows
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _date(value: Any) -> date | None:

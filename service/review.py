@@ -9,11 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digitize.understand.checks import check_id_number
 from models import Field
 from models.base import utcnow
 from service.audit import record
 from service.errors import InvalidInputError
 from service.queries import get_document
+from service.search import index_documents
 
 
 def _clean(value: Any) -> Any:
@@ -24,6 +26,15 @@ def _clean(value: Any) -> Any:
     raise InvalidInputError("a field's value is text, a number or null")
 
 
+def _id_number(value: Any) -> str | None:
+    if value is None:
+        return None
+    checked = check_id_number(str(value))
+    if checked.value is None or len(checked.value) != 12 or not checked.value.isdigit():
+        raise InvalidInputError(f"{value!r} is not a personal ID number")
+    return checked.value
+
+
 def correct_field(
     session: Session,
     document_id: int,
@@ -32,7 +43,11 @@ def correct_field(
     *,
     actor: str,
     client_id: int | None = None,
+    holder_id_field: str | None = None,
 ) -> Field:
+    """Correct field `name` of a document. When it is the field that holds the holder's
+    personal ID number (`holder_id_field`), the document now belongs to the number a
+    person confirmed: it moves to that citizen's data store."""
     document = get_document(session, document_id)
     field = session.scalar(
         select(Field).where(Field.document_id == document.id, Field.name == name)
@@ -43,9 +58,12 @@ def correct_field(
         session.add(field)
     before = field.current_value
     field.corrected_value = _clean(value)
+    if name == holder_id_field:
+        document.holder_id_number = _id_number(field.corrected_value)
     field.corrected_by = actor
     field.corrected_at = utcnow()
     session.flush()
+    index_documents(session, [document.id])  # the correction is what search finds
     record(
         session,
         actor,

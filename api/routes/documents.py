@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from api.deps import ServicesDep, SessionDep, require
+from api.deps import Principal, ServicesDep, SessionDep, client_or_citizen, require
 from api.schemas import (
     DocumentPublic,
     FieldCorrectionIn,
@@ -19,18 +19,22 @@ from api.schemas import (
 from models import ApiClient
 from service import queries
 from service.auth import Permission
+from service.citizens import document_for
 from service.errors import NotFoundError
 from service.review import correct_field
 
 router = APIRouter(prefix="/documents", tags=["documents"])
-Reader = Annotated[ApiClient, Depends(require(Permission.READ_DOSSIERS))]
+Reader = Annotated[Principal, Depends(client_or_citizen(Permission.READ_DOSSIERS))]
 Reviewer = Annotated[ApiClient, Depends(require(Permission.REVIEW))]
 _CHUNK = 1 << 16
 
 
 @router.get("/{document_id}", response_model=DocumentPublic, responses={404: {"model": Problem}})
-def get_document(document_id: int, session: SessionDep, _client: Reader) -> DocumentPublic:
-    return document_public(queries.get_document(session, document_id))
+def get_document(
+    document_id: int, session: SessionDep, services: ServicesDep, reader: Reader
+) -> DocumentPublic:
+    """A document; a citizen token reaches only the citizen's own."""
+    return document_public(document_for(services, session, reader, document_id))
 
 
 @router.get(
@@ -39,10 +43,10 @@ def get_document(document_id: int, session: SessionDep, _client: Reader) -> Docu
     responses={200: {"content": {"application/pdf": {}}}, 404: {"model": Problem}},
 )
 def get_pdf(
-    document_id: int, session: SessionDep, services: ServicesDep, _client: Reader
+    document_id: int, session: SessionDep, services: ServicesDep, reader: Reader
 ) -> StreamingResponse:
     """The searchable PDF (PDF/A-2b): the page images with the invisible text layer."""
-    document = queries.get_document(session, document_id)
+    document = document_for(services, session, reader, document_id)
     if document.pdf_key is None:
         raise NotFoundError(f"document {document_id} has no PDF (see its batch's warnings)")
     return _stream(
@@ -61,11 +65,11 @@ def get_page_image(
     number: int,
     session: SessionDep,
     services: ServicesDep,
-    _client: Reader,
+    reader: Reader,
     size: Annotated[Literal["preview", "thumbnail"], Query()] = "preview",
 ) -> StreamingResponse:
     """Page `number` (1-based, in the document) as JPEG: upright and straightened."""
-    document = queries.get_document(session, document_id)
+    document = document_for(services, session, reader, document_id)
     page = queries.document_page(session, document, number)
     key = page.thumbnail_key if size == "thumbnail" else page.preview_key
     if key is None:
@@ -87,8 +91,16 @@ def correct(
 ) -> FieldPublic:
     """Correct a field: the value read stays beside the correction, who and when."""
     with services.writes.begin() as session:
+        document = queries.get_document(session, document_id)
+        doc_type = services.knowledge.catalogue.document_types.get(document.doc_type)
         field = correct_field(
-            session, document_id, name, body.value, actor=client.name, client_id=client.id
+            session,
+            document_id,
+            name,
+            body.value,
+            actor=client.name,
+            client_id=client.id,
+            holder_id_field=doc_type.holder_id if doc_type else None,
         )
         return field_public(field)
 

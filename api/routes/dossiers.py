@@ -5,26 +5,34 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
+from sqlalchemy.orm import Session
 
-from api.deps import ServicesDep, SessionDep, require
-from api.schemas import DossierPublic, Problem, RecordIn, dossier_public
+from api.deps import Principal, ServicesDep, SessionDep, client_or_citizen, require
+from api.schemas import DossierPublic, Problem, RecordIn, ReuseIn, dossier_public
 from models import ApiClient
-from service import queries
+from service import citizens, queries
 from service.audit import record
 from service.auth import Permission
+from service.citizens import Citizen
 from service.errors import InvalidInputError
 from service.records import parse_record, upsert_record
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 Reader = Annotated[ApiClient, Depends(require(Permission.READ_DOSSIERS))]
 Writer = Annotated[ApiClient, Depends(require(Permission.WRITE_DOSSIERS))]
+Reuser = Annotated[Principal, Depends(client_or_citizen(Permission.WRITE_DOSSIERS))]
 
 
 @router.get("/{code}", response_model=DossierPublic, responses={404: {"model": Problem}})
 def get_dossier(code: str, session: SessionDep, _client: Reader) -> DossierPublic:
     """The record with its documents (scanned and reused), their types, procedure,
     fields and links to each PDF and page image."""
-    return dossier_public(queries.get_dossier(session, code))
+    return _view(session, code)
+
+
+def _view(session: Session, code: str) -> DossierPublic:
+    dossier = queries.get_dossier(session, code)
+    return dossier_public(dossier, citizens.reused_in(session, dossier))
 
 
 @router.put(
@@ -54,4 +62,26 @@ def put_dossier(
         code = row.code
     response.status_code = 201 if created else 200
     with services.sessions() as session:
-        return dossier_public(queries.get_dossier(session, code))
+        return _view(session, code)
+
+
+@router.post(
+    "/{code}/documents",
+    status_code=201,
+    response_model=DossierPublic,
+    responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}},
+)
+def reuse(code: str, body: ReuseIn, services: ServicesDep, principal: Reuser) -> DossierPublic:
+    """Attach a document digitised before (for another dossier, or kept in the citizen's
+    store) without copying or scanning it again. One-stop clients may attach any; a
+    citizen only their own, to their own dossier. Expired documents are refused."""
+    if isinstance(principal, Citizen):
+        citizen, actor, client_id = principal, principal.actor, None
+    else:
+        citizen, actor, client_id = None, principal.name, principal.id
+    with services.writes.begin() as session:
+        citizens.reuse_document(
+            session, code, body.document_id, actor=actor, client_id=client_id, citizen=citizen
+        )
+    with services.sessions() as session:
+        return _view(session, code)

@@ -102,10 +102,14 @@ class DocumentType(_Strict):
     keywords: tuple[str, ...] = ()
     holder: str = ""
     holder_id: str = ""
+    number_field: str = ""  # the field that is the document's number (số, ký hiệu)
+    scope: str = ""  # where it is valid (phạm vi hiệu lực), for papers that say so
     procedure_field: str = ""
     fields: tuple[FieldSpec, ...] = ()
 
-    _nfc = field_validator("name", "titles", "form_numbers", "keywords", mode="before")(_nfc)
+    _nfc = field_validator("name", "scope", "titles", "form_numbers", "keywords", mode="before")(
+        _nfc
+    )
 
     def field(self, name: str) -> FieldSpec | None:
         return next((spec for spec in self.fields if spec.name == name), None)
@@ -234,7 +238,7 @@ def _cross_check(
             for other in spec.check_with:
                 if other not in seen:
                     problems.append(f"{where}: {spec.name} is checked with unknown {other!r}")
-        for attribute in ("holder", "holder_id", "procedure_field"):
+        for attribute in ("holder", "holder_id", "number_field", "procedure_field"):
             value = getattr(doc, attribute)
             if value and value not in seen:
                 problems.append(f"{where}: {attribute} names {value!r}, which is not a field")
