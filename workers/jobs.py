@@ -26,18 +26,28 @@ log = logging.getLogger(__name__)
 
 @functools.cache
 def services() -> Services:
-    """This process's services, built from the environment on first use.
-
-    A worker builds them before it forks a process per job, so each job starts with
-    the catalogue and model loaded; the database pool is renewed in the child (see
-    `workers.worker`).
-    """
+    """This process's services, built from the environment on first use and kept: the
+    worker runs its jobs in its own process, so each job finds the catalogue and the
+    classifier loaded."""
     return Services.from_settings(Settings())
 
 
 @functools.cache
 def engine() -> OcrEngine:
+    """The OCR engine, kept across jobs: its Tesseract children keep the model loaded."""
     return processing.ocr_engine(services().settings)
+
+
+def close() -> None:
+    """End what this process holds: Tesseract children, database connections."""
+    if engine.cache_info().currsize:
+        close_engine = getattr(engine(), "close", None)
+        if close_engine is not None:
+            close_engine()
+        engine.cache_clear()
+    if services.cache_info().currsize:
+        services().close()
+        services.cache_clear()
 
 
 def _queue() -> Any:

@@ -1,20 +1,27 @@
 """`digitize worker`: an RQ worker for the digitising jobs.
 
-Each job runs in a process forked from the worker (RQ's default): a job that crashes,
-leaks or times out takes only that process with it, and the worker carries on.
+Jobs run in the worker's own process (RQ's SimpleWorker), not in a process forked per
+job: the catalogue, the classifier and the Tesseract children (with the Vietnamese
+model loaded) stay ready from one job to the next, where a fork per job would start
+Tesseract again each time. A job's time limit still holds (RQ's alarm), OCR runs in
+child processes with deadlines of their own, and a heartbeat thread keeps the job
+marked alive while it runs.
 
-If the worker itself dies (SIGKILL, a machine lost), its job stays marked as started
-until its heartbeat runs out (`DIGITIZE_WORKER_GRACE` seconds); then the next worker
-to look (every `DIGITIZE_WORKER_MAINTENANCE` seconds) gives it to the queue again.
+If the worker dies (SIGKILL, out of memory, a machine lost), its heartbeat stops; once
+it is `DIGITIZE_WORKER_GRACE` seconds late the next worker to look (every
+`DIGITIZE_WORKER_MAINTENANCE` seconds) gives the job to the queue again.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import threading
+import time
 
-from rq import Worker
+from rq import Queue, SimpleWorker
+from rq.executions import Execution
 from rq.job import Job
+from rq.worker import WorkerStatus
 
 from digitize.settings import Settings
 from workers import jobs
@@ -23,17 +30,40 @@ from workers.queue import connect, work_queue
 log = logging.getLogger(__name__)
 
 
-class DigitizeWorker(Worker):
-    """RQ's worker, with the time a silent job is given before it counts as abandoned
-    taken from the settings (RQ adds a fixed minute)."""
+class DigitizeWorker(SimpleWorker):
+    """RQ's in-process worker, with heartbeats while a job runs and a settable grace."""
 
     grace: int = 60
 
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        execution = self.prepare_execution(job)
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=self._beat, args=(job, execution, stop), name="heartbeat", daemon=True
+        )
+        beat.start()
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            stop.set()
+            beat.join()
+        self.set_state(WorkerStatus.IDLE)
+
+    def _beat(self, job: Job, execution: Execution, stop: threading.Event) -> None:
+        # Past its time limit and the grace, a job that has not ended is stuck where the
+        # alarm cannot reach it: the heartbeat stops, so another worker takes it over.
+        limit = time.monotonic() + (job.timeout or 0) + self.grace
+        while not stop.wait(self.job_monitoring_interval):
+            if job.timeout and time.monotonic() > limit:
+                log.warning("job %s is past its time limit; no more heartbeats", job.id)
+                return
+            try:
+                self.maintain_heartbeats(job, execution)
+            except Exception:  # Redis briefly away: the next beat tries again
+                log.warning("heartbeat of job %s failed", job.id, exc_info=True)
+
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
-        interval = self.job_monitoring_interval
-        if job.timeout and job.timeout > 0:
-            interval = min(interval, max(1, int(job.timeout - working_time)))
-        return int(interval) + self.grace
+        return int(self.job_monitoring_interval) + self.grace
 
 
 def build_worker(settings: Settings, *, name: str | None = None) -> DigitizeWorker:
@@ -54,10 +84,11 @@ def build_worker(settings: Settings, *, name: str | None = None) -> DigitizeWork
 
 def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
     """Work until stopped (or, with `burst`, until the queue is empty)."""
-    services = jobs.services()  # migrate and load once, before any job forks
+    services = jobs.services()  # migrate and load once, before the first job
     services.knowledge  # noqa: B018 - loads the catalogue and model now
-    # A forked job must not share the parent's database connections.
-    os.register_at_fork(after_in_child=lambda: services.engine.dispose(close=False))
     worker = build_worker(settings, name=name)
     log.info("worker %s on %s, queue %s", worker.name, settings.redis_url, settings.queue_name)
-    return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    try:
+        return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    finally:
+        jobs.close()
