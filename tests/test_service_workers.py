@@ -253,3 +253,50 @@ def test_files_of_a_known_dossier_join_it_and_corrections_are_kept(
     again = _upload(api, keys, SAMPLES / "to-khai-khai-sinh.jpg")
     assert again["status"] == "done" and again["files"][0]["duplicate"]
     assert [d["id"] for d in again["files"][0]["documents"]] == [document["id"]]
+
+
+def test_a_citizen_finds_a_digitised_document_and_reuses_it(api, keys: Keys, settings) -> None:
+    scan = SAMPLES / "to-khai-cu-tru-ct01.png"
+    truth = json.loads((REPO / "samples" / "truth" / f"{scan.name}.json").read_text("utf-8"))
+    holder = truth["documents"][0]["expected"]["id_number"]
+    first, second = "000.00.13.H12-240115-0042", "000.00.13.H12-250320-0101"
+    _upload(api, keys, scan, dossier_code=first)
+    run_workers(settings, count=1)
+    [scanned] = api.get(f"/api/v1/dossiers/{first}", headers=keys.header("onestop")).json()[
+        "documents"
+    ]
+    document = scanned["document"]
+    assert document["holder_id_number"] == holder  # read from the scan, and confirmed
+
+    token = api.post(
+        "/api/v1/citizen-tokens", json={"id_number": holder}, headers=keys.header("onestop")
+    ).json()["token"]
+    citizen = {"Authorization": f"Bearer {token}"}
+    store = api.get("/api/v1/citizen/documents", headers=citizen).json()
+    assert [d["id"] for d in store] == [document["id"]]
+    assert store[0]["dossiers"] == [first] and store[0]["valid"]
+
+    new_dossier = {"procedure": "dang_ky_thuong_tru", "applicant_id_number": holder}
+    api.put(f"/api/v1/dossiers/{second}", json=new_dossier, headers=keys.header("onestop"))
+    reused = api.post(
+        f"/api/v1/dossiers/{second}/documents", json={"document_id": document["id"]},
+        headers=citizen,
+    )  # fmt: skip
+    assert reused.status_code == 201, reused.text
+    [attached] = reused.json()["documents"]
+    assert attached["attachment"] == "reused" and attached["reused_from"] == first
+    pdf = api.get(attached["document"]["links"]["pdf"], headers=keys.header("onestop"))
+    assert pdf.content == api.get(document["links"]["pdf"], headers=citizen).content
+    original = api.get(f"/api/v1/dossiers/{first}", headers=keys.header("onestop")).json()
+    assert original["documents"][0]["reused_in"] == [second]
+
+    stranger = api.post(
+        "/api/v1/citizen-tokens", json={"id_number": "001090012345"},
+        headers=keys.header("onestop"),
+    ).json()["token"]  # fmt: skip
+    assert (
+        api.get(
+            document["links"]["self"], headers={"Authorization": f"Bearer {stranger}"}
+        ).status_code
+        == 404
+    )
