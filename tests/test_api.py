@@ -275,3 +275,29 @@ def test_the_openapi_document_describes_every_route(api) -> None:
     assert (
         "multipart/form-data" in spec["paths"]["/api/v1/batches"]["post"]["requestBody"]["content"]
     )
+
+
+def test_with_the_queue_away_files_are_kept_and_can_be_sent_again(
+    keys: Keys, services: Services, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    working = services.settings.redis_url
+    services.settings.redis_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    with TestClient(create_app(services)) as api:
+        assert api.get("/api/v1/health").status_code == 503
+        jpeg = good_jpeg(tmp_path / "a.jpg").read_bytes()
+        body = _problem(_upload(api, keys, ("trang-1.jpg", jpeg)), 503)
+        assert "stored" in body["detail"] and "retry" in body["detail"]
+        with services.sessions() as session:
+            [scan] = session.scalars(select(Scan)).all()
+            assert scan.status == "queued"
+        services.settings.redis_url = working
+        batches = api.get("/api/v1/batches", headers=keys.header("archive")).json()
+        retried = api.post(
+            f"/api/v1/batches/{batches[0]['id']}/retry", headers=keys.header("archive")
+        )
+        assert retried.status_code == 200, retried.text
+    assert _queued(services) == 1
