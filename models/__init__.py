@@ -9,6 +9,7 @@ from models.base import Base, Database, create_engine_for, session_factory, sqli
 from models.batches import Batch, BatchFile, BatchStatus, Page, PageStatus, Scan, ScanStatus
 from models.clients import ApiClient, DeliveryStatus, Role, Webhook, WebhookDelivery
 from models.dossiers import Attachment, Document, Dossier, DossierDocument, Field, RecordOrigin
+from models.search import SearchPage
 
 __all__ = [
     "ApiClient",
@@ -30,6 +31,7 @@ __all__ = [
     "Role",
     "Scan",
     "ScanStatus",
+    "SearchPage",
     "Webhook",
     "WebhookDelivery",
     "create_engine_for",

@@ -1,0 +1,479 @@
+"""Full-text search over the digitised documents: keeping the index, answering queries.
+
+**The index** (table search_pages, migration 0002) holds a row per page of a document:
+the page's OCR text and the current values of the document's fields read on that page
+(a person's correction wins over the value read), in the three forms of
+`digitize/search_text.py`: exact (canonical tone placement), folded (no diacritics) and
+codes (dossier codes and other dotted identifiers as one token each). SQLite searches
+it with FTS5, PostgreSQL with a tsvector column (configuration 'simple') and a GIN
+index. `index_documents` runs in the transaction that stores or corrects a document,
+so the index is never behind the documents; `reindex` rebuilds it for a database
+whose documents were stored before it existed.
+
+**A query** matches a page holding every word (with or without its diacritics),
+quoted phrase, number and code of it (`digitize/search_text.py`). The order, the same
+on both databases:
+
+1. pages holding every word in its exact form (the marks as typed; "hoà" and "hòa"
+   are one form) before pages that match only without marks: "bán" ranks the pages
+   with "bán" above those with "bàn" or "bạn";
+2. then pages where the words stand together in the order typed (a person's name);
+3. then relevance: BM25 on SQLite, ts_rank on PostgreSQL, a hit on the exact form
+   weighing more than one on the folded form. The score orders the results of one
+   query; its scale is the database's own.
+
+A document is one result, at its best page. **Filters** join the documents and their
+dossiers at query time, so attaching a document to a dossier needs no re-indexing:
+
+- `doc_type`: the document's type (catalogue key);
+- `procedure`: a catalogue key or national TTHC code, the document's own procedure
+  or that of a dossier it is in (an ID card copy has none of its own);
+- `receiving_unit`, `status`, `date_from`/`date_to`: a dossier the document is in
+  (one dossier meeting them all). The receiving unit is the record's name for it
+  ("UBND phường Láng") or its identifier, the first part of the dossier code
+  ("000.00.13.H12"); the dates bound the day the dossier was received
+  (`received_date`), inclusive.
+
+Snippets are cut from the page's text in Python (`digitize.search_text.snippet`), so
+both databases give the same ones.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Integer, String, bindparam, delete, insert, select, text, tuple_
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from digitize.search_text import (
+    Query,
+    QueryError,
+    Snippet,
+    Unit,
+    index_text,
+    parse_query,
+    snippet,
+    tokens,
+)
+from digitize.understand.vietnamese import fold
+from models import Database, Document, Dossier, DossierDocument, Field, Page, SearchPage
+from service.errors import InvalidInputError
+
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000  # deeper pages of results are a sign the query should be narrower
+REINDEX_BATCH = 200  # documents per transaction when rebuilding the index
+
+# Relevance weights of a hit in each form (exact, folded, codes).
+_BM25_WEIGHTS = (4.0, 1.0, 2.0)
+_TS_RANK_WEIGHTS = "{0.1, 0.5, 0.25, 1.0}"  # PostgreSQL's order: D, C (codes), B, A (exact)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    procedure: str | None = None
+    doc_type: str | None = None
+    receiving_unit: str | None = None
+    status: str | None = None
+    date_from: date | None = None  # of the dossier's received_date, inclusive
+    date_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    document: Document
+    page: int  # 1-based, in the document
+    exact: bool  # every word found in its exact form
+    together: bool  # the words found side by side, as typed
+    score: float
+    snippet: Snippet
+    dossier_codes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    query: Query
+    total: int  # documents matching, over all pages of results
+    hits: list[Hit]
+
+
+# --- keeping the index ----------------------------------------------------------------
+
+
+def index_documents(session: Session, documents: Iterable[Document | int]) -> int:
+    """Index these documents as they are now, replacing their earlier rows, in the
+    caller's transaction; returns the pages indexed. Blank pages get no row."""
+    ids = sorted({d if isinstance(d, int) else d.id for d in documents})
+    if not ids:
+        return 0
+    session.flush()
+    session.execute(delete(SearchPage).where(SearchPage.document_id.in_(ids)))
+    docs = session.execute(
+        select(Document.id, Document.scan_id, Document.pages).where(Document.id.in_(ids))
+    ).all()
+    texts = _page_texts(session, [(d.scan_id, n) for d in docs for n in d.pages])
+    values = _field_values(session, ids)
+    rows = []
+    for doc in docs:
+        for number, scan_page in enumerate(doc.pages, 1):
+            parts = [texts.get((doc.scan_id, scan_page)) or ""]
+            parts += [value for page, value in values.get(doc.id, []) if page == number]
+            forms = index_text("\n".join(parts))
+            if forms.exact or forms.codes:
+                rows.append(
+                    {"document_id": doc.id, "page": number, "exact": forms.exact,
+                     "folded": forms.folded, "codes": forms.codes}
+                )  # fmt: skip
+    if rows:
+        session.execute(insert(SearchPage), rows)
+    return len(rows)
+
+
+def _page_texts(session: Session, keys: Collection[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    scans = {scan for scan, _ in keys}
+    if not scans:
+        return {}
+    rows = session.execute(
+        select(Page.scan_id, Page.number, Page.text).where(Page.scan_id.in_(scans))
+    )
+    return {(r.scan_id, r.number): r.text for r in rows if (r.scan_id, r.number) in keys}
+
+
+def _field_values(session: Session, ids: Collection[int]) -> dict[int, list[tuple[int, str]]]:
+    """Each document's current field values as text, with the document page they are on."""
+    rows = session.execute(
+        select(
+            Field.document_id, Field.page, Field.value, Field.corrected_value,
+            Field.corrected_by, Document.pages,
+        )
+        .join(Document, Document.id == Field.document_id)
+        .where(Field.document_id.in_(ids))
+        .order_by(Field.id)
+    )  # fmt: skip
+    values: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for row in rows:
+        current = row.corrected_value if row.corrected_by is not None else row.value
+        shown = _as_text(current)
+        if shown:
+            values[row.document_id].append((_document_page(row.page, row.pages), shown))
+    return values
+
+
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int | float):
+        return unicodedata.normalize("NFC", str(value))
+    return None
+
+
+def _document_page(scan_page: int | None, pages: Sequence[int]) -> int:
+    """The page of the document a field was read on. Fields carry the page's number in
+    the scan (the library numbers a file's pages); a field without one (a person added
+    it) is on the document's first page."""
+    if scan_page is not None and scan_page in pages:
+        return pages.index(scan_page) + 1
+    return 1
+
+
+def reindex(
+    database: Database,
+    *,
+    batch: int = REINDEX_BATCH,
+    on_start: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Index every document again, `batch` documents per transaction, so searches keep
+    working meanwhile (each document is found by its old rows or its new ones). Returns
+    (documents, pages indexed)."""
+    with database.reads() as session:
+        ids = list(session.scalars(select(Document.id).order_by(Document.id)))
+    if on_start is not None:
+        on_start(len(ids))
+    pages = 0
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        with database.writes.begin() as session:
+            pages += index_documents(session, chunk)
+        if on_progress is not None:
+            on_progress(len(chunk))
+    optimise(database.engine)
+    return len(ids), pages
+
+
+def optimise(engine: Engine) -> None:
+    """After many changes: FTS5 merges its index into one b-tree; PostgreSQL merges the
+    GIN index's pending entries and refreshes the planner's statistics."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO search_pages_fts(search_pages_fts) VALUES ('optimize')"
+            )
+    elif engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM (ANALYZE) search_pages")
+
+
+def index_size(engine: Engine) -> int:
+    """Bytes the index takes: the search_pages table and its indexes (and on SQLite its
+    FTS5 tables), as the database counts them."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            return int(connection.scalar(text("SELECT pg_total_relation_size('search_pages')")))
+        # dbstat counts the pages of every b-tree: the FTS5 shadow tables' and indexes' too.
+        size = connection.scalar(
+            text(
+                "SELECT sum(stat.pgsize) FROM dbstat AS stat "
+                "JOIN sqlite_schema AS item ON item.name = stat.name "
+                "WHERE item.tbl_name LIKE 'search_pages%'"
+            )
+        )
+        return int(size or 0)
+
+
+# --- queries --------------------------------------------------------------------------
+
+
+def search(
+    session: Session,
+    query_text: str,
+    filters: Filters | None = None,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> Results:
+    """The documents matching `query_text` under `filters`, best first (see the module's
+    docstring), `limit` of them from `offset`, with the total."""
+    try:
+        query = parse_query(query_text)
+    except QueryError as exc:
+        raise InvalidInputError(str(exc)) from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInputError(f"limit must be 1 to {MAX_LIMIT}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInputError(f"offset must be 0 to {MAX_OFFSET}")
+    filters = filters or Filters()
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise InvalidInputError("date_from is after date_to")
+    dialect = session.get_bind().dialect.name
+    build = _postgres_sql if dialect == "postgresql" else _sqlite_sql
+    sql, params = build(query)
+    where, filter_params = _filter_sql(filters)
+    statement = text(sql.replace("{where}", where)).bindparams(
+        bindparam("limit", type_=Integer),
+        bindparam("offset", type_=Integer),
+        *(bindparam(name, type_=Date if name.startswith("date") else String)
+          for name in filter_params),
+    )  # fmt: skip
+    values = {**params, **filter_params}
+    rows = session.execute(statement, {**values, "limit": limit, "offset": offset}).all()
+    total = int(rows[0].total) if rows else 0
+    if not rows and offset > 0:  # past the last result: the first one still says the total
+        first = session.execute(statement, {**values, "limit": 1, "offset": 0}).first()
+        total = int(first.total) if first else 0
+    return Results(query, total, _hits(session, query, rows))
+
+
+def _hits(session: Session, query: Query, rows: Sequence[Any]) -> list[Hit]:
+    ids = [int(r.document_id) for r in rows]
+    if not ids:
+        return []
+    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
+    codes: dict[int, list[str]] = defaultdict(list)
+    attached = session.execute(
+        select(DossierDocument.document_id, Dossier.code)
+        .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+        .where(DossierDocument.document_id.in_(ids))
+        .order_by(DossierDocument.added_at, Dossier.code)
+    )
+    for document_id, code in attached:
+        codes[document_id].append(code)
+    wanted = {
+        (documents[int(r.document_id)].scan_id, documents[int(r.document_id)].pages[r.page - 1])
+        for r in rows
+    }
+    texts = dict(
+        ((s, n), t or "")
+        for s, n, t in session.execute(
+            select(Page.scan_id, Page.number, Page.text).where(
+                tuple_(Page.scan_id, Page.number).in_(sorted(wanted))
+            )
+        )
+    )
+    values = _field_values(session, ids)
+    hits = []
+    for row in rows:
+        document = documents[int(row.document_id)]
+        page_text = texts.get((document.scan_id, document.pages[row.page - 1]), "")
+        # Field values the page's text lacks (a correction, a value read elsewhere).
+        letters = _letters(page_text)
+        extra = [
+            value
+            for page, value in values.get(document.id, [])
+            if page == row.page and _letters(value) not in letters
+        ]
+        shown = "\n".join([page_text, *extra])
+        hits.append(
+            Hit(
+                document=document,
+                page=int(row.page),
+                exact=bool(row.exact),
+                together=bool(row.together),
+                score=float(row.score),
+                snippet=snippet(shown, query),
+                dossier_codes=codes.get(document.id, []),
+            )
+        )
+    return hits
+
+
+def _letters(text: str) -> str:
+    """Letters and digits only, folded: a value found in this form of a page's text is
+    shown there already (a phone number printed with dots, a name in capitals)."""
+    return "".join(tokens(fold(text)))
+
+
+def _filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """SQL conditions on `sp` (search_pages) and `d` (documents), and their parameters."""
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.doc_type:
+        conditions.append("d.doc_type = :doc_type")
+        params["doc_type"] = filters.doc_type
+    if filters.procedure:
+        conditions.append(
+            "(d.procedure = :procedure OR d.procedure_code = :procedure OR EXISTS ("
+            "SELECT 1 FROM dossier_documents pdd JOIN dossiers pds ON pds.id = pdd.dossier_id "
+            "WHERE pdd.document_id = d.id "
+            "AND (pds.procedure = :procedure OR pds.procedure_code = :procedure)))"
+        )
+        params["procedure"] = filters.procedure
+    on_dossier: list[str] = []
+    if filters.receiving_unit:
+        on_dossier.append(
+            "(ds.receiving_unit = :receiving_unit OR ds.code LIKE :unit_code ESCAPE '!')"
+        )
+        unit = unicodedata.normalize("NFC", " ".join(filters.receiving_unit.split()))
+        params["receiving_unit"] = unit
+        params["unit_code"] = _like_escape(unit) + "-%"
+    if filters.status:
+        on_dossier.append("ds.status = :status")
+        params["status"] = filters.status
+    if filters.date_from:
+        on_dossier.append("ds.received_date >= :date_from")
+        params["date_from"] = filters.date_from
+    if filters.date_to:
+        on_dossier.append("ds.received_date <= :date_to")
+        params["date_to"] = filters.date_to
+    if on_dossier:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM dossier_documents dd JOIN dossiers ds ON ds.id = dd.dossier_id "
+            "WHERE dd.document_id = d.id AND " + " AND ".join(on_dossier) + ")"
+        )
+    return (" AND ".join(conditions) or "1 = 1"), params
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+# --- SQLite: FTS5 ---------------------------------------------------------------------
+
+
+def _fts_unit(unit: Unit, form: str) -> str:
+    """One unit in FTS5's query language; form is 'exact', 'folded' or 'either'.
+    Tokens are letters and digits only, so quoting them is all the escaping needed."""
+    star = "*" if unit.prefix else ""
+    if unit.kind == "code":
+        return f'codes : "{unit.folded[0]}"{star}'
+    if unit.kind == "number":
+        return f'{{folded codes}} : "{unit.folded[0]}"{star}'
+    exact = f'exact : "{" ".join(unit.exact)}"'
+    folded = f'folded : "{" ".join(unit.folded)}"'
+    return {"exact": exact, "folded": folded}.get(form, f"({exact} OR {folded})")
+
+
+def _sqlite_sql(query: Query) -> tuple[str, dict[str, Any]]:
+    either = " AND ".join(_fts_unit(u, "either") for u in query.units)
+    params: dict[str, Any] = {"either": either}
+    exact = "1"
+    if any(u.kind in ("word", "phrase") for u in query.units):
+        params["exact"] = " AND ".join(_fts_unit(u, "exact") for u in query.units)
+        exact = (
+            "hits.id IN (SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :exact)"
+        )
+    together = "0"
+    if query.phrase:
+        params["together"] = f'folded : "{" ".join(query.phrase)}"'
+        together = (
+            "hits.id IN (SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :together)"
+        )
+    weights = ", ".join(str(w) for w in _BM25_WEIGHTS)
+    sql = f"""
+        WITH hits AS (
+            SELECT rowid AS id, -bm25(search_pages_fts, {weights}) AS score
+            FROM search_pages_fts WHERE search_pages_fts MATCH :either
+        ), flagged AS (
+            SELECT sp.document_id, sp.page, hits.score,
+                   {exact} AS exact, {together} AS together
+            FROM hits
+            JOIN search_pages sp ON sp.id = hits.id
+            JOIN documents d ON d.id = sp.document_id
+            WHERE {{where}}
+        ){_BEST}"""
+    return sql, params
+
+
+# The best page of each document, documents in order, and how many there are.
+_BEST = """, best AS (
+            SELECT *, ROW_NUMBER() OVER (
+                PARTITION BY document_id ORDER BY exact DESC, together DESC, score DESC, page
+            ) AS nth
+            FROM flagged
+        )
+        SELECT document_id, page, exact, together, score, COUNT(*) OVER () AS total
+        FROM best WHERE nth = 1
+        ORDER BY exact DESC, together DESC, score DESC, document_id DESC
+        LIMIT :limit OFFSET :offset"""
+
+
+# --- PostgreSQL: tsvector -------------------------------------------------------------
+
+
+def _ts_unit(unit: Unit, form: str) -> str:
+    """One unit as tsquery text: exact forms have weight A, folded B, codes C."""
+    star = "*" if unit.prefix else ""
+    if unit.kind == "code":
+        return f"'{unit.folded[0]}':{star}C"
+    if unit.kind == "number":
+        return f"'{unit.folded[0]}':{star}BC"
+    exact = " <-> ".join(f"'{t}':A" for t in unit.exact)
+    folded = " <-> ".join(f"'{t}':B" for t in unit.folded)
+    return {"exact": f"({exact})", "folded": f"({folded})"}.get(form, f"(({exact}) | ({folded}))")
+
+
+def _postgres_sql(query: Query) -> tuple[str, dict[str, Any]]:
+    params: dict[str, Any] = {"either": " & ".join(_ts_unit(u, "either") for u in query.units)}
+    exact = "true"
+    if any(u.kind in ("word", "phrase") for u in query.units):
+        params["exact"] = " & ".join(_ts_unit(u, "exact") for u in query.units)
+        exact = "sp.vector @@ CAST(:exact AS tsquery)"
+    together = "false"
+    if query.phrase:
+        params["together"] = " <-> ".join(f"'{t}':B" for t in query.phrase)
+        together = "sp.vector @@ CAST(:together AS tsquery)"
+    sql = f"""
+        WITH flagged AS (
+            SELECT sp.document_id, sp.page,
+                   ts_rank('{_TS_RANK_WEIGHTS}', sp.vector, CAST(:either AS tsquery)) AS score,
+                   CAST({exact} AS integer) AS exact, CAST({together} AS integer) AS together
+            FROM search_pages sp
+            JOIN documents d ON d.id = sp.document_id
+            WHERE sp.vector @@ CAST(:either AS tsquery) AND {{where}}
+        ){_BEST}"""
+    return sql, params
