@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from cli import process, records, service, understanding, upload
+from cli import process, records, search, service, understanding, upload
 from digitize import __version__
 
 
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     records.add_parser(commands)
     service.add_parsers(commands)
     upload.add_parser(commands)
+    search.add_parser(commands)
     return parser
 
 
