@@ -1,0 +1,514 @@
+"""Full-text search, case by case, on SQLite (FTS5) and PostgreSQL (tsvector): folded and
+exact queries, ranking, filters, paging, ID numbers and dossier codes, corrections,
+the index kept by assembly, the rebuild command, and the API's permissions and errors.
+
+The documents are made directly as rows (scans, pages, documents, fields, dossiers),
+as digitising would store them, so no OCR runs here."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from cli.main import main as digitize
+from models import Document, Dossier, DossierDocument, Field, Page, Scan, ScanStatus, SearchPage
+from service.context import Services
+from service.errors import InvalidInputError
+from service.processing import assemble_scan
+from service.review import correct_field
+from service.search import Filters, Results, index_documents, reindex, search
+from tests.badfiles import good_pdf
+from tests.service_fixtures import Keys
+
+CODE = "000.00.13.H12-240115-0042"
+OTHER_UNIT_CODE = "000.20.07.G05-240301-0007"
+
+
+def add_document(
+    services: Services,
+    pages: Sequence[str],
+    *,
+    doc_type: str = "to_khai_dang_ky_khai_sinh",
+    procedure: str | None = "dang_ky_khai_sinh",
+    fields: dict[str, tuple[Any, int | None]] | None = None,
+    dossier: str | None = None,
+) -> int:
+    """A digitised document with these page texts (and fields: name -> (value, page in
+    the scan)), in dossier `dossier` if given, indexed as assembly indexes it."""
+    with services.writes.begin() as session:
+        scan = Scan(
+            sha256=uuid.uuid4().hex * 2, size=1, format="pdf", original_name="scan.pdf",
+            status=ScanStatus.DONE, pages_total=len(pages),
+        )  # fmt: skip
+        session.add(scan)
+        session.flush()
+        session.add_all(
+            Page(scan_id=scan.id, number=n, status="done", text=text, blank=not text)
+            for n, text in enumerate(pages, 1)
+        )
+        document = Document(
+            scan_id=scan.id, index=0, doc_type=doc_type, doc_type_name=None,
+            procedure=procedure, procedure_code=None, confidence=0.9,
+            procedure_confidence=0.9, pages=list(range(1, len(pages) + 1)), review=[],
+            fields=[
+                Field(name=name, value=value, page=page, problems=[])
+                for name, (value, page) in (fields or {}).items()
+            ],
+        )  # fmt: skip
+        session.add(document)
+        session.flush()
+        if dossier is not None:
+            row = session.scalar(select(Dossier).where(Dossier.code == dossier))
+            assert row is not None, f"make dossier {dossier} first"
+            position = session.scalar(
+                select(func.count()).where(DossierDocument.dossier_id == row.id)
+            )
+            session.add(DossierDocument(dossier_id=row.id, document_id=document.id,
+                                        position=position))  # fmt: skip
+        index_documents(session, [document])
+        return document.id
+
+
+def add_dossier(services: Services, code: str, **values: Any) -> None:
+    with services.writes.begin() as session:
+        session.add(Dossier(code=code, review=[], **values))
+
+
+def find(services: Services, query: str, **filters: Any) -> Results:
+    limit = filters.pop("limit", 20)
+    offset = filters.pop("offset", 0)
+    with services.sessions() as session:
+        return search(session, query, Filters(**filters), limit=limit, offset=offset)
+
+
+def ids(results: Results) -> list[int]:
+    return [hit.document.id for hit in results.hits]
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+# --- words with and without diacritics -------------------------------------------------
+
+
+def test_a_query_without_diacritics_finds_the_text_with_them(services: Services) -> None:
+    name = add_document(services, ["Họ, chữ đệm, tên: NGUYỄN VĂN AN..........."])
+    trade = add_document(services, ["Đăng ký thành lập hộ kinh doanh Tạp hóa Phúc Lộc"])
+    add_document(services, ["Giấy khai sinh của Trần Thị Bích"])
+    assert ids(find(services, "nguyen van an")) == [name]
+    assert ids(find(services, "ho kinh doanh")) == [trade]
+    assert ids(find(services, "NGUYEN VAN AN")) == [name]
+    assert ids(find(services, "đang ky")) == [trade]  # đ folds to d, marks partly typed
+
+
+def test_nfd_queries_and_nfd_text_are_the_same_as_nfc(services: Services) -> None:
+    stored_nfd = add_document(services, [nfd("Nơi cư trú: phường Đống Đa")])
+    stored_nfc = add_document(services, ["Người yêu cầu: Phạm Thị Huệ"])
+    assert ids(find(services, nfd("Đống Đa"))) == [stored_nfd]
+    assert ids(find(services, "Đống Đa")) == [stored_nfd]
+    hits = find(services, nfd("Phạm Thị Huệ")).hits
+    assert [h.document.id for h in hits] == [stored_nfc] and hits[0].exact
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [("xã Hoà Bình", "hòa bình"), ("xã Hòa Bình", "hoà bình"), ("Lê Thị Thuý", "thúy"),
+     ("Lê Thị Thúy", "Thuý"), ("sức khoẻ", "khỏe"), ("Uỷ ban nhân dân", "ủy ban")],
+)  # fmt: skip
+def test_tone_placements_are_one_form_and_match_exactly(
+    services: Services, stored: str, typed: str
+) -> None:
+    document = add_document(services, [stored])
+    hits = find(services, typed).hits
+    assert [h.document.id for h in hits] == [document]
+    assert hits[0].exact, "old and new tone placement are the same exact form"
+
+
+def test_exact_matches_rank_above_folded_ones(services: Services) -> None:
+    ban_an = add_document(services, ["Hợp đồng mua bàn ghế gỗ"])
+    ban_friend = add_document(services, ["Người làm chứng là bạn của người yêu cầu"])
+    ban_sell = add_document(services, ["Hợp đồng bán nhà ở"])
+    plain = add_document(services, ["Ủy ban nhân dân phường"])
+    results = find(services, "bán")
+    assert results.total == 4
+    assert ids(results)[0] == ban_sell
+    assert [h.exact for h in results.hits] == [True, False, False, False]
+    assert set(ids(results)[1:]) == {ban_an, ban_friend, plain}
+    # Without marks, the word as typed ("ban" in "Ủy ban") is the exact form.
+    plain_first = find(services, "ban")
+    assert ids(plain_first)[0] == plain and plain_first.hits[0].exact
+    assert [h.exact for h in plain_first.hits[1:]] == [False, False, False]
+    assert ids(find(services, "bàn")) [0] == ban_an  # fmt: skip
+
+
+def test_exact_ranking_holds_against_a_page_more_relevant_without_marks(
+    services: Services,
+) -> None:
+    # "bàn" many times makes the folded form much more frequent there; exact still wins.
+    noisy = add_document(services, ["bàn " * 30 + "bạn ban"])
+    exact = add_document(
+        services, ["Hai bên thỏa thuận bán thửa đất số 12 cùng nhiều điều khoản khác"]
+    )
+    assert ids(find(services, "bán")) == [exact, noisy]
+
+
+def test_words_side_by_side_as_typed_rank_above_scattered_ones(services: Services) -> None:
+    scattered = add_document(
+        services,
+        ["Nguyễn Thị Lan, Nguyễn Văn Hùng, Nguyễn Văn Bình; văn bản số 12; Công an xã An Bình"],
+    )
+    together = add_document(services, ["Người đi khai sinh: Nguyễn Văn An, quan hệ: cha"])
+    results = find(services, "nguyen van an")
+    assert ids(results) == [together, scattered]
+    assert [h.together for h in results.hits] == [True, False]
+
+
+def test_every_word_must_be_on_the_page(services: Services) -> None:
+    add_document(services, ["Nguyễn Văn An"])
+    assert find(services, "nguyen van binh").total == 0
+
+
+def test_a_quoted_phrase_must_stand_together(services: Services) -> None:
+    phrase = add_document(services, ["Đăng ký hộ kinh doanh cá thể"])
+    add_document(services, ["Hộ gia đình ... kinh doanh ... "])
+    assert ids(find(services, '"ho kinh doanh"')) == [phrase]
+    assert find(services, "ho kinh doanh").total == 2
+
+
+# --- pages, snippets, fields ----------------------------------------------------------
+
+
+def test_a_hit_carries_its_page_and_a_highlighted_snippet(services: Services) -> None:
+    document = add_document(
+        services,
+        [
+            "TỜ KHAI ĐĂNG KÝ KHAI SINH\nKính gửi: Ủy ban nhân dân phường Láng",
+            "",  # a blank back: no text, no index row
+            "Người đi đăng ký: <Lê Văn Tám> ......... ký tên",
+        ],
+    )
+    hits = find(services, "le van tam").hits
+    assert [(h.document.id, h.page) for h in hits] == [(document, 3)]
+    snippet = hits[0].snippet
+    assert [snippet.text[s:e] for s, e in snippet.highlights] == ["Lê Văn Tám"]
+    assert "\n" not in snippet.text and "…" in snippet.text  # leaders shown as one ellipsis
+    assert "&lt;<mark>Lê Văn Tám</mark>&gt;" in snippet.html()
+    with services.sessions() as session:
+        pages = session.scalars(select(SearchPage.page).where(SearchPage.document_id == document))
+        assert sorted(pages) == [1, 3]
+
+
+def test_a_long_page_is_cut_around_its_hits(services: Services) -> None:
+    filler = "Căn cứ Luật Hộ tịch và các văn bản hướng dẫn thi hành. " * 20
+    add_document(services, [filler + "Người yêu cầu: Đỗ Minh Khôi. " + filler])
+    snippet = find(services, "do minh khoi").hits[0].snippet
+    assert snippet.text.startswith("…") and snippet.text.endswith("…")
+    assert len(snippet.text) <= 210
+    assert [snippet.text[s:e] for s, e in snippet.highlights] == ["Đỗ Minh Khôi"]
+
+
+def test_field_values_are_found_on_their_page(services: Services) -> None:
+    # A value read from the text, normalised (here: a name typed in capitals).
+    document = add_document(
+        services,
+        ["trang một", "Số điện thoại: 0912.345.678"],
+        fields={"phone": ("0912345678", 2), "business_name": ("Hộ kinh doanh Minh Châu", None)},
+    )
+    phone = find(services, "0912345678").hits
+    assert [(h.document.id, h.page) for h in phone] == [(document, 2)]
+    assert phone[0].snippet.text == "Số điện thoại: 0912.345.678"
+    # A value without a page (added by a person) is on the first page, shown in the snippet.
+    named = find(services, "minh chau").hits
+    assert [(h.document.id, h.page) for h in named] == [(document, 1)]
+    assert "Hộ kinh doanh Minh Châu" in named[0].snippet.text
+
+
+def test_a_document_is_one_result_at_its_best_page(services: Services) -> None:
+    document = add_document(services, ["Nguyen Van An", "Nguyễn Văn An", "Nguyễn Văn"])
+    results = find(services, "Nguyễn Văn An")
+    assert results.total == 1
+    assert [(h.document.id, h.page, h.exact) for h in results.hits] == [(document, 2, True)]
+
+
+def test_corrections_are_found_and_the_old_value_no_longer(services: Services) -> None:
+    document = add_document(
+        services, ["TỜ KHAI", "Họ tên người yêu cầu: ........"],
+        fields={"applicant_name": ("Trần Văn Bé", 2)},
+    )  # fmt: skip
+    assert ids(find(services, "tran van be")) == [document]
+    with services.writes.begin() as session:
+        correct_field(session, document, "applicant_name", "Trần Thị Bích Ngọc", actor="Lan")
+    assert find(services, "tran van be").total == 0
+    hits = find(services, "Trần Thị Bích Ngọc").hits
+    assert [(h.document.id, h.page, h.exact) for h in hits] == [(document, 2, True)]
+    assert "Trần Thị Bích Ngọc" in hits[0].snippet.text
+
+
+# --- ID numbers and dossier codes -----------------------------------------------------
+
+
+def test_id_numbers_are_found_whole_and_by_prefix(services: Services) -> None:
+    holder = add_document(services, ["Số định danh cá nhân: 001090012345"])
+    other = add_document(services, ["Số CCCD: 079185004321"])
+    assert ids(find(services, "001090012345")) == [holder]
+    assert ids(find(services, "0010900")) == [holder]
+    assert ids(find(services, "0791")) == [other]
+    assert find(services, "001090012346").total == 0
+    assert find(services, "090012345").total == 0  # a prefix, not any part
+    assert find(services, "001").total == 0  # too short for a prefix: whole tokens only
+    # Beside words, a number narrows the words' hits.
+    assert ids(find(services, "số định danh 00109")) == [holder]
+
+
+def test_dossier_codes_are_found_whole_and_by_prefix(services: Services) -> None:
+    receipt = add_document(
+        services, [f"GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ\nMã hồ sơ: {CODE}"],
+        doc_type="giay_tiep_nhan",
+    )  # fmt: skip
+    same_day = add_document(services, [f"Mã hồ sơ:{CODE[:-4]}0043......"])
+    elsewhere = add_document(services, [f"Mã hồ sơ: {OTHER_UNIT_CODE}"])
+    assert ids(find(services, CODE)) == [receipt]
+    assert ids(find(services, CODE.lower())) == [receipt]
+    assert set(ids(find(services, "000.00.13.H12"))) == {receipt, same_day}
+    assert set(ids(find(services, "000.00.13.H12-240115"))) == {receipt, same_day}
+    assert ids(find(services, "000.20.07")) == [elsewhere]
+    assert find(services, "000.00.13.H13").total == 0
+    # Its parts are words of the text too: the sequence number alone finds it.
+    assert ids(find(services, "0042")) == [receipt]
+    hit = find(services, CODE).hits[0]
+    assert [hit.snippet.text[s:e] for s, e in hit.snippet.highlights] == [CODE]
+
+
+def test_procedure_codes_and_amounts_written_with_dots(services: Services) -> None:
+    document = add_document(services, ["Mã thủ tục: 1.001193; vốn 100.000.000 đồng"])
+    assert ids(find(services, "1.001193")) == [document]
+    assert ids(find(services, "100.000.000 dong")) == [document]
+    assert ids(find(services, "100000000")) == [document]
+
+
+# --- filters and paging ---------------------------------------------------------------
+
+
+@pytest.fixture
+def filed(services: Services) -> dict[str, int]:
+    """Four documents mentioning "Hoàng Văn Nam", in dossiers of two units."""
+    add_dossier(services, CODE, procedure="dang_ky_khai_sinh", procedure_code="1.001193",
+                receiving_unit="UBND phường Láng", received_date=date(2024, 1, 15),
+                status="received")  # fmt: skip
+    add_dossier(services, OTHER_UNIT_CODE, procedure="dang_ky_ho_kinh_doanh",
+                receiving_unit="UBND huyện Gia Lâm", received_date=date(2024, 3, 1),
+                status="done")  # fmt: skip
+    text = "Người yêu cầu: Hoàng Văn Nam"
+    card = "can_cuoc_cong_dan"
+    business = "giay_de_nghi_dang_ky_ho_kinh_doanh"
+    return {
+        "form": add_document(services, [text], dossier=CODE),
+        # An ID card copy: no procedure of its own.
+        "card": add_document(services, [text], doc_type=card, procedure=None, dossier=CODE),
+        "business": add_document(
+            services,
+            [text],
+            doc_type=business,
+            procedure="dang_ky_ho_kinh_doanh",
+            dossier=OTHER_UNIT_CODE,
+        ),
+        "loose": add_document(services, [text], doc_type=card, procedure=None),
+    }
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, {"form", "card", "business", "loose"}),
+        ({"doc_type": "can_cuoc_cong_dan"}, {"card", "loose"}),
+        ({"procedure": "dang_ky_khai_sinh"}, {"form", "card"}),  # the card by its dossier
+        ({"procedure": "1.001193"}, {"form", "card"}),  # the TTHC code, of the dossier
+        ({"procedure": "dang_ky_ho_kinh_doanh"}, {"business"}),
+        ({"receiving_unit": "UBND phường Láng"}, {"form", "card"}),
+        ({"receiving_unit": nfd("UBND  phường Láng")}, {"form", "card"}),
+        ({"receiving_unit": "000.20.07.G05"}, {"business"}),  # the unit's identifier
+        ({"receiving_unit": "000.20"}, set()),  # not a whole identifier
+        ({"status": "done"}, {"business"}),
+        ({"date_from": date(2024, 1, 15), "date_to": date(2024, 1, 15)}, {"form", "card"}),
+        ({"date_from": date(2024, 1, 16)}, {"business"}),
+        ({"date_to": date(2024, 2, 29)}, {"form", "card"}),
+        ({"doc_type": "can_cuoc_cong_dan", "status": "received"}, {"card"}),
+        ({"status": "received", "receiving_unit": "UBND huyện Gia Lâm"}, set()),
+    ],
+)
+def test_filters(
+    services: Services, filed: dict[str, int], filters: dict[str, Any], expected: set[str]
+) -> None:
+    results = find(services, "hoang van nam", **filters)
+    assert set(ids(results)) == {filed[name] for name in expected}
+    assert results.total == len(expected)
+
+
+def test_a_document_in_two_dossiers_lists_both(services: Services, filed: dict[str, int]) -> None:
+    with services.writes.begin() as session:
+        dossier = session.scalar(select(Dossier).where(Dossier.code == OTHER_UNIT_CODE))
+        assert dossier is not None
+        session.add(DossierDocument(dossier_id=dossier.id, document_id=filed["card"],
+                                    position=1, origin="reused"))  # fmt: skip
+    # Attaching needs no re-indexing: the filters join the dossiers when asked.
+    results = find(services, "hoang van nam", doc_type="can_cuoc_cong_dan", status="done")
+    assert ids(results) == [filed["card"]]
+    assert results.hits[0].dossier_codes == [CODE, OTHER_UNIT_CODE]
+
+
+def test_paging_covers_every_result_once(services: Services) -> None:
+    made = {add_document(services, [f"Hồ sơ số {n}: Vũ Thị Mai"]) for n in range(7)}
+    seen: list[int] = []
+    for offset in range(0, 8, 3):
+        page = find(services, "vu thi mai", limit=3, offset=offset)
+        assert page.total == 7
+        seen += ids(page)
+    assert sorted(seen) == sorted(made)
+    past = find(services, "vu thi mai", limit=3, offset=30)
+    assert past.total == 7 and past.hits == []
+    assert find(services, "vu thi mai", limit=100).total == 7
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [("", "empty"), ("   ", "empty"), ("x" * 201, "longer than 200"),
+     ("... --- ???", "no letters or digits"), (" ".join(f"w{n}x" for n in range(13)), "more than")],
+)  # fmt: skip
+def test_queries_that_cannot_be_searched_are_refused(
+    services: Services, query: str, says: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=says):
+        find(services, query)
+
+
+def test_odd_queries_are_words_not_syntax(services: Services) -> None:
+    document = add_document(services, ["Mẫu số 04a/ĐK: đơn đăng ký đất đai"])
+    # FTS5 and tsquery operators typed by a person are separators, nothing more.
+    queries = ("04a/ĐK", "dat & dai", "'dat' | dai", "dat:* !dai", '"dat dai', "dat (dai)",
+               "{}: dat + dai^", "dat <-> dai")  # fmt: skip
+    for query in queries:
+        assert ids(find(services, query)) == [document], query
+
+
+# --- keeping the index ----------------------------------------------------------------
+
+
+def test_assembly_indexes_the_documents_it_stores(services: Services, tmp_path: Path) -> None:
+    """The assembly step (after page OCR) indexes in its own transaction: pages made as
+    the OCR step leaves them, with their one-page PDFs in the store."""
+    text = "GIẤY KHAI SINH\nHọ, chữ đệm, tên: ĐINH THỊ THU HÀ\nNgày sinh: 02/09/2023"
+    with services.writes.begin() as session:
+        scan = Scan(sha256="f" * 64, size=1, format="pdf", original_name="khai-sinh.pdf",
+                    status=ScanStatus.PROCESSING, pages_total=1)  # fmt: skip
+        session.add(scan)
+        session.flush()
+        key = f"pages/{scan.sha256}/00001.pdf"
+        services.store.put_file(key, good_pdf(tmp_path / "page.pdf"))
+        report = {"number": 1, "text": text, "blank": False, "text_source": "ocr"}
+        session.add(Page(scan_id=scan.id, number=1, status="done", text=text, blank=False,
+                         report=report, pdf_key=key))  # fmt: skip
+        scan_id = scan.id
+    assemble_scan(services, scan_id)
+    hits = find(services, "dinh thi thu ha").hits
+    with services.sessions() as session:
+        stored = session.scalars(select(Document.id).where(Document.scan_id == scan_id)).all()
+    assert stored and [h.document.id for h in hits] == [stored[0]]
+
+
+def test_reindex_rebuilds_the_index(services: Services) -> None:
+    documents = [add_document(services, [f"Bùi Quang Huy, lần {n}"]) for n in range(5)]
+    with services.writes.begin() as session:
+        session.execute(delete(SearchPage))
+    assert find(services, "bui quang huy").total == 0
+    counted: list[int] = []
+    assert reindex(services.database, batch=2, on_progress=counted.append) == (5, 5)
+    assert counted == [2, 2, 1]
+    assert sorted(ids(find(services, "bui quang huy"))) == documents
+    # Again: the same rows, not twice as many.
+    reindex(services.database)
+    assert find(services, "bui quang huy").total == 5
+    with services.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SearchPage)) == 5
+
+
+def test_the_reindex_command(services: Services, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    document = add_document(services, ["Tô Ngọc Vân"])
+    with services.writes.begin() as session:
+        session.execute(delete(SearchPage))
+    monkeypatch.setenv("DIGITIZE_DATABASE_URL", services.settings.effective_database_url())
+    assert digitize(["search", "reindex", "--quiet"]) == 0
+    assert "1 document" in capsys.readouterr().out
+    assert ids(find(services, "to ngoc van")) == [document]
+
+
+def test_deleting_a_document_takes_its_rows_with_it(services: Services) -> None:
+    document = add_document(services, ["Lý Thị Hồng"])
+    with services.writes.begin() as session:
+        session.execute(delete(Field).where(Field.document_id == document))
+        session.execute(delete(Document).where(Document.id == document))
+    assert find(services, "ly thi hong").total == 0
+    with services.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SearchPage)) == 0
+
+
+# --- the API --------------------------------------------------------------------------
+
+
+def _problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return response.json()
+
+
+def test_the_api_answers_staff_and_one_stop_software(api, keys: Keys, services: Services) -> None:
+    add_dossier(services, CODE, receiving_unit="UBND phường Láng", status="received",
+                received_date=date(2024, 1, 15))  # fmt: skip
+    document = add_document(
+        services, ["Trang đầu", f"Mã hồ sơ {CODE}: Ngô Bảo Châu, sinh năm 1990"], dossier=CODE
+    )
+    for role in ("archive", "onestop"):
+        response = api.get(
+            "/api/v1/search", params={"q": "ngo bao chau", "receiving_unit": "UBND phường Láng"},
+            headers=keys.header(role),
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["total"] == 1 and body["query"] == "ngo bao chau"
+        (hit,) = body["results"]
+        assert hit["document_id"] == document and hit["page"] == 2
+        assert hit["dossier_codes"] == [CODE] and hit["match"] == "folded"  # typed without marks
+        assert [hit["snippet"][s:e] for s, e in hit["highlights"]] == ["Ngô Bảo Châu"]
+        assert "<mark>Ngô Bảo Châu</mark>" in hit["snippet_html"]
+        assert hit["links"]["page_image"] == f"/api/v1/documents/{document}/pages/2/image"
+        assert hit["links"]["dossiers"] == [f"/api/v1/dossiers/{CODE}"]
+    paged = api.get("/api/v1/search", params={"q": "chau", "offset": 5},
+                    headers=keys.header("archive")).json()  # fmt: skip
+    assert paged["total"] == 1 and paged["results"] == []
+
+
+def test_the_api_refuses_admins_and_callers_without_a_key(api, keys: Keys) -> None:
+    _problem(api.get("/api/v1/search", params={"q": "an"}, headers=keys.header("admin")), 403)
+    _problem(api.get("/api/v1/search", params={"q": "an"}), 401)
+    _problem(
+        api.get("/api/v1/search", params={"q": "an"}, headers={"Authorization": "Bearer dgz_x"}),
+        401,
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"q": ""}, {"q": "x" * 201}, {"q": "?!"}, {"q": "an", "limit": 0},
+     {"q": "an", "limit": 101}, {"q": "an", "offset": -1}, {"q": "an", "date_from": "15/01/2024"},
+     {"q": "an", "date_from": "2024-02-01", "date_to": "2024-01-01"}],
+)  # fmt: skip
+def test_the_api_refuses_bad_queries(api, keys: Keys, params: dict[str, Any]) -> None:
+    body = _problem(api.get("/api/v1/search", params=params, headers=keys.header("archive")), 422)
+    assert body["detail"]
