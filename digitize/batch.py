@@ -375,8 +375,10 @@ _MAX_STEM_BYTES = 200
 
 
 def safe_stem(source: Path) -> str:
-    """An output name from the input's stem: no control characters or separators, NFC."""
-    stem = unicodedata.normalize("NFC", _UNSAFE.sub("_", source.stem)).strip()
+    """An output name from the input's stem (a folder's whole name: "lot.2024" is no
+    suffix): no control characters or separators, NFC."""
+    name = source.name if source.is_dir() else source.stem
+    stem = unicodedata.normalize("NFC", _UNSAFE.sub("_", name)).strip()
     while len(stem.encode("utf-8")) > _MAX_STEM_BYTES:
         stem = stem[:-1]
     if not stem.strip("."):

@@ -158,3 +158,13 @@ def test_process_stack_with_a_bad_file_fails_that_stack_with_its_name(tmp_path: 
     assert re.search(r"failed +\S*stack: p2\.jpg: damaged image", proc.stderr), proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "out" / "stack.pdf").exists()
+
+
+def test_output_names_keep_a_folders_whole_name(tmp_path: Path) -> None:
+    from digitize.batch import output_stems
+
+    folder = tmp_path / "lô.2024-03"
+    folder.mkdir()
+    scan = tmp_path / "hồ sơ.2024.tif"
+    scan.write_bytes(b"II*\x00")
+    assert output_stems([folder, scan]) == ["lô.2024-03", "hồ sơ.2024"]

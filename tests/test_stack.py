@@ -268,3 +268,24 @@ def test_a_dossier_without_a_record_gets_one_made_from_its_documents(knowledge, 
     assert link.record.procedure_code == "1.001193"
     assert link.record.applicant_id_number == "001090012345"
     assert book.find(CODE_A) == link.record  # stored, so the next scan finds it
+
+
+def test_the_record_may_name_any_person_the_papers_name(knowledge, book) -> None:
+    """A dossier for two people (a marriage, a household) names both; the one-stop
+    record names one of them, not necessarily the first paper's applicant."""
+    pages = [receipt(1, CODE_A, qr(CODE_A)), declaration(2, "Nguyễn Văn An")]
+    pages.append(declaration(3, "Trần Thị Bình"))
+    split = split_stack(pages, knowledge)
+    assert split is not None
+    dossier = split.dossiers[0]
+    book.upsert(DossierRecord(CODE_A, applicant_name="TRẦN THỊ BÌNH"))
+    link = link_dossier(dossier, book)
+    assert link is not None and not any(m.startswith("applicant") for m in link.mismatches)
+    book.upsert(
+        DossierRecord(CODE_A, applicant_name="Lê Thị Hoa", applicant_id_number="079192004321")
+    )
+    link = link_dossier(dossier, book)
+    assert link is not None
+    [applicant] = [m for m in link.mismatches if m.startswith("applicant")]
+    assert "Nguyễn Văn An" in applicant and "Trần Thị Bình" in applicant
+    assert any(m.startswith("ID number") for m in link.mismatches)

@@ -8,6 +8,7 @@ settled by taking one side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -86,19 +87,47 @@ def link_dossier(dossier: Dossier, book: RecordBook) -> Link | None:
 
 
 def mismatches(record: DossierRecord, dossier: Dossier) -> list[str]:
+    """Where the record and the papers disagree.
+
+    The record's applicant must be among the people the papers name, not necessarily
+    the first: a marriage form names both parties, a dossier holds the ID cards of
+    several people, and the record may name either.
+    """
     found = []
     procedure = dossier.procedure
     if record.procedure and procedure and record.procedure != procedure:
         found.append(f"procedure: record says {record.procedure}, documents say {procedure}")
-    name = _field(dossier, "applicant_name")
-    if record.applicant_name and name and fold(record.applicant_name) != fold(str(name)):
-        found.append(f"applicant: record says {record.applicant_name}, documents say {name}")
-    id_number = _id_number(dossier)
-    if record.applicant_id_number and id_number and record.applicant_id_number != id_number:
+    names = _people(dossier, _is_person_name)
+    if record.applicant_name and names and fold(record.applicant_name) not in map(fold, names):
         found.append(
-            f"ID number: record says {record.applicant_id_number}, documents say {id_number}"
+            f"applicant: record says {record.applicant_name}, documents name {', '.join(names)}"
+        )
+    numbers = _people(dossier, lambda name: name.endswith("id_number"))
+    if record.applicant_id_number and numbers and record.applicant_id_number not in numbers:
+        found.append(
+            f"ID number: record says {record.applicant_id_number}, "
+            f"documents have {', '.join(numbers)}"
         )
     return found
+
+
+def _is_person_name(field_name: str) -> bool:
+    return field_name.endswith("_name") and field_name not in _NOT_PEOPLE
+
+
+_NOT_PEOPLE = frozenset({"business_name", "procedure_name"})
+
+
+def _people(dossier: Dossier, wanted: Callable[[str], bool]) -> list[str]:
+    """Reliable values, in order and each once, of the fields `wanted` picks."""
+    values: list[str] = []
+    for document in dossier.documents:
+        for name, item in document.fields.items():
+            if wanted(name) and item.value is not None and not item.review:
+                value = str(item.value)
+                if value not in values:
+                    values.append(value)
+    return values
 
 
 def _field(dossier: Dossier, name: str) -> object | None:
