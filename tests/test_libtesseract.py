@@ -191,6 +191,28 @@ def test_children_end_when_their_parent_is_killed(tmp_path: Path) -> None:
     assert all(gone(pid) for pid in pids)
 
 
+def test_a_forked_copy_starts_children_of_its_own(children: PersistentTesseract) -> None:
+    page = encode_pnm(one_line_page())
+    children.recognise_tsv(page, dpi=300, timeout=60)
+    parents = children.pids()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the copy: the parent's children are not its to talk to
+        try:
+            tsv = children.recognise_tsv(page, dpi=300, timeout=60)
+            own = children.pids()
+            fine = "Trần" in tsv and own and not set(own) & set(parents)
+            os.write(write_end, b"1" if fine else b"0")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    with os.fdopen(read_end, "rb") as answer:
+        assert answer.read() == b"1"
+    assert children.pids() == parents
+    assert "Trần" in children.recognise_tsv(page, dpi=300, timeout=60)
+
+
 def test_missing_language_model_names_the_package() -> None:
     pool = PersistentTesseract(langs="vie+klingon", psm=6)
     with pytest.raises(MissingDependencyError, match="tesseract-ocr-klingon"):

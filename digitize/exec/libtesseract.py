@@ -186,6 +186,10 @@ class _Child:
         except subprocess.TimeoutExpired:
             self.kill()
 
+    def abandon(self) -> None:
+        """Close our ends without a word to the child: it belongs to another process."""
+        self._close_pipes()
+
     def _close_pipes(self) -> None:
         for pipe in (self.process.stdin, self.process.stdout, self._messages):
             if pipe is not None:
@@ -295,10 +299,26 @@ class PersistentTesseract:
         # More children than cores would only share the cores, each with its own copy
         # of the library's ~35 MB; a page beyond them waits for one to be free.
         self.max_children = max_children or len(os.sched_getaffinity(0))
+        self._version: str | None = None
+        self._start_afresh()
+        _pools.add(self)
+
+    def _start_afresh(self) -> None:
         self._slots = threading.BoundedSemaphore(self.max_children)
         self._children = _Children([], set(), threading.Lock())
-        self._version: str | None = None
         weakref.finalize(self, self._children.close)
+
+    def _forget_children(self) -> None:
+        """In a forked copy of this process: the children are the parent's, leave them be.
+
+        Their pipes are closed here (so they still end with the parent) and this copy
+        starts children of its own when it needs them.
+        """
+        for child in self._children.live:
+            child.abandon()
+        self._children.idle.clear()
+        self._children.live.clear()
+        self._start_afresh()
 
     @property
     def version(self) -> str:
@@ -410,6 +430,18 @@ class PersistentTesseract:
         if self._library is not None:
             command += ["--library", self._library]
         return command
+
+
+# Pools of this process, so that a forked copy of it can forget their children.
+_pools: weakref.WeakSet[PersistentTesseract] = weakref.WeakSet()
+
+
+def _forget_children_after_fork() -> None:
+    for pool in list(_pools):
+        pool._forget_children()
+
+
+os.register_at_fork(after_in_child=_forget_children_after_fork)
 
 
 # The child's side. Only the standard library and ctypes: a child costs little memory.
