@@ -26,13 +26,16 @@ relevance (`service/search.py`).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import string
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from digitize.text import vietnamese_letters
 from digitize.understand.vietnamese import canonical, fold
 
 MAX_QUERY_CHARS = 200
@@ -40,10 +43,28 @@ MAX_QUERY_UNITS = 12
 PREFIX_FROM = 4  # numbers and codes this long match by prefix; shorter ones whole
 _MAX_TOKEN = 64  # longer "words" are OCR debris (rules, leaders read as letters)
 
-_TOKEN = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(r"[^\W_]+")  # then split where a run holds other numerals (tokens)
 # An identifier: ASCII letters and digits in parts joined by one dot or hyphen each,
 # with a digit somewhere ("000.00.13.H12-240115-0042", "1.001193", "0912.345.678").
 _CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]+(?:[.\-][0-9A-Za-z]+)+")
+
+
+def _numerals_class() -> re.Pattern[str]:
+    """Numerals other than 0-9 ("²", "½", "٣"): word characters that are no letters."""
+    others = [c for c in range(0x80, 0x10000) if chr(c).isnumeric()]
+    ranges: list[list[int]] = []
+    for c in others:
+        if ranges and c == ranges[-1][1] + 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return re.compile(
+        "[" + "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "")
+                      for a, b in ranges) + "]"
+    )  # fmt: skip
+
+
+_OTHER_NUMERAL = _numerals_class()
 _CODE_SEPARATORS = re.compile(r"[.\-]")
 _DIGIT = re.compile(r"\d")
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -63,32 +84,60 @@ class IndexedText:
 
 
 def tokens(text: str) -> list[str]:
-    return [token for _, _, token in token_spans(text)]
+    """The tokens of `text` (NFC), as `token_spans` gives them."""
+    words = _TOKEN.findall(text)
+    if not _OTHER_NUMERAL.search(text):  # the usual case, checked in one go
+        return [w for w in words if len(w) <= _MAX_TOKEN]
+    found = []
+    for word in words:
+        if word.isascii() or word.isalpha():
+            if len(word) <= _MAX_TOKEN:
+                found.append(word)
+        else:
+            found += [token for _, _, token in _split_run(word, 0)]
+    return found
 
 
 def token_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, token) of each token: a run of letters and ASCII digits. Other
-    digits and signs ("²" in "m²", "½") separate tokens, as PostgreSQL's parser sees
-    them, so both databases index the same tokens."""
+    """(start, end, token) of each token of `text` (NFC): a run of letters and ASCII
+    digits. Other digits and signs ("²" in "m²", "½") separate tokens, as PostgreSQL's
+    parser sees them, so both databases index the same tokens."""
     for run in _TOKEN.finditer(text):
         word = run.group()
-        if word.isascii() or all(ch.isalpha() or ch.isascii() for ch in word):
+        if word.isascii() or word.isalpha():
             if len(word) <= _MAX_TOKEN:
                 yield run.start(), run.end(), word
-            continue
-        start = None
-        for i, ch in enumerate([*word, " "]):
-            if ch.isalpha() or (ch.isascii() and ch.isalnum()):
-                start = i if start is None else start
-            elif start is not None:
-                if i - start <= _MAX_TOKEN:
-                    yield run.start() + start, run.start() + i, word[start:i]
-                start = None
+        else:
+            yield from _split_run(word, run.start())
+
+
+def _split_run(word: str, offset: int) -> Iterator[tuple[int, int, str]]:
+    """The tokens of a run that mixes letters with other numerals ("m²")."""
+    start = None
+    for i, ch in enumerate([*word, " "]):
+        if ch.isalpha() or (ch.isascii() and ch.isalnum()):
+            start = i if start is None else start
+        elif start is not None:
+            if i - start <= _MAX_TOKEN:
+                yield offset + start, offset + i, word[start:i]
+            start = None
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def exact_token(token: str) -> str:
+    """A token's exact form: canonical tone placement, lower case. Cached: a corpus
+    has a few thousand distinct syllables and names, each seen again and again."""
+    return canonical(token).lower()
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def folded_token(token: str) -> str:
+    return fold(token)
 
 
 def exact_form(text: str) -> str:
     """The canonical, lower-case form that `exact` holds and accented words match."""
-    return canonical(text).lower()
+    return " ".join(exact_token(t) for t in tokens(unicodedata.normalize("NFC", text)))
 
 
 def compact_code(code: str) -> str:
@@ -105,10 +154,13 @@ def codes_in(text: str) -> list[str]:
 
 
 def index_text(text: str) -> IndexedText:
-    """The three forms of `text` that the index holds (see the module's docstring)."""
+    """The three forms of `text` that the index holds (see the module's docstring):
+    the exact and folded forms of each of its tokens, and its codes."""
+    text = unicodedata.normalize("NFC", text)
+    words = tokens(text)
     return IndexedText(
-        exact=" ".join(tokens(exact_form(text))),
-        folded=" ".join(tokens(fold(text))),
+        exact=" ".join(map(exact_token, words)),
+        folded=" ".join(map(folded_token, words)),
         codes=" ".join(code for code in codes_in(text) if len(code) <= _MAX_TOKEN),
     )
 
@@ -188,10 +240,10 @@ def _units(text: str, *, quoted: bool) -> list[Unit]:
     words: list[tuple[str, str]] = []
     for token in tokens(" ".join(rest)):
         if _DIGIT.search(token):
-            number = fold(token)
+            number = folded_token(token)
             units.append(Unit("number", (number,), (number,), prefix=len(number) >= PREFIX_FROM))
         else:
-            words.append((exact_form(token), fold(token)))
+            words.append((exact_token(token), folded_token(token)))
     if quoted and len(words) > 1:
         exact, folded = zip(*words, strict=True)
         units.insert(0, Unit("phrase", tuple(exact), tuple(folded)))
@@ -227,23 +279,43 @@ def display_text(text: str) -> str:
     return " ".join(_LEADERS.sub("…", unicodedata.normalize("NFC", text)).split())
 
 
+@functools.cache
+def _fold_in_place() -> dict[int, str]:
+    """A table folding each Vietnamese letter (NFC) and ASCII capital to one lower-case
+    letter, so the folded text keeps the original's offsets."""
+    table = {ord(c): c.lower() for c in string.ascii_uppercase}
+    for letter in (*vietnamese_letters(), "Ð", "ð"):
+        folded = fold(letter)
+        if len(folded) == 1 and folded != letter:
+            table[ord(letter)] = folded
+    return table
+
+
+def fold_in_place(text: str) -> str:
+    """`text` (NFC) folded letter for letter: no diacritics, đ -> d, lower case; the same
+    length, so a match in it is a match at the same offsets in `text`."""
+    return text.translate(_fold_in_place())
+
+
+_EDGE_BEFORE, _EDGE_AFTER, _BETWEEN = r"(?<![^\W_])", r"(?![^\W_])", r"[\W_]+"
+
+
 def hits(text: str, query: Query) -> list[tuple[int, int, int]]:
-    """Where the query's units are in `text`: (start, end, unit index), in order."""
+    """Where the query's units are in `text` (NFC): (start, end, unit index), in order."""
+    folded = fold_in_place(text)
     found: list[tuple[int, int, int]] = []
-    words = [(start, end, fold(token)) for start, end, token in token_spans(text)]
     for index, unit in enumerate(query.units):
         if unit.kind == "code":
-            for m in _CODE.finditer(text):
-                if _matches(compact_code(m.group()), unit):
-                    found.append((m.start(), m.end(), index))
+            found += [
+                (m.start(), m.end(), index)
+                for m in _CODE.finditer(folded)
+                if _matches(compact_code(m.group()), unit)
+            ]
             continue
-        size = len(unit.folded)
-        for i in range(len(words) - size + 1):
-            if unit.kind == "number":
-                if _matches(words[i][2], unit):
-                    found.append((words[i][0], words[i][1], index))
-            elif all(words[i + k][2] == unit.folded[k] for k in range(size)):
-                found.append((words[i][0], words[i + size - 1][1], index))
+        body = _BETWEEN.join(re.escape(word) for word in unit.folded)
+        rest = r"[^\W_]*" if unit.prefix else ""
+        pattern = re.compile(_EDGE_BEFORE + body + rest + _EDGE_AFTER)
+        found += [(m.start(), m.end(), index) for m in pattern.finditer(folded)]
     return sorted(found)
 
 

@@ -8,10 +8,11 @@ PostgreSQL a generated tsvector column `vector` with a GIN index.
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.dossiers import Document, Dossier
 
 
 class SearchPage(Base):
@@ -25,3 +26,14 @@ class SearchPage(Base):
     exact: Mapped[str] = mapped_column(Text)
     folded: Mapped[str] = mapped_column(Text)
     codes: Mapped[str] = mapped_column(Text)
+
+
+# What the search filters look documents and dossiers up by (service/search.py).
+SEARCH_FILTER_INDEXES = (
+    Index("ix_documents_procedure", Document.procedure),
+    Index("ix_documents_procedure_code", Document.procedure_code),
+    Index("ix_dossiers_procedure", Dossier.procedure),
+    Index("ix_dossiers_procedure_code", Dossier.procedure_code),
+    Index("ix_dossiers_receiving_unit", Dossier.receiving_unit),
+    Index("ix_dossiers_received_date", Dossier.received_date),
+)

@@ -40,6 +40,7 @@ both databases give the same ones.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -47,7 +48,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, bindparam, delete, insert, select, text, tuple_
+from sqlalchemy import Date, String, bindparam, delete, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -56,12 +57,11 @@ from digitize.search_text import (
     QueryError,
     Snippet,
     Unit,
+    fold_in_place,
     index_text,
     parse_query,
     snippet,
-    tokens,
 )
-from digitize.understand.vietnamese import fold
 from models import Database, Document, Dossier, DossierDocument, Field, Page, SearchPage
 from service.errors import InvalidInputError
 
@@ -69,8 +69,17 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000  # deeper pages of results are a sign the query should be narrower
 REINDEX_BATCH = 200  # documents per transaction when rebuilding the index
 
+# A row's id says its document and page, so a hit in FTS5 needs no lookup to tell them.
+PAGE_BITS = 20
+PAGE_MASK = (1 << PAGE_BITS) - 1
+# More matching pages than this are not scored for relevance: each tier is then in
+# order of the newest document first (scoring reads every hit's positions: about
+# 20 us a page on SQLite, and on so many pages relevance tells little anyway).
+RANK_LIMIT = 2000
 # Relevance weights of a hit in each form (exact, folded, codes).
-_BM25_WEIGHTS = (4.0, 1.0, 2.0)
+_BM25_WEIGHTS = "4.0, 1.0, 2.0"
+_NOT_LETTERS = re.compile(r"[\W_]+")
+_TTHC_CODE = re.compile(r"\d\.\d{6}")
 _TS_RANK_WEIGHTS = "{0.1, 0.5, 0.25, 1.0}"  # PostgreSQL's order: D, C (codes), B, A (exact)
 
 
@@ -90,7 +99,7 @@ class Hit:
     page: int  # 1-based, in the document
     exact: bool  # every word found in its exact form
     together: bool  # the words found side by side, as typed
-    score: float
+    score: float | None  # None: too many matches to score (see RANK_LIMIT)
     snippet: Snippet
     dossier_codes: list[str] = field(default_factory=list)
 
@@ -120,13 +129,14 @@ def index_documents(session: Session, documents: Iterable[Document | int]) -> in
     values = _field_values(session, ids)
     rows = []
     for doc in docs:
-        for number, scan_page in enumerate(doc.pages, 1):
+        for number, scan_page in enumerate(doc.pages[:PAGE_MASK], 1):
             parts = [texts.get((doc.scan_id, scan_page)) or ""]
             parts += [value for page, value in values.get(doc.id, []) if page == number]
             forms = index_text("\n".join(parts))
             if forms.exact or forms.codes:
                 rows.append(
-                    {"document_id": doc.id, "page": number, "exact": forms.exact,
+                    {"id": doc.id << PAGE_BITS | number, "document_id": doc.id, "page": number,
+                     "exact": forms.exact,
                      "folded": forms.folded, "codes": forms.codes}
                 )  # fmt: skip
     if rows:
@@ -239,6 +249,15 @@ def index_size(engine: Engine) -> int:
 # --- queries --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Row:
+    document_id: int
+    page: int
+    exact: bool
+    together: bool
+    score: float | None
+
+
 def search(
     session: Session,
     query_text: str,
@@ -261,26 +280,22 @@ def search(
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise InvalidInputError("date_from is after date_to")
     dialect = session.get_bind().dialect.name
-    build = _postgres_sql if dialect == "postgresql" else _sqlite_sql
-    sql, params = build(query)
-    where, filter_params = _filter_sql(filters)
-    statement = text(sql.replace("{where}", where)).bindparams(
-        bindparam("limit", type_=Integer),
-        bindparam("offset", type_=Integer),
-        *(bindparam(name, type_=Date if name.startswith("date") else String)
-          for name in filter_params),
-    )  # fmt: skip
-    values = {**params, **filter_params}
-    rows = session.execute(statement, {**values, "limit": limit, "offset": offset}).all()
-    total = int(rows[0].total) if rows else 0
-    if not rows and offset > 0:  # past the last result: the first one still says the total
-        first = session.execute(statement, {**values, "limit": 1, "offset": 0}).first()
-        total = int(first.total) if first else 0
-    return Results(query, total, _hits(session, query, rows))
+    engine: _Engine = (
+        _Postgres(query, filters) if dialect == "postgresql" else _Sqlite(query, filters)
+    )
+    pages, documents = engine.count(session)
+    if documents <= offset:
+        rows: list[_Row] = []
+    elif pages <= RANK_LIMIT:
+        rows = engine.ranked(session, limit, offset)
+    else:
+        rows = engine.newest(session, limit, offset)
+    return Results(query, documents, _hits(session, query, rows))
 
 
-def _hits(session: Session, query: Query, rows: Sequence[Any]) -> list[Hit]:
-    ids = [int(r.document_id) for r in rows]
+def _hits(session: Session, query: Query, rows: Sequence[_Row]) -> list[Hit]:
+    """The rows as hits: their documents, dossier codes, and a snippet of each page."""
+    ids = [r.document_id for r in rows]
     if not ids:
         return []
     documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
@@ -293,22 +308,23 @@ def _hits(session: Session, query: Query, rows: Sequence[Any]) -> list[Hit]:
     )
     for document_id, code in attached:
         codes[document_id].append(code)
-    wanted = {
-        (documents[int(r.document_id)].scan_id, documents[int(r.document_id)].pages[r.page - 1])
-        for r in rows
-    }
-    texts = dict(
-        ((s, n), t or "")
-        for s, n, t in session.execute(
+    wanted = {(documents[r.document_id].scan_id, documents[r.document_id].pages[r.page - 1])
+              for r in rows}  # fmt: skip
+    # By scan, then picked: SQLite scans the whole table for a (scan, number) IN list.
+    texts = {
+        (scan, number): page_text or ""
+        for scan, number, page_text in session.execute(
             select(Page.scan_id, Page.number, Page.text).where(
-                tuple_(Page.scan_id, Page.number).in_(sorted(wanted))
+                Page.scan_id.in_({scan for scan, _ in wanted}),
+                Page.number.in_({number for _, number in wanted}),
             )
         )
-    )
+        if (scan, number) in wanted
+    }
     values = _field_values(session, ids)
     hits = []
     for row in rows:
-        document = documents[int(row.document_id)]
+        document = documents[row.document_id]
         page_text = texts.get((document.scan_id, document.pages[row.page - 1]), "")
         # Field values the page's text lacks (a correction, a value read elsewhere).
         letters = _letters(page_text)
@@ -317,15 +333,14 @@ def _hits(session: Session, query: Query, rows: Sequence[Any]) -> list[Hit]:
             for page, value in values.get(document.id, [])
             if page == row.page and _letters(value) not in letters
         ]
-        shown = "\n".join([page_text, *extra])
         hits.append(
             Hit(
                 document=document,
-                page=int(row.page),
-                exact=bool(row.exact),
-                together=bool(row.together),
-                score=float(row.score),
-                snippet=snippet(shown, query),
+                page=row.page,
+                exact=row.exact,
+                together=row.together,
+                score=row.score,
+                snippet=snippet("\n".join([page_text, *extra]), query),
                 dossier_codes=codes.get(document.id, []),
             )
         )
@@ -335,32 +350,86 @@ def _hits(session: Session, query: Query, rows: Sequence[Any]) -> list[Hit]:
 def _letters(text: str) -> str:
     """Letters and digits only, folded: a value found in this form of a page's text is
     shown there already (a phone number printed with dots, a name in capitals)."""
-    return "".join(tokens(fold(text)))
+    return _NOT_LETTERS.sub("", fold_in_place(unicodedata.normalize("NFC", text)))
 
 
-def _filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
-    """SQL conditions on `sp` (search_pages) and `d` (documents), and their parameters."""
+class _Engine:
+    """The SQL of one query on one database."""
+
+    def __init__(self, query: Query, filters: Filters) -> None:
+        self.query = query
+        # Only words typed with marks ask for them: the others match any marks.
+        self.accented = any(u.accented for u in query.units)
+        self.filters, self.params = _filter_sets(filters, self.document_id)
+
+    document_id = "document_id"  # the SQL expression of a hit's document
+
+    def count(self, session: Session) -> tuple[int, int]:
+        raise NotImplementedError
+
+    def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
+        raise NotImplementedError
+
+    def newest(self, session: Session, limit: int, offset: int) -> list[_Row]:
+        raise NotImplementedError
+
+    def _run(self, session: Session, sql: str, params: dict[str, Any]) -> Any:
+        statement = text(sql).bindparams(
+            *(bindparam(name, type_=Date if name.startswith("date") else String)
+              for name in self.params),
+        )  # fmt: skip
+        return session.execute(statement, {**self.params, **params})
+
+
+def _rows(result: Any) -> list[_Row]:
+    return [
+        _Row(int(r.document_id), int(r.page), bool(r.exact), bool(r.together),
+             None if r.score is None else float(r.score))
+        for r in result
+    ]  # fmt: skip
+
+
+# The best page of each document, the documents in order, a page of them.
+_BEST = """, best AS (
+            SELECT *, ROW_NUMBER() OVER (
+                PARTITION BY document_id ORDER BY exact DESC, together DESC, score DESC, page
+            ) AS nth
+            FROM flagged
+        )
+        SELECT document_id, page, exact, together, score FROM best WHERE nth = 1
+        ORDER BY exact DESC, together DESC, score DESC, document_id DESC
+        LIMIT :limit OFFSET :offset"""
+
+
+def _filter_sets(filters: Filters, document: str) -> tuple[str, dict[str, Any]]:
+    """SQL conditions on `document` (a hit's document id): each filter the set of
+    documents it allows, which the database makes once per query."""
     conditions: list[str] = []
     params: dict[str, Any] = {}
     if filters.doc_type:
-        conditions.append("d.doc_type = :doc_type")
+        conditions.append(f"{document} IN (SELECT id FROM documents WHERE doc_type = :doc_type)")
         params["doc_type"] = filters.doc_type
     if filters.procedure:
+        # A national TTHC code ("1.001193") or a catalogue key: one indexed column each.
+        column = "procedure_code" if _TTHC_CODE.fullmatch(filters.procedure) else "procedure"
         conditions.append(
-            "(d.procedure = :procedure OR d.procedure_code = :procedure OR EXISTS ("
-            "SELECT 1 FROM dossier_documents pdd JOIN dossiers pds ON pds.id = pdd.dossier_id "
-            "WHERE pdd.document_id = d.id "
-            "AND (pds.procedure = :procedure OR pds.procedure_code = :procedure)))"
+            f"{document} IN (SELECT id FROM documents WHERE {column} = :procedure "
+            "UNION SELECT pdd.document_id FROM dossier_documents pdd "
+            f"JOIN dossiers pds ON pds.id = pdd.dossier_id WHERE pds.{column} = :procedure)"
         )
         params["procedure"] = filters.procedure
     on_dossier: list[str] = []
     if filters.receiving_unit:
+        # The unit's name, or its identifier: the part of the dossier code before "-"
+        # (a range of codes, so the index on the code serves it; "." follows "-").
         on_dossier.append(
-            "(ds.receiving_unit = :receiving_unit OR ds.code LIKE :unit_code ESCAPE '!')"
+            "(ds.receiving_unit = :receiving_unit "
+            "OR (ds.code >= :unit_codes_from AND ds.code < :unit_codes_to))"
         )
         unit = unicodedata.normalize("NFC", " ".join(filters.receiving_unit.split()))
         params["receiving_unit"] = unit
-        params["unit_code"] = _like_escape(unit) + "-%"
+        params["unit_codes_from"] = unit + "-"
+        params["unit_codes_to"] = unit + "."
     if filters.status:
         on_dossier.append("ds.status = :status")
         params["status"] = filters.status
@@ -372,74 +441,114 @@ def _filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
         params["date_to"] = filters.date_to
     if on_dossier:
         conditions.append(
-            "EXISTS (SELECT 1 FROM dossier_documents dd JOIN dossiers ds ON ds.id = dd.dossier_id "
-            "WHERE dd.document_id = d.id AND " + " AND ".join(on_dossier) + ")"
+            f"{document} IN (SELECT dd.document_id FROM dossier_documents dd "
+            "JOIN dossiers ds ON ds.id = dd.dossier_id WHERE " + " AND ".join(on_dossier) + ")"
         )
-    return (" AND ".join(conditions) or "1 = 1"), params
-
-
-def _like_escape(value: str) -> str:
-    return value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return "".join(f" AND {c}" for c in conditions), params
 
 
 # --- SQLite: FTS5 ---------------------------------------------------------------------
 
 
 def _fts_unit(unit: Unit, form: str) -> str:
-    """One unit in FTS5's query language; form is 'exact', 'folded' or 'either'.
-    Tokens are letters and digits only, so quoting them is all the escaping needed."""
+    """One unit in FTS5's query language, in its 'exact' or 'folded' form. Tokens are
+    letters and digits only, so quoting them is all the escaping they need."""
     star = "*" if unit.prefix else ""
     if unit.kind == "code":
         return f'codes : "{unit.folded[0]}"{star}'
     if unit.kind == "number":
         return f'{{folded codes}} : "{unit.folded[0]}"{star}'
-    exact = f'exact : "{" ".join(unit.exact)}"'
-    folded = f'folded : "{" ".join(unit.folded)}"'
-    return {"exact": exact, "folded": folded}.get(form, f"({exact} OR {folded})")
+    if form == "exact" and unit.accented:
+        return f'exact : "{" ".join(unit.exact)}"'
+    return f'folded : "{" ".join(unit.folded)}"'
 
 
-def _sqlite_sql(query: Query) -> tuple[str, dict[str, Any]]:
-    either = " AND ".join(_fts_unit(u, "either") for u in query.units)
-    params: dict[str, Any] = {"either": either}
-    exact = "1"
-    if any(u.kind in ("word", "phrase") for u in query.units):
-        params["exact"] = " AND ".join(_fts_unit(u, "exact") for u in query.units)
-        exact = (
-            "hits.id IN (SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :exact)"
-        )
-    together = "0"
-    if query.phrase:
-        params["together"] = f'folded : "{" ".join(query.phrase)}"'
-        together = (
-            "hits.id IN (SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :together)"
-        )
-    weights = ", ".join(str(w) for w in _BM25_WEIGHTS)
-    sql = f"""
-        WITH hits AS (
-            SELECT rowid AS id, -bm25(search_pages_fts, {weights}) AS score
-            FROM search_pages_fts WHERE search_pages_fts MATCH :either
-        ), flagged AS (
-            SELECT sp.document_id, sp.page, hits.score,
-                   {exact} AS exact, {together} AS together
-            FROM hits
-            JOIN search_pages sp ON sp.id = hits.id
-            JOIN documents d ON d.id = sp.document_id
-            WHERE {{where}}
-        ){_BEST}"""
-    return sql, params
+class _Sqlite(_Engine):
+    document_id = f"(rowid >> {PAGE_BITS})"
 
+    def __init__(self, query: Query, filters: Filters) -> None:
+        super().__init__(query, filters)
+        self.folded = " AND ".join(_fts_unit(u, "folded") for u in query.units)
+        self.exact = " AND ".join(_fts_unit(u, "exact") for u in query.units)
+        self.together = f'folded : "{" ".join(query.phrase)}"' if query.phrase else None
 
-# The best page of each document, documents in order, and how many there are.
-_BEST = """, best AS (
-            SELECT *, ROW_NUMBER() OVER (
-                PARTITION BY document_id ORDER BY exact DESC, together DESC, score DESC, page
-            ) AS nth
-            FROM flagged
-        )
-        SELECT document_id, page, exact, together, score, COUNT(*) OVER () AS total
-        FROM best WHERE nth = 1
-        ORDER BY exact DESC, together DESC, score DESC, document_id DESC
-        LIMIT :limit OFFSET :offset"""
+    def count(self, session: Session) -> tuple[int, int]:
+        row = self._run(
+            session,
+            f"SELECT count(*) AS pages, count(DISTINCT {self.document_id}) AS documents "
+            f"FROM search_pages_fts WHERE search_pages_fts MATCH :folded{self.filters}",
+            {"folded": self.folded},
+        ).one()
+        return int(row.pages), int(row.documents)
+
+    def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
+        """Every matching page scored (BM25, codes weighing more than words)."""
+        params = {"folded": self.folded, "limit": limit, "offset": offset}
+        exact, together = "1", "0"
+        if self.accented:
+            exact = "id IN (SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :exact)"
+            params["exact"] = self.exact
+        if self.together:
+            together = (
+                "id IN (SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :together)"
+            )
+            params["together"] = self.together
+        sql = f"""
+            WITH hits AS (
+                SELECT rowid AS id, -bm25(search_pages_fts, {_BM25_WEIGHTS}) AS score
+                FROM search_pages_fts WHERE search_pages_fts MATCH :folded{self.filters}
+            ), flagged AS (
+                SELECT id >> {PAGE_BITS} AS document_id, id & {PAGE_MASK} AS page, score,
+                       {exact} AS exact, {together} AS together
+                FROM hits
+            ){_BEST}"""
+        return _rows(self._run(session, sql, params))
+
+    def newest(self, session: Session, limit: int, offset: int) -> list[_Row]:
+        """Too many pages to score: each tier (exact and together, exact, together, the
+        rest) newest document first, read from FTS5 in rowid order only as far as the
+        page of results needs."""
+        tiers: list[tuple[str, bool, bool]] = []
+        exact, folded, together = f"({self.exact})", f"({self.folded})", self.together
+        if not self.accented and together is None:
+            tiers = [(folded, True, False)]
+        elif not self.accented:
+            together = f"({together})"
+            tiers = [(together, True, True), (f"{folded} NOT {together}", True, False)]
+        elif together is None:
+            tiers = [(exact, True, False), (f"{folded} NOT {exact}", False, False)]
+        else:
+            together = f"({together})"
+            tiers = [
+                (f"{exact} AND {together}", True, True),
+                (f"{exact} NOT {together}", True, False),
+                (f"({folded} AND {together}) NOT {exact}", False, True),
+                (f"{folded} NOT ({exact} OR {together})", False, False),
+            ]
+        wanted = offset + limit
+        found: dict[int, _Row] = {}
+        for expression, is_exact, is_together in tiers:
+            result = self._run(
+                session,
+                f"SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :tier"
+                f"{self.filters} ORDER BY rowid DESC",
+                {"tier": expression},
+            )
+            try:
+                for (rowid,) in result:
+                    document, page = rowid >> PAGE_BITS, rowid & PAGE_MASK
+                    seen = found.get(document)
+                    if seen is None:
+                        if len(found) == wanted:
+                            break  # the pages of the last document wanted are all in
+                        found[document] = _Row(document, page, is_exact, is_together, None)
+                    elif (seen.exact, seen.together) == (is_exact, is_together):
+                        found[document] = _Row(document, page, is_exact, is_together, None)
+            finally:
+                result.close()
+            if len(found) == wanted:
+                break
+        return list(found.values())[offset:wanted]
 
 
 # --- PostgreSQL: tsvector -------------------------------------------------------------
@@ -452,28 +561,51 @@ def _ts_unit(unit: Unit, form: str) -> str:
         return f"'{unit.folded[0]}':{star}C"
     if unit.kind == "number":
         return f"'{unit.folded[0]}':{star}BC"
-    exact = " <-> ".join(f"'{t}':A" for t in unit.exact)
     folded = " <-> ".join(f"'{t}':B" for t in unit.folded)
-    return {"exact": f"({exact})", "folded": f"({folded})"}.get(form, f"(({exact}) | ({folded}))")
+    if not unit.accented or form == "folded":
+        return f"({folded})"
+    exact = " <-> ".join(f"'{t}':A" for t in unit.exact)
+    return f"({exact})" if form == "exact" else f"(({exact}) | ({folded}))"
 
 
-def _postgres_sql(query: Query) -> tuple[str, dict[str, Any]]:
-    params: dict[str, Any] = {"either": " & ".join(_ts_unit(u, "either") for u in query.units)}
-    exact = "true"
-    if any(u.kind in ("word", "phrase") for u in query.units):
-        params["exact"] = " & ".join(_ts_unit(u, "exact") for u in query.units)
-        exact = "sp.vector @@ CAST(:exact AS tsquery)"
-    together = "false"
-    if query.phrase:
-        params["together"] = " <-> ".join(f"'{t}':B" for t in query.phrase)
-        together = "sp.vector @@ CAST(:together AS tsquery)"
-    sql = f"""
-        WITH flagged AS (
-            SELECT sp.document_id, sp.page,
-                   ts_rank('{_TS_RANK_WEIGHTS}', sp.vector, CAST(:either AS tsquery)) AS score,
-                   CAST({exact} AS integer) AS exact, CAST({together} AS integer) AS together
-            FROM search_pages sp
-            JOIN documents d ON d.id = sp.document_id
-            WHERE sp.vector @@ CAST(:either AS tsquery) AND {{where}}
-        ){_BEST}"""
-    return sql, params
+class _Postgres(_Engine):
+    document_id = "sp.document_id"
+
+    def __init__(self, query: Query, filters: Filters) -> None:
+        super().__init__(query, filters)
+        self.terms = {
+            form: " & ".join(_ts_unit(u, form) for u in query.units)
+            for form in ("folded", "exact", "either")
+        }
+        self.terms["together"] = " <-> ".join(f"'{t}':B" for t in query.phrase or ())
+
+    def count(self, session: Session) -> tuple[int, int]:
+        row = self._run(
+            session,
+            "SELECT count(*) AS pages, count(DISTINCT sp.document_id) AS documents "
+            f"FROM search_pages sp WHERE sp.vector @@ CAST(:folded AS tsquery){self.filters}",
+            {"folded": self.terms["folded"]},
+        ).one()
+        return int(row.pages), int(row.documents)
+
+    def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
+        score = f"ts_rank('{_TS_RANK_WEIGHTS}', sp.vector, CAST(:either AS tsquery))"
+        return self._select(session, score, limit, offset)
+
+    def newest(self, session: Session, limit: int, offset: int) -> list[_Row]:
+        return self._select(session, "CAST(NULL AS real)", limit, offset)
+
+    def _select(self, session: Session, score: str, limit: int, offset: int) -> list[_Row]:
+        exact = "sp.vector @@ CAST(:exact AS tsquery)" if self.accented else "true"
+        together = "sp.vector @@ CAST(:together AS tsquery)" if self.query.phrase else "false"
+        sql = f"""
+            WITH flagged AS (
+                SELECT sp.document_id, sp.page, {score} AS score,
+                       CAST({exact} AS integer) AS exact,
+                       CAST({together} AS integer) AS together
+                FROM search_pages sp
+                WHERE sp.vector @@ CAST(:folded AS tsquery){self.filters}
+            ){_BEST.replace("score DESC", "score DESC NULLS LAST")}"""
+        params = {"limit": limit, "offset": offset, **self.terms}
+        used = {name: value for name, value in params.items() if f":{name}" in sql}
+        return _rows(self._run(session, sql, used))

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 
 from cli.main import main as digitize
 from models import Document, Dossier, DossierDocument, Field, Page, Scan, ScanStatus, SearchPage
+from service import search as search_module
 from service.context import Services
 from service.errors import InvalidInputError
 from service.processing import assemble_scan
@@ -96,6 +97,15 @@ def nfd(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
 
+@pytest.fixture(params=["scored", "newest"])
+def ranking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways of ordering: every match scored for relevance, or (past RANK_LIMIT
+    matching pages) each tier newest first; tiers, filters and paging are the same."""
+    if request.param == "newest":
+        monkeypatch.setattr(search_module, "RANK_LIMIT", 0)
+    return str(request.param)
+
+
 # --- words with and without diacritics -------------------------------------------------
 
 
@@ -132,7 +142,7 @@ def test_tone_placements_are_one_form_and_match_exactly(
     assert hits[0].exact, "old and new tone placement are the same exact form"
 
 
-def test_exact_matches_rank_above_folded_ones(services: Services) -> None:
+def test_exact_matches_rank_above_folded_ones(services: Services, ranking: str) -> None:
     ban_an = add_document(services, ["Hợp đồng mua bàn ghế gỗ"])
     ban_friend = add_document(services, ["Người làm chứng là bạn của người yêu cầu"])
     ban_sell = add_document(services, ["Hợp đồng bán nhà ở"])
@@ -142,15 +152,15 @@ def test_exact_matches_rank_above_folded_ones(services: Services) -> None:
     assert ids(results)[0] == ban_sell
     assert [h.exact for h in results.hits] == [True, False, False, False]
     assert set(ids(results)[1:]) == {ban_an, ban_friend, plain}
-    # Without marks, the word as typed ("ban" in "Ủy ban") is the exact form.
-    plain_first = find(services, "ban")
-    assert ids(plain_first)[0] == plain and plain_first.hits[0].exact
-    assert [h.exact for h in plain_first.hits[1:]] == [False, False, False]
-    assert ids(find(services, "bàn")) [0] == ban_an  # fmt: skip
+    # Typed without marks, a word matches any marks: there is no exact form to prefer.
+    unmarked = find(services, "ban")
+    assert unmarked.total == 4 and all(h.exact for h in unmarked.hits)
+    assert ids(find(services, "bàn"))[0] == ban_an
 
 
 def test_exact_ranking_holds_against_a_page_more_relevant_without_marks(
     services: Services,
+    ranking: str,
 ) -> None:
     # "bàn" many times makes the folded form much more frequent there; exact still wins.
     noisy = add_document(services, ["bàn " * 30 + "bạn ban"])
@@ -160,7 +170,16 @@ def test_exact_ranking_holds_against_a_page_more_relevant_without_marks(
     assert ids(find(services, "bán")) == [exact, noisy]
 
 
-def test_words_side_by_side_as_typed_rank_above_scattered_ones(services: Services) -> None:
+def test_only_the_words_typed_with_marks_must_match_them(services: Services) -> None:
+    marked = add_document(services, ["Người yêu cầu: Nguyễn Văn An"])
+    other = add_document(services, ["Người yêu cầu: Nguyên Vân Ân"])
+    hits = find(services, "Nguyễn van an").hits
+    assert [(h.document.id, h.exact) for h in hits] == [(marked, True), (other, False)]
+
+
+def test_words_side_by_side_as_typed_rank_above_scattered_ones(
+    services: Services, ranking: str
+) -> None:
     scattered = add_document(
         services,
         ["Nguyễn Thị Lan, Nguyễn Văn Hùng, Nguyễn Văn Bình; văn bản số 12; Công an xã An Bình"],
@@ -176,7 +195,7 @@ def test_every_word_must_be_on_the_page(services: Services) -> None:
     assert find(services, "nguyen van binh").total == 0
 
 
-def test_a_quoted_phrase_must_stand_together(services: Services) -> None:
+def test_a_quoted_phrase_must_stand_together(services: Services, ranking: str) -> None:
     phrase = add_document(services, ["Đăng ký hộ kinh doanh cá thể"])
     add_document(services, ["Hộ gia đình ... kinh doanh ... "])
     assert ids(find(services, '"ho kinh doanh"')) == [phrase]
@@ -231,7 +250,7 @@ def test_field_values_are_found_on_their_page(services: Services) -> None:
     assert "Hộ kinh doanh Minh Châu" in named[0].snippet.text
 
 
-def test_a_document_is_one_result_at_its_best_page(services: Services) -> None:
+def test_a_document_is_one_result_at_its_best_page(services: Services, ranking: str) -> None:
     document = add_document(services, ["Nguyen Van An", "Nguyễn Văn An", "Nguyễn Văn"])
     results = find(services, "Nguyễn Văn An")
     assert results.total == 1
@@ -255,7 +274,7 @@ def test_corrections_are_found_and_the_old_value_no_longer(services: Services) -
 # --- ID numbers and dossier codes -----------------------------------------------------
 
 
-def test_id_numbers_are_found_whole_and_by_prefix(services: Services) -> None:
+def test_id_numbers_are_found_whole_and_by_prefix(services: Services, ranking: str) -> None:
     holder = add_document(services, ["Số định danh cá nhân: 001090012345"])
     other = add_document(services, ["Số CCCD: 079185004321"])
     assert ids(find(services, "001090012345")) == [holder]
@@ -268,7 +287,7 @@ def test_id_numbers_are_found_whole_and_by_prefix(services: Services) -> None:
     assert ids(find(services, "số định danh 00109")) == [holder]
 
 
-def test_dossier_codes_are_found_whole_and_by_prefix(services: Services) -> None:
+def test_dossier_codes_are_found_whole_and_by_prefix(services: Services, ranking: str) -> None:
     receipt = add_document(
         services, [f"GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ\nMã hồ sơ: {CODE}"],
         doc_type="giay_tiep_nhan",
@@ -345,7 +364,11 @@ def filed(services: Services) -> dict[str, int]:
     ],
 )
 def test_filters(
-    services: Services, filed: dict[str, int], filters: dict[str, Any], expected: set[str]
+    services: Services,
+    ranking: str,
+    filed: dict[str, int],
+    filters: dict[str, Any],
+    expected: set[str],
 ) -> None:
     results = find(services, "hoang van nam", **filters)
     assert set(ids(results)) == {filed[name] for name in expected}
@@ -364,7 +387,7 @@ def test_a_document_in_two_dossiers_lists_both(services: Services, filed: dict[s
     assert results.hits[0].dossier_codes == [CODE, OTHER_UNIT_CODE]
 
 
-def test_paging_covers_every_result_once(services: Services) -> None:
+def test_paging_covers_every_result_once(services: Services, ranking: str) -> None:
     made = {add_document(services, [f"Hồ sơ số {n}: Vũ Thị Mai"]) for n in range(7)}
     seen: list[int] = []
     for offset in range(0, 8, 3):
@@ -484,7 +507,7 @@ def test_the_api_answers_staff_and_one_stop_software(api, keys: Keys, services: 
         assert body["total"] == 1 and body["query"] == "ngo bao chau"
         (hit,) = body["results"]
         assert hit["document_id"] == document and hit["page"] == 2
-        assert hit["dossier_codes"] == [CODE] and hit["match"] == "folded"  # typed without marks
+        assert hit["dossier_codes"] == [CODE] and hit["match"] == "exact"  # no marks asked for
         assert [hit["snippet"][s:e] for s, e in hit["highlights"]] == ["Ngô Bảo Châu"]
         assert "<mark>Ngô Bảo Châu</mark>" in hit["snippet_html"]
         assert hit["links"]["page_image"] == f"/api/v1/documents/{document}/pages/2/image"

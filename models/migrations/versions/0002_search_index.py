@@ -1,6 +1,7 @@
 """The full-text index: table search_pages, with FTS5 on SQLite and a tsvector column
 with a GIN index on PostgreSQL (configuration 'simple': no stemming, which Vietnamese
-does not need; the tokens are made by digitize/search_text.py).
+does not need; the tokens are made by digitize/search_text.py); and indexes on the
+columns of documents and dossiers that search filters on.
 
 Documents stored before this migration are indexed by `digitize search reindex`.
 
@@ -45,6 +46,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_pages")),
         sa.UniqueConstraint("document_id", "page", name=op.f("uq_search_pages_document_id")),
     )
+    for name, table, column in _FILTER_INDEXES:
+        op.create_index(name, table, [column])
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         _sqlite_fts()
@@ -54,6 +57,17 @@ def upgrade() -> None:
             f"GENERATED ALWAYS AS ({_VECTOR}) STORED"
         )
         op.execute("CREATE INDEX ix_search_pages_vector ON search_pages USING gin (vector)")
+
+
+# The columns search filters look documents and dossiers up by.
+_FILTER_INDEXES = (
+    ("ix_documents_procedure", "documents", "procedure"),
+    ("ix_documents_procedure_code", "documents", "procedure_code"),
+    ("ix_dossiers_procedure", "dossiers", "procedure"),
+    ("ix_dossiers_procedure_code", "dossiers", "procedure_code"),
+    ("ix_dossiers_receiving_unit", "dossiers", "receiving_unit"),
+    ("ix_dossiers_received_date", "dossiers", "received_date"),
+)
 
 
 def _sqlite_fts() -> None:
@@ -86,3 +100,5 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS search_pages_fts")
     op.drop_table("search_pages")
+    for name, table, _ in _FILTER_INDEXES:
+        op.drop_index(name, table_name=table)
