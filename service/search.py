@@ -555,17 +555,24 @@ class _Sqlite(_Engine):
 
 
 def _ts_unit(unit: Unit, form: str) -> str:
-    """One unit as tsquery text: exact forms have weight A, folded B, codes C."""
-    star = "*" if unit.prefix else ""
-    if unit.kind == "code":
-        return f"'{unit.folded[0]}':{star}C"
-    if unit.kind == "number":
-        return f"'{unit.folded[0]}':{star}BC"
-    folded = " <-> ".join(f"'{t}':B" for t in unit.folded)
+    """One unit as tsquery text. A single token needs no weight: an accented token is
+    only in the exact part, a folded one is in the folded part whenever it is in the
+    exact one, and a code is only in the codes part; without weights the GIN index
+    answers alone, with no re-check of each row's vector. A phrase keeps its part's
+    weight (exact A, folded B), so it never runs from one part into the next."""
+    star = ":*" if unit.prefix else ""
+    if unit.kind in ("code", "number"):
+        return f"'{unit.folded[0]}'{star}"
     if not unit.accented or form == "folded":
-        return f"({folded})"
-    exact = " <-> ".join(f"'{t}':A" for t in unit.exact)
-    return f"({exact})" if form == "exact" else f"(({exact}) | ({folded}))"
+        return _ts_phrase(unit.folded, "B")
+    exact = _ts_phrase(unit.exact, "A")
+    return exact if form == "exact" else f"({exact} | {_ts_phrase(unit.folded, 'B')})"
+
+
+def _ts_phrase(words: Sequence[str], weight: str) -> str:
+    if len(words) == 1:
+        return f"'{words[0]}'"
+    return "(" + " <-> ".join(f"'{w}':{weight}" for w in words) + ")"
 
 
 class _Postgres(_Engine):
@@ -577,7 +584,7 @@ class _Postgres(_Engine):
             form: " & ".join(_ts_unit(u, form) for u in query.units)
             for form in ("folded", "exact", "either")
         }
-        self.terms["together"] = " <-> ".join(f"'{t}':B" for t in query.phrase or ())
+        self.terms["together"] = _ts_phrase(query.phrase, "B") if query.phrase else ""
 
     def count(self, session: Session) -> tuple[int, int]:
         row = self._run(
@@ -589,15 +596,27 @@ class _Postgres(_Engine):
         return int(row.pages), int(row.documents)
 
     def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
+        """Every matching page scored (ts_rank, exact forms weighing most); the tiers
+        checked on each page's vector."""
         score = f"ts_rank('{_TS_RANK_WEIGHTS}', sp.vector, CAST(:either AS tsquery))"
-        return self._select(session, score, limit, offset)
+        exact = "sp.vector @@ CAST(:exact AS tsquery)"
+        together = "sp.vector @@ CAST(:together AS tsquery)"
+        return self._select(session, score, exact, together, limit, offset)
 
     def newest(self, session: Session, limit: int, offset: int) -> list[_Row]:
-        return self._select(session, "CAST(NULL AS real)", limit, offset)
+        """Too many pages to score: newest first in each tier, and the tiers found
+        through the index (one set each) rather than in each page's vector."""
+        exact = "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
+        together = (
+            "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:together AS tsquery))"
+        )
+        return self._select(session, "CAST(NULL AS real)", exact, together, limit, offset)
 
-    def _select(self, session: Session, score: str, limit: int, offset: int) -> list[_Row]:
-        exact = "sp.vector @@ CAST(:exact AS tsquery)" if self.accented else "true"
-        together = "sp.vector @@ CAST(:together AS tsquery)" if self.query.phrase else "false"
+    def _select(
+        self, session: Session, score: str, exact: str, together: str, limit: int, offset: int
+    ) -> list[_Row]:
+        exact = exact if self.accented else "true"
+        together = together if self.query.phrase else "false"
         sql = f"""
             WITH flagged AS (
                 SELECT sp.document_id, sp.page, {score} AS score,
