@@ -13,6 +13,7 @@ from digitize.search_text import (
     Unit,
     codes_in,
     exact_form,
+    fold_in_place,
     index_text,
     parse_query,
     snippet,
@@ -164,3 +165,10 @@ def test_no_hit_gives_the_start_and_html_is_escaped() -> None:
 def test_leaders_and_line_breaks_are_shown_short() -> None:
     cut = snippet("Họ tên: Lê Văn Tám................\nNgày sinh: 01/02/1990", parse_query("tam"))
     assert cut.text == "Họ tên: Lê Văn Tám… Ngày sinh: 01/02/1990"
+
+
+def test_folding_in_place_keeps_the_offsets() -> None:
+    text = "ĐẶNG Thị Hoà, Ðường 3/2"
+    folded = fold_in_place(text)
+    assert folded == "dang thi hoa, duong 3/2"
+    assert len(folded) == len(text)
