@@ -31,6 +31,7 @@ import html
 import re
 import string
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -297,7 +298,8 @@ def fold_in_place(text: str) -> str:
     return text.translate(_fold_in_place())
 
 
-_EDGE_BEFORE, _EDGE_AFTER, _BETWEEN = r"(?<![^\W_])", r"(?![^\W_])", r"[\W_]+"
+_EDGE_AFTER, _BETWEEN = r"(?![^\W_])", r"[\W_]+"
+_WORD_CHAR = re.compile(r"[^\W_]")
 
 
 def hits(text: str, query: Query) -> list[tuple[int, int, int]]:
@@ -314,8 +316,14 @@ def hits(text: str, query: Query) -> list[tuple[int, int, int]]:
             continue
         body = _BETWEEN.join(re.escape(word) for word in unit.folded)
         rest = r"[^\W_]*" if unit.prefix else ""
-        pattern = re.compile(_EDGE_BEFORE + body + rest + _EDGE_AFTER)
-        found += [(m.start(), m.end(), index) for m in pattern.finditer(folded)]
+        # Starting with the word itself lets the regex engine skip ahead to it; the
+        # start of the word is checked after.
+        pattern = re.compile(body + rest + _EDGE_AFTER)
+        found += [
+            (m.start(), m.end(), index)
+            for m in pattern.finditer(folded)
+            if m.start() == 0 or not _WORD_CHAR.match(folded, m.start() - 1)
+        ]
     return sorted(found)
 
 
@@ -329,15 +337,25 @@ def snippet(text: str, query: Query, width: int = SNIPPET_CHARS) -> Snippet:
     text = display_text(text)
     found = hits(text, query)
     context = min(_CONTEXT_BEFORE, width // 4)
-    # The window's start, and the first and last character of the hits it must show.
+    # The window's start, and the first and last character of the hits it must show:
+    # slid over the hits (in order of start), it keeps those wholly inside.
     begin, first_hit, last = 0, 0, 0
-    most = -1
-    for first, _, _ in found:
+    most, counts, inside = 0, Counter[int](), 0
+    for i, (first, _, _) in enumerate(found):
+        if 0 < i <= inside:  # the previous hit leaves the window
+            gone = found[i - 1][2]
+            counts[gone] -= 1
+            if not counts[gone]:
+                del counts[gone]
+        inside = max(inside, i)
         start = max(0, first - context)
-        inside = [(e, unit) for s, e, unit in found if s >= first and e <= start + width]
-        if inside and len({unit for _, unit in inside}) > most:
-            most = len({unit for _, unit in inside})
-            begin, first_hit, last = start, first, max(e for e, _ in inside)
+        while inside < len(found) and found[inside][1] <= start + width:
+            counts[found[inside][2]] += 1
+            inside += 1
+        if len(counts) > most:
+            most = len(counts)
+            begin, first_hit = start, first
+            last = max(e for _, e, _ in found[i:inside])
     if begin > 0 and not text[begin - 1].isspace():
         space = text.find(" ", begin, first_hit)
         begin = space + 1 if space >= 0 else begin

@@ -73,9 +73,10 @@ REINDEX_BATCH = 200  # documents per transaction when rebuilding the index
 PAGE_BITS = 20
 PAGE_MASK = (1 << PAGE_BITS) - 1
 # More matching pages than this are not scored for relevance: each tier is then in
-# order of the newest document first (scoring reads every hit's positions: about
-# 20 us a page on SQLite, and on so many pages relevance tells little anyway).
-RANK_LIMIT = 2000
+# order of the newest document first. Scoring reads every matching page's positions
+# (about 20 us a page on SQLite): 500 pages stay well inside the time a search may
+# take, and past that a query is too broad for relevance to tell much.
+RANK_LIMIT = 500
 # Relevance weights of a hit in each form (exact, folded, codes).
 _BM25_WEIGHTS = "4.0, 1.0, 2.0"
 _NOT_LETTERS = re.compile(r"[\W_]+")
@@ -126,7 +127,7 @@ def index_documents(session: Session, documents: Iterable[Document | int]) -> in
         select(Document.id, Document.scan_id, Document.pages).where(Document.id.in_(ids))
     ).all()
     texts = _page_texts(session, [(d.scan_id, n) for d in docs for n in d.pages])
-    values = _field_values(session, ids)
+    values = _field_values(session, {d.id: d.pages for d in docs})
     rows = []
     for doc in docs:
         for number, scan_page in enumerate(doc.pages[:PAGE_MASK], 1):
@@ -154,23 +155,25 @@ def _page_texts(session: Session, keys: Collection[tuple[int, int]]) -> dict[tup
     return {(r.scan_id, r.number): r.text for r in rows if (r.scan_id, r.number) in keys}
 
 
-def _field_values(session: Session, ids: Collection[int]) -> dict[int, list[tuple[int, str]]]:
-    """Each document's current field values as text, with the document page they are on."""
+def _field_values(
+    session: Session, pages: dict[int, Sequence[int]]
+) -> dict[int, list[tuple[int, str]]]:
+    """Each document's current field values as text, with the document page they are
+    on; `pages` holds each document's pages in its scan."""
     rows = session.execute(
         select(
-            Field.document_id, Field.page, Field.value, Field.corrected_value,
-            Field.corrected_by, Document.pages,
+            Field.document_id, Field.page, Field.value, Field.corrected_value, Field.corrected_by
         )
-        .join(Document, Document.id == Field.document_id)
-        .where(Field.document_id.in_(ids))
+        .where(Field.document_id.in_(pages))
         .order_by(Field.id)
-    )  # fmt: skip
+    )
     values: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for row in rows:
         current = row.corrected_value if row.corrected_by is not None else row.value
         shown = _as_text(current)
         if shown:
-            values[row.document_id].append((_document_page(row.page, row.pages), shown))
+            page = _document_page(row.page, pages[row.document_id])
+            values[row.document_id].append((page, shown))
     return values
 
 
@@ -321,17 +324,19 @@ def _hits(session: Session, query: Query, rows: Sequence[_Row]) -> list[Hit]:
         )
         if (scan, number) in wanted
     }
-    values = _field_values(session, ids)
+    values = _field_values(session, {d.id: d.pages for d in documents.values()})
     hits = []
     for row in rows:
         document = documents[row.document_id]
         page_text = texts.get((document.scan_id, document.pages[row.page - 1]), "")
         # Field values the page's text lacks (a correction, a value read elsewhere).
-        letters = _letters(page_text)
+        on_page = [value for page, value in values.get(document.id, []) if page == row.page]
+        folded = fold_in_place(page_text) if on_page else ""
+        letters = _letters(page_text) if on_page else ""
         extra = [
             value
-            for page, value in values.get(document.id, [])
-            if page == row.page and _letters(value) not in letters
+            for value in on_page
+            if fold_in_place(value) not in folded and _letters(value) not in letters
         ]
         hits.append(
             Hit(
