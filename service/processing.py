@@ -89,11 +89,6 @@ def ocr_engine(settings: Settings) -> OcrEngine:
     )
 
 
-def page_key(scan: Scan, number: int, kind: str) -> str:
-    """Where a page's derived files live: kind is 'pdf', 'jpg' or 'thumb.jpg'."""
-    return f"pages/{scan.sha256}/{number:05d}.{kind}"
-
-
 # --- step 1 ---------------------------------------------------------------------------
 
 
