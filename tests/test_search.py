@@ -517,6 +517,26 @@ def test_the_api_answers_staff_and_one_stop_software(api, keys: Keys, services: 
     assert paged["total"] == 1 and paged["results"] == []
 
 
+def test_the_api_finds_a_correction_and_says_when_it_did_not_score(
+    api, keys: Keys, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = add_document(
+        services, ["Họ và tên: ..........."], fields={"applicant_name": (None, 1)}
+    )
+    corrected = api.patch(
+        f"/api/v1/documents/{document}/fields/applicant_name", json={"value": "Lưu Thị Ánh"},
+        headers=keys.header("archive"),
+    )  # fmt: skip
+    assert corrected.status_code == 200, corrected.text
+    found = api.get("/api/v1/search", params={"q": "luu thi anh"}, headers=keys.header("onestop"))
+    (hit,) = found.json()["results"]
+    assert hit["document_id"] == document and isinstance(hit["score"], float)
+    monkeypatch.setattr(search_module, "RANK_LIMIT", 0)
+    found = api.get("/api/v1/search", params={"q": "luu thi anh"}, headers=keys.header("onestop"))
+    assert found.status_code == 200, found.text
+    assert found.json()["results"][0]["score"] is None
+
+
 def test_the_api_refuses_admins_and_callers_without_a_key(api, keys: Keys) -> None:
     _problem(api.get("/api/v1/search", params={"q": "an"}, headers=keys.header("admin")), 403)
     _problem(api.get("/api/v1/search", params={"q": "an"}), 401)

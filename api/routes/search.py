@@ -34,10 +34,13 @@ class HitPublic(BaseModel):
     dossier_codes: list[str] = Field(description="the dossiers the document is in")
     page: int = Field(description="the page of the document the hit is on, 1-based")
     match: Literal["exact", "folded"] = Field(
-        description="exact: every word found with its diacritics as typed; "
-        "folded: found only without them"
+        description="exact: every word typed with diacritics found with them (words "
+        "typed without match any); folded: found only without them"
     )
-    score: float = Field(description="relevance, to order this query's results only")
+    score: float | None = Field(
+        description="relevance, to order this query's results only; null when too many "
+        "pages match to score them (each tier is then newest first)"
+    )
     snippet: str = Field(description="the page's text around the hit, on one line")
     highlights: list[tuple[int, int]] = Field(
         description="[start, end) character offsets of the hits in `snippet`"
