@@ -8,7 +8,7 @@ PostgreSQL a generated tsvector column `vector` with a GIN index.
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -20,7 +20,11 @@ class SearchPage(Base):
     # Also the index by document that re-indexing one document deletes through.
     __table_args__ = (UniqueConstraint("document_id", "page"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)  # the FTS5 rowid on SQLite
+    # document id << 20 | page (service/search.py): 64 bits. On SQLite exactly INTEGER,
+    # which makes it the rowid (64 bits there) and so the FTS5 table's.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     page: Mapped[int]  # 1-based, in the document
     exact: Mapped[str] = mapped_column(Text)

@@ -472,6 +472,24 @@ def test_the_reindex_command(services: Services, monkeypatch: pytest.MonkeyPatch
     assert ids(find(services, "to ngoc van")) == [document]
 
 
+def test_documents_with_large_ids_are_indexed_and_found(services: Services) -> None:
+    """A row's id is the document's id times 2^20 plus the page: past 2,047 documents
+    it needs 64 bits."""
+    first = add_document(services, ["Đào Quang Vinh"])
+    with services.writes.begin() as session:
+        document = session.get(Document, first)
+        assert document is not None
+        session.add(
+            Document(
+                id=3_000_000, scan_id=document.scan_id, index=1, doc_type="to_khai",
+                confidence=0.9, procedure_confidence=0.9, pages=[1], review=[],
+            )
+        )  # fmt: skip
+        session.flush()
+        index_documents(session, [3_000_000])
+    assert sorted(ids(find(services, "dao quang vinh"))) == [first, 3_000_000]
+
+
 def test_deleting_a_document_takes_its_rows_with_it(services: Services) -> None:
     document = add_document(services, ["Lý Thị Hồng"])
     with services.writes.begin() as session:

@@ -31,7 +31,13 @@ _VECTOR = " || ".join(
 def upgrade() -> None:
     op.create_table(
         "search_pages",
-        sa.Column("id", sa.Integer(), nullable=False),
+        # document id << 20 | page: 64 bits; on SQLite INTEGER, so that it is the rowid.
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("document_id", sa.Integer(), nullable=False),
         sa.Column("page", sa.Integer(), nullable=False),
         sa.Column("exact", sa.Text(), nullable=False),
