@@ -10,7 +10,7 @@ The stages, in order (`understand_pages`):
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,24 +98,31 @@ class UnderstoodDocument:
         }
 
 
-def split_documents(pages: Sequence[PageText], catalogue: Catalogue) -> list[list[PageText]]:
+def document_groups(pages: Iterable[PageText], catalogue: Catalogue) -> Iterator[list[PageText]]:
     """Group a file's pages into documents, in order; every page lands in one group.
 
     A page whose top carries a catalogued title starts a new document; other pages
-    (continuations, blank backs) stay with the document before them.
+    (continuations, blank backs) stay with the document before them. Each group is
+    handed over when the next one starts: only one document's pages are held.
     """
-    groups: list[list[PageText]] = []
+    group: list[PageText] = []
     for page in pages:
         starts = (
             not page.blank
             and bool(page.lines)
             and max(title_scores(page, catalogue).values(), default=0.0) >= _NEW_DOCUMENT_TITLE
         )
-        if not groups or (starts and any(p.lines and not p.blank for p in groups[-1])):
-            groups.append([page])
-        else:
-            groups[-1].append(page)
-    return groups
+        if starts and any(p.lines and not p.blank for p in group):
+            yield group
+            group = []
+        group.append(page)
+    if group:
+        yield group
+
+
+def split_documents(pages: Iterable[PageText], catalogue: Catalogue) -> list[list[PageText]]:
+    """All of `document_groups` at once."""
+    return list(document_groups(pages, catalogue))
 
 
 def understand_document(pages: Sequence[PageText], knowledge: Knowledge) -> UnderstoodDocument:
@@ -160,9 +167,9 @@ def understand_document(pages: Sequence[PageText], knowledge: Knowledge) -> Unde
     )
 
 
-def understand_pages(pages: Sequence[PageText], knowledge: Knowledge) -> list[UnderstoodDocument]:
-    """Every document of a file, in page order."""
+def understand_pages(pages: Iterable[PageText], knowledge: Knowledge) -> list[UnderstoodDocument]:
+    """Every document of a file, in page order; `pages` are read once, in order."""
     return [
         understand_document(group, knowledge)
-        for group in split_documents(pages, knowledge.catalogue)
+        for group in document_groups(pages, knowledge.catalogue)
     ]
