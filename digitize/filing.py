@@ -16,7 +16,7 @@ from typing import Any
 from digitize.errors import DigitizeError
 from digitize.pdf import DocumentMetadata, PageSource, assemble_pdf
 from digitize.understand import Knowledge, UnderstoodDocument, page_from_report
-from digitize.understand.files import FileUnderstanding, understand_file
+from digitize.understand.files import FileReader, FileUnderstanding
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,11 @@ def understand_reports(
     if knowledge is None:
         return None
     try:
-        return understand_file([page_from_report(report) for report in reports], knowledge)
+        # Each page's text is made from its report when it is read, not all at once.
+        reader = FileReader(knowledge, lambda index: page_from_report(reports[index]))
+        for report in reports:
+            reader.add(page_from_report(report))
+        return reader.finish()
     except Exception as exc:  # the PDF and the text are still worth writing
         warnings.append(f"documents not understood: {describe_unexpected(exc)}")
         return None

@@ -6,12 +6,12 @@ every page of the file is in exactly one place, and the JSON says where.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from digitize.understand.documents import Knowledge, UnderstoodDocument, understand_pages
 from digitize.understand.pages import PageText
-from digitize.understand.stack import Dossier, split_stack
+from digitize.understand.stack import Dossier, StackSplitter
 
 
 @dataclass(slots=True)
@@ -50,10 +50,39 @@ class FileUnderstanding:
 
 def understand_file(pages: Sequence[PageText], knowledge: Knowledge) -> FileUnderstanding:
     """Documents of a single paper as they come; a stack cut into dossiers first."""
-    stack = split_stack(pages, knowledge)
-    if stack is None:
-        return FileUnderstanding(understand_pages(pages, knowledge))
-    documents = list(stack.unassigned_documents)
-    for dossier in stack.dossiers:
-        documents += dossier.documents
-    return FileUnderstanding(documents, stack.dossiers, stack.unassigned_pages)
+    reader = FileReader(knowledge, pages.__getitem__)
+    for page in pages:
+        reader.add(page)
+    return reader.finish()
+
+
+class FileReader:
+    """`understand_file` for pages that arrive one by one, in page order.
+
+    A stack is understood as it arrives, one document's pages held at a time
+    (`StackSplitter`). Whether a file is a stack at all is known only at its first
+    boundary, or at its end: the pages before are not held but asked back by
+    `recall(i)` (the file's page i, 0-based), once more for a file that is no stack.
+    """
+
+    def __init__(self, knowledge: Knowledge, recall: Callable[[int], PageText]) -> None:
+        self._knowledge = knowledge
+        self._recall = recall
+        self._stack = StackSplitter(knowledge, recall)
+        self._count = 0
+
+    def add(self, page: PageText) -> None:
+        """The file's next page."""
+        self._stack.add(page)
+        self._count += 1
+
+    def finish(self) -> FileUnderstanding:
+        """What the file is, once every page was added."""
+        stack = self._stack.finish()
+        if stack is None:
+            pages = (self._recall(index) for index in range(self._count))
+            return FileUnderstanding(understand_pages(pages, self._knowledge))
+        documents = list(stack.unassigned_documents)
+        for dossier in stack.dossiers:
+            documents += dossier.documents
+        return FileUnderstanding(documents, stack.dossiers, stack.unassigned_pages)

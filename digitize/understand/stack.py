@@ -14,11 +14,13 @@ a QR code or a Code 128 barcode. The stages, in order (`split_stack`):
 
 Pages before the first boundary form the "unassigned" group for review. A file with
 no boundary at all is not a stack: its pages are documents as they come.
+
+`StackSplitter` does the same as pages arrive one by one, holding one document's pages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from digitize.understand.checks import check_dossier_code, find_dossier_codes
@@ -184,43 +186,88 @@ def changes_type(page: PageText, document: Sequence[PageText], knowledge: Knowle
 
 def split_stack(pages: Sequence[PageText], knowledge: Knowledge) -> StackSplit | None:
     """Dossiers and their documents, or None when the file holds no dossier boundary."""
-    kinds = [boundary_kind(page, knowledge) for page in pages]
-    if not any(kinds):
-        return None
-    unassigned: list[PageText] = []
-    dossiers: list[Dossier] = []
-    members: list[list[PageText]] = []
-    for page, kind in zip(pages, kinds, strict=True):
-        if kind is not None:
-            reading = read_dossier_code(page, kind, knowledge)
-            dossiers.append(Dossier(kind, page.number, reading, [page.number]))
-            members.append([page] if kind == "receipt" else [])
-        elif dossiers:
-            dossiers[-1].pages.append(page.number)
-            if page.blank:
-                dossiers[-1].blank_pages.append(page.number)
-            else:
-                members[-1].append(page)
-        else:
-            unassigned.append(page)
-    for dossier, dossier_pages in zip(dossiers, members, strict=True):
-        dossier.documents = _documents(dossier_pages, knowledge)
-    return StackSplit(
-        dossiers,
-        [page.number for page in unassigned],
-        _documents([p for p in unassigned if not p.blank], knowledge),
-    )
-
-
-def _documents(pages: Sequence[PageText], knowledge: Knowledge) -> list[UnderstoodDocument]:
-    groups: list[list[PageText]] = []
+    splitter = StackSplitter(knowledge, pages.__getitem__)
     for page in pages:
-        if (
-            not groups
-            or starts_document(page, knowledge)
-            or changes_type(page, groups[-1], knowledge)
-        ):
-            groups.append([page])
+        splitter.add(page)
+    return splitter.finish()
+
+
+class StackSplitter:
+    """A stack cut as its pages arrive, in page order, one dossier after the other.
+
+    Only the open document's pages are held: a document is understood as soon as the
+    next one starts, a dossier is complete when the next boundary arrives. The pages
+    before the first boundary are not held either: whether they form the unassigned
+    group or a file that is no stack is known only later, so `recall(i)` gives back
+    the file's page i (0-based) when they are needed.
+    """
+
+    def __init__(self, knowledge: Knowledge, recall: Callable[[int], PageText]) -> None:
+        self._knowledge = knowledge
+        self._recall = recall
+        self._before_first: list[int] = []  # page numbers before the first boundary
+        self._dossiers: list[Dossier] = []
+        self._unassigned_documents: list[UnderstoodDocument] = []
+        self._documents = _Documents(knowledge)  # of the open dossier
+
+    def add(self, page: PageText) -> None:
+        """The file's next page."""
+        kind = boundary_kind(page, self._knowledge)
+        if kind is not None:
+            if self._dossiers:
+                self._dossiers[-1].documents = self._documents.close()
+            else:
+                self._unassigned_documents = self._unassigned()
+            reading = read_dossier_code(page, kind, self._knowledge)
+            self._dossiers.append(Dossier(kind, page.number, reading, [page.number]))
+            self._documents = _Documents(self._knowledge)
+            if kind == "receipt":  # the receipt is a document; the separator sheet none
+                self._documents.add(page)
+        elif self._dossiers:
+            self._dossiers[-1].pages.append(page.number)
+            if page.blank:
+                self._dossiers[-1].blank_pages.append(page.number)
+            else:
+                self._documents.add(page)
         else:
-            groups[-1].append(page)
-    return [understand_document(group, knowledge) for group in groups]
+            self._before_first.append(page.number)
+
+    def finish(self) -> StackSplit | None:
+        """The split, once every page was added; None when no page opened a dossier."""
+        if not self._dossiers:
+            return None
+        self._dossiers[-1].documents = self._documents.close()
+        return StackSplit(self._dossiers, self._before_first, self._unassigned_documents)
+
+    def _unassigned(self) -> list[UnderstoodDocument]:
+        documents = _Documents(self._knowledge)
+        for index in range(len(self._before_first)):
+            page = self._recall(index)
+            if not page.blank:
+                documents.add(page)
+        return documents.close()
+
+
+class _Documents:
+    """Pages of a dossier (or before the first) into documents, as they come: a new one
+    at a title or national header, or where the type changes (see `changes_type`)."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self._knowledge = knowledge
+        self._done: list[UnderstoodDocument] = []
+        self._open: list[PageText] = []
+
+    def add(self, page: PageText) -> None:
+        if self._open and (
+            starts_document(page, self._knowledge)
+            or changes_type(page, self._open, self._knowledge)
+        ):
+            self._done.append(understand_document(self._open, self._knowledge))
+            self._open = []
+        self._open.append(page)
+
+    def close(self) -> list[UnderstoodDocument]:
+        if self._open:
+            self._done.append(understand_document(self._open, self._knowledge))
+            self._open = []
+        return self._done
