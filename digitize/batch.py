@@ -4,12 +4,19 @@ as soon as its last page is done.
 Threads suffice for parallelism: the heavy work happens in Tesseract processes and
 in OpenCV, both outside Python's lock, and one process keeps memory low. Only this
 thread assembles output files.
+
+Memory must not grow with a file's length (a bulk-scan stack may have thousands of
+pages): each page's report goes to the file's work folder as soon as the page is done,
+the coordinating thread understands the pages from there in page order while later
+pages are still being read (a stack one document at a time), and the result JSON is
+written page by page from the work folder.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import json
 import logging
 import os
@@ -19,30 +26,25 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from digitize import __version__
 from digitize.errors import DigitizeError
-from digitize.filing import (
-    describe_unexpected,
-    dossier_folders,
-    understand_reports,
-    write_document_pdfs,
-)
+from digitize.filing import describe_unexpected, dossier_folders, write_document_pdfs
 from digitize.inputs import count_pages
 from digitize.inputs.folder import note_page_origins
 from digitize.memory import release_free_memory
 from digitize.ocr.engine import OcrEngine
-from digitize.pdf import DocumentMetadata, assemble_pdf
-from digitize.pipeline import PageOutcome, PipelineOptions, process_page, write_debug_image
-from digitize.understand import Knowledge
-from digitize.understand.files import FileUnderstanding
+from digitize.pdf import DocumentMetadata, PageSource, assemble_pdf
+from digitize.pipeline import DebugSink, PipelineOptions, process_page, write_debug_image
+from digitize.understand import Knowledge, PageText, page_from_report
+from digitize.understand.files import FileReader, FileUnderstanding
 from digitize.understand.link import RecordBook, link_dossier
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,15 @@ class _Quiet:
         pass
 
 
+@dataclass(frozen=True, slots=True)
+class _PageDone:
+    """What is kept in memory of a finished page; its report waits in the work folder."""
+
+    pdf: PageSource
+    warning: str | None
+    kept_text: bool  # its own text layer was kept: the file's PDF cannot be PDF/A
+
+
 @dataclass(slots=True)
 class _FileJob:
     position: int  # in the caller's list of sources
@@ -153,10 +164,13 @@ class _FileJob:
     pages: int
     workdir: Path
     started: float
-    outcomes: dict[int, PageOutcome] = field(default_factory=dict)
-    futures: list[Future[PageOutcome]] = field(default_factory=list)
+    reader: FileReader | None = None  # None: no understanding, or it failed
+    outcomes: dict[int, _PageDone] = field(default_factory=dict)
+    futures: list[Future[_PageDone]] = field(default_factory=list)
     delivered: int = 0  # futures as_completed has handed over, cancelled ones included
+    read: int = 0  # pages handed to the reader, in page order
     error: str | None = None
+    not_understood: str | None = None  # why understanding failed
 
 
 def digitize_files(
@@ -177,7 +191,7 @@ def digitize_files(
     listener = listener or _Quiet()
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[int, FileResult] = {}
-    page_of: dict[Future[PageOutcome], tuple[_FileJob, int]] = {}
+    page_of: dict[Future[_PageDone], tuple[_FileJob, int]] = {}
     # Full-size page images are worked on by few pages at a time; the others wait on OCR.
     memory_gate = MemoryGate(max(1, jobs // _PAGES_PER_IMAGE_SLOT))
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="page") as pool:
@@ -191,13 +205,15 @@ def digitize_files(
                 continue
             workdir = Path(tempfile.mkdtemp(prefix=".digitize-work-", dir=out_dir))
             job = _FileJob(position, source, stem, pages, workdir, time.perf_counter())
+            if output.knowledge is not None:
+                job.reader = FileReader(output.knowledge, functools.partial(_page_text, workdir))
             listener.file_started(source, pages)
             for index in range(pages):
                 debug = (
                     write_debug_image(debug_dir, f"{stem}-p{index + 1:04d}") if debug_dir else None
                 )
                 future = pool.submit(
-                    process_page,
+                    _digitise_page,
                     source,
                     index,
                     options=options,
@@ -217,6 +233,7 @@ def digitize_files(
                 exc = future.exception()
                 if exc is None:
                     job.outcomes[index] = future.result()
+                    _read_done_pages(job)
                 elif job.error is None:
                     job.error = _describe_failure(index, exc)
                     for other in job.futures:
@@ -231,6 +248,84 @@ def digitize_files(
     return [results[position] for position in range(len(sources))]
 
 
+def _digitise_page(
+    source: Path,
+    index: int,
+    *,
+    options: PipelineOptions,
+    engine: OcrEngine,
+    workdir: Path,
+    debug: DebugSink | None,
+    memory_gate: MemoryGate,
+) -> _PageDone:
+    """One page through the pipeline, its report written to the work folder (in the
+    page's thread, so that the reports of pages done never pile up in memory)."""
+    outcome = process_page(
+        source,
+        index,
+        options=options,
+        engine=engine,
+        workdir=workdir,
+        debug=debug,
+        memory_gate=memory_gate,
+    )
+    report = asdict(outcome.report)
+    _report_path(workdir, index).write_text(
+        json.dumps(report, ensure_ascii=False), encoding="utf-8"
+    )
+    return _PageDone(outcome.pdf, outcome.warning, report["text_source"] == "pdf")
+
+
+def _report_path(workdir: Path, index: int) -> Path:
+    return workdir / f"page-{index + 1:05d}.json"
+
+
+def _page_report(workdir: Path, index: int) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(_report_path(workdir, index).read_text(encoding="utf-8"))
+    return report
+
+
+def _page_text(workdir: Path, index: int) -> PageText:
+    return page_from_report(_page_report(workdir, index))
+
+
+def _read_done_pages(job: _FileJob) -> None:
+    """Hand the reader every page done that follows the pages it has, in page order.
+
+    So a stack is understood while its later pages are still being read, and the
+    reader needs no page twice but those before the first dossier (see FileReader).
+    """
+    while job.reader is not None and job.error is None and job.read in job.outcomes:
+        try:
+            job.reader.add(_page_text(job.workdir, job.read))
+        except Exception as exc:  # the PDF and the text are still worth writing
+            job.reader, job.not_understood = None, describe_unexpected(exc)
+        job.read += 1
+
+
+def _understand(job: _FileJob) -> FileUnderstanding | None:
+    """The file's documents and dossiers; a failure costs only them (`not_understood`)."""
+    _read_done_pages(job)
+    if job.reader is None:
+        return None
+    try:
+        return job.reader.finish()
+    except Exception as exc:
+        job.not_understood = describe_unexpected(exc)
+        return None
+
+
+def _page_reports(job: _FileJob) -> Iterator[dict[str, Any]]:
+    """The pages' reports for the result, read back from the work folder one at a time."""
+    origins: list[dict[str, Any]] = [{} for _ in range(job.pages)]
+    if job.source.is_dir():  # a folder stack: the image each page came from
+        note_page_origins(job.source, origins)
+    for index, origin in enumerate(origins):
+        report = _page_report(job.workdir, index)
+        report.update(origin)
+        yield report
+
+
 def _describe_failure(index: int, exc: BaseException) -> str:
     if isinstance(exc, DigitizeError):
         return f"page {index + 1}: {exc}"
@@ -243,7 +338,7 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
         if job.error is not None:
             return _failed(job, job.error)
         outcomes = [job.outcomes[i] for i in range(job.pages)]
-        kept_text = any(o.report.text_source == "pdf" for o in outcomes)
+        kept_text = any(o.kept_text for o in outcomes)
         pdf_path = out_dir / f"{job.stem}.pdf"
         json_path = out_dir / f"{job.stem}.json"
         metadata = DocumentMetadata(
@@ -264,10 +359,9 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
                 "PDF/A; use --redo-ocr for an archive copy"
             )
         status = FileStatus.PARTIAL if any(o.warning for o in outcomes) else FileStatus.DONE
-        reports = [asdict(o.report) for o in outcomes]
-        if job.source.is_dir():  # a folder stack: the image each page came from
-            note_page_origins(job.source, reports)
-        understood = understand_reports(reports, output.knowledge, warnings)
+        understood = _understand(job)
+        if job.not_understood is not None:
+            warnings.append(f"documents not understood: {job.not_understood}")
         understood_json: dict[str, Any] = understood.as_json() if understood else {"documents": []}
         if understood is not None and understood.dossiers:
             # A stack: one PDF per document, in a folder per dossier.
@@ -290,7 +384,7 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
                 _link(understood, understood_json["dossiers"], output.records, warnings)
         document = {
             "source": str(job.source),
-            "pages": reports,
+            "pages": JsonList(_page_reports(job)),
             **understood_json,
             "pdf": pdf_path.name,
             "pdfa": pdfa,
@@ -356,18 +450,59 @@ def _failed(job: _FileJob, reason: str) -> FileResult:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class JsonList:
+    """A list in a document for `write_json_atomically` that is written item by item,
+    each item made only when it is written (the pages of a long stack)."""
+
+    items: Iterable[object]
+
+
 def write_json_atomically(path: Path, document: object) -> None:
-    """Write JSON beside `path` and rename it into place: never a half-written file."""
+    """Write JSON beside `path` and rename it into place: never a half-written file.
+
+    The text is json.dump's with indent=1; a top-level value may be a `JsonList`.
+    """
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide results from other staff
         with os.fdopen(handle, "w", encoding="utf-8") as temp:
-            json.dump(document, temp, ensure_ascii=False, indent=1)
+            if isinstance(document, Mapping) and any(
+                isinstance(v, JsonList) for v in document.values()
+            ):
+                _dump_streamed(document, temp)
+            else:
+                json.dump(document, temp, ensure_ascii=False, indent=1)
             temp.write("\n")
         Path(temp_name).replace(path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def _dump_streamed(document: Mapping[str, object], out: IO[str]) -> None:
+    """json.dump(document, out, ensure_ascii=False, indent=1), a JsonList item by item.
+
+    A value at depth d is json.dumps' text with d spaces after each of its newlines;
+    JSON strings hold no raw newline, so only the layout's newlines are shifted.
+    """
+
+    def text(value: object, depth: int) -> str:
+        dumped = json.dumps(value, ensure_ascii=False, indent=1)
+        return dumped.replace("\n", "\n" + " " * depth)
+
+    out.write("{")
+    for number, (key, value) in enumerate(document.items()):
+        out.write(f"{',' if number else ''}\n {json.dumps(key, ensure_ascii=False)}: ")
+        if not isinstance(value, JsonList):
+            out.write(text(value, 1))
+            continue
+        empty = True
+        for item in value.items:
+            out.write(f"{'[' if empty else ','}\n  {text(item, 2)}")
+            empty = False
+        out.write("[]" if empty else "\n ]")
+    out.write("\n}")
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
