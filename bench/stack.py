@@ -9,7 +9,10 @@ Peak memory is the whole process tree's PSS, sampled every 50 ms (bench/memory.p
 it should not grow with the stack's length. The load average (1 minute) before and
 after each run is printed too: on a machine shared with other work, pages per minute
 are only as good as it was quiet. `--keep DIR` keeps each run's output there;
-`--folder` digitises each stack as a folder of one-page TIFFs (`process --stack`).
+`--folder` digitises each stack as a folder of one-page TIFFs (`process --stack`);
+`--pdf PAGES` adds runs on ordinary multi-page PDFs, no stacks (the generator's
+`--bench-pdf` of that many pages, seed 7, without its one-stop receipts), whose memory
+must not grow either.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pikepdf
 from PIL import Image, ImageSequence
 
 from bench.memory import measure
@@ -47,6 +51,28 @@ def make_stack(dossiers: int, seed: int) -> Path:
     return path
 
 
+def make_plain_pdf(pages: int) -> Path:
+    """A scanned PDF of typed forms with no dossier boundary: the generator's bench PDF
+    (as bench/compare_ocrmypdf.py uses) without its one-stop receipts."""
+    bench = WORK / f"bench-{pages}p-seed7.pdf"
+    if not bench.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "samples.generate", "--bench-pdf", str(bench),
+             "--pages", str(pages), "--seed", "7"],
+            cwd=REPO, check=True,
+        )  # fmt: skip
+    path = WORK / f"plain-{pages}p-seed7.pdf"
+    if not path.exists():
+        truth = json.loads(Path(f"{bench}.json").read_text(encoding="utf-8"))
+        with pikepdf.open(bench) as source, pikepdf.new() as plain:
+            for page, page_truth in zip(source.pages, truth["pages"], strict=True):
+                if page_truth.get("doc_type") != "giay_tiep_nhan_ho_so":
+                    plain.pages.append(page)
+            plain.save(path)
+    return path
+
+
 def as_folder(stack: Path) -> Path:
     """The stack's pages as one-page TIFFs page1.tif ... pageN.tif in a folder beside it."""
     folder = stack.with_suffix(".pages")
@@ -63,7 +89,7 @@ def as_folder(stack: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--dossiers", type=int, nargs="+", default=[25, 75], help="stack sizes in dossiers"
+        "--dossiers", type=int, nargs="*", default=[25, 75], help="stack sizes in dossiers"
     )
     parser.add_argument("--seed", type=int, default=3, help="sample generator seed")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
@@ -71,6 +97,10 @@ def main() -> int:
     parser.add_argument(
         "--folder", action="store_true", help="digitise each stack as a folder of page images"
     )
+    parser.add_argument(
+        "--pdf", type=int, nargs="+", default=[], metavar="PAGES",
+        help="also ordinary multi-page PDFs (no stacks) of these page counts",
+    )  # fmt: skip
     args = parser.parse_args()
     print(
         f"{'dossiers':>8} {'pages':>6} {'seconds':>8} {'pages/min':>9} {'peak MB':>8} "
@@ -109,6 +139,26 @@ def main() -> int:
         )
         for miss in scores["misses"][:10]:
             print(f"    miss: {miss}")
+    for pages in args.pdf:
+        source = make_plain_pdf(pages)
+        with tempfile.TemporaryDirectory(prefix="bench-stack-") as temp:
+            env = {**os.environ, "DIGITIZE_DATA_DIR": str(Path(temp) / "data")}
+            out = Path(temp) / "out" if args.keep is None else args.keep / source.name
+            load_before = os.getloadavg()[0]
+            figures = measure(
+                [str(DIGITIZE), "process", str(source), "--out", str(out), "--quiet"],
+                timeout=args.timeout,
+                env=env,
+            )
+            load_after = os.getloadavg()[0]
+            result = json.loads((out / f"{source.stem}.json").read_text(encoding="utf-8"))
+        pages = len(result["pages"])
+        print(
+            f"{'-':>8} {pages:>6} {figures.seconds:>8.1f} "
+            f"{60 * pages / figures.seconds:>9.1f} {figures.peak_pss_mb:>8.0f} "
+            f"{load_before:>4.1f}-{load_after:<4.1f}  no stack: {len(result['documents'])} "
+            f"documents, {len(result.get('dossiers', []))} dossiers"
+        )
     return 0
 
 
