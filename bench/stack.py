@@ -126,7 +126,8 @@ def main() -> int:
                 env=env,
             )
             load_after = os.getloadavg()[0]
-            result = json.loads((out / f"{stack.stem}.json").read_text(encoding="utf-8"))
+            stem = source.name if source.is_dir() else source.stem  # a folder's whole name
+            result = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
         scores = score_stack(truth, result)
         split = ", ".join(
             f"{name} {100 * (accuracy(scores, name) or 0):.0f} %"
