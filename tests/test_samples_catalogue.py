@@ -92,7 +92,8 @@ def test_new_catalogue_entries_follow_the_schema(doc_type: str) -> None:
     entry = _toml(doc_type)
     assert entry is not None, f"{doc_type}.toml is missing"
     allowed = {"name", "category", "procedures", "titles", "form_numbers", "keywords",
-               "holder", "holder_id", "procedure_field", "fields"}  # fmt: skip
+               "holder", "holder_id", "procedure_field", "number_field", "scope",
+               "fields"}  # fmt: skip
     assert set(entry) <= allowed
     assert entry["category"] in CATEGORIES
     assert entry["titles"]
