@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -33,13 +34,29 @@ def _tree_memory(root: psutil.Process) -> tuple[float, float]:
     except psutil.Error:
         return 0.0, 0.0
     for process in processes:
-        try:
-            info = process.memory_full_info()
-        except psutil.Error:
-            continue
-        pss += getattr(info, "pss", info.rss)
-        rss += info.rss
+        found = _rollup(process.pid)
+        if found is not None:
+            pss += found[0]
+            rss += found[1]
     return pss / 2**20, rss / 2**20
+
+
+def _rollup(pid: int) -> tuple[float, float] | None:
+    """PSS and RSS in bytes from /proc/PID/smaps_rollup: the kernel sums the mappings
+    itself, a small fraction of the CPU that reading all of smaps (psutil's
+    memory_full_info) takes, which at 20 samples a second slowed the runs it watched."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    figures = {}
+    for line in text.splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        if name in ("Rss", "Pss"):
+            figures[name] = float(rest.split()[0]) * 1024
+    if "Rss" not in figures:
+        return None
+    return figures.get("Pss", figures["Rss"]), figures["Rss"]
 
 
 def measure(
