@@ -79,9 +79,13 @@ def speckle_mask(grey: np.ndarray, dpi: float) -> np.ndarray:
     cy = np.clip(centroids[:, 1].round().astype(int), 0, height - 1)
     speck = small & (near_text[cy, cx] == 0)
     del near_text
-    if not speck.any():
-        return np.zeros(grey.shape[:2], dtype=bool)
-    return speck[labels]
+    mask = np.zeros(grey.shape[:2], dtype=bool)
+    # Painted speck by speck, within its box: a page has few, and looking up every
+    # pixel's label (speck[labels]) costs half as much as the labelling.
+    for label in np.flatnonzero(speck):
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        mask[y : y + h, x : x + w] |= labels[y : y + h, x : x + w] == label
+    return mask
 
 
 def paint_white(pixels: np.ndarray, mask: np.ndarray) -> None:

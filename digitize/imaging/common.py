@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -34,8 +36,19 @@ def resize_to_dpi(grey: np.ndarray, dpi: float, target_dpi: float) -> tuple[np.n
 
 def paper_level(grey: np.ndarray) -> float:
     """Brightness of the paper: a high percentile, robust to text and dark borders."""
-    sample = grey[::4, ::4]
-    return float(np.percentile(sample, 90))
+    return _percentile_u8(grey[::4, ::4], 90.0)
+
+
+def _percentile_u8(values: np.ndarray, q: float) -> float:
+    """np.percentile(values, q) (linear interpolation) of uint8 values, from their
+    histogram: a pass over them instead of a partial sort."""
+    counts = cv2.calcHist([np.ascontiguousarray(values)], [0], None, [256], [0, 256])
+    cumulative = np.cumsum(counts.ravel())
+    position = q / 100.0 * (cumulative[-1] - 1)
+    below = math.floor(position)
+    low = int(np.searchsorted(cumulative, below, side="right"))
+    high = int(np.searchsorted(cumulative, min(below + 1, cumulative[-1] - 1), side="right"))
+    return low + (position - below) * (high - low)
 
 
 def ink_threshold(grey: np.ndarray) -> float:
