@@ -188,6 +188,25 @@ def test_pdf_page_image_is_taken_out_at_its_own_resolution(
     assert second.colour_mode is ColourMode.COLOUR
 
 
+def test_pdf_jpeg_pages_decode_to_what_pillow_decodes(
+    tmp_path: Path, grey_page: np.ndarray
+) -> None:
+    # Plain grey and RGB JPEGs are decoded by OpenCV, the rest by Pillow: same pixels.
+    rng = np.random.default_rng(5)
+    colour = np.dstack([grey_page, np.roll(grey_page, 7, axis=1), grey_page // 2])
+    colour = np.clip(colour + rng.integers(-20, 20, colour.shape), 0, 255).astype(np.uint8)
+    images = [Image.fromarray(grey_page), Image.fromarray(colour)]
+    path = image_pdf(tmp_path / "scan.pdf", images, 100)
+    for index, image in enumerate(images):
+        page = read_page(path, index, LIMITS)
+        assert isinstance(page, ScannedPage)
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=90)
+        expected = np.asarray(Image.open(buffer))
+        assert page.pixels.shape == expected.shape
+        assert np.abs(page.pixels.astype(int) - expected).max() <= 1
+
+
 def test_pdf_page_rotate_is_applied_as_the_viewer_sees_it(tmp_path: Path) -> None:
     marked = np.full((200, 100), 255, np.uint8)
     marked[:20, :20] = 0  # top-left corner of the stored image

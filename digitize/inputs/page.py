@@ -58,7 +58,13 @@ def to_array(image: Image.Image) -> tuple[np.ndarray, ColourMode]:
     """Decode a Pillow image into a writable array of the pipeline's form, and its colour mode."""
     mode = image.mode
     if mode == "1":
-        return np.asarray(image, dtype=np.uint8) * np.uint8(255), ColourMode.BILEVEL
+        # Pillow's rows of packed bits (1 is white), unpacked by numpy: twice as fast
+        # as asking Pillow for an array.
+        width, height = image.size
+        packed = np.frombuffer(image.tobytes(), np.uint8).reshape(height, -1)
+        bits = np.unpackbits(packed, axis=1)[:, :width]
+        bits *= np.uint8(255)
+        return np.ascontiguousarray(bits), ColourMode.BILEVEL
     if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
         wide = np.asarray(image).astype(np.uint16)
         return (wide >> 8).astype(np.uint8), ColourMode.GREY
@@ -75,7 +81,7 @@ def to_array(image: Image.Image) -> tuple[np.ndarray, ColourMode]:
         mode = "RGB"
     if mode == "L":
         grey = np.array(image, dtype=np.uint8)
-        return grey, (ColourMode.BILEVEL if _is_two_valued(grey) else ColourMode.GREY)
+        return grey, (ColourMode.BILEVEL if is_two_valued(grey) else ColourMode.GREY)
     if mode != "RGB":
         image = image.convert("RGB")
     return np.array(image, dtype=np.uint8), ColourMode.COLOUR
@@ -88,6 +94,6 @@ def _flatten_on_white(image: Image.Image) -> Image.Image:
     return flat.convert("L") if image.mode in ("LA", "La") else flat
 
 
-def _is_two_valued(grey: np.ndarray) -> bool:
+def is_two_valued(grey: np.ndarray) -> bool:
     # A grey scan holding only pure black and white is a black-and-white scan.
     return not np.any((grey != 0) & (grey != 255))

@@ -16,13 +16,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pikepdf
 from PIL import Image
 
 from digitize.errors import CorruptInputError, EncryptedPdfError, InputFileError
 from digitize.exec import poppler
-from digitize.inputs.page import ReadLimits, ScannedPage, TextPage, check_pixels, to_array
-from digitize.results import Line, OcrText, Word
+from digitize.inputs.page import (
+    ReadLimits,
+    ScannedPage,
+    TextPage,
+    check_pixels,
+    is_two_valued,
+    to_array,
+)
+from digitize.results import ColourMode, Line, OcrText, Word
 
 _RENDER_DPI_DEFAULT = 300
 _RENDER_DPI_RANGE = (150, 600)
@@ -100,21 +109,56 @@ def _extract_full_page_image(page: pikepdf.Page, limits: ReadLimits) -> ScannedP
     rotate = int(page.obj.get("/Rotate", 0)) % 360
     if rotate in (90, 270):
         width_in, height_in = height_in, width_in
-    try:
-        pil = raw.as_pil_image()
-        pil.load()
-    except (pikepdf.PdfError, NotImplementedError, pikepdf.UnsupportedImageTypeError):
-        return None  # e.g. JBIG2 or an exotic colour space: poppler renders those
-    except (OSError, ValueError, SyntaxError, TypeError, struct.error) as exc:
-        raise CorruptInputError(f"cannot decode the page image: {exc}") from exc
-    pil = _apply_page_rotation(pil, rotate)
-    pixels, colour_mode = to_array(pil)
+    decoded = _decode_plain_jpeg(images[0], raw)
+    if decoded is not None:
+        pixels, colour_mode = decoded
+        pixels = np.ascontiguousarray(np.rot90(pixels, k=-(rotate // 90))) if rotate else pixels
+    else:
+        try:
+            pil = raw.as_pil_image()
+            pil.load()
+        except (pikepdf.PdfError, NotImplementedError, pikepdf.UnsupportedImageTypeError):
+            return None  # e.g. JBIG2 or an exotic colour space: poppler renders those
+        except (OSError, ValueError, SyntaxError, TypeError, struct.error) as exc:
+            raise CorruptInputError(f"cannot decode the page image: {exc}") from exc
+        pil = _apply_page_rotation(pil, rotate)
+        pixels, colour_mode = to_array(pil)
     height, width = pixels.shape[:2]
     # The image must fill the page with the page's proportions, else layout is lost.
     dpi_x, dpi_y = width / width_in, height / height_in
     if abs(dpi_x - dpi_y) / max(dpi_x, dpi_y) > 0.03:
         return None
     return ScannedPage(pixels, round((dpi_x + dpi_y) / 2, 1), False, colour_mode)
+
+
+def _decode_plain_jpeg(
+    stream: pikepdf.Object, raw: pikepdf.PdfImage
+) -> tuple[np.ndarray, ColourMode] | None:
+    """A plain 8-bit grey or RGB JPEG, the usual scan, decoded by OpenCV straight into
+    an array: less than half the time of Pillow's decode and copy. None for anything
+    else (other filters, colour spaces, a /Decode array) or a JPEG OpenCV cannot read,
+    which the general path then handles and reports."""
+    colour_space = stream.get("/ColorSpace")
+    if (
+        stream.get("/Filter") != pikepdf.Name.DCTDecode
+        or colour_space not in (pikepdf.Name.DeviceGray, pikepdf.Name.DeviceRGB)
+        or raw.bits_per_component != 8
+        or "/Decode" in stream
+    ):
+        return None
+    # Unchanged: no EXIF turn (a PDF viewer shows the JPEG's pixels as stored).
+    pixels = cv2.imdecode(np.frombuffer(stream.read_raw_bytes(), np.uint8), cv2.IMREAD_UNCHANGED)
+    channels = 1 if colour_space == pikepdf.Name.DeviceGray else 3
+    if (
+        pixels is None
+        or pixels.dtype != np.uint8
+        or pixels.shape[:2] != (raw.height, raw.width)
+        or (pixels.shape[2] if pixels.ndim == 3 else 1) != channels
+    ):
+        return None
+    if channels == 1:
+        return pixels, (ColourMode.BILEVEL if is_two_valued(pixels) else ColourMode.GREY)
+    return cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB), ColourMode.COLOUR
 
 
 def _draws_only_images(page: pikepdf.Page) -> bool:
