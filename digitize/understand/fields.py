@@ -172,13 +172,16 @@ def _match_label(
     before = text[lo:colon]
     words = [(m.start() + lo, m.group()) for m in re.finditer(r"\S+", before)]
     best: tuple[int, str, float] = (colon, "", 0.0)
+    folded: dict[int, str] = {}  # the last n words, folded: the same for every label
     for label in labels | others:
         size = len(label.split())
         for n in (size - 1, size, size + 1):
             if n < 1 or n > len(words):
                 continue
             start = words[-n][0]
-            candidate = fold(_FOOTNOTE.sub("", text[start:colon]))
+            candidate = folded.get(n)
+            if candidate is None:
+                candidate = folded[n] = fold(_FOOTNOTE.sub("", text[start:colon]))
             score = fuzz.ratio(candidate, label) / 100
             needed = 0.85 if len(label) >= 10 else 0.9
             rank = score + (0.01 if label in labels else 0.0)  # ties go to this type
