@@ -34,7 +34,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -65,6 +64,7 @@ from samples.render import document_values, fill
 from samples.stack import dossier_documents, other_code, spouse_case
 from samples.templates import ALL_TEMPLATES, GIAY_TIEP_NHAN
 from service.search import Filters, index_size, reindex, search
+from tests.service_fixtures import start_cluster
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -426,12 +426,16 @@ def sqlite_target(folder: Path) -> Target:
     return Target("sqlite", f"sqlite:///{path}", size, lambda: None)
 
 
-def postgres_target(given: str | None, folder: Path) -> Target:
+def postgres_target(given: str | None) -> Target:
     stop: list[str] | None = None
+    cluster: Path | None = None
     if given:
         admin_url = given
     else:
-        admin_url, stop = _start_cluster(folder)
+        server = start_cluster(durable=True)  # default settings, as a deployment has them
+        if server is None:
+            raise SystemExit("no PostgreSQL binaries: pass --postgres-url or --databases sqlite")
+        admin_url, stop, cluster = server.admin_url, server.stop, server.folder
     name = f"search_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -448,37 +452,10 @@ def postgres_target(given: str | None, folder: Path) -> Target:
         admin.dispose()
         if stop is not None:
             subprocess.run(stop, check=False, capture_output=True, timeout=120)
+        if cluster is not None:
+            shutil.rmtree(cluster, ignore_errors=True)
 
     return Target("postgresql", url, size, cleanup)
-
-
-def _start_cluster(folder: Path) -> tuple[str, list[str]]:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not found:
-        raise SystemExit("no PostgreSQL binaries: pass --postgres-url or --databases sqlite")
-    binaries = found[-1].parent
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        shutil.chown(folder, "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    cluster = folder / "pg"
-    subprocess.run(
-        [*run_as, str(binaries / "initdb"), "-D", str(cluster), "-A", "trust", "-U", "postgres",
-         "-E", "UTF8", "--locale=C.UTF-8"],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    pg_ctl = [*run_as, str(binaries / "pg_ctl"), "-D", str(cluster)]
-    subprocess.run(
-        [*pg_ctl, "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1",
-         "-l", str(folder / "pg.log"), "-w", "start"],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", [
-        *pg_ctl, "-m", "fast", "-w", "stop",
-    ]  # fmt: skip
 
 
 def bench(target: Target, corpus: Corpus, per_kind: int, seed: int) -> dict[str, Any]:
@@ -570,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             target = (
                 sqlite_target(folder) if name == "sqlite"
-                else postgres_target(args.postgres_url, folder)
+                else postgres_target(args.postgres_url)
             )  # fmt: skip
             results.append(bench(target, corpus, args.queries, args.seed))
         finally:

@@ -101,7 +101,9 @@ def _pg_binaries() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def _start_cluster() -> _Postgres | None:
+def start_cluster(*, durable: bool = False) -> _Postgres | None:
+    """A throwaway PostgreSQL cluster from the installed binaries, on a free port; None
+    without them. Tests skip fsync; `durable` keeps PostgreSQL's defaults (benchmarks)."""
     binaries = _pg_binaries()
     if binaries is None:
         return None
@@ -117,7 +119,9 @@ def _start_cluster() -> _Postgres | None:
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     port = free_port()
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+    if not durable:
+        options += " -c fsync=off"
     pg_ctl = [*run_as, str(binaries / "pg_ctl"), "-D", str(data)]
     subprocess.run(
         [*pg_ctl, "-o", options, "-l", str(folder / "log"), "-w", "start"],
@@ -142,7 +146,7 @@ def _connects(url: str) -> bool:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[_Postgres | None]:
     given = os.environ.get("DIGITIZE_TEST_POSTGRES_URL")
-    server = _Postgres(given) if given else _start_cluster()
+    server = _Postgres(given) if given else start_cluster()
     yield server
     if server is not None and server.stop is not None:
         subprocess.run(server.stop, check=False, capture_output=True, timeout=120)
