@@ -1,7 +1,7 @@
 """The full-text index: one row per page of a document (see service/search.py).
 
 The columns hold the page's text in the forms of digitize/search_text.py. What the
-database searches them with is its own and made by migration 0002, outside this model:
+database searches them with is its own and made by migrations 0002 and 0003, outside this model:
 on SQLite an FTS5 table `search_pages_fts` over them (kept in step by triggers), on
 PostgreSQL a generated tsvector column `vector` with a GIN index.
 """
@@ -30,6 +30,9 @@ class SearchPage(Base):
     exact: Mapped[str] = mapped_column(Text)
     folded: Mapped[str] = mapped_column(Text)
     codes: Mapped[str] = mapped_column(Text)
+    # The document's filter tokens (migration 0003): its type, procedure, and its
+    # dossiers' status, unit and month; what a filtered search is narrowed by.
+    facets: Mapped[str] = mapped_column(Text, default="")
 
 
 # What the search filters look documents and dossiers up by (service/search.py).

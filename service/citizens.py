@@ -29,6 +29,7 @@ from service.audit import record
 from service.context import Services
 from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.queries import get_document, get_dossier
+from service.search import refresh_facets
 
 _AUDIENCE = "digitize:citizen"
 _ALGORITHM = "HS256"
@@ -219,6 +220,7 @@ def reuse_document(
         added_by=actor,
     )
     session.add(attachment)
+    refresh_facets(session, [document.id])  # now found by this dossier's filters too
     detail = {
         "document": document.id,
         "into": dossier.code,

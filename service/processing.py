@@ -316,9 +316,10 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
             return []  # another run of this step finished first
         scan.status = ScanStatus.ASSEMBLING
         rows = _store_documents(session, scan, filed, services.knowledge)
-        index_documents(session, rows)  # searchable as soon as stored
         dossiers = _store_dossiers(session, scan, understood, rows)
         dossiers += _attach_to_batch_dossiers(session, scan, rows, understood)
+        # Searchable as soon as stored; after the attaching, whose dossiers filter them.
+        index_documents(session, rows)
         scan.understanding = _understanding_json(understood, rows)
         scan.warnings = warnings
         scan.status = ScanStatus.PARTIAL if warnings else ScanStatus.DONE

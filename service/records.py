@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from digitize.understand.checks import check_dossier_code, check_id_number
 from digitize.understand.link import DossierRecord
 from models import Database, Dossier
+from service.search import dossier_documents, refresh_facets
 
 
 def to_record(row: Dossier) -> DossierRecord:
@@ -58,6 +59,8 @@ def upsert_record(session: Session, record: DossierRecord) -> tuple[Dossier, boo
         session.add(row)
     apply_record(row, record)
     session.flush()
+    if not created:  # its documents are searched by its status, unit, date, procedure
+        refresh_facets(session, dossier_documents(session, row))
     return row, created
 
 

@@ -1,8 +1,8 @@
 """Full-text search over the digitised documents: keeping the index, answering queries.
 
-**The index** (table search_pages, migration 0002) holds a row per page of a document:
-the page's OCR text and the current values of the document's fields read on that page
-(a person's correction wins over the value read), in the three forms of
+**The index** (table search_pages, migrations 0002 and 0003) holds a row per page of a
+document: the page's OCR text and the current values of the document's fields read on
+that page (a person's correction wins over the value read), in the three forms of
 `digitize/search_text.py`: exact (canonical tone placement), folded (no diacritics) and
 codes (dossier codes and other dotted identifiers as one token each). SQLite searches
 it with FTS5, PostgreSQL with a tsvector column (configuration 'simple') and a GIN
@@ -22,8 +22,15 @@ on both databases:
    weighing more than one on the folded form. The score orders the results of one
    query; its scale is the database's own.
 
-A document is one result, at its best page. **Filters** join the documents and their
-dossiers at query time, so attaching a document to a dossier needs no re-indexing:
+A document is one result, at its best page. **Filters** are answered in two steps.
+Each page's row carries its document's *filter tokens* (column `facets`): its type and
+procedure, and for each dossier it is in that dossier's status, unit, procedure, and
+month and year received. The full-text engine intersects the query's words with the
+tokens a filter asks for, which narrows a common word's thousands of pages to the few
+that can pass. The filters themselves are then checked on the documents and dossiers,
+which is exact where the tokens are not: one dossier must meet them all, and dates are
+bounded to the day. So the tokens must follow the dossiers: storing a dossier record,
+attaching a document and reusing one refresh them (`refresh_facets`). The filters:
 
 - `doc_type`: the document's type (catalogue key);
 - `procedure`: a catalogue key or national TTHC code, the document's own procedure
@@ -43,12 +50,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, String, bindparam, delete, insert, select, text
+from sqlalchemy import Date, String, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -77,11 +84,18 @@ PAGE_MASK = (1 << PAGE_BITS) - 1
 # (about 20 us a page on SQLite): 500 pages stay well inside the time a search may
 # take, and past that a query is too broad for relevance to tell much.
 RANK_LIMIT = 500
-# Relevance weights of a hit in each form (exact, folded, codes).
-_BM25_WEIGHTS = "4.0, 1.0, 2.0"
+# Relevance weights of a hit in each form (exact, folded, codes), and in the filter tokens.
+_BM25_WEIGHTS = "4.0, 1.0, 2.0, 0.0"  # facets: each candidate has the same
 _NOT_LETTERS = re.compile(r"[\W_]+")
 _TTHC_CODE = re.compile(r"\d\.\d{6}")
 _TS_RANK_WEIGHTS = "{0.1, 0.5, 0.25, 1.0}"  # PostgreSQL's order: D, C (codes), B, A (exact)
+# Filter tokens start so: no word, number or code does, so a typed query never meets
+# one (PostgreSQL's vector holds them beside the words). A kind letter follows.
+FACET_MARK = "zz"
+_NOT_FACET_CHARS = re.compile(r"[^a-z0-9]+")
+# A date range this many years wide or wider is not narrowed by tokens: the filter
+# alone is then as quick as the tokens would be.
+FACET_MAX_YEARS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +142,7 @@ def index_documents(session: Session, documents: Iterable[Document | int]) -> in
     ).all()
     texts = _page_texts(session, [(d.scan_id, n) for d in docs for n in d.pages])
     values = _field_values(session, {d.id: d.pages for d in docs})
+    facets = _facets(session, ids)
     rows = []
     for doc in docs:
         for number, scan_page in enumerate(doc.pages[:PAGE_MASK], 1):
@@ -138,11 +153,92 @@ def index_documents(session: Session, documents: Iterable[Document | int]) -> in
                 rows.append(
                     {"id": doc.id << PAGE_BITS | number, "document_id": doc.id, "page": number,
                      "exact": forms.exact,
-                     "folded": forms.folded, "codes": forms.codes}
+                     "folded": forms.folded, "codes": forms.codes,
+                     "facets": facets.get(doc.id, "")}
                 )  # fmt: skip
     if rows:
         session.execute(insert(SearchPage), rows)
     return len(rows)
+
+
+def refresh_facets(session: Session, documents: Iterable[Document | int]) -> int:
+    """Bring these documents' filter tokens up to date after a change to their dossiers
+    (a record stored, a document attached), in the caller's transaction; returns the
+    documents whose tokens changed. Their text is not indexed again."""
+    ids = sorted({d if isinstance(d, int) else d.id for d in documents})
+    if not ids:
+        return 0
+    session.flush()
+    wanted = _facets(session, ids)
+    stored = session.execute(
+        select(SearchPage.document_id, SearchPage.facets)
+        .where(SearchPage.document_id.in_(ids))
+        .distinct()
+    ).all()
+    changed = sorted({r.document_id for r in stored if r.facets != wanted.get(r.document_id, "")})
+    for document_id in changed:
+        session.execute(
+            update(SearchPage)
+            .where(SearchPage.document_id == document_id)
+            .values(facets=wanted.get(document_id, ""))
+        )
+    return len(changed)
+
+
+def dossier_documents(session: Session, dossier: Dossier) -> list[int]:
+    """The ids of the documents in `dossier`: whose filter tokens its record feeds."""
+    return list(
+        session.scalars(
+            select(DossierDocument.document_id).where(DossierDocument.dossier_id == dossier.id)
+        )
+    )
+
+
+def facet_token(kind: str, value: object) -> str | None:
+    """One filter token: the mark, the kind's letter, and the value folded to ASCII
+    letters and digits (so each database's tokenizer keeps it whole)."""
+    if value is None:
+        return None
+    compact = _NOT_FACET_CHARS.sub("", fold_in_place(unicodedata.normalize("NFC", str(value))))
+    return f"{FACET_MARK}{kind}{compact}" if compact else None
+
+
+def _dossier_tokens(dossier: Any) -> Iterator[str | None]:
+    yield facet_token("s", dossier.status)
+    yield facet_token("u", dossier.code.split("-", 1)[0])
+    yield facet_token("u", dossier.receiving_unit)
+    yield facet_token("p", dossier.procedure)
+    yield facet_token("p", dossier.procedure_code)
+    if dossier.received_date is not None:
+        received: date = dossier.received_date
+        yield facet_token("y", received.year)
+        yield facet_token("m", f"{received.year}{received.month:02d}")
+
+
+def _facets(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Each document's filter tokens, as the text of its column (see the module's
+    docstring)."""
+    tokens: dict[int, set[str | None]] = defaultdict(set)
+    for doc in session.execute(
+        select(Document.id, Document.doc_type, Document.procedure, Document.procedure_code)
+        .where(Document.id.in_(ids))
+    ):  # fmt: skip
+        tokens[doc.id] |= {
+            facet_token("t", doc.doc_type),
+            facet_token("p", doc.procedure),
+            facet_token("p", doc.procedure_code),
+        }
+    for dossier in session.execute(
+        select(DossierDocument.document_id, Dossier.code, Dossier.status, Dossier.receiving_unit,
+               Dossier.procedure, Dossier.procedure_code, Dossier.received_date)
+        .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+        .where(DossierDocument.document_id.in_(ids))
+    ):  # fmt: skip
+        tokens[dossier.document_id].update(_dossier_tokens(dossier))
+    return {
+        document: " ".join(sorted(t for t in found if t is not None))
+        for document, found in tokens.items()
+    }
 
 
 def _page_texts(session: Session, keys: Collection[tuple[int, int]]) -> dict[tuple[int, int], str]:
@@ -366,6 +462,8 @@ class _Engine:
         # Only words typed with marks ask for them: the others match any marks.
         self.accented = any(u.accented for u in query.units)
         self.filters, self.params = _filter_sets(filters, self.document_id)
+        # Each inner list: the tokens one of which a page must have to pass a filter.
+        self.facets = _wanted_facets(filters)
 
     document_id = "document_id"  # the SQL expression of a hit's document
 
@@ -404,6 +502,35 @@ _BEST = """, best AS (
         SELECT document_id, page, exact, together, score FROM best WHERE nth = 1
         ORDER BY exact DESC, together DESC, score DESC, document_id DESC
         LIMIT :limit OFFSET :offset"""
+
+
+def _wanted_facets(filters: Filters) -> list[list[str]]:
+    """The filter tokens that narrow the search (see the module's docstring): for each
+    filter, the tokens any document passing it has, one of which a page must hold."""
+    wanted: list[list[str | None]] = [
+        [facet_token("t", filters.doc_type)],
+        [facet_token("p", filters.procedure)],
+        [facet_token("u", filters.receiving_unit)],
+        [facet_token("s", filters.status)],
+    ]
+    if filters.date_from and filters.date_to:
+        wanted.append(list(_date_tokens(filters.date_from, filters.date_to)))
+    return [[t for t in tokens if t] for tokens in wanted if tokens and all(tokens)]
+
+
+def _date_tokens(start: date, end: date) -> Iterator[str | None]:
+    """Tokens of the months from `start` to `end`, whole years by their year's token."""
+    if end.year - start.year >= FACET_MAX_YEARS:
+        yield None  # too wide to narrow by
+        return
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        if month == 1 and (year < end.year or end.month == 12):
+            yield facet_token("y", year)
+            year += 1
+            continue
+        yield facet_token("m", f"{year}{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def _filter_sets(filters: Filters, document: str) -> tuple[str, dict[str, Any]]:
@@ -476,28 +603,36 @@ class _Sqlite(_Engine):
         self.folded = " AND ".join(_fts_unit(u, "folded") for u in query.units)
         self.exact = " AND ".join(_fts_unit(u, "exact") for u in query.units)
         self.together = f'folded : "{" ".join(query.phrase)}"' if query.phrase else None
+        # Every expression matched is narrowed by the filters' tokens.
+        self.narrowing = "".join(
+            " AND facets : (" + " OR ".join(f'"{t}"' for t in tokens) + ")"
+            for tokens in self.facets
+        )
 
     def count(self, session: Session) -> tuple[int, int]:
         row = self._run(
             session,
             f"SELECT count(*) AS pages, count(DISTINCT {self.document_id}) AS documents "
             f"FROM search_pages_fts WHERE search_pages_fts MATCH :folded{self.filters}",
-            {"folded": self.folded},
+            {"folded": self._narrowed(self.folded)},
         ).one()
         return int(row.pages), int(row.documents)
 
+    def _narrowed(self, expression: str) -> str:
+        return f"({expression}){self.narrowing}" if self.narrowing else expression
+
     def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
         """Every matching page scored (BM25, codes weighing more than words)."""
-        params = {"folded": self.folded, "limit": limit, "offset": offset}
+        params = {"folded": self._narrowed(self.folded), "limit": limit, "offset": offset}
         exact, together = "1", "0"
         if self.accented:
             exact = "id IN (SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :exact)"
-            params["exact"] = self.exact
+            params["exact"] = self._narrowed(self.exact)
         if self.together:
             together = (
                 "id IN (SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :together)"
             )
-            params["together"] = self.together
+            params["together"] = self._narrowed(self.together)
         sql = f"""
             WITH hits AS (
                 SELECT rowid AS id, -bm25(search_pages_fts, {_BM25_WEIGHTS}) AS score
@@ -537,7 +672,7 @@ class _Sqlite(_Engine):
                 session,
                 f"SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :tier"
                 f"{self.filters} ORDER BY rowid DESC",
-                {"tier": expression},
+                {"tier": self._narrowed(expression)},
             )
             try:
                 for (rowid,) in result:
@@ -590,6 +725,13 @@ class _Postgres(_Engine):
             for form in ("folded", "exact", "either")
         }
         self.terms["together"] = _ts_phrase(query.phrase, "B") if query.phrase else ""
+        # What the index answers is narrowed by the filters' tokens (not the score).
+        narrowing = "".join(
+            " & (" + " | ".join(f"'{t}'" for t in tokens) + ")" for tokens in self.facets
+        )
+        for form in ("folded", "exact", "together"):
+            if self.terms[form] and narrowing:
+                self.terms[form] = f"({self.terms[form]}){narrowing}"
 
     def count(self, session: Session) -> tuple[int, int]:
         row = self._run(

@@ -10,21 +10,26 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select
+from alembic import command
+from sqlalchemy import delete, func, inspect, select
 
 from cli.main import main as digitize
 from models import Document, Dossier, DossierDocument, Field, Page, Scan, ScanStatus, SearchPage
+from models.migrate import alembic_config, upgrade
 from service import search as search_module
+from service.citizens import reuse_document
 from service.context import Services
 from service.errors import InvalidInputError
 from service.processing import assemble_scan
+from service.records import to_record, upsert_record
 from service.review import correct_field
-from service.search import Filters, Results, index_documents, reindex, search
+from service.search import Filters, Results, index_documents, refresh_facets, reindex, search
 from tests.badfiles import good_pdf
 from tests.service_fixtures import Keys
 
@@ -359,6 +364,23 @@ def filed(services: Services) -> dict[str, int]:
         ({"date_from": date(2024, 1, 15), "date_to": date(2024, 1, 15)}, {"form", "card"}),
         ({"date_from": date(2024, 1, 16)}, {"business"}),
         ({"date_to": date(2024, 2, 29)}, {"form", "card"}),
+        # The month's token lets January in; the day of the dossier keeps it out.
+        ({"date_from": date(2024, 1, 16), "date_to": date(2024, 3, 31)}, {"business"}),
+        ({"date_from": date(2024, 2, 1), "date_to": date(2024, 2, 29)}, set()),
+        (
+            {"date_from": date(2023, 6, 1), "date_to": date(2025, 1, 31)},
+            {"form", "card", "business"},
+        ),
+        (
+            {"date_from": date(2024, 1, 1), "date_to": date(2024, 12, 31)},
+            {"form", "card", "business"},
+        ),
+        (
+            {"date_from": date(1990, 1, 1), "date_to": date(2030, 1, 1)},
+            {"form", "card", "business"},
+        ),
+        # Tokens are folded; the unit's name must still be the record's.
+        ({"receiving_unit": "ubnd phuong lang"}, set()),
         ({"doc_type": "can_cuoc_cong_dan", "status": "received"}, {"card"}),
         ({"status": "received", "receiving_unit": "UBND huyện Gia Lâm"}, set()),
     ],
@@ -375,16 +397,85 @@ def test_filters(
     assert results.total == len(expected)
 
 
-def test_a_document_in_two_dossiers_lists_both(services: Services, filed: dict[str, int]) -> None:
+def test_a_document_in_two_dossiers_lists_both(
+    services: Services, ranking: str, filed: dict[str, int]
+) -> None:
+    assert find(services, "hoang van nam", status="done", doc_type="can_cuoc_cong_dan").total == 0
     with services.writes.begin() as session:
-        dossier = session.scalar(select(Dossier).where(Dossier.code == OTHER_UNIT_CODE))
-        assert dossier is not None
-        session.add(DossierDocument(dossier_id=dossier.id, document_id=filed["card"],
-                                    position=1, origin="reused"))  # fmt: skip
-    # Attaching needs no re-indexing: the filters join the dossiers when asked.
+        reuse_document(session, OTHER_UNIT_CODE, filed["card"], actor="Lan")
+    # Reused: found by the second dossier's filters too.
     results = find(services, "hoang van nam", doc_type="can_cuoc_cong_dan", status="done")
     assert ids(results) == [filed["card"]]
     assert results.hits[0].dossier_codes == [CODE, OTHER_UNIT_CODE]
+    # One dossier must meet every filter: the card's are done, or in phường Láng.
+    assert find(services, "hoang van nam", status="done", receiving_unit="UBND phường Láng",
+                doc_type="can_cuoc_cong_dan").total == 0  # fmt: skip
+    assert_tokens_current(services)
+
+
+def test_a_changed_record_moves_its_documents_between_filters(
+    services: Services, ranking: str, filed: dict[str, int]
+) -> None:
+    with services.writes.begin() as session:
+        row = session.scalar(select(Dossier).where(Dossier.code == CODE))
+        assert row is not None
+        record = replace(to_record(row), status="done", received_date=date(2024, 5, 2))
+        upsert_record(session, record)
+    done = find(services, "hoang van nam", status="done", date_from=date(2024, 5, 1),
+                date_to=date(2024, 5, 31))  # fmt: skip
+    assert set(ids(done)) == {filed["form"], filed["card"]}
+    assert find(services, "hoang van nam", status="received").total == 0
+    assert find(services, "hoang van nam", date_to=date(2024, 1, 31)).total == 0
+    assert_tokens_current(services)
+
+
+def test_assembly_gives_documents_the_tokens_of_their_dossier(
+    services: Services, filed: dict[str, int]
+) -> None:
+    # Every document above came in through index_documents; nothing is stale.
+    assert_tokens_current(services)
+    with services.sessions() as session:
+        facets = session.scalar(
+            select(SearchPage.facets).where(SearchPage.document_id == filed["card"])
+        )
+    assert facets is not None
+    assert set(facets.split()) == {
+        "zztcancuoccongdan", "zzsreceived", "zzu0000013h12", "zzuubndphuonglang",
+        "zzpdangkykhaisinh", "zzp1001193", "zzy2024", "zzm202401",
+    }  # fmt: skip
+
+
+def test_migration_0003_gives_the_rows_indexed_before_their_tokens(
+    services: Services, filed: dict[str, int]
+) -> None:
+    config = alembic_config()
+    with services.engine.begin() as connection:  # back to the index without tokens
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    services.engine.dispose()  # SQLAlchemy's cached table shapes are of the other schema
+    with services.engine.connect() as connection:
+        assert "facets" not in {c["name"] for c in inspect(connection).get_columns("search_pages")}
+    upgrade(services.engine)
+    assert set(ids(find(services, "hoang van nam", status="done"))) == {filed["business"]}
+    assert set(ids(find(services, "hoang van nam", receiving_unit="UBND phường Láng"))) == {
+        filed["form"],
+        filed["card"],
+    }
+    assert_tokens_current(services)
+
+
+def test_a_date_range_is_narrowed_by_months_and_whole_years() -> None:
+    tokens = list(search_module._date_tokens(date(2023, 11, 5), date(2025, 2, 1)))
+    assert tokens == ["zzm202311", "zzm202312", "zzy2024", "zzm202501", "zzm202502"]
+    assert list(search_module._date_tokens(date(2024, 1, 1), date(2024, 12, 31))) == ["zzy2024"]
+    assert list(search_module._date_tokens(date(1990, 1, 1), date(2030, 1, 1))) == [None]
+
+
+def assert_tokens_current(services: Services) -> None:
+    """Every document's filter tokens are what its dossiers say now."""
+    with services.writes.begin() as session:
+        documents = list(session.scalars(select(Document.id)))
+        assert refresh_facets(session, documents) == 0
 
 
 def test_paging_covers_every_result_once(services: Services, ranking: str) -> None:
