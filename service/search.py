@@ -114,7 +114,7 @@ class Hit:
     page: int  # 1-based, in the document
     exact: bool  # every word found in its exact form
     together: bool  # the words found side by side, as typed
-    score: float | None  # None: too many matches to score (see RANK_LIMIT)
+    score: float | None  # None: not scored (too many matches, see RANK_LIMIT; or filtered)
     snippet: Snippet
     dossier_codes: list[str] = field(default_factory=list)
 
@@ -428,12 +428,9 @@ def _hits(session: Session, query: Query, rows: Sequence[_Row]) -> list[Hit]:
         # Field values the page's text lacks (a correction, a value read elsewhere).
         on_page = [value for page, value in values.get(document.id, []) if page == row.page]
         folded = fold_in_place(page_text) if on_page else ""
-        letters = _letters(page_text) if on_page else ""
-        extra = [
-            value
-            for value in on_page
-            if fold_in_place(value) not in folded and _letters(value) not in letters
-        ]
+        missing = [value for value in on_page if fold_in_place(value) not in folded]
+        letters = _letters(page_text) if missing else ""  # most values are found above
+        extra = [value for value in missing if _letters(value) not in letters]
         hits.append(
             Hit(
                 document=document,
@@ -622,17 +619,20 @@ class _Sqlite(_Engine):
         return f"({expression}){self.narrowing}" if self.narrowing else expression
 
     def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
-        """Every matching page scored (BM25, codes weighing more than words)."""
-        params = {"folded": self._narrowed(self.folded), "limit": limit, "offset": offset}
+        """Every matching page scored (BM25, codes weighing more than words); under
+        filters, the tiers only (see `_filtered`)."""
+        if self.narrowing:
+            return self._filtered(session, limit, offset)
+        params = {"folded": self.folded, "limit": limit, "offset": offset}
         exact, together = "1", "0"
         if self.accented:
             exact = "id IN (SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :exact)"
-            params["exact"] = self._narrowed(self.exact)
+            params["exact"] = self.exact
         if self.together:
             together = (
                 "id IN (SELECT rowid FROM search_pages_fts WHERE search_pages_fts MATCH :together)"
             )
-            params["together"] = self._narrowed(self.together)
+            params["together"] = self.together
         sql = f"""
             WITH hits AS (
                 SELECT rowid AS id, -bm25(search_pages_fts, {_BM25_WEIGHTS}) AS score
@@ -641,6 +641,34 @@ class _Sqlite(_Engine):
                 SELECT id >> {PAGE_BITS} AS document_id, id & {PAGE_MASK} AS page, score,
                        {exact} AS exact, {together} AS together
                 FROM hits
+            ){_BEST}"""
+        return _rows(self._run(session, sql, params))
+
+    def _filtered(self, session: Session, limit: int, offset: int) -> list[_Row]:
+        """The few pages that pass the filters, in tiers and newest first in each, not
+        scored: BM25 weighs each word by how many pages in the whole index hold it,
+        which for a common word ("ho va ten") means reading its every posting, many
+        times the cost of finding the pages the filters leave. The tiers are told
+        from the pages' own text, which the index holds as words between spaces."""
+        params: dict[str, Any] = {"folded": self._narrowed(self.folded), "limit": limit,
+                                  "offset": offset}  # fmt: skip
+        exact, together = ["1"], "0"
+        if self.accented:
+            exact = []
+            for n, unit in enumerate(u for u in self.query.units if u.accented):
+                exact.append(f"instr(' ' || sp.exact || ' ', :exact{n}) > 0")
+                params[f"exact{n}"] = f" {' '.join(unit.exact)} "
+        if self.query.phrase:
+            together = "instr(' ' || sp.folded || ' ', :together) > 0"
+            params["together"] = f" {' '.join(self.query.phrase)} "
+        sql = f"""
+            WITH hits AS (
+                SELECT rowid AS id FROM search_pages_fts
+                WHERE search_pages_fts MATCH :folded{self.filters}
+            ), flagged AS (
+                SELECT hits.id >> {PAGE_BITS} AS document_id, hits.id & {PAGE_MASK} AS page,
+                       NULL AS score, {" AND ".join(exact)} AS exact, {together} AS together
+                FROM hits JOIN search_pages sp ON sp.id = hits.id
             ){_BEST}"""
         return _rows(self._run(session, sql, params))
 

@@ -413,6 +413,26 @@ def test_a_document_in_two_dossiers_lists_both(
     assert_tokens_current(services)
 
 
+def test_a_filtered_search_keeps_the_tiers_and_the_best_page(
+    services: Services, ranking: str
+) -> None:
+    add_dossier(services, CODE, status="received", received_date=date(2024, 1, 15))
+    # Made best first, so that newest first alone would give the reverse order.
+    exact_together = add_document(services, ["Người bán: Nguyễn Văn An"], dossier=CODE)
+    exact_apart = add_document(services, ["Văn bản của An, họ Nguyễn"], dossier=CODE)
+    folded_together = add_document(services, ["NGUYEN VAN AN"], dossier=CODE)
+    folded_apart = add_document(services, ["an nguyen van"], dossier=CODE)
+    two_pages = add_document(services, ["Nguyen Van An", "Nguyễn Văn An"], dossier=CODE)
+    add_document(services, ["Người bán: Nguyễn Văn An"])  # in no dossier: filtered out
+    results = find(services, "Nguyễn Văn An", status="received", date_from=date(2024, 1, 1),
+                   date_to=date(2024, 1, 31))  # fmt: skip
+    assert ids(results) == [two_pages, exact_together, exact_apart, folded_together, folded_apart]
+    assert [(h.exact, h.together) for h in results.hits] == [
+        (True, True), (True, True), (True, False), (False, True), (False, False),
+    ]  # fmt: skip
+    assert results.hits[0].page == 2
+
+
 def test_a_changed_record_moves_its_documents_between_filters(
     services: Services, ranking: str, filed: dict[str, int]
 ) -> None:
