@@ -20,7 +20,9 @@ on both databases:
 2. then pages where the words stand together in the order typed (a person's name);
 3. then relevance: BM25 on SQLite, ts_rank on PostgreSQL, a hit on the exact form
    weighing more than one on the folded form. The score orders the results of one
-   query; its scale is the database's own.
+   query; its scale is the database's own. Unscored (newest first in each tier):
+   more than RANK_LIMIT matching pages, and on SQLite a search narrowed by filter
+   tokens (see `_Sqlite._filtered`).
 
 A document is one result, at its best page. **Filters** are answered in two steps.
 Each page's row carries its document's *filter tokens* (column `facets`): its type and
