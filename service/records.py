@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from digitize.understand.checks import check_dossier_code, check_id_number
 from digitize.understand.link import DossierRecord
 from models import Database, Dossier
-from service.search import dossier_documents, refresh_facets
+from service.search import refresh_facets
 
 
 def to_record(row: Dossier) -> DossierRecord:
@@ -60,7 +60,7 @@ def upsert_record(session: Session, record: DossierRecord) -> tuple[Dossier, boo
     apply_record(row, record)
     session.flush()
     if not created:  # its documents are searched by its status, unit, date, procedure
-        refresh_facets(session, dossier_documents(session, row))
+        refresh_facets(session, [a.document_id for a in row.attachments])
     return row, created
 
 

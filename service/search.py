@@ -87,7 +87,7 @@ PAGE_MASK = (1 << PAGE_BITS) - 1
 # take, and past that a query is too broad for relevance to tell much.
 RANK_LIMIT = 500
 # Relevance weights of a hit in each form (exact, folded, codes), and in the filter tokens.
-_BM25_WEIGHTS = "4.0, 1.0, 2.0, 0.0"  # facets: each candidate has the same
+_BM25_WEIGHTS = "4.0, 1.0, 2.0, 0.0"  # facets: never scored (filtered searches are not)
 _NOT_LETTERS = re.compile(r"[\W_]+")
 _TTHC_CODE = re.compile(r"\d\.\d{6}")
 _TS_RANK_WEIGHTS = "{0.1, 0.5, 0.25, 1.0}"  # PostgreSQL's order: D, C (codes), B, A (exact)
@@ -185,15 +185,6 @@ def refresh_facets(session: Session, documents: Iterable[Document | int]) -> int
             .values(facets=wanted.get(document_id, ""))
         )
     return len(changed)
-
-
-def dossier_documents(session: Session, dossier: Dossier) -> list[int]:
-    """The ids of the documents in `dossier`: whose filter tokens its record feeds."""
-    return list(
-        session.scalars(
-            select(DossierDocument.document_id).where(DossierDocument.dossier_id == dossier.id)
-        )
-    )
 
 
 def facet_token(kind: str, value: object) -> str | None:
