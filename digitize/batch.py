@@ -37,6 +37,7 @@ from typing import IO, Any, Protocol
 from digitize import __version__
 from digitize.errors import DigitizeError
 from digitize.filing import describe_unexpected, dossier_folders, write_document_pdfs
+from digitize.imaging.common import use_one_opencv_thread
 from digitize.inputs import count_pages
 from digitize.inputs.folder import note_page_origins
 from digitize.memory import release_free_memory
@@ -189,6 +190,7 @@ def digitize_files(
     One bad file never stops the others; results come back in the order of `sources`.
     """
     listener = listener or _Quiet()
+    use_one_opencv_thread()  # pages run side by side, with Tesseract's processes
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[int, FileResult] = {}
     page_of: dict[Future[_PageDone], tuple[_FileJob, int]] = {}

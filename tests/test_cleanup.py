@@ -8,7 +8,7 @@ import pytest
 
 from digitize.imaging.blank import is_blank
 from digitize.imaging.cleanup import dark_border_mask, paint_white, speckle_mask
-from digitize.imaging.common import ink_mask
+from digitize.imaging.common import ink_mask, label_components
 from tests.synthetic import a4_size, skewed, text_page
 
 DPI = 150
@@ -120,3 +120,17 @@ def whiten(pixels: np.ndarray, mask: np.ndarray) -> np.ndarray:
     cleaned = pixels.copy()
     paint_white(cleaned, mask)
     return cleaned
+
+
+def test_component_labelling_is_opencvs_own_to_the_label() -> None:
+    # BBDT in place of OpenCV's default algorithm: the very same labels and stats.
+    rng = np.random.default_rng(4)
+    page = text_page(300)
+    specks = rng.random(page.shape) < 0.0005
+    page[specks] = 0
+    ink = ink_mask(page).view(np.uint8)
+    count, labels, stats, centroids = label_components(ink)
+    expected = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    assert count == expected[0] > 100
+    assert np.array_equal(labels, expected[1]) and np.array_equal(stats, expected[2])
+    assert np.allclose(centroids, expected[3])

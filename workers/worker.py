@@ -23,6 +23,7 @@ from rq.executions import Execution
 from rq.job import Job
 from rq.worker import WorkerStatus
 
+from digitize.imaging.common import use_one_opencv_thread
 from digitize.settings import Settings
 from workers import jobs
 from workers.queue import connect, work_queue
@@ -84,6 +85,7 @@ def build_worker(settings: Settings, *, name: str | None = None) -> DigitizeWork
 
 def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
     """Work until stopped (or, with `burst`, until the queue is empty)."""
+    use_one_opencv_thread()  # a worker per core runs pages side by side already
     services = jobs.services()  # migrate and load once, before the first job
     services.knowledge  # noqa: B018 - loads the catalogue and model now
     worker = build_worker(settings, name=name)

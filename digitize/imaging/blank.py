@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from digitize.imaging.common import ink_mask
+from digitize.imaging.common import ink_mask, label_components
 
 _MIN_MARK_MM2 = 0.25  # smaller than a full stop at body size counts as dust
 _MAX_MARKS = 3
@@ -22,7 +22,7 @@ def is_blank(grey: np.ndarray, dpi: float) -> bool:
     ink = ink_mask(grey)
     if ink.mean() > _MAX_INK_FRACTION * 10:
         return False
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    _, _, stats, _ = label_components(ink.astype(np.uint8))
     min_area = _MIN_MARK_MM2 * (dpi / 25.4) ** 2
     marks = stats[1:, cv2.CC_STAT_AREA] >= min_area
     marked_fraction = float(stats[1:, cv2.CC_STAT_AREA][marks].sum()) / ink.size

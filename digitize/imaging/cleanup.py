@@ -13,7 +13,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from digitize.imaging.common import ANALYSIS_DPI, ink_mask, paper_level, px, resize_to_dpi
+from digitize.imaging.common import (
+    ANALYSIS_DPI,
+    ink_mask,
+    label_components,
+    paper_level,
+    px,
+    resize_to_dpi,
+)
 
 _BORDER_OPENING_MM = 2.5  # wider than any pen or print stroke, narrower than a scanner edge
 _EDGE_BAND_MM = 5.0  # margins of forms are wider; sheet-edge slivers lie within it
@@ -40,7 +47,7 @@ def dark_border_mask(grey: np.ndarray, dpi: float) -> np.ndarray:
     band = px(_EDGE_BAND_MM, small_dpi)
     for edge in (np.s_[:band, :], np.s_[-band:, :], np.s_[:, :band], np.s_[:, -band:]):
         candidates[edge] |= greyish[edge]
-    count, labels = cv2.connectedComponents(candidates, connectivity=8)
+    count, labels, _, _ = label_components(candidates)
     if count <= 1:
         return np.zeros(grey.shape[:2], dtype=bool)
     edge_labels = np.unique(
@@ -62,7 +69,7 @@ def speckle_mask(grey: np.ndarray, dpi: float) -> np.ndarray:
     """Small isolated specks of ink: components too small to be a letter and lying
     further than a mark's reach from every letter-sized component's box."""
     ink = ink_mask(grey).view(np.uint8)
-    _, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, centroids = label_components(ink)
     del ink
     areas = stats[:, cv2.CC_STAT_AREA]
     small = areas <= max(2, round(_SPECK_MAX_MM2 * (dpi / 25.4) ** 2))

@@ -55,7 +55,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from digitize.imaging.common import ink_threshold, px
+from digitize.imaging.common import ink_threshold, label_components, px
 
 WORK_DPI = 200.0  # first pass resolution: see the module docstring
 _RETRY_MIN_DPI = 300.0  # candidates are decoded again at least this sharp
@@ -483,7 +483,7 @@ def _textured_qr(ink: np.ndarray, pattern: _Finder) -> tuple[float, float, float
     fx0, fy0, fx1, fy1 = far
     kernel = np.ones((math.ceil(2.5 * m),) * 2, np.uint8)
     joined = cv2.morphologyEx(ink[fy0:fy1, fx0:fx1].astype(np.uint8), cv2.MORPH_CLOSE, kernel)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    _, labels, stats, _ = label_components(joined)
     label = labels[round(cy) - fy0, round(cx) - fx0]
     if label == 0:
         return None

@@ -16,6 +16,21 @@ def px(mm: float, dpi: float) -> int:
     return max(1, round(mm * dpi / MM_PER_INCH))
 
 
+def use_one_opencv_thread() -> None:
+    """For callers that run pages side by side, one per core: OpenCV's own threads on
+    top only add hand-offs. Its parallel component labelling, for one, takes about
+    three times the CPU of the single-threaded one on a 300 dpi A4 page (106 against
+    33 ms with BBDT). Process-wide: OpenCV has no per-call setting."""
+    cv2.setNumThreads(1)
+
+
+def label_components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """8-connected components of a 0/1 uint8 image: count, labels, stats, centroids, as
+    cv2.connectedComponentsWithStats gives them. BBDT, not OpenCV's default Spaghetti:
+    the same labels, in 33 ms instead of 82 on a 300 dpi A4 page, one thread each."""
+    return cv2.connectedComponentsWithStatsWithAlgorithm(binary, 8, cv2.CV_32S, cv2.CCL_BBDT)
+
+
 def to_grey(pixels: np.ndarray) -> np.ndarray:
     """Luminance of an RGB page; grey pages pass through untouched."""
     if pixels.ndim == 2:

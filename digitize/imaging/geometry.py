@@ -21,7 +21,7 @@ import numpy as np
 
 MAX_SKEW_DEG = 15.0
 _MAX_POINTS = 120_000
-_COARSE_POINTS = 30_000
+_COARSE_POINTS = 15_000
 _MIN_POINTS = 200
 _SKEW_APPLY_MIN_DEG = 0.05  # below this a resampling costs more sharpness than it gains
 _LETTER_WIDTH_MM = 2.0  # body text letters are 1.5-2.5 mm wide, lines 5-8 mm apart

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitize.imaging.common import px
+from digitize.imaging.common import label_components, px
 from digitize.results import BBox, Line, OcrText, Word
 
 MIN_RUN = 5  # dots in a row; "..." in a sentence stays text
@@ -66,7 +66,7 @@ def erase_leaders(black_white: np.ndarray, dpi: float) -> list[Leader]:
         small = cv2.resize(small, (width // pool, height // pool), interpolation=cv2.INTER_AREA)
     ink = (small < 255).view(np.uint8)
     del small
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    count, labels, stats, centroids = label_components(ink)
     del ink
     if count <= MIN_RUN:
         return []
