@@ -13,8 +13,8 @@ from sqlalchemy import text
 from api import problems
 from api.deps import ServicesDep
 from api.routes import batches, citizens, clients, documents, dossiers, search, webhooks
+from config import Settings
 from digitize import __version__
-from digitize.settings import Settings
 from service.context import Services
 from workers.queue import connect
 

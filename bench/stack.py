@@ -121,7 +121,16 @@ def main() -> int:
             out = Path(temp) / "out" if args.keep is None else args.keep / source.name
             load_before = os.getloadavg()[0]
             figures = measure(
-                [str(DIGITIZE), "process", str(source), *extra, "--out", str(out), "--quiet"],
+                [
+                    str(DIGITIZE),
+                    "process",
+                    str(source),
+                    *extra,
+                    "--out",
+                    str(out),
+                    "--quiet",
+                    "--link-records",
+                ],
                 timeout=args.timeout,
                 env=env,
             )

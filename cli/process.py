@@ -20,13 +20,13 @@ from rich.progress import (
 )
 
 from cli.records import LazyRecordBook
-from digitize.batch import FileResult, FileStatus, OutputOptions, digitize_files
+from config import Settings, load_knowledge
+from digitize.batch import FileResult, FileStatus, digitize_files
 from digitize.errors import DigitizeError, MissingDependencyError
+from digitize.filing import FilingOptions
 from digitize.inputs import ReadLimits
 from digitize.ocr import TesseractEngine
 from digitize.pipeline import PipelineOptions
-from digitize.settings import Settings
-from digitize.understand import Knowledge
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
 
@@ -111,18 +111,23 @@ def add_parser(commands: Any) -> None:
         help="each folder given is one stack: its page images in natural name order "
         "(page2 before page10), not separate files",
     )
+    parser.add_argument(
+        "--link-records",
+        action="store_true",
+        help="link each dossier of a stack to its one-stop record (imported with "
+        "`digitize records import`; made from the papers when missing) in the database "
+        "of DIGITIZE_DATABASE_URL",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, summary only")
     parser.set_defaults(run=run)
 
 
-def load_knowledge(settings: Settings) -> Knowledge:
-    """The catalogue and classifier model the settings name."""
-    return Knowledge.load(
-        settings.catalogue_dir,
-        settings.effective_model(),
-        unknown_below=settings.unknown_below,
-        review_below=settings.review_below,
-    )
+def main(argv: list[str]) -> int:
+    """`digitize process ARGV...`, run from another command (the same options as a user's)."""
+    parser = argparse.ArgumentParser(prog="digitize")
+    add_parser(parser.add_subparsers())
+    args = parser.parse_args(["process", *argv])
+    return int(args.run(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -177,11 +182,12 @@ def run(args: argparse.Namespace) -> int:
     except DigitizeError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return EXIT_USAGE
-    output = OutputOptions(
+    output = FilingOptions(
         pdfa=settings.pdfa,
         operator=settings.operator,
         knowledge=knowledge,
-        records=LazyRecordBook(settings),
+        # The service's database only when asked: digitising alone needs none.
+        records=LazyRecordBook(settings) if args.link_records else None,
     )
     with _ProgressDisplay(console, len(sources), enabled=not args.quiet) as display:
         results = digitize_files(

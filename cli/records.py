@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from digitize.settings import Settings
+from config import Settings
 from digitize.understand.link import DossierRecord
 from service.context import open_database
 from service.records import SqlRecordBook, parse_record

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from digitize.settings import Settings
+from config import Settings
 from service.context import open_database
 from service.search import REINDEX_BATCH, reindex
 

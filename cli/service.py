@@ -16,8 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
+from config import Settings
 from digitize.errors import DigitizeError
-from digitize.settings import Settings
 from models import ApiClient, Role, create_engine_for
 from models.migrate import current_revision, head_revision, upgrade
 from service.auth import create_client, revoke_client

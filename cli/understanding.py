@@ -27,9 +27,11 @@ from rich.markup import escape
 from rich.progress import track
 from rich.table import Table
 
+from cli import process
+from config import Settings, load_knowledge
 from digitize.batch import write_json_atomically
 from digitize.errors import DigitizeError
-from digitize.settings import Settings
+from digitize.results import PageReport
 from digitize.understand import (
     CatalogueError,
     load_catalogue,
@@ -301,8 +303,6 @@ def _training_meta(examples: list[Example], sources: list[Path]) -> dict[str, ob
 
 
 def run_understand(args: argparse.Namespace) -> int:
-    from cli.process import load_knowledge
-
     console = Console(stderr=True)
     try:
         knowledge = load_knowledge(Settings())
@@ -313,7 +313,7 @@ def run_understand(args: argparse.Namespace) -> int:
     for path in track(args.results, description="understanding", console=console):
         try:
             result = json.loads(path.read_text(encoding="utf-8"))
-            pages = [page_from_report(report) for report in result["pages"]]
+            pages = [page_from_report(PageReport.from_json(r)) for r in result["pages"]]
             # Documents and dossiers again; per-document PDFs and record links stay as made.
             result.update(understand_file(pages, knowledge).as_json())
             write_json_atomically(path, result)
@@ -327,8 +327,6 @@ def run_understand(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from cli.main import main as digitize_main  # the same command a user runs
-
     console = Console()
     scans, truths = args.labelled / "scans", args.labelled / "truth"
     if not scans.is_dir() or not truths.is_dir():
@@ -343,10 +341,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
         results = args.results
         if results is None:
             results = Path(temp)
-            argv = ["process", str(scans), "--out", str(results)]
+            argv = [str(scans), "--out", str(results)]
             if args.jobs:
                 argv += ["--jobs", str(args.jobs)]
-            digitize_main(argv)
+            process.main(argv)  # the same command a user runs
         scores = score_results(truths, results, catalogue)
     _print_scores(console, scores)
     if args.json:

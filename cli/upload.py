@@ -27,7 +27,7 @@ from rich.progress import (
 )
 
 from cli.process import expand_inputs
-from digitize.settings import Settings
+from config import Settings
 from service.ingest import safe_filename
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 4

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import functools
 import json
 import logging
 import os
@@ -28,15 +27,22 @@ import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from digitize import __version__
 from digitize.errors import DigitizeError
-from digitize.filing import describe_unexpected, dossier_folders, write_document_pdfs
+from digitize.filing import (
+    FiledFile,
+    FileFiler,
+    FilingOptions,
+    Placement,
+    describe_unexpected,
+    dossier_folders,
+    record_review,
+)
 from digitize.imaging.common import use_one_opencv_thread
 from digitize.inputs import count_pages
 from digitize.inputs.folder import note_page_origins
@@ -44,9 +50,9 @@ from digitize.memory import release_free_memory
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, PageSource, assemble_pdf
 from digitize.pipeline import DebugSink, PipelineOptions, process_page, write_debug_image
-from digitize.understand import Knowledge, PageText, page_from_report
-from digitize.understand.files import FileReader, FileUnderstanding
-from digitize.understand.link import RecordBook, link_dossier
+from digitize.results import PageReport
+from digitize.understand import UnderstoodDocument
+from digitize.understand.files import FileUnderstanding
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +113,6 @@ class FileStatus(StrEnum):
     FAILED = "failed"  # nothing written; an earlier output of the same name is untouched
 
 
-@dataclass(frozen=True, slots=True)
-class OutputOptions:
-    pdfa: bool = True
-    operator: str | None = None
-    knowledge: Knowledge | None = None  # None: no classification or field extraction
-    records: RecordBook | None = None  # where stack dossiers find their one-stop records
-
-
 @dataclass(slots=True)
 class FileResult:
     source: Path
@@ -154,7 +152,6 @@ class _PageDone:
 
     pdf: PageSource
     warning: str | None
-    kept_text: bool  # its own text layer was kept: the file's PDF cannot be PDF/A
 
 
 @dataclass(slots=True)
@@ -165,13 +162,11 @@ class _FileJob:
     pages: int
     workdir: Path
     started: float
-    reader: FileReader | None = None  # None: no understanding, or it failed
+    filer: FileFiler  # understands the pages as they are done, files the file at the end
     outcomes: dict[int, _PageDone] = field(default_factory=dict)
     futures: list[Future[_PageDone]] = field(default_factory=list)
     delivered: int = 0  # futures as_completed has handed over, cancelled ones included
-    read: int = 0  # pages handed to the reader, in page order
     error: str | None = None
-    not_understood: str | None = None  # why understanding failed
 
 
 def digitize_files(
@@ -180,7 +175,7 @@ def digitize_files(
     *,
     engine: OcrEngine,
     options: PipelineOptions,
-    output: OutputOptions,
+    output: FilingOptions,
     jobs: int,
     listener: BatchListener | None = None,
     debug_dir: Path | None = None,
@@ -206,9 +201,8 @@ def digitize_files(
                 listener.file_done(results[position])
                 continue
             workdir = Path(tempfile.mkdtemp(prefix=".digitize-work-", dir=out_dir))
-            job = _FileJob(position, source, stem, pages, workdir, time.perf_counter())
-            if output.knowledge is not None:
-                job.reader = FileReader(output.knowledge, functools.partial(_page_text, workdir))
+            filer = FileFiler(_WorkFolder(workdir), pages, output)
+            job = _FileJob(position, source, stem, pages, workdir, time.perf_counter(), filer)
             listener.file_started(source, pages)
             for index in range(pages):
                 debug = (
@@ -243,7 +237,7 @@ def digitize_files(
             # Not "all futures done": a page may be done but not yet handed over here.
             if job.delivered == len(job.futures):
                 try:
-                    results[job.position] = _finish_file(job, out_dir, output)
+                    results[job.position] = _finish_file(job, out_dir)
                 except Exception as exc:  # a bug in assembling one file spares the others
                     results[job.position] = _failed(job, describe_unexpected(exc))
                 listener.file_done(results[job.position])
@@ -271,50 +265,36 @@ def _digitise_page(
         debug=debug,
         memory_gate=memory_gate,
     )
-    report = asdict(outcome.report)
-    _report_path(workdir, index).write_text(
-        json.dumps(report, ensure_ascii=False), encoding="utf-8"
-    )
-    return _PageDone(outcome.pdf, outcome.warning, report["text_source"] == "pdf")
+    _WorkFolder(workdir).write(index, outcome.report)
+    return _PageDone(outcome.pdf, outcome.warning)
 
 
-def _report_path(workdir: Path, index: int) -> Path:
-    return workdir / f"page-{index + 1:05d}.json"
+class _WorkFolder:
+    """A file's page reports in its work folder, one JSON file per page (`PageReports`)."""
 
+    def __init__(self, workdir: Path) -> None:
+        self._workdir = workdir
 
-def _page_report(workdir: Path, index: int) -> dict[str, Any]:
-    report: dict[str, Any] = json.loads(_report_path(workdir, index).read_text(encoding="utf-8"))
-    return report
+    def _path(self, index: int) -> Path:
+        return self._workdir / f"page-{index + 1:05d}.json"
 
+    def write(self, index: int, report: PageReport) -> None:
+        text = json.dumps(report.as_json(), ensure_ascii=False)
+        self._path(index).write_text(text, encoding="utf-8")
 
-def _page_text(workdir: Path, index: int) -> PageText:
-    return page_from_report(_page_report(workdir, index))
+    def report(self, index: int) -> PageReport:
+        return PageReport.from_json(json.loads(self._path(index).read_text(encoding="utf-8")))
 
 
 def _read_done_pages(job: _FileJob) -> None:
-    """Hand the reader every page done that follows the pages it has, in page order.
-
-    So a stack is understood while its later pages are still being read, and the
-    reader needs no page twice but those before the first dossier (see FileReader).
-    """
-    while job.reader is not None and job.error is None and job.read in job.outcomes:
-        try:
-            job.reader.add(_page_text(job.workdir, job.read))
-        except Exception as exc:  # the PDF and the text are still worth writing
-            job.reader, job.not_understood = None, describe_unexpected(exc)
-        job.read += 1
-
-
-def _understand(job: _FileJob) -> FileUnderstanding | None:
-    """The file's documents and dossiers; a failure costs only them (`not_understood`)."""
-    _read_done_pages(job)
-    if job.reader is None:
-        return None
-    try:
-        return job.reader.finish()
-    except Exception as exc:
-        job.not_understood = describe_unexpected(exc)
-        return None
+    """Hand the filer the pages done that follow those it has, in page order: so a stack
+    is understood while its later pages are still in OCR (see FileReader)."""
+    if job.error is not None:
+        return
+    done = job.filer.pages_read
+    while done in job.outcomes:
+        done += 1
+    job.filer.read(done)
 
 
 def _page_reports(job: _FileJob) -> Iterator[dict[str, Any]]:
@@ -322,8 +302,9 @@ def _page_reports(job: _FileJob) -> Iterator[dict[str, Any]]:
     origins: list[dict[str, Any]] = [{} for _ in range(job.pages)]
     if job.source.is_dir():  # a folder stack: the image each page came from
         note_page_origins(job.source, origins)
+    pages = _WorkFolder(job.workdir)
     for index, origin in enumerate(origins):
-        report = _page_report(job.workdir, index)
+        report = pages.report(index).as_json()
         report.update(origin)
         yield report
 
@@ -334,102 +315,110 @@ def _describe_failure(index: int, exc: BaseException) -> str:
     return f"page {index + 1}: {describe_unexpected(exc)}"
 
 
-def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileResult:
+class _WritingFailedError(Exception):
+    """The file's own PDF could not be written: the file fails."""
+
+
+class _OutputFolder:
+    """Where `digitize process` files: DIR/<stem>.pdf, and a stack's documents in a folder
+    per dossier, DIR/<folder>/<nn>-<document type>.pdf (a `FilingSink`)."""
+
+    def __init__(self, out_dir: Path, stem: str) -> None:
+        self.out_dir = out_dir
+        self.stem = stem
+        self.names: list[str] = []  # per document, its PDF's path relative to out_dir
+
+    @property
+    def pdf_path(self) -> Path:
+        return self.out_dir / f"{self.stem}.pdf"
+
+    def file_pdf(
+        self, pages: Sequence[PageSource], metadata: DocumentMetadata, *, pdfa: bool
+    ) -> None:
+        try:
+            assemble_pdf(pages, self.pdf_path, metadata=metadata, pdfa=pdfa)
+        except DigitizeError as exc:
+            raise _WritingFailedError(f"writing the PDF: {exc}") from exc
+
+    def places(
+        self, understood: FileUnderstanding | None, documents: Sequence[UnderstoodDocument]
+    ) -> list[Placement]:
+        if understood is None or not documents:
+            return []
+        folders = dossier_folders(understood, self.stem)
+        self.names = _numbered_names(understood, folders)
+        return [
+            Placement(self.out_dir / name, f"{folder} {document.doc_type_name or ''}")
+            for name, folder, document in zip(self.names, folders, documents, strict=True)
+        ]
+
+
+def _finish_file(job: _FileJob, out_dir: Path) -> FileResult:
     """Assemble the PDF and write the JSON, or report why not; always clean the work folder."""
     try:
         if job.error is not None:
             return _failed(job, job.error)
         outcomes = [job.outcomes[i] for i in range(job.pages)]
-        kept_text = any(o.kept_text for o in outcomes)
-        pdf_path = out_dir / f"{job.stem}.pdf"
-        json_path = out_dir / f"{job.stem}.json"
-        metadata = DocumentMetadata(
-            title=job.source.stem,
-            created=datetime.now(UTC),
-            author=output.operator,
-            producer=f"digitize {__version__}",
-        )
-        pdfa = output.pdfa and not kept_text
+        folder = _OutputFolder(out_dir, job.stem)
         try:
-            assemble_pdf([o.pdf for o in outcomes], pdf_path, metadata=metadata, pdfa=pdfa)
-        except DigitizeError as exc:
-            return _failed(job, f"writing the PDF: {exc}")
-        warnings = [o.warning for o in outcomes if o.warning]
-        if output.pdfa and kept_text:
-            warnings.append(
-                "pages with their own text layer were kept as they are, so the PDF is not "
-                "PDF/A; use --redo-ocr for an archive copy"
+            filed = job.filer.finish(
+                folder,
+                page_pdfs=[o.pdf for o in outcomes],
+                page_warnings=[o.warning for o in outcomes if o.warning],
+                title=job.source.stem,
+                created=datetime.now(UTC),
             )
+        except _WritingFailedError as exc:
+            return _failed(job, str(exc))
         status = FileStatus.PARTIAL if any(o.warning for o in outcomes) else FileStatus.DONE
-        understood = _understand(job)
-        if job.not_understood is not None:
-            warnings.append(f"documents not understood: {job.not_understood}")
-        understood_json: dict[str, Any] = understood.as_json() if understood else {"documents": []}
-        if understood is not None and understood.dossiers:
-            # A stack: one PDF per document, in a folder per dossier.
-            folders = dossier_folders(understood, job.stem)
-            relative = _numbered_names(understood, folders)
-            filed = write_document_pdfs(
-                understood.documents,
-                [o.pdf for o in outcomes],
-                lambda index, _: out_dir / relative[index],
-                metadata=metadata,
-                pdfa=pdfa,
-                title=lambda index, d: f"{folders[index]} {d.doc_type_name or ''}",
-            )
-            warnings += filed.warnings
-            for entry, path, name in zip(
-                understood_json["documents"], filed.paths, relative, strict=True
-            ):
-                entry["pdf"] = name if path is not None else None
-            if output.records is not None:
-                _link(understood, understood_json["dossiers"], output.records, warnings)
+        json_path = out_dir / f"{job.stem}.json"
         document = {
             "source": str(job.source),
             "pages": JsonList(_page_reports(job)),
-            **understood_json,
-            "pdf": pdf_path.name,
-            "pdfa": pdfa,
+            **_understanding_json(filed, folder.names),
+            "pdf": folder.pdf_path.name,
+            "pdfa": filed.pdfa,
             "status": status.value,
-            "warnings": warnings,
-            "producer": metadata.producer,
-            "created": metadata.created.isoformat(timespec="seconds"),
+            "warnings": filed.warnings,
+            "producer": filed.metadata.producer,
+            "created": filed.metadata.created.isoformat(timespec="seconds"),
         }
         write_json_atomically(json_path, document)
         return FileResult(
             job.source,
             status,
             pages=job.pages,
-            pdf=pdf_path,
+            pdf=folder.pdf_path,
             json=json_path,
-            warnings=warnings,
+            warnings=filed.warnings,
             seconds=time.perf_counter() - job.started,
         )
     finally:
         shutil.rmtree(job.workdir, ignore_errors=True)
 
 
-def _link(
-    understood: FileUnderstanding,
-    dossiers_json: list[dict[str, Any]],
-    records: RecordBook,
-    warnings: list[str],
-) -> None:
-    """Attach each dossier to its one-stop record; mismatches go to its review list."""
-    for dossier, entry in zip(understood.dossiers, dossiers_json, strict=True):
-        try:
-            link = link_dossier(dossier, records)
-        except Exception as exc:  # the database is away: the files are still good
-            warnings.append(
-                f"dossier {dossier.reading.code}: not linked ({describe_unexpected(exc)})"
-            )
-            continue
-        if link is None:
-            entry["record"] = None
-            continue
-        entry["record"] = link.record.as_json()
-        entry["record_created"] = link.created
-        entry["review"] += [f"record mismatch: {m}" for m in link.mismatches]
+def _understanding_json(filed: FiledFile, names: Sequence[str]) -> dict[str, Any]:
+    """The result's documents, dossiers and unassigned pages, with each document's PDF
+    and each dossier's record."""
+    if filed.understood is None:
+        return {"documents": []}
+    understood_json = filed.understood.as_json()
+    if filed.understood.dossiers:  # a stack: one PDF per document, in a folder per dossier
+        documents = understood_json["documents"]
+        assert isinstance(documents, list)
+        for entry, path, name in zip(documents, filed.paths, names, strict=True):
+            entry["pdf"] = name if path is not None else None
+        dossiers = understood_json["dossiers"]
+        assert isinstance(dossiers, list)
+        for index, link in filed.links.items():
+            entry = dossiers[index]
+            if link is None:
+                entry["record"] = None
+                continue
+            entry["record"] = link.record.as_json()
+            entry["record_created"] = link.created
+            entry["review"] += record_review(link)
+    return understood_json
 
 
 def _numbered_names(understood: FileUnderstanding, folders: list[str]) -> list[str]:

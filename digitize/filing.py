@@ -1,24 +1,41 @@
-"""Filing a digitised file: what its pages are, and one searchable PDF per document.
+"""Filing a digitised file: what its pages are, one searchable PDF per document, and
+each dossier of a stack linked to its one-stop record.
 
-Shared by the command line (`batch.py`, which files into an output folder) and the
-service (which files into its store): both hand over the page reports and one-page
-PDFs, and decide where each document's PDF goes.
+The one path from page reports to filed documents, for the command line (`batch.py`,
+which files into an output folder while later pages are still in OCR) and the service
+(`service/processing.py`, which files into its store once every page is done). They
+differ only in where the reports come from (`PageReports`) and where the PDFs go
+(`FilingSink`); the reports are read one at a time, in page order, so memory does not
+grow with the file's length:
+
+    FileFiler.read(n)   reports of pages up to n: understood as they come (FileReader)
+    FileFiler.finish()  the rest read; the whole file's PDF (if the sink keeps one);
+                        the documents; one PDF each (`write_document_pdfs`); records linked
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
+from digitize import __version__
 from digitize.errors import DigitizeError
 from digitize.pdf import DocumentMetadata, PageSource, assemble_pdf
-from digitize.understand import Knowledge, UnderstoodDocument, page_from_report
+from digitize.results import PageReport, TextSource
+from digitize.understand import Knowledge, PageText, UnderstoodDocument, page_from_report
 from digitize.understand.files import FileReader, FileUnderstanding
+from digitize.understand.link import Link, RecordBook, link_dossier
 
 log = logging.getLogger(__name__)
+
+KEPT_TEXT_WARNING = (
+    "pages with their own text layer were kept as they are, so the PDF is not "
+    "PDF/A; use --redo-ocr for an archive copy"
+)
 
 
 def describe_unexpected(exc: BaseException) -> str:
@@ -29,21 +46,206 @@ def describe_unexpected(exc: BaseException) -> str:
     return f"internal error ({type(exc).__name__}: {exc})"
 
 
-def understand_reports(
-    reports: Sequence[Mapping[str, Any]], knowledge: Knowledge | None, warnings: list[str]
-) -> FileUnderstanding | None:
-    """The file's documents and dossiers; a failure here costs only them (see `warnings`)."""
-    if knowledge is None:
-        return None
-    try:
-        # Each page's text is made from its report when it is read, not all at once.
-        reader = FileReader(knowledge, lambda index: page_from_report(reports[index]))
-        for report in reports:
-            reader.add(page_from_report(report))
-        return reader.finish()
-    except Exception as exc:  # the PDF and the text are still worth writing
-        warnings.append(f"documents not understood: {describe_unexpected(exc)}")
-        return None
+class PageReports(Protocol):
+    """Where a digitised file's page reports are read from: one page at a time, by its
+    0-based index (a page may be asked for again, see `FileReader`)."""
+
+    def report(self, index: int) -> PageReport: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    path: Path  # where the document's PDF is written
+    title: str  # its title in the PDF's metadata
+
+
+class FilingSink(Protocol):
+    """Where a filed file's PDFs go."""
+
+    def file_pdf(
+        self, pages: Sequence[PageSource], metadata: DocumentMetadata, *, pdfa: bool
+    ) -> None:
+        """The whole file as one PDF, if this sink keeps one (DigitizeError if it cannot)."""
+
+    def places(
+        self, understood: FileUnderstanding | None, documents: Sequence[UnderstoodDocument]
+    ) -> list[Placement]:
+        """Where each document's PDF goes, and its title."""
+
+
+@dataclass(frozen=True, slots=True)
+class FilingOptions:
+    pdfa: bool = True  # PDF/A-2b, unless a page kept its own text layer
+    operator: str | None = None  # who digitises, in the PDFs' metadata
+    knowledge: Knowledge | None = None  # None: no documents, no dossiers
+    records: RecordBook | None = None  # link each dossier of a stack to its one-stop record
+    # One PDF per document of any file, and an unread file one document of unknown type
+    # (the service); else only a stack's documents get PDFs of their own (the command line).
+    every_document: bool = False
+    warn_kept_text: bool = True  # say in the warnings why the PDF is not PDF/A
+
+
+@dataclass(slots=True)
+class FiledFile:
+    understood: FileUnderstanding | None  # None: not asked, or it failed (see warnings)
+    documents: list[UnderstoodDocument]  # those filed, in order
+    paths: list[Path | None]  # per document; None where its PDF could not be written
+    links: dict[int, Link | None]  # per dossier index linked; None: its code is undecided
+    warnings: list[str]
+    pdfa: bool
+    metadata: DocumentMetadata
+
+
+class FileFiler:
+    """Files one digitised file whose page reports arrive in page order.
+
+    `read(n)` may be called as pages are done (the command line understands a stack
+    while its later pages are still in OCR); `finish` reads what is left and files.
+    """
+
+    def __init__(self, reports: PageReports, pages: int, options: FilingOptions) -> None:
+        self._reports = reports
+        self._pages = pages
+        self._options = options
+        self._reader = FileReader(options.knowledge, self._page_text) if options.knowledge else None
+        self._read = 0
+        self._kept_text = False  # a page kept its own text layer: the PDFs cannot be PDF/A
+        self._not_understood: str | None = None
+
+    def _page_text(self, index: int) -> PageText:
+        return page_from_report(self._reports.report(index))
+
+    @property
+    def pages_read(self) -> int:
+        return self._read
+
+    def read(self, count: int) -> None:
+        """Read the reports of the pages before `count` not read yet, in page order."""
+        while self._read < min(count, self._pages):
+            report = self._reports.report(self._read)
+            self._kept_text = self._kept_text or report.text_source is TextSource.PDF
+            if self._reader is not None:
+                try:
+                    self._reader.add(page_from_report(report))
+                except Exception as exc:  # the PDFs and the text are still worth writing
+                    self._reader, self._not_understood = None, describe_unexpected(exc)
+            self._read += 1
+
+    def finish(
+        self,
+        sink: FilingSink,
+        *,
+        page_pdfs: Sequence[PageSource],
+        page_warnings: Sequence[str],
+        title: str,
+        created: datetime,
+    ) -> FiledFile:
+        """File the file: `page_pdfs[n - 1]` is page n's one-page PDF, `page_warnings`
+        what its pages reported. Raises what `sink.file_pdf` raises."""
+        self.read(self._pages)
+        options = self._options
+        pdfa = options.pdfa and not self._kept_text
+        metadata = DocumentMetadata(
+            title=title,
+            created=created,
+            author=options.operator,
+            producer=f"digitize {__version__}",
+        )
+        sink.file_pdf(page_pdfs, metadata, pdfa=pdfa)
+        warnings = list(page_warnings)
+        if options.pdfa and self._kept_text and options.warn_kept_text:
+            warnings.append(KEPT_TEXT_WARNING)
+        understood = self._understand()
+        if self._not_understood is not None:
+            warnings.append(f"documents not understood: {self._not_understood}")
+        documents = self._documents(understood)
+        places = sink.places(understood, documents)
+        written = write_document_pdfs(
+            documents,
+            page_pdfs,
+            lambda index, _: places[index].path,
+            metadata=metadata,
+            pdfa=pdfa,
+            title=lambda index, _: places[index].title,
+        )
+        warnings += written.warnings
+        links: dict[int, Link | None] = {}
+        if options.records is not None and understood is not None:
+            links = link_dossiers(understood, options.records, warnings)
+        return FiledFile(understood, documents, written.paths, links, warnings, pdfa, metadata)
+
+    def _understand(self) -> FileUnderstanding | None:
+        if self._reader is None:
+            return None
+        try:
+            return self._reader.finish()
+        except Exception as exc:
+            self._not_understood = describe_unexpected(exc)
+            return None
+
+    def _documents(self, understood: FileUnderstanding | None) -> list[UnderstoodDocument]:
+        if understood is not None and (understood.dossiers or self._options.every_document):
+            return understood.documents
+        if understood is None and self._options.every_document:
+            return [whole_file(self._pages)]
+        return []
+
+
+def file_digitised(
+    reports: PageReports,
+    pages: int,
+    sink: FilingSink,
+    options: FilingOptions,
+    *,
+    page_pdfs: Sequence[PageSource],
+    page_warnings: Sequence[str],
+    title: str,
+    created: datetime,
+) -> FiledFile:
+    """File a digitised file whose pages are all done (see `FileFiler`)."""
+    filer = FileFiler(reports, pages, options)
+    return filer.finish(
+        sink, page_pdfs=page_pdfs, page_warnings=page_warnings, title=title, created=created
+    )
+
+
+def whole_file(pages: int) -> UnderstoodDocument:
+    """Without understanding, the file is one document of unknown type."""
+    return UnderstoodDocument(
+        pages=tuple(range(1, pages + 1)),
+        doc_type="unknown",
+        doc_type_name=None,
+        confidence=0.0,
+        procedure=None,
+        procedure_name=None,
+        procedure_code=None,
+        procedure_confidence=0.0,
+        review=("document type unknown",),
+    )
+
+
+def link_dossiers(
+    understood: FileUnderstanding, records: RecordBook, warnings: list[str] | None = None
+) -> dict[int, Link | None]:
+    """Each dossier's record (made when missing), by the dossier's index (None: its code
+    is undecided). Given `warnings`, a dossier whose record cannot be reached is left out
+    with a warning (the files are still good); else the failure is raised."""
+    links: dict[int, Link | None] = {}
+    for index, dossier in enumerate(understood.dossiers):
+        try:
+            links[index] = link_dossier(dossier, records)
+        except Exception as exc:  # the database is away
+            if warnings is None:
+                raise
+            warnings.append(
+                f"dossier {dossier.reading.code}: not linked ({describe_unexpected(exc)})"
+            )
+    return links
+
+
+def record_review(link: Link) -> list[str]:
+    """What a reviewer must look at where the record and the papers disagree."""
+    return [f"record mismatch: {mismatch}" for mismatch in link.mismatches]
 
 
 def dossier_folders(understood: FileUnderstanding, stem: str) -> list[str]:
@@ -75,7 +277,8 @@ def write_document_pdfs(
     pdfa: bool,
     title: Callable[[int, UnderstoodDocument], str] | None = None,
 ) -> FiledDocuments:
-    """One PDF per document, from the file's one-page PDFs (`page_pdfs[n - 1]` is page n).
+    """One PDF per document, from the file's one-page PDFs (`page_pdfs[n - 1]` is page n):
+    the one place a document's PDF is written.
 
     `target(index, document)` says where each goes; a document that cannot be written
     is reported and the others are still written.

@@ -46,7 +46,7 @@ from digitize.imaging.preview import page_previews
 from digitize.inputs import ReadLimits, ScannedPage, TextPage, read_page
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import PageSource, encode_page, write_page_pdf
-from digitize.results import ColourMode, OcrText, PageReport
+from digitize.results import ColourMode, FoundCode, Line, OcrText, PageReport, TextSource, Word
 
 OCR_DPI_RANGE = (190, 400)  # outside it, pages are resized to 300 dpi for OCR only
 OCR_TARGET_DPI = 300
@@ -262,15 +262,12 @@ def process_page(
         words=len(text.words),
         blank=blank,
         dpi_estimated=dpi_estimated,
-        text_source="none" if blank else "ocr",
+        text_source=TextSource.NONE if blank else TextSource.OCR,
         width=width,
         height=height,
-        colour_mode=colour_mode.value,
-        lines=lines_json(text),
-        codes=[
-            {"kind": c.kind.value, "text": c.text, "bbox": list(c.bbox), "readable": c.readable}
-            for c in codes
-        ],
+        colour_mode=colour_mode,
+        lines=report_lines(text),
+        codes=tuple(FoundCode(c.kind.value, c.text, c.bbox, c.readable) for c in codes),
     )
     return PageOutcome(report, PageSource(pdf_path), warning, previews)
 
@@ -285,29 +282,25 @@ def _kept_page(source: Path, index: int, page: TextPage) -> PageOutcome:
         confidence=None,
         words=len(page.text.words),
         blank=False,
-        text_source="pdf",
+        text_source=TextSource.PDF,
         width=page.width,
         height=page.height,
-        colour_mode="unknown",
-        lines=lines_json(page.text),
+        colour_mode=None,
+        lines=report_lines(page.text),
     )
     return PageOutcome(report, PageSource(source, index))
 
 
-def lines_json(text: OcrText) -> list[dict[str, object]]:
-    """Lines with their words, boxes and confidences, for reviewers' highlights."""
-    return [
-        {
-            "text": line.text,
-            "bbox": list(line.bbox),
-            "block": line.block,
-            "words": [
-                {"text": w.text, "bbox": list(w.bbox), "confidence": round(w.confidence, 3)}
-                for w in line.words
-            ],
-        }
+def report_lines(text: OcrText) -> tuple[Line, ...]:
+    """The lines as the report keeps them: word confidences to 3 places, as in the JSON."""
+    return tuple(
+        Line(
+            tuple(Word(w.text, w.bbox, round(w.confidence, 3)) for w in line.words),
+            line.bbox,
+            line.block,
+        )
         for line in text.lines
-    ]
+    )
 
 
 def _show(debug: DebugSink | None, stage: str, image: np.ndarray) -> None:

@@ -6,8 +6,10 @@ boxes as (x0, y0, x1, y1) with x1/y1 exclusive.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 BBox = tuple[int, int, int, int]
 
@@ -96,9 +98,33 @@ class OcrText:
         return OcrText(lines=lines, engine=self.engine)
 
 
-@dataclass(slots=True)
+class TextSource(StrEnum):
+    """Where a page's text came from."""
+
+    OCR = "ocr"
+    PDF = "pdf"  # the page's own text layer, kept as it was
+    NONE = "none"  # a blank page: nothing to read
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCode:
+    """A QR code or barcode on the page, as reported (see digitize.imaging.codes)."""
+
+    kind: str  # "qr", "code128", "other"
+    text: str  # "" when the code is there but could not be read
+    bbox: BBox
+    readable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class PageReport:
-    """One page of the JSON contract (see README, "The JSON result")."""
+    """One page of the JSON contract (see README, "The JSON result").
+
+    Typed from the pipeline to its readers; `as_json` and `from_json` are the one
+    place it becomes JSON and back (result files, work folders, the service's rows).
+    Word confidences are kept rounded to 3 places, as the JSON has them, so that a
+    page understood from memory and from its JSON gives the same result.
+    """
 
     number: int
     rotation: int  # degrees clockwise applied to make the page upright: 0, 90, 180, 270
@@ -109,10 +135,104 @@ class PageReport:
     words: int
     blank: bool
     dpi_estimated: bool = False
-    text_source: str = "ocr"  # "ocr", "pdf" (existing text layer kept) or "none" (blank)
+    text_source: TextSource = TextSource.OCR
     width: int = 0
     height: int = 0
-    colour_mode: str = ColourMode.GREY.value
-    lines: list[dict[str, object]] = field(default_factory=list)
-    # QR codes and barcodes on the page: kind, text ("" if unreadable), bbox, readable
-    codes: list[dict[str, object]] = field(default_factory=list)
+    colour_mode: ColourMode | None = ColourMode.GREY  # None: unknown (a kept text page)
+    lines: tuple[Line, ...] = ()
+    codes: tuple[FoundCode, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "rotation": self.rotation,
+            "skew_deg": self.skew_deg,
+            "dpi": self.dpi,
+            "text": self.text,
+            "confidence": self.confidence,
+            "words": self.words,
+            "blank": self.blank,
+            "dpi_estimated": self.dpi_estimated,
+            "text_source": self.text_source.value,
+            "width": self.width,
+            "height": self.height,
+            "colour_mode": self.colour_mode.value if self.colour_mode else "unknown",
+            "lines": [
+                {
+                    "text": line.text,
+                    "bbox": list(line.bbox),
+                    "block": line.block,
+                    "words": [
+                        {"text": w.text, "bbox": list(w.bbox), "confidence": w.confidence}
+                        for w in line.words
+                    ],
+                }
+                for line in self.lines
+            ],
+            "codes": [
+                {"kind": c.kind, "text": c.text, "bbox": list(c.bbox), "readable": c.readable}
+                for c in self.codes
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> PageReport:
+        """A report from its JSON; older results without line data get the text's words,
+        without boxes. Text is taken as written (readers make it NFC)."""
+        raw_lines: Sequence[Mapping[str, Any]] = raw.get("lines") or ()
+        if raw_lines:
+            lines = tuple(_line(line) for line in raw_lines)
+        else:
+            lines = tuple(
+                Line(tuple(Word(w, _NO_BOX, 1.0) for w in row.split()), _NO_BOX)
+                for row in str(raw.get("text", "")).splitlines()
+                if row.strip()
+            )
+        colour = raw.get("colour_mode", ColourMode.GREY.value)
+        confidence = raw.get("confidence")
+        return cls(
+            number=int(raw["number"]),
+            rotation=int(raw.get("rotation", 0)),
+            skew_deg=float(raw.get("skew_deg", 0.0)),
+            dpi=int(raw.get("dpi", 0)),
+            text=str(raw.get("text", "")),
+            confidence=None if confidence is None else float(confidence),
+            words=int(raw.get("words", 0)),
+            blank=bool(raw.get("blank", False)),
+            dpi_estimated=bool(raw.get("dpi_estimated", False)),
+            text_source=TextSource(raw.get("text_source", TextSource.OCR.value)),
+            width=int(raw.get("width", 0)),
+            height=int(raw.get("height", 0)),
+            colour_mode=ColourMode(colour) if colour in _COLOUR_MODES else None,
+            lines=lines,
+            codes=tuple(
+                FoundCode(
+                    str(c.get("kind", "other")),
+                    str(c.get("text", "")),
+                    _box(c.get("bbox")),
+                    bool(c.get("readable", True)),
+                )
+                for c in raw.get("codes") or ()
+            ),
+        )
+
+
+_NO_BOX: BBox = (0, 0, 0, 0)
+_COLOUR_MODES = frozenset(mode.value for mode in ColourMode)
+
+
+def _line(raw: Mapping[str, Any]) -> Line:
+    words = tuple(
+        Word(str(w["text"]), _box(w.get("bbox")), float(w.get("confidence", 1.0)))
+        for w in raw.get("words", ())
+    )
+    if not words and raw.get("text"):
+        words = tuple(Word(t, _box(raw.get("bbox")), 1.0) for t in str(raw["text"]).split())
+    return Line(words, _box(raw.get("bbox")), int(raw.get("block", 0)))
+
+
+def _box(raw: Any) -> BBox:
+    if isinstance(raw, Sequence) and len(raw) == 4:
+        x0, y0, x1, y1 = (int(v) for v in raw)
+        return (x0, y0, x1, y1)
+    return _NO_BOX

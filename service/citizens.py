@@ -21,7 +21,7 @@ import jwt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from digitize.settings import Settings
+from config import Settings
 from digitize.understand.checks import check_id_number
 from models import ApiClient, Attachment, Document, Dossier, DossierDocument
 from models.base import utcnow

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from digitize.settings import Settings
+from config import Settings, load_knowledge
 from digitize.understand import Knowledge
 from models import Database, create_engine_for
 from models.migrate import upgrade
@@ -50,12 +50,7 @@ class Services:
     @functools.cached_property
     def knowledge(self) -> Knowledge:
         """The catalogue and classifier, loaded once per process."""
-        return Knowledge.load(
-            self.settings.catalogue_dir,
-            self.settings.effective_model(),
-            unknown_below=self.settings.unknown_below,
-            review_below=self.settings.review_below,
-        )
+        return load_knowledge(self.settings)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -18,7 +18,7 @@ import logging
 import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,18 +27,24 @@ import pikepdf
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from digitize import __version__
+from config import Settings
 from digitize.errors import DigitizeError
-from digitize.filing import understand_reports, write_document_pdfs
+from digitize.filing import (
+    FiledFile,
+    FilingOptions,
+    Placement,
+    file_digitised,
+    link_dossiers,
+    record_review,
+)
 from digitize.inputs import ReadLimits, count_pages
 from digitize.ocr import TesseractEngine
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, PageSource
 from digitize.pipeline import PageOutcome, PipelineOptions, process_page
-from digitize.settings import Settings
+from digitize.results import PageReport
 from digitize.understand import Knowledge, UnderstoodDocument
 from digitize.understand.files import FileUnderstanding
-from digitize.understand.link import link_dossier
 from models import (
     Attachment,
     Batch,
@@ -165,7 +171,7 @@ def process_pages(
                 _fail_page(services, scan_id, number, str(exc))
                 continue
         with services.writes.begin() as session:
-            report = asdict(outcome.report)
+            report = outcome.report.as_json()
             landed = session.execute(
                 update(Page)
                 .where(_pending(scan_id, number))
@@ -279,6 +285,54 @@ class _FiledDocument:
     size: int | None
 
 
+class _StoredReports:
+    """A scan's page reports, read from its page rows one at a time (`PageReports`):
+    a stack's reports are never all in memory."""
+
+    def __init__(self, services: Services, scan_id: int) -> None:
+        self._services = services
+        self._scan_id = scan_id
+
+    def report(self, index: int) -> PageReport:
+        with self._services.sessions() as session:
+            raw = session.scalar(
+                select(Page.report).where(Page.scan_id == self._scan_id, Page.number == index + 1)
+            )
+        return PageReport.from_json(raw or {"number": index + 1})
+
+
+class _WorkFolder:
+    """Documents' PDFs go to a work folder, from where they are stored (`FilingSink`)."""
+
+    def __init__(self, work: Path) -> None:
+        self._work = work
+
+    def file_pdf(
+        self, pages: Sequence[PageSource], metadata: DocumentMetadata, *, pdfa: bool
+    ) -> None:
+        pass  # the service keeps the original and the documents, not the whole file again
+
+    def places(
+        self, understood: FileUnderstanding | None, documents: Sequence[UnderstoodDocument]
+    ) -> list[Placement]:
+        return [
+            Placement(self._work / f"{index:04d}.pdf", d.doc_type_name or d.doc_type)
+            for index, d in enumerate(documents)
+        ]
+
+
+def filing_options(services: Services) -> FilingOptions:
+    settings = services.settings
+    return FilingOptions(
+        pdfa=settings.pdfa,
+        operator=settings.operator,
+        knowledge=services.knowledge,
+        every_document=True,
+        # A kept text layer is no failure of the scan: it would make it partial.
+        warn_kept_text=False,
+    )
+
+
 def assemble_scan(services: Services, scan_id: int) -> list[int]:
     """Cut the digitised pages into documents and dossiers, file their PDFs, store all.
 
@@ -288,9 +342,12 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
         scan = session.get(Scan, scan_id)
         if scan is None or ScanStatus(scan.status).finished:
             return []
-        pages = list(
-            session.scalars(select(Page).where(Page.scan_id == scan_id).order_by(Page.number))
-        )
+        # The pages without their reports: those are read one at a time while filing.
+        pages = session.execute(
+            select(Page.number, Page.status, Page.error, Page.warning, Page.pdf_key)
+            .where(Page.scan_id == scan_id)
+            .order_by(Page.number)
+        ).all()
         sha256, created, name = scan.sha256, scan.created_at, scan.original_name
     unfinished = [p for p in pages if p.status != PageStatus.DONE]
     if not pages or unfinished:
@@ -300,22 +357,30 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
                 _fail_scan(session, scan, _page_failures(unfinished) or "the file has no pages")
         return []
 
-    reports = [p.report or {} for p in pages]
-    warnings = [p.warning for p in pages if p.warning]
-    understood = understand_reports(reports, services.knowledge, warnings)
-    documents = understood.documents if understood else [_whole_file(len(pages))]
-    with tempfile.TemporaryDirectory(prefix="digitize-assemble-") as work:
-        filed, filing_warnings = _file_documents(
-            services, pages, documents, Path(work), name, created
+    with tempfile.TemporaryDirectory(prefix="digitize-assemble-") as work, ExitStack() as stack:
+        page_pdfs = [
+            PageSource(stack.enter_context(services.store.local_copy(p.pdf_key or "")))
+            for p in pages
+        ]
+        filed = file_digitised(
+            _StoredReports(services, scan_id),
+            len(pages),
+            _WorkFolder(Path(work)),
+            filing_options(services),
+            page_pdfs=page_pdfs,
+            page_warnings=[p.warning for p in pages if p.warning],
+            title=name,
+            created=created,  # the scan's: filing again gives the same bytes
         )
-    warnings += filing_warnings
+        stored = _store_pdfs(services.store, filed)
+    understood, warnings = filed.understood, filed.warnings
 
     with services.writes.begin() as session:
         scan = session.get(Scan, scan_id, with_for_update=True)
         if scan is None or ScanStatus(scan.status).finished:
             return []  # another run of this step finished first
         scan.status = ScanStatus.ASSEMBLING
-        rows = _store_documents(session, scan, filed, services.knowledge)
+        rows = _store_documents(session, scan, stored, services.knowledge)
         dossiers = _store_dossiers(session, scan, understood, rows)
         dossiers += _attach_to_batch_dossiers(session, scan, rows, understood)
         # Searchable as soon as stored; after the attaching, whose dossiers filter them.
@@ -340,67 +405,25 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
         return deliveries
 
 
-def _page_failures(pages: Sequence[Page]) -> str:
+def _page_failures(pages: Sequence[Any]) -> str:
     failed = [f"page {p.number}: {p.error or 'not digitised'}" for p in pages]
     shown = "; ".join(failed[:5])
     return shown + (f"; and {len(failed) - 5} more" if len(failed) > 5 else "")
 
 
-def _whole_file(pages: int) -> UnderstoodDocument:
-    """Without understanding, the file is one document of unknown type."""
-    return UnderstoodDocument(
-        pages=tuple(range(1, pages + 1)),
-        doc_type="unknown",
-        doc_type_name=None,
-        confidence=0.0,
-        procedure=None,
-        procedure_name=None,
-        procedure_code=None,
-        procedure_confidence=0.0,
-        review=("document type unknown",),
-    )
-
-
-def _file_documents(
-    services: Services,
-    pages: Sequence[Page],
-    documents: Sequence[UnderstoodDocument],
-    work: Path,
-    name: str,
-    created: Any,
-) -> tuple[list[_FiledDocument], list[str]]:
-    """One searchable PDF per document, stored under its SHA-256."""
-    settings = services.settings
-    metadata = DocumentMetadata(
-        title=name,
-        created=created,  # the scan's: filing again gives the same bytes
-        author=settings.operator,
-        producer=f"digitize {__version__}",
-    )
-    kept_text = any((p.report or {}).get("text_source") == "pdf" for p in pages)
-    with ExitStack() as stack:
-        sources = [
-            PageSource(stack.enter_context(services.store.local_copy(p.pdf_key or "")))
-            for p in pages
-        ]
-        written = write_document_pdfs(
-            documents,
-            sources,
-            lambda index, _: work / f"{index:04d}.pdf",
-            metadata=metadata,
-            pdfa=settings.pdfa and not kept_text,
-        )
-    filed = []
-    for document, path in zip(documents, written.paths, strict=True):
+def _store_pdfs(store: BlobStore, filed: FiledFile) -> list[_FiledDocument]:
+    """Each document's PDF into the store under its SHA-256 (written once)."""
+    stored = []
+    for document, path in zip(filed.documents, filed.paths, strict=True):
         if path is None:
-            filed.append(_FiledDocument(document, None, None, None))
+            stored.append(_FiledDocument(document, None, None, None))
             continue
         checksum = _sha256(path)
         size = path.stat().st_size
         key = f"documents/{checksum}.pdf"
-        services.store.put_file(key, path, write_once=True)
-        filed.append(_FiledDocument(document, key, checksum, size))
-    return filed, written.warnings
+        store.put_file(key, path, write_once=True)
+        stored.append(_FiledDocument(document, key, checksum, size))
+    return stored
 
 
 def _sha256(path: Path) -> str:
@@ -489,14 +512,13 @@ def _store_dossiers(
     if understood is None:
         return []
     linked = []
-    book = SessionRecordBook(session)
-    for dossier in understood.dossiers:
-        link = link_dossier(dossier, book)
+    for index, link in link_dossiers(understood, SessionRecordBook(session)).items():
         if link is None:
             continue  # its code is undecided: a reviewer settles it first
         row = find_dossier(session, link.record.code)
         assert row is not None
-        row.review = _unique([*row.review, *(f"record mismatch: {m}" for m in link.mismatches)])
+        row.review = _unique([*row.review, *record_review(link)])
+        dossier = understood.dossiers[index]
         _attach(session, row, [rows[i] for i in understood.dossier_documents(dossier)])
         linked.append(row)
     return linked

@@ -27,7 +27,7 @@ from redis import Redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from digitize.settings import Settings
+from config import Settings
 from service.auth import create_client
 from service.context import Services
 

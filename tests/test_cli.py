@@ -17,8 +17,9 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from digitize.batch import FileStatus, OutputOptions, digitize_files
+from digitize.batch import FileStatus, digitize_files
 from digitize.errors import ExternalTimeoutError
+from digitize.filing import FilingOptions
 from digitize.pdf import write_page_pdf
 from digitize.pipeline import PipelineOptions
 from digitize.results import ColourMode, Line, OcrText, Word
@@ -236,7 +237,7 @@ def test_a_page_whose_ocr_times_out_is_still_archived(tmp_path: Path) -> None:
         tmp_path / "out",
         engine=TimingOutEngine(),
         options=PipelineOptions(),
-        output=OutputOptions(),
+        output=FilingOptions(),
         jobs=1,
     )
     assert result.status is FileStatus.PARTIAL
@@ -277,7 +278,7 @@ def test_an_unexpected_failure_on_one_file_spares_the_others(
         tmp_path / "out",
         engine=TimingOutEngine(),
         options=PipelineOptions(),
-        output=OutputOptions(),
+        output=FilingOptions(),
         jobs=1,
     )
     assert results[0].status is FileStatus.FAILED
@@ -310,7 +311,7 @@ def test_every_page_of_a_file_is_kept_however_late_pages_are_handed_over(
         tmp_path / "out",
         engine=TimingOutEngine(),
         options=PipelineOptions(),
-        output=OutputOptions(pdfa=False),
+        output=FilingOptions(pdfa=False),
         jobs=3,
     )
     assert [r.pages for r in results] == [3, 3, 3]

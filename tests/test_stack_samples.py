@@ -35,7 +35,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, Path]:
 
     imported = digitize("records", "import", root / "stack.records.json")
     assert imported.returncode == 0, imported.stderr
-    proc = digitize("process", scan, "--out", root / "out", "--quiet")
+    proc = digitize("process", scan, "--out", root / "out", "--quiet", "--link-records")
     assert proc.returncode == 0, proc.stderr
     truth = json.loads((root / "stack.pdf.json").read_text(encoding="utf-8"))
     result = json.loads((root / "out" / "stack.json").read_text(encoding="utf-8"))

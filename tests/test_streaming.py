@@ -19,7 +19,8 @@ from PIL import Image
 
 import digitize.batch as batch
 import digitize.pipeline as pipeline
-from digitize.batch import JsonList, OutputOptions, digitize_files, write_json_atomically
+from digitize.batch import JsonList, digitize_files, write_json_atomically
+from digitize.filing import FilingOptions
 from digitize.pipeline import PipelineOptions
 from digitize.results import OcrText, PageReport
 from digitize.understand import Knowledge, PageText, load_catalogue, page_from_report
@@ -207,20 +208,20 @@ def test_a_stack_s_page_reports_are_not_kept_in_memory(
 
     monkeypatch.setattr(pipeline, "PageReport", tracked_report)
     read_back: list[int] = []
-    real_page_report = batch._page_report
+    real_page_report = batch._WorkFolder.report
 
-    def page_report(workdir: Path, index: int) -> dict[str, Any]:
+    def page_report(self: Any, index: int) -> PageReport:
         read_back.append(index)
-        return real_page_report(workdir, index)
+        return real_page_report(self, index)
 
-    monkeypatch.setattr(batch, "_page_report", page_report)
+    monkeypatch.setattr(batch._WorkFolder, "report", page_report)
     watcher = Watcher(lambda: sum(ref() is not None for ref in reports))
     (result,) = digitize_files(
         [scan],
         tmp_path / "out",
         engine=ScriptedEngine(rows),
         options=PipelineOptions(),
-        output=OutputOptions(pdfa=False, knowledge=knowledge),
+        output=FilingOptions(pdfa=False, knowledge=knowledge),
         jobs=1,
         listener=watcher,
     )
@@ -232,7 +233,9 @@ def test_a_stack_s_page_reports_are_not_kept_in_memory(
     assert [p["number"] for p in written["pages"]] == list(range(1, len(rows) + 1))
     assert [d["code"] for d in written["dossiers"]] == [code(n) for n in range(5)]
     # What was understood as pages came equals understanding the written pages at once.
-    again = understand_file([page_from_report(p) for p in written["pages"]], knowledge).as_json()
+    again = understand_file(
+        [page_from_report(PageReport.from_json(p)) for p in written["pages"]], knowledge
+    ).as_json()
     for entry in written["documents"]:
         entry.pop("pdf")
     assert {k: written[k] for k in again} == again

@@ -15,8 +15,8 @@ from redis import Redis
 from rq import get_current_job
 from rq.job import Job
 
+from config import Settings
 from digitize.ocr.engine import OcrEngine
-from digitize.settings import Settings
 from service import processing, webhooks
 from service.context import Services
 from workers import queue as work

@@ -18,7 +18,7 @@ from redis import Redis
 from rq import Callback, Queue, Retry
 from rq.job import Dependency, Job
 
-from digitize.settings import Settings
+from config import Settings
 
 
 def connect(settings: Settings) -> Redis:

@@ -23,8 +23,8 @@ from rq.executions import Execution
 from rq.job import Job
 from rq.worker import WorkerStatus
 
+from config import Settings
 from digitize.imaging.common import use_one_opencv_thread
-from digitize.settings import Settings
 from workers import jobs
 from workers.queue import connect, work_queue
 

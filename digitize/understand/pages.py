@@ -1,16 +1,15 @@
 """The text of a file's pages, as understanding reads it: lines of words with boxes.
 
-Built from the per-page JSON of `digitize process` (so results already on disk can be
-understood again, e.g. after the catalogue changed) or from the OCR result directly.
+Built from a page's report (`PageReport`: from the pipeline, or read back from the
+JSON of `digitize process`, so results on disk can be understood again, e.g. after the
+catalogue changed) or from the OCR result directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from digitize.results import BBox, Line, OcrText, Word
+from digitize.results import Line, OcrText, PageReport, Word
 from digitize.text import nfc
 
 
@@ -39,40 +38,15 @@ def page_from_ocr(number: int, text: OcrText, *, blank: bool = False) -> PageTex
     return PageText(number, text.lines, blank)
 
 
-def page_from_report(report: Mapping[str, Any]) -> PageText:
-    """A page from its JSON report; pages without line data fall back to the text."""
-    number = int(report["number"])
-    blank = bool(report.get("blank", False))
-    raw_lines: Sequence[Mapping[str, Any]] = report.get("lines") or ()
-    if raw_lines:
-        lines = tuple(_line(raw) for raw in raw_lines)
-    else:  # no boxes known (older results): words without boxes
-        lines = tuple(
-            Line(tuple(Word(nfc(w), (0, 0, 0, 0), 1.0) for w in row.split()), (0, 0, 0, 0))
-            for row in str(report.get("text", "")).splitlines()
-            if row.strip()
+def page_from_report(report: PageReport) -> PageText:
+    """A page as understanding reads it, from its report (words and codes made NFC)."""
+    lines = tuple(
+        Line(
+            tuple(Word(nfc(w.text), w.bbox, w.confidence) for w in line.words),
+            line.bbox,
+            line.block,
         )
-    codes = tuple(
-        PageCode(
-            str(c.get("kind", "other")), nfc(str(c.get("text", ""))), bool(c.get("readable", True))
-        )
-        for c in report.get("codes") or ()
+        for line in report.lines
     )
-    return PageText(number, lines, blank, codes)
-
-
-def _line(raw: Mapping[str, Any]) -> Line:
-    words = tuple(
-        Word(nfc(str(w["text"])), _box(w.get("bbox")), float(w.get("confidence", 1.0)))
-        for w in raw.get("words", ())
-    )
-    if not words and raw.get("text"):
-        words = tuple(Word(nfc(t), _box(raw.get("bbox")), 1.0) for t in str(raw["text"]).split())
-    return Line(words, _box(raw.get("bbox")), int(raw.get("block", 0)))
-
-
-def _box(raw: Any) -> BBox:
-    if isinstance(raw, Sequence) and len(raw) == 4:
-        x0, y0, x1, y1 = (int(v) for v in raw)
-        return (x0, y0, x1, y1)
-    return (0, 0, 0, 0)
+    codes = tuple(PageCode(c.kind, nfc(c.text), c.readable) for c in report.codes)
+    return PageText(report.number, lines, report.blank, codes)

@@ -1,16 +1,20 @@
 """The one settings object, read from the environment (prefix DIGITIZE_) at the edges.
 
-Library code never reads it: the command line, the workers and the API build one,
-then pass plain option objects inwards.
+Library code (`digitize/`) never reads it: the command line, the workers and the API
+build one, then pass plain option objects inwards.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from digitize.understand import Knowledge
 
 
 class Settings(BaseSettings):
@@ -103,3 +107,15 @@ class Settings(BaseSettings):
         # keep every core busy with Tesseract. 100-page bench on 2 cores: 128-130 pages/min
         # with 3, 127.5-128 with 2; peak PSS 350 MB against 320 (batch.py caps the arenas).
         return self.jobs or len(os.sched_getaffinity(0)) + 1
+
+
+def load_knowledge(settings: Settings) -> Knowledge:
+    """The catalogue and classifier model the settings name."""
+    from digitize.understand import Knowledge  # settings stay import-light
+
+    return Knowledge.load(
+        settings.catalogue_dir,
+        settings.effective_model(),
+        unknown_below=settings.unknown_below,
+        review_below=settings.review_below,
+    )
