@@ -176,6 +176,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="rounds of both (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="service workers (default 2)")
     parser.add_argument("--timeout", type=float, default=3600, help="per run, seconds")
+    parser.add_argument(
+        "--only", choices=["process", "service"], help="run one of the two (no overhead figure)"
+    )
     args = parser.parse_args()
 
     stack = make_stack(args.dossiers, args.seed)
@@ -183,6 +186,8 @@ def main() -> int:
     for round_number in range(args.rounds):
         order = ("process", "service") if round_number % 2 == 0 else ("service", "process")
         for which in order:
+            if args.only not in (None, which):
+                continue
             load = os.getloadavg()[0]
             if which == "process":
                 seconds, peak = run_process(stack, args.timeout)
@@ -195,6 +200,8 @@ def main() -> int:
             print(f"round {round_number + 1} {which:<8} {pages} pages in {seconds:6.1f} s: "
                   f"{ppm:6.1f} pages/min, peak {peak:5.0f} MB "
                   f"(load {load:.2f} -> {os.getloadavg()[0]:.2f})", flush=True)  # fmt: skip
+    if args.only:
+        return 0
     process = statistics.median(r["pages_per_minute"] for r in runs["process"])
     service = statistics.median(r["pages_per_minute"] for r in runs["service"])
     overhead = 1 - service / process

@@ -14,13 +14,12 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
 
 from config import Settings
 from digitize.errors import DigitizeError
-from models import ApiClient, Role, create_engine_for
+from models import Role, create_engine_for
 from models.migrate import current_revision, head_revision, upgrade
-from service.auth import create_client, revoke_client
+from service import usecases
 from service.context import open_database
 from service.errors import ServiceError
 
@@ -210,9 +209,8 @@ def run_db(args: argparse.Namespace) -> int:
 def run_apikey_create(args: argparse.Namespace) -> int:
     database = open_database(Settings().effective_database_url())
     try:
-        with database.writes.begin() as session:
-            client, key = create_client(session, args.name, args.role, actor="command line")
-            client_id = client.id
+        client, key = usecases.add_client(database, args.name, args.role, actor="command line")
+        client_id = client.id
     except ServiceError as exc:
         Console(stderr=True).print(f"[red]error:[/] {escape(exc.detail)}")
         return EXIT_USAGE
@@ -228,7 +226,7 @@ def run_apikey_list(args: argparse.Namespace) -> int:
     database = open_database(Settings().effective_database_url())
     table = Table("id", "name", "role", "key starts", "created", "revoked")
     with database.reads() as session:
-        for client in session.scalars(select(ApiClient).order_by(ApiClient.id)):
+        for client in usecases.list_clients(session):
             table.add_row(
                 str(client.id),
                 client.name,
@@ -244,9 +242,8 @@ def run_apikey_list(args: argparse.Namespace) -> int:
 def run_apikey_revoke(args: argparse.Namespace) -> int:
     database = open_database(Settings().effective_database_url())
     try:
-        with database.writes.begin() as session:
-            client = revoke_client(session, args.id, actor="command line")
-            print(f"client {client.id} {client.name!r} revoked")
+        client = usecases.remove_client(database, args.id, actor="command line")
+        print(f"client {client.id} {client.name!r} revoked")
     except ServiceError as exc:
         Console(stderr=True).print(f"[red]error:[/] {escape(exc.detail)}")
         return EXIT_USAGE

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Json, utcnow
+from models.base import Base, EnumText, Json, utcnow
 
 
 class BatchStatus(StrEnum):
@@ -48,7 +48,7 @@ class Batch(Base):
     client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
     uploaded_by: Mapped[str] = mapped_column(String(200))  # the client's name, kept as it was
     dossier_code: Mapped[str | None] = mapped_column(String(64))  # files of one known dossier
-    status: Mapped[str] = mapped_column(String(16), default=BatchStatus.QUEUED)
+    status: Mapped[BatchStatus] = mapped_column(EnumText(BatchStatus), default=BatchStatus.QUEUED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
@@ -67,7 +67,9 @@ class Scan(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     format: Mapped[str] = mapped_column(String(8))  # pdf, tiff, jpeg, png
     original_name: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), default=ScanStatus.QUEUED, index=True)
+    status: Mapped[ScanStatus] = mapped_column(
+        EnumText(ScanStatus), default=ScanStatus.QUEUED, index=True
+    )
     pages_total: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[str]] = mapped_column(Json, default=list)
@@ -108,7 +110,7 @@ class Page(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
     number: Mapped[int]  # 1-based, in the scan
-    status: Mapped[str] = mapped_column(String(16), default=PageStatus.PENDING)
+    status: Mapped[PageStatus] = mapped_column(EnumText(PageStatus), default=PageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
     warning: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Json, utcnow
+from models.base import Base, EnumText, Json, utcnow
 
 
 class Role(StrEnum):
@@ -29,7 +29,7 @@ class ApiClient(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(EnumText(Role))
     key_prefix: Mapped[str] = mapped_column(String(16))  # shown in lists, to tell keys apart
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the key
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -64,7 +64,9 @@ class WebhookDelivery(Base):
     event: Mapped[str] = mapped_column(String(64))
     event_key: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(Json)
-    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        EnumText(DeliveryStatus), default=DeliveryStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

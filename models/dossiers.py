@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Json, utcnow
+from models.base import Base, EnumText, Json, utcnow
 
 
 class RecordOrigin(StrEnum):
@@ -36,7 +36,9 @@ class Dossier(Base):
     receiving_unit: Mapped[str | None] = mapped_column(String(200))
     received_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(32), default="received")
-    origin: Mapped[str] = mapped_column(String(16), default=RecordOrigin.IMPORTED)
+    origin: Mapped[RecordOrigin] = mapped_column(
+        EnumText(RecordOrigin), default=RecordOrigin.IMPORTED
+    )
     review: Mapped[list[str]] = mapped_column(Json, default=list)  # mismatches with the papers
     digitised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -95,7 +97,7 @@ class DossierDocument(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     position: Mapped[int]
-    origin: Mapped[str] = mapped_column(String(16), default=Attachment.SCANNED)
+    origin: Mapped[Attachment] = mapped_column(EnumText(Attachment), default=Attachment.SCANNED)
     reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     added_by: Mapped[str | None] = mapped_column(String(200))

@@ -25,12 +25,12 @@ class NotFoundError(ServiceError):
 
 class ForbiddenError(ServiceError):
     status = 403
-    title = "ForbiddenError"
+    title = "Forbidden"
 
 
 class ConflictError(ServiceError):
     status = 409
-    title = "ConflictError"
+    title = "Conflict"
 
 
 class PayloadTooLargeError(ServiceError):

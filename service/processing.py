@@ -56,6 +56,7 @@ from models import (
     Field,
     Page,
     PageStatus,
+    RecordOrigin,
     Scan,
     ScanStatus,
 )
@@ -108,7 +109,7 @@ def split_scan(services: Services, scan_id: int) -> list[list[int]] | None:
     settings = services.settings
     with services.writes.begin() as session:
         scan = session.get(Scan, scan_id)
-        if scan is None or ScanStatus(scan.status).finished:
+        if scan is None or scan.status.finished:
             return None
         if scan.pages_total is None:
             try:
@@ -340,7 +341,7 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
     """
     with services.sessions() as session:
         scan = session.get(Scan, scan_id)
-        if scan is None or ScanStatus(scan.status).finished:
+        if scan is None or scan.status.finished:
             return []
         # The pages without their reports: those are read one at a time while filing.
         pages = session.execute(
@@ -353,7 +354,7 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
     if not pages or unfinished:
         with services.writes.begin() as session:
             scan = session.get(Scan, scan_id, with_for_update=True)
-            if scan is not None and not ScanStatus(scan.status).finished:
+            if scan is not None and not scan.status.finished:
                 _fail_scan(session, scan, _page_failures(unfinished) or "the file has no pages")
         return []
 
@@ -377,7 +378,7 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
 
     with services.writes.begin() as session:
         scan = session.get(Scan, scan_id, with_for_update=True)
-        if scan is None or ScanStatus(scan.status).finished:
+        if scan is None or scan.status.finished:
             return []  # another run of this step finished first
         scan.status = ScanStatus.ASSEMBLING
         rows = _store_documents(session, scan, stored, services.knowledge)
@@ -539,7 +540,7 @@ def _attach_to_batch_dossiers(
             continue
         dossier = find_dossier(session, batch.dossier_code)
         if dossier is None:
-            dossier = Dossier(code=batch.dossier_code, origin="from_scan", review=[])
+            dossier = Dossier(code=batch.dossier_code, origin=RecordOrigin.FROM_SCAN, review=[])
             session.add(dossier)
             session.flush()
         _attach(session, dossier, rows)
@@ -619,7 +620,7 @@ def fail_scan(services: Services, scan_id: int, reason: str) -> None:
     """The queue gave up on a scan's step: it fails with the reason (and can be requeued)."""
     with services.writes.begin() as session:
         scan = session.get(Scan, scan_id, with_for_update=True)
-        if scan is not None and not ScanStatus(scan.status).finished:
+        if scan is not None and not scan.status.finished:
             _fail_scan(session, scan, reason)
 
 
@@ -639,7 +640,7 @@ def settle_batches(session: Session, scan: Scan) -> None:
 
 
 def settle_batch(session: Session, batch: Batch) -> None:
-    statuses = [ScanStatus(f.scan.status) for f in batch.files]
+    statuses = [f.scan.status for f in batch.files]
     if not all(s.finished for s in statuses):
         if batch.status == BatchStatus.QUEUED and any(s != ScanStatus.QUEUED for s in statuses):
             batch.status = BatchStatus.PROCESSING

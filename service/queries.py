@@ -51,7 +51,7 @@ def batch_progress(session: Session, batch: Batch) -> Progress:
             select(Page.status, func.count()).where(Page.scan_id.in_(scans)).group_by(Page.status)
         ).all()
     )
-    statuses = [ScanStatus(f.scan.status) for f in batch.files]
+    statuses = [f.scan.status for f in batch.files]
     return Progress(
         files_total=len(batch.files),
         files_finished=sum(s.finished for s in statuses),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from models import ApiClient, AuditEntry, Scan
 from service.context import Services
+from service.errors import ServiceError
 from tests.badfiles import good_jpeg, good_pdf
 from tests.service_fixtures import Keys
 
@@ -24,7 +25,15 @@ def _problem(response, status: int) -> dict:
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
     assert body["status"] == status and body["detail"]
+    assert body["title"] and not body["title"].endswith("Error"), body  # words, not class names
     return body
+
+
+def test_every_service_error_has_a_human_title() -> None:
+    kinds = [ServiceError, *ServiceError.__subclasses__()]
+    assert len(kinds) > 5
+    for kind in kinds:
+        assert kind.title != kind.__name__ and not kind.title.endswith("Error"), kind
 
 
 # --- keys and roles -------------------------------------------------------------------

@@ -25,6 +25,7 @@ from digitize.pipeline import PipelineOptions
 from digitize.results import OcrText, PageReport
 from digitize.understand import Knowledge, PageText, load_catalogue, page_from_report
 from digitize.understand.files import FileReader, understand_file
+from digitize.understand.link import DossierRecord
 from tests.synthetic import text_page
 from tests.understand_helpers import page
 
@@ -240,3 +241,56 @@ def test_a_stack_s_page_reports_are_not_kept_in_memory(
         entry.pop("pdf")
     assert {k: written[k] for k in again} == again
     assert not list((tmp_path / "out").glob(".digitize-work-*"))
+
+
+class Book:
+    """Records in memory; `broken` makes every call fail as a database away would."""
+
+    def __init__(self, *records: DossierRecord, broken: bool = False) -> None:
+        self.records = {r.code: r for r in records}
+        self.broken = broken
+
+    def find(self, code: str) -> DossierRecord | None:
+        if self.broken:
+            raise OSError("database away")
+        return self.records.get(code)
+
+    def add(self, record: DossierRecord) -> DossierRecord:
+        self.records[record.code] = record
+        return record
+
+
+@pytest.mark.parametrize("book", [None, "linked", "broken"])
+def test_a_stack_s_dossiers_meet_their_records_only_when_a_book_is_given(
+    tmp_path: Path, knowledge, book: str | None
+) -> None:
+    """`digitize process` opens the service's database only with --link-records."""
+    rows = [r for n in range(2) for r in dossier_rows(n) if r]
+    image = Image.fromarray(text_page(dpi=100))
+    scan = tmp_path / "stack.tif"
+    image.save(scan, dpi=(100, 100), save_all=True, append_images=[image] * (len(rows) - 1))
+    other = DossierRecord(code(0), procedure="dang_ky_ket_hon")  # not what the papers say
+    records = None if book is None else Book(other, broken=book == "broken")
+    (result,) = digitize_files(
+        [scan],
+        tmp_path / "out",
+        engine=ScriptedEngine(rows),
+        options=PipelineOptions(),
+        output=FilingOptions(pdfa=False, knowledge=knowledge, records=records),
+        jobs=1,
+    )
+    assert result.json is not None
+    written = json.loads(result.json.read_text(encoding="utf-8"))
+    first, second = written["dossiers"]
+    if book is None:
+        assert "record" not in first and "record" not in second
+        assert written["warnings"] == []
+    elif book == "broken":
+        assert "record" not in first
+        assert written["warnings"] == [
+            f"dossier {code(n)}: not linked (system error (database away))" for n in range(2)
+        ]
+    else:
+        assert first["record"]["procedure"] == "dang_ky_ket_hon" and not first["record_created"]
+        assert any(r.startswith("record mismatch: procedure") for r in first["review"])
+        assert second["record_created"] and second["record"]["origin"] == "from_scan"

@@ -17,7 +17,7 @@ from rq.job import Job
 
 from config import Settings
 from digitize.ocr.engine import OcrEngine
-from service import processing, webhooks
+from service import processing, usecases, webhooks
 from service.context import Services
 from workers import queue as work
 
@@ -76,9 +76,7 @@ def assemble_scan(scan_id: int) -> int:
 
 
 def deliver_webhook(delivery_id: int) -> None:
-    timeout = services().settings.webhook_timeout
-    with services().writes.begin() as session:
-        failure = webhooks.deliver(session, delivery_id, timeout=timeout)
+    failure = usecases.deliver_webhook(services(), delivery_id)
     if failure is not None:  # the attempt is on record; the queue tries again later
         raise webhooks.DeliveryFailedError(failure)
 
@@ -105,7 +103,6 @@ def on_failure(
         elif name in ("split_scan", "assemble_scan"):
             processing.fail_scan(services(), args[0], f"{name.replace('_', ' ')} failed ({reason})")
         elif name == "deliver_webhook":
-            with services().writes.begin() as session:
-                webhooks.give_up(session, args[0], reason)
+            usecases.give_up_delivery(services(), args[0], reason)
     except Exception:  # a callback must not take the worker down with it
         log.exception("recording the failure of job %s failed", job.id)

@@ -7,6 +7,9 @@
 Page jobs of all scans run side by side on every worker; the assembly of a scan waits,
 through an RQ dependency, for all its page jobs, including those that failed for good
 (it then records the scan's failure with each page's reason). Jobs take ids only.
+
+Jobs are named here by their import path, not imported: `workers.jobs` imports this
+module to queue what follows each job.
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ from rq import Callback, Queue, Retry
 from rq.job import Dependency, Job
 
 from config import Settings
+
+_JOBS = "workers.jobs"
+SPLIT_SCAN = f"{_JOBS}.split_scan"
+PROCESS_PAGES = f"{_JOBS}.process_pages"
+ASSEMBLE_SCAN = f"{_JOBS}.assemble_scan"
+DELIVER_WEBHOOK = f"{_JOBS}.deliver_webhook"
+ON_FAILURE = f"{_JOBS}.on_failure"
 
 
 def connect(settings: Settings) -> Redis:
@@ -35,12 +45,10 @@ def _retry(settings: Settings, which: str = "job") -> Retry | None:
 
 
 def _job_options(settings: Settings) -> dict[str, Any]:
-    from workers import jobs  # jobs import this module to chain their successors
-
     return {
         "job_timeout": int(settings.job_timeout),
         "retry": _retry(settings),
-        "on_failure": Callback(jobs.on_failure),
+        "on_failure": Callback(ON_FAILURE),
         "result_ttl": 24 * 3600,
         "failure_ttl": 30 * 24 * 3600,
     }
@@ -48,37 +56,29 @@ def _job_options(settings: Settings) -> dict[str, Any]:
 
 def enqueue_scans(settings: Settings, scan_ids: Sequence[int], queue: Queue | None = None) -> None:
     """Start digitising stored scans."""
-    from workers import jobs
-
     queue = queue or work_queue(settings)
     for scan_id in scan_ids:
-        queue.enqueue(jobs.split_scan, scan_id, **_job_options(settings))
+        queue.enqueue(SPLIT_SCAN, scan_id, **_job_options(settings))
 
 
 def enqueue_pages_and_assembly(
     settings: Settings, queue: Queue, scan_id: int, chunks: Sequence[Sequence[int]]
 ) -> Job:
     """The page jobs of a scan, and its assembly after them."""
-    from workers import jobs
-
     options = _job_options(settings)
-    page_jobs = [
-        queue.enqueue(jobs.process_pages, scan_id, list(chunk), **options) for chunk in chunks
-    ]
+    page_jobs = [queue.enqueue(PROCESS_PAGES, scan_id, list(chunk), **options) for chunk in chunks]
     depends = Dependency(jobs=page_jobs, allow_failure=True) if page_jobs else None
-    return queue.enqueue(jobs.assemble_scan, scan_id, depends_on=depends, **options)
+    return queue.enqueue(ASSEMBLE_SCAN, scan_id, depends_on=depends, **options)
 
 
 def enqueue_deliveries(settings: Settings, queue: Queue, delivery_ids: Sequence[int]) -> None:
-    from workers import jobs
-
     for delivery_id in delivery_ids:
         queue.enqueue(
-            jobs.deliver_webhook,
+            DELIVER_WEBHOOK,
             delivery_id,
             job_timeout=int(settings.webhook_timeout * 3) + 10,
             retry=_retry(settings, "webhook"),
-            on_failure=Callback(jobs.on_failure),
+            on_failure=Callback(ON_FAILURE),
             result_ttl=24 * 3600,
             failure_ttl=30 * 24 * 3600,
         )

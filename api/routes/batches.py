@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,12 +13,10 @@ from api.deps import ServicesDep, SessionDep, require
 from api.schemas import BatchPublic, Problem, batch_public
 from api.uploads import read_upload
 from models import ApiClient, Batch
-from service import queries
+from service import queries, usecases
 from service.auth import Permission
 from service.context import Services
-from service.errors import UnavailableError
-from service.ingest import ReceivedFile, checked_dossier_code, create_batch, discard_all
-from service.processing import requeue_scan, settle_batch
+from service.ingest import ReceivedFile, checked_dossier_code, discard_all
 from workers.queue import enqueue_scans
 
 router = APIRouter(prefix="/batches", tags=["batches"])
@@ -76,35 +75,21 @@ async def upload(request: Request, services: ServicesDep, client: Uploader) -> B
     except Exception:
         discard_all(received.files)
         raise
-    return await run_in_threadpool(_record_batch, services, received.files, client, code)
+    return await run_in_threadpool(_upload, services, received.files, client, code)
 
 
-def _record_batch(
+def _upload(
     services: Services, files: list[ReceivedFile], client: ApiClient, code: str | None
 ) -> BatchPublic:
-    try:
-        with services.writes.begin() as session:
-            batch, new_scans = create_batch(
-                session, services.store, files, client=client, dossier_code=code
-            )
-            settle_batch(session, batch)
-    finally:
-        discard_all(files)  # what was not moved into the store
-    _queue(services, new_scans)
+    batch_id = usecases.upload(
+        services, files, client=client, dossier_code=code, enqueue=_enqueue(services)
+    )
     with services.sessions() as session:
-        return view(session, queries.get_batch(session, batch.id))
+        return view(session, queries.get_batch(session, batch_id))
 
 
-def _queue(services: Services, scan_ids: list[int]) -> None:
-    if not scan_ids:
-        return
-    try:
-        enqueue_scans(services.settings, scan_ids)
-    except Exception as exc:  # Redis away: the files are stored; a requeue sends them again
-        raise UnavailableError(
-            f"the files are stored but the work queue cannot be reached ({exc}); "
-            "retry with POST /api/v1/batches/{id}/retry"
-        ) from exc
+def _enqueue(services: Services) -> usecases.Enqueue:
+    return functools.partial(enqueue_scans, services.settings)
 
 
 @router.get("", response_model=list[BatchPublic])
@@ -126,12 +111,6 @@ def get_batch(batch_id: int, session: SessionDep, _client: Reviewer) -> BatchPub
 @router.post("/{batch_id}/retry", response_model=BatchPublic, responses={404: {"model": Problem}})
 def retry_batch(batch_id: int, services: ServicesDep, client: Reviewer) -> BatchPublic:
     """Queue again the batch's files that failed, or that never reached the queue."""
-    with services.writes.begin() as session:
-        batch = queries.get_batch(session, batch_id)
-        scans = []
-        for item in batch.files:
-            if requeue_scan(session, item.scan, actor=client.name) or item.scan.status == "queued":
-                scans.append(item.scan_id)
-    _queue(services, sorted(set(scans)))
+    usecases.retry_batch(services, batch_id, actor=client.name, enqueue=_enqueue(services))
     with services.sessions() as session:
         return view(session, queries.get_batch(session, batch_id))

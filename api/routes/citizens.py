@@ -21,7 +21,7 @@ from api.schemas import (
 )
 from models import ApiClient
 from models.base import utcnow
-from service import citizens
+from service import citizens, usecases
 from service.auth import Permission
 
 router = APIRouter(tags=["citizens"])
@@ -37,8 +37,7 @@ Vouching = Annotated[ApiClient, Depends(require(Permission.CITIZEN_TOKENS))]
 def issue(body: CitizenTokenIn, services: ServicesDep, client: Vouching) -> CitizenToken:
     """A short-lived token bound to the citizen's personal ID number. The one-stop system
     authenticates the citizen itself (VNeID or at the counter) before asking for it."""
-    with services.writes.begin() as session:
-        token, expires = citizens.issue_token(session, services.settings, client, body.id_number)
+    token, expires = usecases.issue_citizen_token(services, client, body.id_number)
     return CitizenToken(token=token, expires_at=expires, id_number=body.id_number.strip())
 
 

@@ -17,11 +17,10 @@ from api.schemas import (
     field_public,
 )
 from models import ApiClient
-from service import queries
+from service import queries, usecases
 from service.auth import Permission
 from service.citizens import document_for
 from service.errors import NotFoundError
-from service.review import correct_field
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 Reader = Annotated[Principal, Depends(client_or_citizen(Permission.READ_DOSSIERS))]
@@ -90,19 +89,9 @@ def correct(
     client: Reviewer,
 ) -> FieldPublic:
     """Correct a field: the value read stays beside the correction, who and when."""
-    with services.writes.begin() as session:
-        document = queries.get_document(session, document_id)
-        doc_type = services.knowledge.catalogue.document_types.get(document.doc_type)
-        field = correct_field(
-            session,
-            document_id,
-            name,
-            body.value,
-            actor=client.name,
-            client_id=client.id,
-            holder_id_field=doc_type.holder_id if doc_type else None,
-        )
-        return field_public(field)
+    return field_public(
+        usecases.review_field(services, document_id, name, body.value, client=client)
+    )
 
 
 def _stream(

@@ -10,12 +10,10 @@ from sqlalchemy.orm import Session
 from api.deps import Principal, ServicesDep, SessionDep, client_or_citizen, require
 from api.schemas import DossierPublic, Problem, RecordIn, ReuseIn, dossier_public
 from models import ApiClient
-from service import citizens, queries
-from service.audit import record
+from service import citizens, queries, usecases
 from service.auth import Permission
-from service.citizens import Citizen
 from service.errors import InvalidInputError
-from service.records import parse_record, upsert_record
+from service.records import parse_record
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 Reader = Annotated[ApiClient, Depends(require(Permission.READ_DOSSIERS))]
@@ -48,18 +46,9 @@ def put_dossier(
         parsed = parse_record({"dossier_code": code, **body.model_dump(mode="json")})
     except ValueError as exc:
         raise InvalidInputError(str(exc)) from None
-    with services.writes.begin() as session:
-        row, created = upsert_record(session, parsed)
-        record(
-            session,
-            client.name,
-            "dossier.create" if created else "dossier.update",
-            "dossier",
-            row.code,
-            body.model_dump(mode="json"),
-            client_id=client.id,
-        )
-        code = row.code
+    code, created = usecases.store_record(
+        services, parsed, client=client, given=body.model_dump(mode="json")
+    )
     response.status_code = 201 if created else 200
     with services.sessions() as session:
         return _view(session, code)
@@ -75,13 +64,6 @@ def reuse(code: str, body: ReuseIn, services: ServicesDep, principal: Reuser) ->
     """Attach a document digitised before (for another dossier, or kept in the citizen's
     store) without copying or scanning it again. One-stop clients may attach any; a
     citizen only their own, to their own dossier. Expired documents are refused."""
-    if isinstance(principal, Citizen):
-        citizen, actor, client_id = principal, principal.actor, None
-    else:
-        citizen, actor, client_id = None, principal.name, principal.id
-    with services.writes.begin() as session:
-        citizens.reuse_document(
-            session, code, body.document_id, actor=actor, client_id=client_id, citizen=citizen
-        )
+    usecases.reuse(services, code, body.document_id, by=principal)
     with services.sessions() as session:
         return _view(session, code)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from api.deps import ServicesDep, SessionDep, require
 from api.schemas import Problem, WebhookCreated, WebhookIn, WebhookPublic, webhook_public
 from models import ApiClient
-from service import webhooks
+from service import usecases, webhooks
 from service.auth import Permission
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -22,9 +22,8 @@ Subscriber = Annotated[ApiClient, Depends(require(Permission.WEBHOOKS))]
 def register(body: WebhookIn, services: ServicesDep, client: Subscriber) -> WebhookCreated:
     """Each event is POSTed as JSON, signed with the secret returned here
     (X-Digitize-Signature: sha256=HMAC), and retried with backoff until taken (2xx)."""
-    with services.writes.begin() as session:
-        hook = webhooks.register(session, client, body.url, body.events)
-        return WebhookCreated(**webhook_public(hook).model_dump(), secret=hook.secret)
+    hook = usecases.add_webhook(services, client, body.url, body.events)
+    return WebhookCreated(**webhook_public(hook).model_dump(), secret=hook.secret)
 
 
 @router.get("", response_model=list[WebhookPublic])
@@ -34,6 +33,5 @@ def list_webhooks(session: SessionDep, client: Subscriber) -> list[WebhookPublic
 
 @router.delete("/{hook_id}", status_code=204, responses={404: {"model": Problem}})
 def unregister(hook_id: int, services: ServicesDep, client: Subscriber) -> Response:
-    with services.writes.begin() as session:
-        webhooks.unregister(session, client, hook_id)
+    usecases.remove_webhook(services, client, hook_id)
     return Response(status_code=204)

@@ -1,0 +1,193 @@
+"""The application layer: what a person or a program asks of the service, one function
+each, each opening its own unit of work.
+
+The rule for transactions: a use case that writes opens the write transaction itself
+(`services.writes.begin()`), once, and everything it changes lands in it or not at
+all. Routes and jobs never open one: they check who asks, call a use case, and show
+what it returns. Reads are queries (`service/queries.py`, `service/search.py`) on the
+request's read-only session; after a write, a route reads the outcome in a fresh one.
+
+The processing steps a queue runs (`service/processing.py`: split, process pages,
+assemble) are use cases of the same kind: each opens its own short transactions,
+around work done outside them. Queueing is the caller's: uploads and retries take
+the queue as `enqueue`, so the service never imports the workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digitize.understand.link import DossierRecord
+from models import ApiClient, Database, Field, Role, ScanStatus, Webhook
+from service import citizens, processing, webhooks
+from service.audit import record
+from service.auth import create_client, revoke_client
+from service.citizens import Citizen
+from service.context import Services
+from service.errors import UnavailableError
+from service.ingest import ReceivedFile, create_batch, discard_all
+from service.queries import get_batch, get_document
+from service.records import upsert_record
+from service.review import correct_field
+
+Enqueue = Callable[[Sequence[int]], None]  # scans to digitise, onto the work queue
+
+
+# --- upload and process ---------------------------------------------------------------
+
+
+def upload(
+    services: Services,
+    files: list[ReceivedFile],
+    *,
+    client: ApiClient,
+    dossier_code: str | None,
+    enqueue: Enqueue,
+) -> int:
+    """Store uploaded files once each, record them as a batch and queue the scans new to
+    the store; returns the batch's id. Spooled files not moved into the store are removed."""
+    try:
+        with services.writes.begin() as session:
+            batch, new_scans = create_batch(
+                session, services.store, files, client=client, dossier_code=dossier_code
+            )
+            processing.settle_batch(session, batch)
+            batch_id = batch.id
+    finally:
+        discard_all(files)
+    _queue(new_scans, enqueue)
+    return batch_id
+
+
+def retry_batch(services: Services, batch_id: int, *, actor: str, enqueue: Enqueue) -> None:
+    """Queue again the batch's files that failed, or that never reached the queue."""
+    with services.writes.begin() as session:
+        batch = get_batch(session, batch_id)
+        scans = []
+        for item in batch.files:
+            requeued = processing.requeue_scan(session, item.scan, actor=actor)
+            if requeued or item.scan.status is ScanStatus.QUEUED:
+                scans.append(item.scan_id)
+    _queue(sorted(set(scans)), enqueue)
+
+
+def _queue(scan_ids: Sequence[int], enqueue: Enqueue) -> None:
+    if not scan_ids:
+        return
+    try:
+        enqueue(scan_ids)
+    except Exception as exc:  # Redis away: the files are stored; a requeue sends them again
+        raise UnavailableError(
+            f"the files are stored but the work queue cannot be reached ({exc}); "
+            "retry with POST /api/v1/batches/{id}/retry"
+        ) from exc
+
+
+# --- review ---------------------------------------------------------------------------
+
+
+def review_field(
+    services: Services, document_id: int, name: str, value: Any, *, client: ApiClient
+) -> Field:
+    """Correct a field of a document: the value read stays beside the correction."""
+    with services.writes.begin() as session:
+        document = get_document(session, document_id)
+        doc_type = services.knowledge.catalogue.document_types.get(document.doc_type)
+        return correct_field(
+            session,
+            document_id,
+            name,
+            value,
+            actor=client.name,
+            client_id=client.id,
+            holder_id_field=doc_type.holder_id if doc_type else None,
+        )
+
+
+# --- dossiers: records and reuse ------------------------------------------------------
+
+
+def store_record(
+    services: Services, parsed: DossierRecord, *, client: ApiClient, given: dict[str, Any]
+) -> tuple[str, bool]:
+    """Create or update a dossier's record from the one-stop system; (its code, True if new)."""
+    with services.writes.begin() as session:
+        row, created = upsert_record(session, parsed)
+        record(
+            session,
+            client.name,
+            "dossier.create" if created else "dossier.update",
+            "dossier",
+            row.code,
+            given,
+            client_id=client.id,
+        )
+        return row.code, created
+
+
+def reuse(services: Services, code: str, document_id: int, *, by: ApiClient | Citizen) -> None:
+    """Attach a document digitised before to dossier `code`, without copying it."""
+    if isinstance(by, Citizen):
+        citizen, actor, client_id = by, by.actor, None
+    else:
+        citizen, actor, client_id = None, by.name, by.id
+    with services.writes.begin() as session:
+        citizens.reuse_document(
+            session, code, document_id, actor=actor, client_id=client_id, citizen=citizen
+        )
+
+
+def issue_citizen_token(
+    services: Services, client: ApiClient, id_number: str
+) -> tuple[str, datetime]:
+    with services.writes.begin() as session:
+        return citizens.issue_token(session, services.settings, client, id_number)
+
+
+# --- clients and webhooks -------------------------------------------------------------
+
+
+def list_clients(session: Session) -> list[ApiClient]:
+    return list(session.scalars(select(ApiClient).order_by(ApiClient.id)))
+
+
+def add_client(
+    database: Database, name: str, role: Role | str, *, actor: str
+) -> tuple[ApiClient, str]:
+    """A new API client and its key (seen in clear only here); returns (client, key).
+    Clients need only the database (the command line's `apikey` has no store)."""
+    with database.writes.begin() as session:
+        return create_client(session, name, role, actor=actor)
+
+
+def remove_client(database: Database, client_id: int, *, actor: str) -> ApiClient:
+    with database.writes.begin() as session:
+        return revoke_client(session, client_id, actor=actor)
+
+
+def add_webhook(
+    services: Services, client: ApiClient, url: str, events: list[str] | None
+) -> Webhook:
+    with services.writes.begin() as session:
+        return webhooks.register(session, client, url, events)
+
+
+def remove_webhook(services: Services, client: ApiClient, hook_id: int) -> None:
+    with services.writes.begin() as session:
+        webhooks.unregister(session, client, hook_id)
+
+
+def deliver_webhook(services: Services, delivery_id: int) -> str | None:
+    """One attempt at a webhook delivery; the reason it failed, or None."""
+    with services.writes.begin() as session:
+        return webhooks.deliver(session, delivery_id, timeout=services.settings.webhook_timeout)
+
+
+def give_up_delivery(services: Services, delivery_id: int, reason: str) -> None:
+    with services.writes.begin() as session:
+        webhooks.give_up(session, delivery_id, reason)
