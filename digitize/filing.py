@@ -15,6 +15,8 @@ from typing import Any
 
 from digitize.errors import DigitizeError
 from digitize.pdf import DocumentMetadata, PageSource, assemble_pdf
+from digitize.pdf.sign import SigningError
+from digitize.records import CopyOptions, prepare_copy
 from digitize.understand import Knowledge, UnderstoodDocument, page_from_report
 from digitize.understand.files import FileReader, FileUnderstanding
 
@@ -64,6 +66,52 @@ def dossier_folders(understood: FileUnderstanding, stem: str) -> list[str]:
 class FiledDocuments:
     paths: list[Path | None]  # per document; None where it could not be written
     warnings: list[str] = field(default_factory=list)
+    # per document, with `copy`: its metadata, mark and signature (JSON), else None
+    copies: list[dict[str, Any] | None] = field(default_factory=list)
+
+
+def _write_copy(
+    document: UnderstoodDocument,
+    sources: list[PageSource],
+    path: Path,
+    metadata: DocumentMetadata,
+    pdfa: bool,
+    copy: CopyOptions,
+    dossier_code: str | None,
+    warnings: list[str],
+) -> dict[str, Any]:
+    """Assemble one document as a copy with legal value (issue 19): XMP metadata, the
+    digitiser's mark, and the unit's signature when configured. A procedure's result
+    that cannot be signed is not written (SigningError); another document is written
+    unsigned, with a warning."""
+    prepared = prepare_copy(
+        document, copy, page_count=len(sources), time=metadata.created,
+        dossier_code=dossier_code,
+    )  # fmt: skip
+    try:
+        done = assemble_pdf(
+            sources, path, metadata=metadata, pdfa=pdfa, **prepared.assemble_arguments(copy)
+        )
+    except SigningError as exc:
+        if prepared.procedure_result:
+            raise SigningError(f"not released unsigned (a procedure's result): {exc}") from exc
+        warnings.append(f"{path.name}: written unsigned: {exc}")
+        done = assemble_pdf(
+            sources,
+            path,
+            metadata=metadata,
+            pdfa=pdfa,
+            **prepared.assemble_arguments(copy, sign=False),
+        )
+    signer = copy.signer.summary.as_json() if copy.signer and done.signed_at else None
+    return {
+        "metadata": prepared.metadata.as_json(),
+        "mark": done.mark.as_json() if done.mark else None,
+        "signature": (
+            {"signer": signer, "signed_at": done.signed_at.isoformat()} if signer else None
+        ),
+        "procedure_result": prepared.procedure_result,
+    }
 
 
 def write_document_pdfs(
@@ -74,27 +122,34 @@ def write_document_pdfs(
     metadata: DocumentMetadata,
     pdfa: bool,
     title: Callable[[int, UnderstoodDocument], str] | None = None,
+    copy: CopyOptions | None = None,
+    dossier_codes: Sequence[str | None] | None = None,
 ) -> FiledDocuments:
     """One PDF per document, from the file's one-page PDFs (`page_pdfs[n - 1]` is page n).
 
     `target(index, document)` says where each goes; a document that cannot be written
-    is reported and the others are still written.
+    is reported and the others are still written. With `copy`, each is made a copy
+    with legal value (see `digitize.records`), its dossier's code from `dossier_codes`.
     """
     filed = FiledDocuments([])
     for index, document in enumerate(documents):
         path = target(index, document)
         name = title(index, document) if title else document.doc_type_name or document.doc_type
+        sources = [page_pdfs[page - 1] for page in document.pages]
+        named = replace(metadata, title=name or metadata.title)
+        info = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            assemble_pdf(
-                [page_pdfs[page - 1] for page in document.pages],
-                path,
-                metadata=replace(metadata, title=name or metadata.title),
-                pdfa=pdfa,
-            )
+            if copy is None:
+                assemble_pdf(sources, path, metadata=named, pdfa=pdfa)
+            else:
+                code = dossier_codes[index] if dossier_codes else None
+                info = _write_copy(document, sources, path, named, pdfa, copy, code, filed.warnings)
         except (DigitizeError, OSError) as exc:
             filed.warnings.append(f"document {index + 1} not written: {exc}")
             filed.paths.append(None)
+            filed.copies.append(None)
             continue
         filed.paths.append(path)
+        filed.copies.append(info)
     return filed
