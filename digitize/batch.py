@@ -43,7 +43,10 @@ from digitize.inputs.folder import note_page_origins
 from digitize.memory import release_free_memory
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, PageSource, assemble_pdf
+from digitize.pdf.mark import DigitiserMark
 from digitize.pipeline import DebugSink, PipelineOptions, process_page, write_debug_image
+from digitize.records import CopyOptions
+from digitize.records.copy import describe_copy, dossier_codes
 from digitize.understand import Knowledge, PageText, page_from_report
 from digitize.understand.files import FileReader, FileUnderstanding
 from digitize.understand.link import RecordBook, link_dossier
@@ -113,6 +116,7 @@ class OutputOptions:
     operator: str | None = None
     knowledge: Knowledge | None = None  # None: no classification or field extraction
     records: RecordBook | None = None  # where stack dossiers find their one-stop records
+    copy: CopyOptions | None = None  # the mark, metadata and signature (issue 19)
 
 
 @dataclass(slots=True)
@@ -350,8 +354,19 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
             producer=f"digitize {__version__}",
         )
         pdfa = output.pdfa and not kept_text
+        copy = output.copy
+        mark = DigitiserMark(copy.unit, copy.digitised_by, metadata.created) if copy else None
         try:
-            assemble_pdf([o.pdf for o in outcomes], pdf_path, metadata=metadata, pdfa=pdfa)
+            whole = assemble_pdf(
+                [o.pdf for o in outcomes],
+                pdf_path,
+                metadata=metadata,
+                pdfa=pdfa,
+                # The whole file's PDF is marked and signed too; unsigned, it is not written.
+                mark=mark,
+                signer=copy.signer if copy else None,
+                signature=copy.signature if copy else None,
+            )
         except DigitizeError as exc:
             return _failed(job, f"writing the PDF: {exc}")
         warnings = [o.warning for o in outcomes if o.warning]
@@ -365,6 +380,19 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
         if job.not_understood is not None:
             warnings.append(f"documents not understood: {job.not_understood}")
         understood_json: dict[str, Any] = understood.as_json() if understood else {"documents": []}
+        codes = (
+            dossier_codes(
+                understood.documents,
+                [(d.reading.code, understood.dossier_documents(d)) for d in understood.dossiers],
+            )
+            if understood is not None
+            else []
+        )
+        if understood is not None and copy is not None:
+            for entry, item, code in zip(
+                understood_json["documents"], understood.documents, codes, strict=True
+            ):
+                entry.update(describe_copy(item, copy, time=metadata.created, dossier_code=code))
         if understood is not None and understood.dossiers:
             # A stack: one PDF per document, in a folder per dossier.
             folders = dossier_folders(understood, job.stem)
@@ -376,12 +404,15 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
                 metadata=metadata,
                 pdfa=pdfa,
                 title=lambda index, d: f"{folders[index]} {d.doc_type_name or ''}",
+                copy=copy,
+                dossier_codes=codes,
             )
             warnings += filed.warnings
-            for entry, path, name in zip(
-                understood_json["documents"], filed.paths, relative, strict=True
+            for entry, path, name, info in zip(
+                understood_json["documents"], filed.paths, relative, filed.copies, strict=True
             ):
                 entry["pdf"] = name if path is not None else None
+                entry.update(info or {})
             if output.records is not None:
                 _link(understood, understood_json["dossiers"], output.records, warnings)
         document = {
@@ -395,6 +426,13 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
             "producer": metadata.producer,
             "created": metadata.created.isoformat(timespec="seconds"),
         }
+        if copy is not None:
+            document["mark"] = whole.mark.as_json() if whole.mark else None
+            document["signature"] = (
+                {"signer": copy.signer.summary.as_json(), "signed_at": whole.signed_at.isoformat()}
+                if copy.signer and whole.signed_at
+                else None
+            )
         write_json_atomically(json_path, document)
         return FileResult(
             job.source,

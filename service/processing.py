@@ -35,6 +35,7 @@ from digitize.ocr import TesseractEngine
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, PageSource
 from digitize.pipeline import PageOutcome, PipelineOptions, process_page
+from digitize.records.copy import dossier_codes
 from digitize.settings import Settings
 from digitize.understand import Knowledge, UnderstoodDocument
 from digitize.understand.files import FileUnderstanding
@@ -56,6 +57,7 @@ from models import (
 from models.base import utcnow
 from service.audit import WORKER, record
 from service.context import Services
+from service.copies import copy_options, unit_signer
 from service.records import SessionRecordBook, find_dossier
 from service.search import index_documents
 from service.webhooks import DOSSIER_DIGITISED, raise_event
@@ -277,6 +279,7 @@ class _FiledDocument:
     pdf_key: str | None
     checksum: str | None
     size: int | None
+    copy_info: dict[str, Any] | None = None
 
 
 def assemble_scan(services: Services, scan_id: int) -> list[int]:
@@ -292,6 +295,10 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
             session.scalars(select(Page).where(Page.scan_id == scan_id).order_by(Page.number))
         )
         sha256, created, name = scan.sha256, scan.created_at, scan.original_name
+        batches = _batches_of(session, scan)
+        # Who digitised it (the mark, issue 19): the client that uploaded it first.
+        digitiser = batches[0].uploaded_by if batches else None
+        batch_code = next((b.dossier_code for b in batches if b.dossier_code), None)
     unfinished = [p for p in pages if p.status != PageStatus.DONE]
     if not pages or unfinished:
         with services.writes.begin() as session:
@@ -304,9 +311,14 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
     warnings = [p.warning for p in pages if p.warning]
     understood = understand_reports(reports, services.knowledge, warnings)
     documents = understood.documents if understood else [_whole_file(len(pages))]
+    if understood is not None and understood.dossiers:
+        pairs = [(d.reading.code, understood.dossier_documents(d)) for d in understood.dossiers]
+        codes = dossier_codes(documents, pairs)
+    else:
+        codes = [batch_code] * len(documents)
     with tempfile.TemporaryDirectory(prefix="digitize-assemble-") as work:
         filed, filing_warnings = _file_documents(
-            services, pages, documents, Path(work), name, created
+            services, pages, documents, Path(work), name, created, digitiser, codes
         )
     warnings += filing_warnings
 
@@ -368,9 +380,19 @@ def _file_documents(
     work: Path,
     name: str,
     created: Any,
+    digitiser: str | None = None,
+    codes: Sequence[str | None] | None = None,
 ) -> tuple[list[_FiledDocument], list[str]]:
-    """One searchable PDF per document, stored under its SHA-256."""
+    """One searchable PDF per document, stored under its SHA-256: marked, described and
+    (with the unit's certificate) signed. A certificate that has become unusable raises
+    SigningError: the scan is held with the reason rather than filed unsigned."""
     settings = services.settings
+    copy = copy_options(
+        settings,
+        digitised_by=digitiser,
+        catalogue=services.knowledge.catalogue,
+        signer=unit_signer(settings),
+    )
     metadata = DocumentMetadata(
         title=name,
         created=created,  # the scan's: filing again gives the same bytes
@@ -389,17 +411,19 @@ def _file_documents(
             lambda index, _: work / f"{index:04d}.pdf",
             metadata=metadata,
             pdfa=settings.pdfa and not kept_text,
+            copy=copy,
+            dossier_codes=codes,
         )
     filed = []
-    for document, path in zip(documents, written.paths, strict=True):
+    for document, path, info in zip(documents, written.paths, written.copies, strict=True):
         if path is None:
-            filed.append(_FiledDocument(document, None, None, None))
+            filed.append(_FiledDocument(document, None, None, None, info))
             continue
         checksum = _sha256(path)
         size = path.stat().st_size
         key = f"documents/{checksum}.pdf"
         services.store.put_file(key, path, write_once=True)
-        filed.append(_FiledDocument(document, key, checksum, size))
+        filed.append(_FiledDocument(document, key, checksum, size, info))
     return filed, written.warnings
 
 
@@ -445,6 +469,7 @@ def _store_documents(
             issuer=confirmed("issuer"),
             valid_until=_date(confirmed("valid_until")),
             review=list(document.review),
+            copy_info=item.copy_info,
             fields=[
                 Field(
                     name=name,

@@ -14,6 +14,7 @@ import contextlib
 import io
 import logging
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,10 @@ from cryptography.x509.oid import NameOID
 from digitize.errors import DigitizeError
 
 log = logging.getLogger(__name__)
+
+# pyHanko imports cryptography's DSA module, which warns on import; nothing here uses DSA
+# and the warning would reach every user of `digitize verify`.
+warnings.filterwarnings("ignore", message="DSA is deprecated", module="pyhanko")
 
 FIELD_NAME = "DigitizeUnitSignature"
 

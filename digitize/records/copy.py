@@ -9,6 +9,7 @@ certificate is given, and a procedure's result that cannot be signed is not rele
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -72,3 +73,31 @@ def prepare_copy(
         metadata=metadata,
         procedure_result=bool(doc_type and doc_type.procedure_result),
     )
+
+
+def dossier_codes(
+    documents: Sequence[UnderstoodDocument], dossiers: Sequence[tuple[str | None, list[int]]]
+) -> list[str | None]:
+    """Per document, the code of the dossier it is in (None: none, or undecided).
+
+    `dossiers` is (code, indexes of its documents) per dossier of the file.
+    """
+    codes: list[str | None] = [None] * len(documents)
+    for code, indexes in dossiers:
+        for index in indexes:
+            codes[index] = code
+    return codes
+
+
+def describe_copy(
+    document: UnderstoodDocument,
+    options: CopyOptions,
+    *,
+    time: datetime,
+    dossier_code: str | None = None,
+) -> dict[str, Any]:
+    """The metadata of a document that has no PDF of its own (it is part of its file's)."""
+    prepared = prepare_copy(
+        document, options, page_count=len(document.pages), time=time, dossier_code=dossier_code
+    )
+    return {"metadata": prepared.metadata.as_json(), "procedure_result": prepared.procedure_result}
