@@ -125,6 +125,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from api.app import create_app
 
     settings = _settings(api_host=args.host, api_port=args.port)
+    if not _signing_usable(settings):
+        return EXIT_USAGE
     app = create_app(settings=settings)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="warning")
     return EXIT_OK
@@ -133,8 +135,24 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     from workers.worker import run_worker as work
 
-    work(Settings(), burst=args.burst, name=args.name)
+    settings = Settings()
+    if not _signing_usable(settings):
+        return EXIT_USAGE
+    work(settings, burst=args.burst, name=args.name)
     return EXIT_OK
+
+
+def _signing_usable(settings: Settings) -> bool:
+    """The unit's certificate, when set, is checked at start-up (issue 19): an expired or
+    non-signing one stops the process with the reason, not a traceback in every job."""
+    from service.copies import unit_signer
+
+    try:
+        unit_signer(settings)
+    except DigitizeError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return False
+    return True
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -143,6 +161,8 @@ def run_up(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     settings = _settings(api_host=args.host, api_port=args.port)
     count = args.workers or len(os.sched_getaffinity(0))
+    if not _signing_usable(settings):
+        return EXIT_USAGE
     upgrade(create_engine_for(settings.effective_database_url()))
     redis = None
     if not redis_server.answers(settings.redis_url):

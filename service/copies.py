@@ -89,6 +89,16 @@ def trust_roots(settings: Settings, signer: UnitSigner | None) -> list[x509.Cert
     return signer.trust_roots() if signer is not None else []
 
 
+def verification_roots(settings: Settings) -> list[x509.Certificate]:
+    """The roots to verify against; none (trust not judged) when the unit's certificate
+    cannot be loaded: an expired one must not stop anyone checking old signatures."""
+    try:
+        signer = unit_signer(settings) if settings.signing_trust is None else None
+    except SigningError:
+        return []
+    return trust_roots(settings, signer)
+
+
 def verify_bytes(data: bytes, roots: Sequence[x509.Certificate]) -> SignatureCheck:
     """Signature and PDF/A of one file."""
     check = check_signature(data, trust_roots=roots)

@@ -171,3 +171,15 @@ def test_service_files_signed_copies_with_metadata_verify_and_package(
     stored.write_bytes(bytes(data))
     check = api.get(f"/api/v1/documents/{document['id']}/verify", headers=keys.header("onestop"))
     assert check.json()["intact"] is False and check.json()["ok"] is False
+
+
+@pytest.mark.parametrize("command", [["worker", "--burst"], ["serve", "--port", "1"]])
+def test_service_refuses_an_expired_certificate_at_start(
+    pki: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str]
+) -> None:
+    for key, value in signing_env(pki["expired"]).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DIGITIZE_DATA_DIR", str(tmp_path))
+    run = run_digitize(*command, timeout=120)
+    assert run.returncode == 2
+    assert "expired" in run.stderr and "Traceback" not in run.stderr

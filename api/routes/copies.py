@@ -48,8 +48,7 @@ def verify(
     document = document_for(services, session, reader, document_id)
     if document.pdf_key is None:
         raise NotFoundError(f"document {document_id} has no PDF (see its batch's warnings)")
-    settings = services.settings
-    roots = copies.trust_roots(settings, copies.unit_signer(settings))
+    roots = copies.verification_roots(services.settings)
     check = copies.verify_bytes(copies.read_blob(services.store, document.pdf_key), roots)
     return Verification.model_validate(check.as_json())
 
