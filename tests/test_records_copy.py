@@ -294,3 +294,37 @@ def test_a_procedure_result_is_never_released_unsigned(tmp_path: Path, signer: U
     # Not a result: written, unsigned, and said so.
     assert filed.paths[1] is not None and not check_signature(filed.paths[1].read_bytes()).signed
     assert any("written unsigned" in w for w in filed.warnings)
+
+
+# --- real forms (../shared/real-forms, read only when present) --------------------------
+
+REAL_FORMS = Path(__file__).resolve().parents[2] / "shared" / "real-forms" / "pdf"
+
+
+@pytest.mark.skipif(not REAL_FORMS.is_dir(), reason="../shared/real-forms is not here")
+def test_on_real_forms_the_mark_covers_no_ink(tmp_path: Path) -> None:
+    """Page 1 of each real official form, rendered at 200 dpi as a scan would be: the
+    stamp lands where the page has no ink, or in a band above it."""
+    from PIL import Image
+
+    forms = sorted(REAL_FORMS.glob("*.pdf"))
+    assert forms
+    for form in forms:
+        prefix = tmp_path / form.stem
+        subprocess.run(
+            ["pdftoppm", "-r", "200", "-gray", "-f", "1", "-l", "1", str(form), str(prefix)],
+            check=True, timeout=120,
+        )  # fmt: skip
+        [rendered] = tmp_path.glob(f"{form.stem}*.pgm")
+        grey = np.asarray(Image.open(rendered).convert("L"))
+        source = tmp_path / f"{form.stem}-page.pdf"
+        write_page_pdf(grey, colour_mode=ColourMode.GREY, dpi=200, text=None, path=source)
+        out = tmp_path / f"{form.stem}-marked.pdf"
+        done = assemble_pdf([PageSource(source)], out, metadata=METADATA, mark=MARK)
+        assert done.mark is not None
+        if done.mark.placement is Placement.BAND:
+            continue
+        x0, y0, x1, y1 = (v * 200 / 72 for v in done.mark.box)
+        top = grey.shape[0] - y1
+        region = grey[int(top) : int(grey.shape[0] - y0), int(x0) : int(x1)]
+        assert (region < 128).mean() <= 0.002, form.name

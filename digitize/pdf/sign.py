@@ -11,6 +11,7 @@ leaves both as they were (the signature's own time is in the signature).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 import os
@@ -159,17 +160,50 @@ class UnitSigner:
         return [c for c in self.chain if c.issuer == c.subject]
 
     def _pyhanko_signer(self) -> object:
-        from pyhanko.sign import signers
-        from pyhanko_certvalidator.registry import SimpleCertificateStore
+        return _pyhanko_signer(self)
 
-        def der(cert: x509.Certificate) -> asn1_x509.Certificate:
-            return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
-        return signers.SimpleSigner(
-            signing_cert=der(self.certificate),
-            signing_key=asn1_keys.PrivateKeyInfo.load(self._key_der),
-            cert_registry=SimpleCertificateStore.from_certs([der(c) for c in self.chain]),
-        )
+@functools.cache
+def _pyhanko_signer(unit: UnitSigner) -> object:
+    """pyHanko's signer for `unit`, made once, holding the loaded key.
+
+    pyHanko's SimpleSigner decodes (and, for RSA, validates) the private key on every
+    signature, twice per file (a dry run sizes the signature): 2 x 62 ms of a 270 ms
+    signature measured here. This one loads the key once and signs with it directly for
+    the usual mechanisms, leaving the others to pyHanko.
+    """
+    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+    private_key = serialization.load_der_private_key(unit._key_der, password=None)
+
+    class _LoadedKeySigner(signers.SimpleSigner):  # type: ignore[misc]
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                algorithm = mechanism.signature_algo  # e.g. sha256_rsa -> rsassa_pkcs1v15
+            except ValueError:
+                algorithm = mechanism["algorithm"].native
+            hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+            if algorithm == "rsassa_pkcs1v15" and isinstance(private_key, RSAPrivateKey):
+                return private_key.sign(data, PKCS1v15(), hash_algorithm)
+            if algorithm == "ecdsa" and isinstance(private_key, EllipticCurvePrivateKey):
+                return private_key.sign(data, ECDSA(hash_algorithm))
+            result: bytes = super().sign_raw(data, digest_algorithm)
+            return result
+
+    def der(cert: x509.Certificate) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+    return _LoadedKeySigner(
+        signing_cert=der(unit.certificate),
+        signing_key=asn1_keys.PrivateKeyInfo.load(unit._key_der),
+        cert_registry=SimpleCertificateStore.from_certs([der(c) for c in unit.chain]),
+    )
 
 
 @dataclass(frozen=True)
