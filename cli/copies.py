@@ -68,7 +68,12 @@ def run_verify(args: argparse.Namespace) -> int:
     try:
         data = args.pdf.read_bytes()
     except OSError as exc:
-        console.print(f"[red]error:[/] cannot read {escape(str(args.pdf))}: {exc.strerror}")
+        console.print(
+            f"[red]error:[/] cannot read {escape(str(args.pdf))}: {exc.strerror}", soft_wrap=True
+        )
+        return EXIT_USAGE
+    if not data.startswith(b"%PDF-"):
+        console.print(f"[red]error:[/] {escape(str(args.pdf))} is not a PDF", soft_wrap=True)
         return EXIT_USAGE
     settings = Settings()
     try:

@@ -328,3 +328,14 @@ def test_on_real_forms_the_mark_covers_no_ink(tmp_path: Path) -> None:
         top = grey.shape[0] - y1
         region = grey[int(top) : int(grey.shape[0] - y0), int(x0) : int(x1)]
         assert (region < 128).mean() <= 0.002, form.name
+
+
+def test_verify_command_on_a_file_that_is_not_a_pdf(tmp_path: Path) -> None:
+    from tests.conftest import run_digitize
+
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"not a pdf at all")
+    run = run_digitize("verify", junk)
+    assert run.returncode == 2 and "is not a PDF" in run.stderr and "Traceback" not in run.stderr
+    run = run_digitize("verify", tmp_path / "missing.pdf")
+    assert run.returncode == 2 and "cannot read" in run.stderr
