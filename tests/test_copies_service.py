@@ -10,10 +10,13 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pikepdf
 import pytest
 
 from digitize.pdf.pdfa_check import pdfa_problems
 from digitize.pdf.sign import check_signature
+from digitize.pdf.xmp import read_schema
+from digitize.records import COPY_SCHEMA, CopyMetadata
 from service.context import Services
 from tests.conftest import run_digitize
 from tests.pki import PASSWORD, make_ca, make_unit_p12
@@ -68,9 +71,10 @@ def test_process_signs_marks_and_describes(
     data = pdf.read_bytes()
     assert check_signature(data).ok and pdfa_problems(data) == []
     text = text_of(pdf)
-    assert "UBND xã Hòa Bình" in text and "Trần Thị Ánh" in text  # the mark
-    assert "TỜ KHAI" in text.upper()  # the page's own text layer
+    assert "TỜ KHAI" in text.upper()  # the page's own text layer...
+    assert "CHUYỂN ĐỔI" not in text  # ...and only that: the mark is drawn, not written
     result = json.loads((out / f"{SCAN.stem}.json").read_text(encoding="utf-8"))
+    assert result["mark"]["placement"] in ("margin", "band")
     assert result["signature"]["signer"]["common_name"] == "UBND xã Hòa Bình"
     [document] = result["documents"]
     metadata = document["metadata"]
@@ -130,6 +134,10 @@ def test_service_files_signed_copies_with_metadata_verify_and_package(
     # The same metadata through the document resource.
     one = api.get(f"/api/v1/documents/{document['id']}", headers=keys.header("onestop")).json()
     assert one["metadata"] == metadata
+    # ...and the same in the PDF's XMP: what the API says is what the signed file says.
+    pdf = api.get(f"/api/v1/documents/{document['id']}/pdf", headers=keys.header("onestop"))
+    with pikepdf.open(io.BytesIO(pdf.content)) as opened:
+        assert CopyMetadata.from_xmp(read_schema(opened, COPY_SCHEMA)).as_json() == metadata
 
     check = api.get(f"/api/v1/documents/{document['id']}/verify", headers=keys.header("onestop"))
     assert check.status_code == 200, check.text

@@ -10,10 +10,12 @@ that is what fits; where no patch is blank (or the page is not one page image, e
 page kept from a text PDF) the page grows by a white band above the scan and the stamp
 goes there, the scan left at 100 % scale, its text layer where it was.
 
-The stamp's text is real text in an embedded font (markfont.py), so it is part of the
-page's text layer: the mark is a legal part of the copy, and a reader, a screen reader
-or an archive's ingest should be able to read it, not only see it. It is drawn after
-the page's own content, in its own q/Q, so nothing of the page's state leaks into it.
+The stamp's letters are drawn as the font's outlines (markglyphs.py), not written as
+text: the page's text layer stays exactly the text of the paper (Điều 12 wants the
+content kept whole; search, copy and the accuracy figures read only the paper), and
+who digitised it, where and when is machine-readable in the XMP metadata and the
+signature. It is drawn after the page's own content, in its own q/Q, so nothing of the
+page's state leaks into it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import pikepdf
 from PIL import Image
 
 from digitize.errors import DigitizeError
-from digitize.pdf.markfont import EmbeddedFont, embed_mark_font
+from digitize.pdf.markglyphs import MarkFont, load_mark_font
 from digitize.pdf.textlayer import number
 
 VIETNAM = timezone(timedelta(hours=7), "GMT+7")  # no daylight saving: a fixed offset is exact
@@ -99,7 +101,7 @@ def _clean(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def _fit(font: EmbeddedFont, line: str, size: float) -> str:
+def _fit(font: MarkFont, line: str, size: float) -> str:
     """`line`, cut with an ellipsis if wider than the stamp may be."""
     if font.width(line, size) <= _MAX_TEXT_WIDTH:
         return line
@@ -108,7 +110,7 @@ def _fit(font: EmbeddedFont, line: str, size: float) -> str:
     return line.rstrip() + "…"
 
 
-def _stamp_size(font: EmbeddedFont, lines: list[str], size: float) -> tuple[float, float]:
+def _stamp_size(font: MarkFont, lines: list[str], size: float) -> tuple[float, float]:
     width = max(font.width(line, size) for line in lines) + 2 * _PADDING
     height = len(lines) * size * _LEADING + 2 * _PADDING
     return width, height
@@ -169,9 +171,9 @@ def _find_blank(
 
 
 def _stamp_operators(
-    font_name: str, font: EmbeddedFont, lines: list[str], size: float, x0: float, y1: float
+    font: MarkFont, lines: list[str], size: float, x0: float, y1: float
 ) -> tuple[bytes, tuple[float, float, float, float]]:
-    """Frame and text with the frame's top-left at (x0, y1) in PDF points."""
+    """Frame and lettering with the frame's top-left at (x0, y1) in PDF points."""
     w, h = _stamp_size(font, lines, size)
     y0 = y1 - h
     ops = [
@@ -180,19 +182,14 @@ def _stamp_operators(
         f"{number(x0)} {number(y0)} {number(w)} {number(h)} re f",
         f"{_TEXT_RGB} RG 0.5 w",
         f"{number(x0 + 0.25)} {number(y0 + 0.25)} {number(w - 0.5)} {number(h - 0.5)} re S",
-        "BT",
-        f"/{font_name} {number(size)} Tf",
         f"{_TEXT_RGB} rg",
     ]
     leading = size * _LEADING
-    # First baseline: one line down from the top, less the descent's share.
+    # First baseline: the ascent's share of one line below the top padding.
     baseline = y1 - _PADDING - size * font.ascent / (font.ascent - font.descent) * _LEADING
-    ops.append(f"1 0 0 1 {number(x0 + _PADDING)} {number(baseline)} Tm")
     for index, line in enumerate(lines):
-        if index:
-            ops.append(f"0 {number(-leading)} Td")
-        ops.append(f"{font.encode(line)} Tj")
-    ops += ["ET", "Q", ""]
+        ops += font.draw(line, size, x0 + _PADDING, baseline - index * leading)
+    ops += ["Q", ""]
     return "\n".join(ops).encode("ascii"), (x0, y0, x0 + w, y1)
 
 
@@ -204,8 +201,8 @@ def apply_mark(pdf: pikepdf.Pdf, mark: DigitiserMark, *, font: Path | None = Non
     if not len(pdf.pages):
         raise DigitizeError("no page to mark")
     page = pdf.pages[0]
-    raw_lines = mark.lines()
-    embedded = embed_mark_font(pdf, "".join(raw_lines) + "…", font)
+    embedded = load_mark_font(font)
+    raw_lines = [embedded.clean(line) for line in mark.lines()]
     box = page.mediabox
     left, bottom, right, top = (float(v) for v in box)
     page_w, page_h = right - left, top - bottom
@@ -235,8 +232,7 @@ def apply_mark(pdf: pikepdf.Pdf, mark: DigitiserMark, *, font: Path | None = Non
         placed = (left + _EDGE, top + band - _EDGE, size)
     x0, y1, size = placed
     lines = [_fit(embedded, line, size) for line in raw_lines]
-    name = page.add_resource(embedded.font, pikepdf.Name.Font, prefix="FMark")
-    content, frame = _stamp_operators(str(name)[1:], embedded, lines, size, x0, y1)
+    content, frame = _stamp_operators(embedded, lines, size, x0, y1)
     # The page's own content in q/Q, so whatever state it leaves cannot reach the stamp.
     page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
     page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + content), prepend=False)
