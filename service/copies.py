@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import io
 import json
+import logging
 import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -20,12 +21,20 @@ from cryptography import x509
 
 from digitize import __version__
 from digitize.pdf.pdfa_check import pdfa_problems
-from digitize.pdf.sign import SignatureCheck, SigningError, UnitSigner, check_signature
+from digitize.pdf.sign import (
+    SignatureCheck,
+    SigningError,
+    UnitSigner,
+    check_certificate,
+    check_signature,
+)
 from digitize.records import CopyOptions
 from digitize.settings import Settings
 from digitize.understand.catalogue import Catalogue
 from models import Document, Dossier
 from storage import BlobStore
+
+log = logging.getLogger(__name__)
 
 UNKNOWN_UNIT = "(chưa khai báo đơn vị)"
 
@@ -42,10 +51,7 @@ def unit_signer(settings: Settings) -> UnitSigner | None:
         return None
     password = settings.signing_password.get_secret_value() if settings.signing_password else None
     signer = _load(settings.signing_p12, password)
-    # Checked again on each use: a process may outlive its certificate.
-    from digitize.pdf.sign import check_certificate
-
-    check_certificate(signer.certificate)
+    check_certificate(signer.certificate)  # again on each use: a process may outlive it
     return signer
 
 
@@ -94,9 +100,10 @@ def verification_roots(settings: Settings) -> list[x509.Certificate]:
     cannot be loaded: an expired one must not stop anyone checking old signatures."""
     try:
         signer = unit_signer(settings) if settings.signing_trust is None else None
-    except SigningError:
+        return trust_roots(settings, signer)
+    except SigningError as exc:
+        log.warning("signatures are checked without trust roots: %s", exc)
         return []
-    return trust_roots(settings, signer)
 
 
 def verify_bytes(data: bytes, roots: Sequence[x509.Certificate]) -> SignatureCheck:
