@@ -360,3 +360,51 @@ def test_verify_command_on_a_file_that_is_not_a_pdf(tmp_path: Path) -> None:
     assert run.returncode == 2 and "is not a PDF" in run.stderr and "Traceback" not in run.stderr
     run = run_digitize("verify", tmp_path / "missing.pdf")
     assert run.returncode == 2 and "cannot read" in run.stderr
+
+
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_mark_is_top_left_as_the_page_is_seen_when_it_is_rotated(
+    tmp_path: Path, rotate: int
+) -> None:
+    """A page kept from a PDF may carry /Rotate: the stamp goes where a reader sees the
+    top left, upright, and changes nothing else of the rendering."""
+    source = page(tmp_path)
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].obj.Rotate = rotate
+        pdf.save(source)
+    plain, out = tmp_path / "plain.pdf", tmp_path / "marked.pdf"
+    assemble_pdf([PageSource(source)], plain, metadata=METADATA)
+    done = assemble_pdf([PageSource(source)], out, metadata=METADATA, mark=MARK)
+    assert done.mark is not None and done.mark.placement is Placement.MARGIN
+    before, after = render(plain, tmp_path), render(out, tmp_path)
+    assert before.shape == after.shape
+    changed = np.argwhere(np.abs(after - before) > 24)
+    height, width = after.shape
+    # Seen top left: the changed pixels sit in the top third and left half of the view.
+    assert len(changed) > 0
+    assert changed[:, 0].max() < height / 3 and changed[:, 1].max() < width / 2
+    x0, y0, x1, y1 = done.mark.box
+    assert changed[:, 1].min() >= int(x0) - 1 and changed[:, 1].max() <= int(x1) + 1
+    assert changed[:, 0].min() >= int(height - y1) - 1
+    assert changed[:, 0].max() <= int(height - y0) + 1
+    assert text_of(out) == text_of(plain)
+
+
+def test_a_page_with_visible_text_gets_the_band(tmp_path: Path) -> None:
+    """A page whose text is drawn (a born-digital PDF kept as it is) is not judged by its
+    image: the stamp goes into a band above it."""
+    source = tmp_path / "digital.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(595, 842))
+        font = pdf.make_indirect(
+            pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                               BaseFont=pikepdf.Name.Helvetica)
+        )  # fmt: skip
+        page_obj = pdf.pages[0]
+        page_obj.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        page_obj.obj.Contents = pikepdf.Stream(pdf, b"BT /F1 12 Tf 20 820 Td (Top left) Tj ET")
+        pdf.save(source)
+    out = tmp_path / "marked.pdf"
+    done = assemble_pdf([PageSource(source)], out, metadata=METADATA, mark=MARK, pdfa=False)
+    assert done.mark is not None and done.mark.placement is Placement.BAND
+    assert "Top left" in text_of(out)

@@ -32,6 +32,7 @@ import pikepdf
 from PIL import Image
 
 from digitize.errors import DigitizeError
+from digitize.pdf.font import is_glyphless_font
 from digitize.pdf.markglyphs import MarkFont, load_mark_font
 from digitize.pdf.textlayer import number
 
@@ -193,30 +194,87 @@ def _stamp_operators(
     return "\n".join(ops).encode("ascii"), (x0, y0, x0 + w, y1)
 
 
-def apply_mark(pdf: pikepdf.Pdf, mark: DigitiserMark, *, font: Path | None = None) -> MarkPlacement:
-    """Stamp `mark` on the first page of `pdf` (in memory; the caller saves).
+def _rotation(page: pikepdf.Page) -> int:
+    """The page's /Rotate, clockwise degrees in 0, 90, 180, 270."""
+    try:
+        rotate = int(page.obj.get("/Rotate", 0)) % 360
+    except (TypeError, ValueError):
+        return 0
+    return rotate if rotate in (0, 90, 180, 270) else 0
 
-    DigitizeError (MarkFontError) if the font is missing or cannot draw the text.
+
+def _visual_to_user(rotate: int, box: tuple[float, float, float, float]) -> str:
+    """The cm matrix from the page as seen (origin its bottom-left corner, after /Rotate)
+    to the page's own coordinates."""
+    left, bottom, right, top = (number(v) for v in box)
+    return {
+        0: f"1 0 0 1 {left} {bottom}",
+        90: f"0 1 -1 0 {right} {bottom}",  # the left edge is seen on top
+        180: f"-1 0 0 -1 {right} {top}",
+        270: f"0 -1 1 0 {left} {top}",  # the right edge is seen on top
+    }[rotate]
+
+
+def _only_invisible_text(page: pikepdf.Page) -> bool:
+    """No font but the text layer's: nothing but the page image can be seen on it."""
+    resources = page.obj.get("/Resources")
+    fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+    if not isinstance(fonts, pikepdf.Dictionary):
+        return True
+    return all(is_glyphless_font(fonts[name]) for name in fonts)
+
+
+def _grow_top(page: pikepdf.Page, rotate: int, band: float) -> None:
+    """Add `band` points on the side of the page that is seen on top."""
+    for key in ("/MediaBox", "/CropBox"):
+        if key not in page.obj:
+            continue
+        left, bottom, right, top = (float(v) for v in page.obj[key])
+        if rotate == 0:
+            top += band
+        elif rotate == 90:
+            left -= band
+        elif rotate == 180:
+            bottom -= band
+        else:
+            right += band
+        page.obj[key] = pikepdf.Array([left, bottom, right, top])
+
+
+def apply_mark(pdf: pikepdf.Pdf, mark: DigitiserMark, *, font: Path | None = None) -> MarkPlacement:
+    """Stamp `mark` on the first page of `pdf` (in memory; the caller saves), at the top
+    left of the page as seen (its /Rotate applied). The box returned is in those seen
+    coordinates, from the visible page's bottom-left corner.
+
+    DigitizeError (MarkFontError) if the font is missing.
     """
     if not len(pdf.pages):
         raise DigitizeError("no page to mark")
     page = pdf.pages[0]
     embedded = load_mark_font(font)
     raw_lines = [embedded.clean(line) for line in mark.lines()]
-    box = page.mediabox
-    left, bottom, right, top = (float(v) for v in box)
-    page_w, page_h = right - left, top - bottom
+    rotate = _rotation(page)
 
-    placed: tuple[float, float, float] | None = None  # x0, y1 (PDF), size
+    def seen_size() -> tuple[float, float]:
+        left, bottom, right, top = (float(v) for v in page.cropbox)
+        width, height = right - left, top - bottom
+        return (height, width) if rotate in (90, 270) else (width, height)
+
+    page_w, page_h = seen_size()
+    placed: tuple[float, float, float] | None = None  # x0, y1 (seen), size
     image = _page_image(page)
-    mask = _ink_mask(image) if image is not None else None
+    # The blank-patch search trusts the page image only where nothing else is visible
+    # and the image is the whole page (our pages); otherwise the band is the safe place.
+    whole_page = "/CropBox" not in page.obj and _only_invisible_text(page)
+    mask = _ink_mask(image) if image is not None and whole_page else None
     if mask is not None:
+        mask = np.rot90(mask, k=-(rotate // 90))  # as seen: turned clockwise by /Rotate
         for size in _FONT_SIZES:
             lines = [_fit(embedded, line, size) for line in raw_lines]
             w, h = _stamp_size(embedded, lines, size)
             found = _find_blank(mask, page_w, page_h, w, h)
             if found is not None:
-                placed = (left + found[0], top - found[1], size)
+                placed = (found[0], page_h - found[1], size)
                 break
     placement = Placement.MARGIN
     if placed is None:
@@ -224,16 +282,16 @@ def apply_mark(pdf: pikepdf.Pdf, mark: DigitiserMark, *, font: Path | None = Non
         size = _FONT_SIZES[0]
         lines = [_fit(embedded, line, size) for line in raw_lines]
         _, h = _stamp_size(embedded, lines, size)
-        band = h + 2 * _EDGE
-        page.obj.MediaBox = pikepdf.Array([left, bottom, right, top + band])
-        if "/CropBox" in page.obj:
-            crop = [float(v) for v in page.obj.CropBox]
-            page.obj.CropBox = pikepdf.Array([crop[0], crop[1], crop[2], crop[3] + band])
-        placed = (left + _EDGE, top + band - _EDGE, size)
+        _grow_top(page, rotate, h + 2 * _EDGE)
+        page_w, page_h = seen_size()
+        placed = (_EDGE, page_h - _EDGE, size)
     x0, y1, size = placed
     lines = [_fit(embedded, line, size) for line in raw_lines]
-    content, frame = _stamp_operators(embedded, lines, size, x0, y1)
+    stamp, frame = _stamp_operators(embedded, lines, size, x0, y1)
+    box = tuple(float(v) for v in page.cropbox)
+    matrix = _visual_to_user(rotate, box)  # type: ignore[arg-type]
     # The page's own content in q/Q, so whatever state it leaves cannot reach the stamp.
     page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-    page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + content), prepend=False)
+    content = b"\nQ\nq " + matrix.encode("ascii") + b" cm\n" + stamp + b"Q\n"
+    page.contents_add(pikepdf.Stream(pdf, content), prepend=False)
     return MarkPlacement(placement, frame, size)
