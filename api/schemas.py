@@ -78,6 +78,14 @@ class DocumentPublic(BaseModel):
     source: dict[str, Any] = Field(description="the scan it was cut from, and its pages there")
     links: DocumentLinks
     created_at: datetime
+    metadata: dict[str, Any] | None = Field(
+        None,
+        description="TT 01/2023/TT-VPCP and TT 05/2025/TT-BNV metadata, as in the PDF's XMP",
+    )
+    mark: dict[str, Any] | None = Field(None, description="where the digitiser's mark is")
+    signature: dict[str, Any] | None = Field(
+        None, description="the unit's signature: signer and time (null: not signed)"
+    )
 
 
 def field_public(row: FieldRow) -> FieldPublic:
@@ -135,7 +143,14 @@ def document_public(document: Document) -> DocumentPublic:
             thumbnails=[f"{base}/pages/{n}/image?size=thumbnail" for n in pages],
         ),
         created_at=document.created_at,
+        **_copy_public(document),
     )
+
+
+def _copy_public(document: Document) -> dict[str, Any]:
+    """The copy's metadata, mark and signature (issue 19), as filed."""
+    info = document.copy_info or {}
+    return {key: info.get(key) for key in ("metadata", "mark", "signature")}
 
 
 class FieldCorrectionIn(BaseModel):

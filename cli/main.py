@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from cli import process, records, search, service, understanding, upload
+from cli import copies, process, records, search, service, understanding, upload
 from digitize import __version__
 
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     service.add_parsers(commands)
     upload.add_parser(commands)
     search.add_parser(commands)
+    copies.add_parsers(commands)
     return parser
 
 

@@ -26,7 +26,9 @@ from digitize.errors import DigitizeError, MissingDependencyError
 from digitize.filing import FilingOptions
 from digitize.inputs import ReadLimits
 from digitize.ocr import TesseractEngine
+from digitize.pdf.sign import SigningError
 from digitize.pipeline import PipelineOptions
+from service import copies
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
 
@@ -54,8 +56,15 @@ DIGITIZE_PROGRAM_TIMEOUT [120 s],
 DIGITIZE_MAX_PAGE_MEGAPIXELS [75], DIGITIZE_MAX_PAGES [5000], DIGITIZE_JPEG_QUALITY [80],
 DIGITIZE_PDFA [true], DIGITIZE_OPERATOR [none], DIGITIZE_DATA_DIR [data],
 DIGITIZE_CATALOGUE_DIR [packaged], DIGITIZE_CLASSIFIER_MODEL [DATA_DIR/classifier.npz,
-else packaged], DIGITIZE_UNKNOWN_BELOW [0.5], DIGITIZE_REVIEW_BELOW [0.6].
-Options given here win.
+else packaged], DIGITIZE_UNKNOWN_BELOW [0.5], DIGITIZE_REVIEW_BELOW [0.6],
+DIGITIZE_UNIT_NAME [the certificate's organisation], DIGITIZE_SIGNING_P12 and
+DIGITIZE_SIGNING_PASSWORD [none: PDFs are not signed]. Options given here win.
+
+Page 1 of every PDF carries the digitiser's mark (unit, operator, time) at the top left,
+in a blank patch of the scan or in a band added above it. With the unit's certificate
+every PDF is signed (PAdES, PDF/A-2b kept); an expired or non-signing certificate stops
+the command before any page is read, and a certificate or licence that cannot be signed
+is not written. Each document in the JSON has its metadata (TT 01/2023/TT-VPCP).
 
 Each JSON also lists the file's documents: their pages, document type, procedure,
 confidence and fields (value, confidence, page, box, raw text, review flag).
@@ -182,12 +191,24 @@ def run(args: argparse.Namespace) -> int:
     except DigitizeError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return EXIT_USAGE
+    try:
+        # The unit's certificate is checked before any page is read (issue 19).
+        signer = copies.unit_signer(settings)
+    except SigningError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return EXIT_USAGE
     output = FilingOptions(
         pdfa=settings.pdfa,
         operator=settings.operator,
         knowledge=knowledge,
         # The service's database only when asked: digitising alone needs none.
         records=LazyRecordBook(settings) if args.link_records else None,
+        copy=copies.copy_options(
+            settings,
+            digitised_by=settings.operator,
+            catalogue=knowledge.catalogue if knowledge else None,
+            signer=signer,
+        ),
     )
     with _ProgressDisplay(console, len(sources), enabled=not args.quiet) as display:
         results = digitize_files(

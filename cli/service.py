@@ -33,8 +33,10 @@ DIGITIZE_STORAGE_DIR [DATA_DIR/store], DIGITIZE_API_HOST [127.0.0.1],
 DIGITIZE_API_PORT [8000], DIGITIZE_MAX_UPLOAD_MB [1024], DIGITIZE_PAGES_PER_JOB [4],
 DIGITIZE_JOB_TIMEOUT [1800 s], DIGITIZE_JOB_RETRIES [3], DIGITIZE_RETRY_BACKOFF
 [10,60,300 s], DIGITIZE_WORKER_GRACE [60 s], DIGITIZE_WORKER_MAINTENANCE [30 s],
-DIGITIZE_WEBHOOK_RETRIES [6], DIGITIZE_WEBHOOK_BACKOFF [10,60,300,900,3600,21600 s]
-(see README, "The service").
+DIGITIZE_WEBHOOK_RETRIES [6], DIGITIZE_WEBHOOK_BACKOFF [10,60,300,900,3600,21600 s],
+DIGITIZE_UNIT_NAME, DIGITIZE_SIGNING_P12 and DIGITIZE_SIGNING_PASSWORD [not signing; an
+unusable certificate stops the command at start-up], DIGITIZE_SIGNING_TRUST
+(see README, "The service" and "Copies with legal value").
 """
 
 
@@ -124,6 +126,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from api.app import create_app
 
     settings = _settings(api_host=args.host, api_port=args.port)
+    if not _signing_usable(settings):
+        return EXIT_USAGE
     app = create_app(settings=settings)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="warning")
     return EXIT_OK
@@ -132,8 +136,24 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     from workers.worker import run_worker as work
 
-    work(Settings(), burst=args.burst, name=args.name)
+    settings = Settings()
+    if not _signing_usable(settings):
+        return EXIT_USAGE
+    work(settings, burst=args.burst, name=args.name)
     return EXIT_OK
+
+
+def _signing_usable(settings: Settings) -> bool:
+    """The unit's certificate, when set, is checked at start-up (issue 19): an expired or
+    non-signing one stops the process with the reason, not a traceback in every job."""
+    from service.copies import unit_signer
+
+    try:
+        unit_signer(settings)
+    except DigitizeError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return False
+    return True
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -142,6 +162,8 @@ def run_up(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     settings = _settings(api_host=args.host, api_port=args.port)
     count = args.workers or len(os.sched_getaffinity(0))
+    if not _signing_usable(settings):
+        return EXIT_USAGE
     upgrade(create_engine_for(settings.effective_database_url()))
     redis = None
     if not redis_server.answers(settings.redis_url):

@@ -73,6 +73,18 @@ class Settings(BaseSettings):
         "10,60,300,900,3600,21600", description="seconds before each webhook retry"
     )
 
+    # Digitised copies with legal value (issue 19): who converts, and the unit's seal.
+    unit_name: str | None = Field(
+        None, description="the converting unit named in the mark (default: the certificate's)"
+    )
+    signing_p12: Path | None = Field(
+        None, description="the unit's PKCS#12 certificate file: set it to sign every PDF"
+    )
+    signing_password: SecretStr | None = Field(None, description="password of SIGNING_P12")
+    signing_trust: Path | None = Field(
+        None, description="PEM file of CA roots that `verify` trusts (default: the P12's chain)"
+    )
+
     @property
     def effective_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "store"

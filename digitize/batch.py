@@ -49,7 +49,11 @@ from digitize.inputs.folder import note_page_origins
 from digitize.memory import release_free_memory
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, PageSource, assemble_pdf
+from digitize.pdf.assemble import Assembled
+from digitize.pdf.mark import DigitiserMark
 from digitize.pipeline import DebugSink, PipelineOptions, process_page, write_debug_image
+from digitize.records import CopyOptions
+from digitize.records.copy import describe_copy
 from digitize.results import PageReport
 from digitize.understand import UnderstoodDocument
 from digitize.understand.files import FileUnderstanding
@@ -333,10 +337,25 @@ class _OutputFolder:
         return self.out_dir / f"{self.stem}.pdf"
 
     def file_pdf(
-        self, pages: Sequence[PageSource], metadata: DocumentMetadata, *, pdfa: bool
-    ) -> None:
+        self,
+        pages: Sequence[PageSource],
+        metadata: DocumentMetadata,
+        *,
+        pdfa: bool,
+        copy: CopyOptions | None,
+    ) -> Assembled:
+        mark = DigitiserMark(copy.unit, copy.digitised_by, metadata.created) if copy else None
         try:
-            assemble_pdf(pages, self.pdf_path, metadata=metadata, pdfa=pdfa)
+            return assemble_pdf(
+                pages,
+                self.pdf_path,
+                metadata=metadata,
+                pdfa=pdfa,
+                # The whole file's PDF is marked and signed too; unsigned, it is not written.
+                mark=mark,
+                signer=copy.signer if copy else None,
+                signature=copy.signature if copy else None,
+            )
         except DigitizeError as exc:
             raise _WritingFailedError(f"writing the PDF: {exc}") from exc
 
@@ -375,7 +394,7 @@ def _finish_file(job: _FileJob, out_dir: Path) -> FileResult:
         document = {
             "source": str(job.source),
             "pages": JsonList(_page_reports(job)),
-            **_understanding_json(filed, folder.names),
+            **_understanding_json(filed, folder.names, job.filer.options.copy),
             "pdf": folder.pdf_path.name,
             "pdfa": filed.pdfa,
             "status": status.value,
@@ -383,6 +402,15 @@ def _finish_file(job: _FileJob, out_dir: Path) -> FileResult:
             "producer": filed.metadata.producer,
             "created": filed.metadata.created.isoformat(timespec="seconds"),
         }
+        copy = job.filer.options.copy
+        if copy is not None:
+            whole = filed.whole
+            document["mark"] = whole.mark.as_json() if whole and whole.mark else None
+            document["signature"] = (
+                {"signer": copy.signer.summary.as_json(), "signed_at": whole.signed_at.isoformat()}
+                if copy.signer and whole and whole.signed_at
+                else None
+            )
         write_json_atomically(json_path, document)
         return FileResult(
             job.source,
@@ -397,17 +425,28 @@ def _finish_file(job: _FileJob, out_dir: Path) -> FileResult:
         shutil.rmtree(job.workdir, ignore_errors=True)
 
 
-def _understanding_json(filed: FiledFile, names: Sequence[str]) -> dict[str, Any]:
-    """The result's documents, dossiers and unassigned pages, with each document's PDF
-    and each dossier's record."""
+def _understanding_json(
+    filed: FiledFile, names: Sequence[str], copy: CopyOptions | None
+) -> dict[str, Any]:
+    """The result's documents, dossiers and unassigned pages, with each document's PDF,
+    its copy's metadata (with `copy`) and each dossier's record."""
     if filed.understood is None:
         return {"documents": []}
     understood_json = filed.understood.as_json()
+    documents = understood_json["documents"]
+    assert isinstance(documents, list)
+    if copy is not None:  # every document's metadata, also those without a PDF of their own
+        created = filed.metadata.created
+        for entry, item, code in zip(
+            documents, filed.understood.documents, filed.codes, strict=True
+        ):
+            entry.update(describe_copy(item, copy, time=created, dossier_code=code))
     if filed.understood.dossiers:  # a stack: one PDF per document, in a folder per dossier
-        documents = understood_json["documents"]
-        assert isinstance(documents, list)
-        for entry, path, name in zip(documents, filed.paths, names, strict=True):
+        for entry, path, name, info in zip(
+            documents, filed.paths, names, filed.copies, strict=True
+        ):
             entry["pdf"] = name if path is not None else None
+            entry.update(info or {})
         dossiers = understood_json["dossiers"]
         assert isinstance(dossiers, list)
         for index, link in filed.links.items():

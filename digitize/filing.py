@@ -20,11 +20,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from digitize import __version__
 from digitize.errors import DigitizeError
 from digitize.pdf import DocumentMetadata, PageSource, assemble_pdf
+from digitize.pdf.assemble import Assembled
+from digitize.pdf.sign import SigningError
+from digitize.records import CopyOptions, prepare_copy
+from digitize.records.copy import dossier_codes
 from digitize.results import PageReport, TextSource
 from digitize.understand import Knowledge, PageText, UnderstoodDocument, page_from_report
 from digitize.understand.files import FileReader, FileUnderstanding
@@ -63,9 +67,15 @@ class FilingSink(Protocol):
     """Where a filed file's PDFs go."""
 
     def file_pdf(
-        self, pages: Sequence[PageSource], metadata: DocumentMetadata, *, pdfa: bool
-    ) -> None:
-        """The whole file as one PDF, if this sink keeps one (DigitizeError if it cannot)."""
+        self,
+        pages: Sequence[PageSource],
+        metadata: DocumentMetadata,
+        *,
+        pdfa: bool,
+        copy: CopyOptions | None,
+    ) -> Assembled | None:
+        """The whole file as one PDF, if this sink keeps one (DigitizeError if it cannot),
+        marked and signed as `copy` says."""
 
     def places(
         self, understood: FileUnderstanding | None, documents: Sequence[UnderstoodDocument]
@@ -83,6 +93,8 @@ class FilingOptions:
     # (the service); else only a stack's documents get PDFs of their own (the command line).
     every_document: bool = False
     warn_kept_text: bool = True  # say in the warnings why the PDF is not PDF/A
+    copy: CopyOptions | None = None  # the mark, metadata and signature (issue 19)
+    dossier_code: str | None = None  # the file's dossier, when known to be one dossier
 
 
 @dataclass(slots=True)
@@ -94,6 +106,10 @@ class FiledFile:
     warnings: list[str]
     pdfa: bool
     metadata: DocumentMetadata
+    # per document, with `copy`: its metadata, mark and signature (JSON), else None
+    copies: list[dict[str, Any] | None] = field(default_factory=list)
+    codes: list[str | None] = field(default_factory=list)  # per document, its dossier's code
+    whole: Assembled | None = None  # the whole file's PDF, if the sink keeps one
 
 
 class FileFiler:
@@ -114,6 +130,10 @@ class FileFiler:
 
     def _page_text(self, index: int) -> PageText:
         return page_from_report(self._reports.report(index))
+
+    @property
+    def options(self) -> FilingOptions:
+        return self._options
 
     @property
     def pages_read(self) -> int:
@@ -151,7 +171,7 @@ class FileFiler:
             author=options.operator,
             producer=f"digitize {__version__}",
         )
-        sink.file_pdf(page_pdfs, metadata, pdfa=pdfa)
+        whole = sink.file_pdf(page_pdfs, metadata, pdfa=pdfa, copy=options.copy)
         warnings = list(page_warnings)
         if options.pdfa and self._kept_text and options.warn_kept_text:
             warnings.append(KEPT_TEXT_WARNING)
@@ -159,6 +179,7 @@ class FileFiler:
         if self._not_understood is not None:
             warnings.append(f"documents not understood: {self._not_understood}")
         documents = self._documents(understood)
+        codes = self._codes(understood)
         places = sink.places(understood, documents)
         written = write_document_pdfs(
             documents,
@@ -167,12 +188,35 @@ class FileFiler:
             metadata=metadata,
             pdfa=pdfa,
             title=lambda index, _: places[index].title,
+            copy=options.copy,
+            dossier_codes=codes,
         )
         warnings += written.warnings
         links: dict[int, Link | None] = {}
         if options.records is not None and understood is not None:
             links = link_dossiers(understood, options.records, warnings)
-        return FiledFile(understood, documents, written.paths, links, warnings, pdfa, metadata)
+        return FiledFile(
+            understood,
+            documents,
+            written.paths,
+            links,
+            warnings,
+            pdfa,
+            metadata,
+            copies=written.copies,
+            codes=codes,
+            whole=whole,
+        )
+
+    def _codes(self, understood: FileUnderstanding | None) -> list[str | None]:
+        """Per document of the understood file, its dossier's code: a stack's from its
+        dossiers, else the one the file is known to belong to."""
+        if understood is None:
+            return [self._options.dossier_code]
+        if understood.dossiers:
+            pairs = [(d.reading.code, understood.dossier_documents(d)) for d in understood.dossiers]
+            return dossier_codes(understood.documents, pairs)
+        return [self._options.dossier_code] * len(understood.documents)
 
     def _understand(self) -> FileUnderstanding | None:
         if self._reader is None:
@@ -266,6 +310,52 @@ def dossier_folders(understood: FileUnderstanding, stem: str) -> list[str]:
 class FiledDocuments:
     paths: list[Path | None]  # per document; None where it could not be written
     warnings: list[str] = field(default_factory=list)
+    # per document, with `copy`: its metadata, mark and signature (JSON), else None
+    copies: list[dict[str, Any] | None] = field(default_factory=list)
+
+
+def _write_copy(
+    document: UnderstoodDocument,
+    sources: list[PageSource],
+    path: Path,
+    metadata: DocumentMetadata,
+    pdfa: bool,
+    copy: CopyOptions,
+    dossier_code: str | None,
+    warnings: list[str],
+) -> dict[str, Any]:
+    """Assemble one document as a copy with legal value (issue 19): XMP metadata, the
+    digitiser's mark, and the unit's signature when configured. A procedure's result
+    that cannot be signed is not written (SigningError); another document is written
+    unsigned, with a warning."""
+    prepared = prepare_copy(
+        document, copy, page_count=len(sources), time=metadata.created,
+        dossier_code=dossier_code,
+    )  # fmt: skip
+    try:
+        done = assemble_pdf(
+            sources, path, metadata=metadata, pdfa=pdfa, **prepared.assemble_arguments(copy)
+        )
+    except SigningError as exc:
+        if prepared.procedure_result:
+            raise SigningError(f"not released unsigned (a procedure's result): {exc}") from exc
+        warnings.append(f"{path.name}: written unsigned: {exc}")
+        done = assemble_pdf(
+            sources,
+            path,
+            metadata=metadata,
+            pdfa=pdfa,
+            **prepared.assemble_arguments(copy, sign=False),
+        )
+    signer = copy.signer.summary.as_json() if copy.signer and done.signed_at else None
+    return {
+        "metadata": prepared.metadata.as_json(),
+        "mark": done.mark.as_json() if done.mark else None,
+        "signature": (
+            {"signer": signer, "signed_at": done.signed_at.isoformat()} if signer else None
+        ),
+        "procedure_result": prepared.procedure_result,
+    }
 
 
 def write_document_pdfs(
@@ -276,28 +366,35 @@ def write_document_pdfs(
     metadata: DocumentMetadata,
     pdfa: bool,
     title: Callable[[int, UnderstoodDocument], str] | None = None,
+    copy: CopyOptions | None = None,
+    dossier_codes: Sequence[str | None] | None = None,
 ) -> FiledDocuments:
     """One PDF per document, from the file's one-page PDFs (`page_pdfs[n - 1]` is page n):
     the one place a document's PDF is written.
 
     `target(index, document)` says where each goes; a document that cannot be written
-    is reported and the others are still written.
+    is reported and the others are still written. With `copy`, each is made a copy
+    with legal value (see `digitize.records`), its dossier's code from `dossier_codes`.
     """
     filed = FiledDocuments([])
     for index, document in enumerate(documents):
         path = target(index, document)
         name = title(index, document) if title else document.doc_type_name or document.doc_type
+        sources = [page_pdfs[page - 1] for page in document.pages]
+        named = replace(metadata, title=name or metadata.title)
+        info = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            assemble_pdf(
-                [page_pdfs[page - 1] for page in document.pages],
-                path,
-                metadata=replace(metadata, title=name or metadata.title),
-                pdfa=pdfa,
-            )
+            if copy is None:
+                assemble_pdf(sources, path, metadata=named, pdfa=pdfa)
+            else:
+                code = dossier_codes[index] if dossier_codes else None
+                info = _write_copy(document, sources, path, named, pdfa, copy, code, filed.warnings)
         except (DigitizeError, OSError) as exc:
             filed.warnings.append(f"document {index + 1} not written: {exc}")
             filed.paths.append(None)
+            filed.copies.append(None)
             continue
         filed.paths.append(path)
+        filed.copies.append(info)
     return filed

@@ -81,6 +81,9 @@ class Document(Base):
     scope: Mapped[str | None] = mapped_column(String(300))
     review: Mapped[list[str]] = mapped_column(Json, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The copy with legal value (issue 19): its metadata as written into the PDF's XMP,
+    # where the digitiser's mark went, and who signed it when (null: not signed).
+    copy_info: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
     fields: Mapped[list[Field]] = relationship(
         back_populates="document", order_by="Field.id", cascade="all, delete-orphan"

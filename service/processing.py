@@ -63,6 +63,7 @@ from models import (
 from models.base import utcnow
 from service.audit import WORKER, record
 from service.context import Services
+from service.copies import copy_options, unit_signer
 from service.records import SessionRecordBook, find_dossier
 from service.search import index_documents
 from service.webhooks import DOSSIER_DIGITISED, raise_event
@@ -284,6 +285,7 @@ class _FiledDocument:
     pdf_key: str | None
     checksum: str | None
     size: int | None
+    copy_info: dict[str, Any] | None = None
 
 
 class _StoredReports:
@@ -322,7 +324,12 @@ class _WorkFolder:
         ]
 
 
-def filing_options(services: Services) -> FilingOptions:
+def filing_options(
+    services: Services, *, digitiser: str | None = None, dossier_code: str | None = None
+) -> FilingOptions:
+    """How the service files a scan: every document its own PDF, marked, described and
+    (with the unit's certificate) signed. A certificate that has become unusable raises
+    SigningError: the scan is held with the reason rather than filed unsigned."""
     settings = services.settings
     return FilingOptions(
         pdfa=settings.pdfa,
@@ -331,6 +338,13 @@ def filing_options(services: Services) -> FilingOptions:
         every_document=True,
         # A kept text layer is no failure of the scan: it would make it partial.
         warn_kept_text=False,
+        copy=copy_options(
+            settings,
+            digitised_by=digitiser,
+            catalogue=services.knowledge.catalogue,
+            signer=unit_signer(settings),
+        ),
+        dossier_code=dossier_code,
     )
 
 
@@ -350,6 +364,10 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
             .order_by(Page.number)
         ).all()
         sha256, created, name = scan.sha256, scan.created_at, scan.original_name
+        batches = _batches_of(session, scan)
+        # Who digitised it (the mark, issue 19): the client that uploaded it first.
+        digitiser = batches[0].uploaded_by if batches else None
+        batch_code = next((b.dossier_code for b in batches if b.dossier_code), None)
     unfinished = [p for p in pages if p.status != PageStatus.DONE]
     if not pages or unfinished:
         with services.writes.begin() as session:
@@ -367,7 +385,7 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
             _StoredReports(services, scan_id),
             len(pages),
             _WorkFolder(Path(work)),
-            filing_options(services),
+            filing_options(services, digitiser=digitiser, dossier_code=batch_code),
             page_pdfs=page_pdfs,
             page_warnings=[p.warning for p in pages if p.warning],
             title=name,
@@ -415,15 +433,16 @@ def _page_failures(pages: Sequence[Any]) -> str:
 def _store_pdfs(store: BlobStore, filed: FiledFile) -> list[_FiledDocument]:
     """Each document's PDF into the store under its SHA-256 (written once)."""
     stored = []
-    for document, path in zip(filed.documents, filed.paths, strict=True):
+    copies = filed.copies or [None] * len(filed.documents)
+    for document, path, info in zip(filed.documents, filed.paths, copies, strict=True):
         if path is None:
-            stored.append(_FiledDocument(document, None, None, None))
+            stored.append(_FiledDocument(document, None, None, None, info))
             continue
         checksum = _sha256(path)
         size = path.stat().st_size
         key = f"documents/{checksum}.pdf"
         store.put_file(key, path, write_once=True)
-        stored.append(_FiledDocument(document, key, checksum, size))
+        stored.append(_FiledDocument(document, key, checksum, size, info))
     return stored
 
 
@@ -469,6 +488,7 @@ def _store_documents(
             issuer=confirmed("issuer"),
             valid_until=_date(confirmed("valid_until")),
             review=list(document.review),
+            copy_info=item.copy_info,
             fields=[
                 Field(
                     name=name,

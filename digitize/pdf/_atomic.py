@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +50,18 @@ def _fsync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-def save_atomically(pdf: pikepdf.Pdf, out: Path, **save_options: Any) -> None:
+def save_atomically(
+    pdf: pikepdf.Pdf,
+    out: Path,
+    *,
+    finish: Callable[[Path], None] | None = None,
+    **save_options: Any,
+) -> None:
     """`pdf.save` to a temporary file beside `out`, then rename it over `out`.
 
-    On any failure the temporary file is removed and `out` is left as it was.
+    `finish(temp)` may change the saved file before the rename (the signature is
+    appended there, so no reader ever sees the file unsigned). On any failure the
+    temporary file is removed and `out` is left as it was.
     """
     out = Path(out)
     if not out.parent.is_dir():
@@ -63,6 +72,8 @@ def save_atomically(pdf: pikepdf.Pdf, out: Path, **save_options: Any) -> None:
         raise DigitizeError(f"cannot write beside {out}: {error}") from error
     try:
         pdf.save(temp, **save_options)
+        if finish is not None:
+            finish(temp)
         _fsync_file(temp)
         temp.replace(out)
     except (pikepdf.PikepdfError, OSError) as error:

@@ -23,7 +23,10 @@ from digitize import __version__
 from digitize.errors import CorruptInputError, DigitizeError, EncryptedPdfError
 from digitize.pdf._atomic import save_atomically
 from digitize.pdf.font import is_glyphless_font, make_font
+from digitize.pdf.mark import DigitiserMark, MarkPlacement, apply_mark
 from digitize.pdf.page import PDF_VERSION
+from digitize.pdf.sign import SignatureRequest, UnitSigner, sign_file
+from digitize.pdf.xmp import XmpSchema, add_schema
 
 # PDF/A-2 keeps PDF 1.7's implementation limit on page boundaries (in points).
 _MIN_PAGE_SIDE = 3.0
@@ -50,6 +53,14 @@ class DocumentMetadata:
         if not self.title.strip():
             # An empty title would be dropped from the info dictionary but not from the XMP.
             raise DigitizeError("DocumentMetadata.title must not be empty")
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """What assembling added beyond the pages: the mark's place, the signature's time."""
+
+    mark: MarkPlacement | None = None
+    signed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -197,13 +208,22 @@ def assemble_pdf(
     *,
     metadata: DocumentMetadata,
     pdfa: bool = True,
-) -> None:
+    mark: DigitiserMark | None = None,
+    xmp: tuple[XmpSchema, dict[str, str | int]] | None = None,
+    signer: UnitSigner | None = None,
+    signature: SignatureRequest | None = None,
+) -> Assembled:
     """Join pages into one PDF at `out`, atomically (temp file in the same directory, then rename;
     on failure nothing is left under `out` and an existing `out` is untouched).
 
     With `pdfa=True` the document is marked PDF/A-2b; pass False when pages kept from
     other PDFs may carry things PDF/A forbids. Raises DigitizeError (or a subclass)
     for no pages, a missing, unreadable or encrypted page file, or a bad page index.
+
+    In this order, when given: `xmp` (a custom schema's values) joins the XMP packet,
+    `mark` is stamped on page 1, and `signer` signs the saved file (an incremental
+    update, before the rename: the file never appears unsigned; SigningError if it
+    cannot be signed, and then nothing is written).
     """
     if not pages:
         raise DigitizeError("no pages to assemble")
@@ -215,5 +235,21 @@ def assemble_pdf(
             _check_pdfa_page_sizes(pdf)
             _add_output_intent(pdf)
         _write_metadata(pdf, metadata, pdfa)
+        if xmp is not None:
+            add_schema(pdf, *xmp)
+        placement = apply_mark(pdf, mark) if mark is not None else None
+        signed: list[datetime] = []
+
+        def sign(temp: Path) -> None:
+            assert signer is not None
+            signed.append(sign_file(temp, signer, signature))
+
         # qpdf reads the pages' image data from the source files during this save.
-        save_atomically(pdf, out, min_version=PDF_VERSION, deterministic_id=True)
+        save_atomically(
+            pdf,
+            out,
+            finish=sign if signer is not None else None,
+            min_version=PDF_VERSION,
+            deterministic_id=True,
+        )
+    return Assembled(placement, signed[0] if signed else None)

@@ -106,6 +106,16 @@ class DocumentType(_Strict):
     scope: str = ""  # where it is valid (phạm vi hiệu lực), for papers that say so
     procedure_field: str = ""
     fields: tuple[FieldSpec, ...] = ()
+    # Archive metadata (TT 05/2025/TT-BNV): how long the copy is kept (years, or
+    # "permanent"; None when the catalogue does not say) and who may read it.
+    retention: int | Literal["permanent"] | None = None
+    access: Literal["public", "restricted"] = "restricted"
+
+    @property
+    def procedure_result(self) -> bool:
+        """A paper an authority issued (certificate, licence): the result of a procedure,
+        which Luật Giao dịch điện tử 2023 (Điều 12) wants signed by the converting body."""
+        return self.category is Category.CERTIFICATE
 
     _nfc = field_validator("name", "scope", "titles", "form_numbers", "keywords", mode="before")(
         _nfc

@@ -1,0 +1,30 @@
+"""Digitised copies with legal value (issue 19): documents.copy_info holds each
+document's metadata (TT 01/2023/TT-VPCP, TT 05/2025/TT-BNV) as written into its PDF,
+the digitiser's mark and the unit's signature. Documents filed before have none.
+
+Revision ID: 0006
+Revises: 0003
+Created: 2026-12-07 12:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from models.base import Json
+
+revision = "0006"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("documents") as batch:
+        batch.add_column(sa.Column("copy_info", Json, nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("documents") as batch:
+        batch.drop_column("copy_info")
