@@ -42,6 +42,7 @@ from digitize.ocr import TesseractEngine
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, PageSource
 from digitize.pipeline import PageOutcome, PipelineOptions, process_page
+from digitize.records import CopyOptions
 from digitize.results import PageReport
 from digitize.understand import Knowledge, UnderstoodDocument
 from digitize.understand.files import FileUnderstanding
@@ -311,7 +312,12 @@ class _WorkFolder:
         self._work = work
 
     def file_pdf(
-        self, pages: Sequence[PageSource], metadata: DocumentMetadata, *, pdfa: bool
+        self,
+        pages: Sequence[PageSource],
+        metadata: DocumentMetadata,
+        *,
+        pdfa: bool,
+        copy: CopyOptions | None,
     ) -> None:
         pass  # the service keeps the original and the documents, not the whole file again
 

@@ -21,6 +21,7 @@ from digitize.filing import (
     record_review,
 )
 from digitize.pdf import DocumentMetadata, PageSource, write_page_pdf
+from digitize.records import CopyOptions
 from digitize.results import ColourMode, FoundCode, Line, OcrText, PageReport, TextSource, Word
 from digitize.understand import UnderstoodDocument, page_from_report
 from digitize.understand.files import FileUnderstanding
@@ -107,7 +108,12 @@ class Folder:
         self.file_pdfa: bool | None = None
 
     def file_pdf(
-        self, pages: Sequence[PageSource], metadata: DocumentMetadata, *, pdfa: bool
+        self,
+        pages: Sequence[PageSource],
+        metadata: DocumentMetadata,
+        *,
+        pdfa: bool,
+        copy: CopyOptions | None,
     ) -> None:
         self.file_pdfa = pdfa
 
