@@ -24,7 +24,10 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +48,7 @@ _META = "sha256"  # user metadata (x-amz-meta-sha256): the whole object's SHA-25
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _REPLACED = {"412", "PreconditionFailed"}
 _CHUNK = 1 << 20
+_KEPT = "originals/"  # write-once and named by their hash: safe to keep a local copy of
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class S3Options:
     ca_bundle: str | None = None
     part_size: int = 16 << 20
     attempts: int = 5  # tries of each request (botocore's standard retry mode)
+    kept_originals: int = 2  # local copies of originals kept by a process (see _KeptCopies)
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -77,6 +82,7 @@ class S3Store:
         if self.options.part_size < 5 << 20:
             raise StorageError("S3 parts are at least 5 MiB")  # the protocol's minimum
         self._client_of: tuple[int, Any] | None = None
+        self._kept = _KeptCopies(self.options.kept_originals)
 
     # --- the interface ------------------------------------------------------------------
 
@@ -153,15 +159,22 @@ class S3Store:
 
     @contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
+        if key.startswith(_KEPT):
+            with self._kept.copy(key, self._download) as path:
+                yield path
+            return
         folder = Path(tempfile.mkdtemp(prefix="digitize-blob-"))
         try:
-            target = folder / key.rsplit("/", 1)[-1]
-            with self.open(key) as source, target.open("wb") as out:
-                shutil.copyfileobj(source, out, _CHUNK)
-            target.chmod(0o444)
-            yield target
+            yield self._download(key, folder)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def _download(self, key: str, folder: Path) -> Path:
+        target = folder / key.rsplit("/", 1)[-1]
+        with self.open(key) as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, _CHUNK)
+        target.chmod(0o444)
+        return target
 
     def keys(self, prefix: str) -> Iterator[str]:
         paginator = self._client.get_paginator("list_objects_v2")
@@ -320,6 +333,65 @@ class S3Store:
             return exc  # not the store's: a local file, a bug; raised as it is
         reason = code or type(exc).__name__
         return StorageUnavailableError(f"the store {where} cannot be used: {reason} ({exc})")
+
+
+class _KeptCopies:
+    """The last few originals a process downloaded, kept on its disk.
+
+    A worker takes a scan's pages a few at a time and opens the original for each page;
+    without this a 300-page scan would be fetched 300 times. Originals are written once
+    and named by their SHA-256, so a kept copy can never be stale. A copy in use is
+    never removed; the folder goes when the process ends.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._paths: OrderedDict[str, Path] = OrderedDict()
+        self._users: dict[str, int] = {}
+        self._folder: Path | None = None
+
+    @contextmanager
+    def copy(self, key: str, download: Callable[[str, Path], Path]) -> Iterator[Path]:
+        with self._lock:
+            path = self._paths.get(key)
+            if path is not None and path.is_file():
+                self._paths.move_to_end(key)
+            else:
+                path = None
+            self._users[key] = self._users.get(key, 0) + 1
+        try:
+            if path is None:
+                folder = Path(tempfile.mkdtemp(prefix="copy-", dir=self._root()))
+                try:
+                    path = download(key, folder)
+                except BaseException:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    raise
+                with self._lock:
+                    self._paths[key] = path
+                    self._paths.move_to_end(key)
+            yield path
+        finally:
+            with self._lock:
+                self._users[key] -= 1
+                if not self._users[key]:
+                    del self._users[key]
+                self._evict()
+
+    def _root(self) -> Path:
+        with self._lock:
+            if self._folder is None:
+                self._folder = Path(tempfile.mkdtemp(prefix="digitize-originals-"))
+                weakref.finalize(self, shutil.rmtree, self._folder, True)
+            return self._folder
+
+    def _evict(self) -> None:
+        for key in list(self._paths):
+            if len(self._paths) <= self.limit:
+                return
+            if key not in self._users:
+                shutil.rmtree(self._paths.pop(key).parent, ignore_errors=True)
 
 
 class _TakenError(Exception):

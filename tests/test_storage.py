@@ -293,3 +293,38 @@ def test_concurrent_writers_of_one_original_store_it_once(
     assert errors == []
     assert _read(store, key) == data
     assert list(store.keys("originals/")) == [key]
+
+
+def test_a_process_keeps_its_last_originals_instead_of_fetching_them_per_page(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    """A worker opens a scan's original once per page; the bytes cross the network once
+    (originals never change), and only the last two stay on disk."""
+    store = s3_server.store()
+    fetched: list[str] = []
+    store._client.meta.events.register(
+        "before-call.s3.GetObject", lambda params, **_: fetched.append(params["url_path"])
+    )
+    keys = []
+    for n in range(3):
+        data = os.urandom(50_000) + bytes([n])
+        keys.append(original_key(hashlib.sha256(data).hexdigest()))
+        store.put_file(keys[-1], _file(tmp_path / f"scan{n}", data), write_once=True)
+    with store.local_copy(keys[0]) as first:
+        for _ in range(3):  # three pages of the same scan
+            with store.local_copy(keys[0]) as again:
+                assert again == first
+        assert len(fetched) == 1
+        with store.local_copy(keys[1]) as second:
+            pass
+        with store.local_copy(keys[2]):
+            pass
+        # Three kept, two allowed: the least recent one not being read goes.
+        assert first.is_file() and not second.exists()
+    assert len(fetched) == 3
+    with store.local_copy(keys[2]):
+        pass
+    assert len(fetched) == 3  # still kept
+    with store.local_copy(keys[1]):
+        pass
+    assert len(fetched) == 4 and not first.exists()  # now the first was the oldest
