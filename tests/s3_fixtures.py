@@ -25,6 +25,7 @@ from tests.service_fixtures import free_port, wait_until
 
 ACCESS_KEY, SECRET_KEY = "digitize-test", "digitize-test-secret-0123456789"
 BUCKET = "digitize-test"
+_SOCKETS: dict[int, list[int]] = {}
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ def start_seaweedfs(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     ]  # fmt: skip
     log = (folder / "weed.log").open("wb")
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # weed leaves unix sockets named by port in /tmp (only two of them can be moved).
+    _SOCKETS[process.pid] = [*ports.values(), *grpc.values()]
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     probe = S3Store(f"s3://{BUCKET}/probe", S3Server(endpoint, BUCKET).options())
 
@@ -129,6 +132,9 @@ def stop_seaweedfs(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=20)
+    for port in _SOCKETS.pop(process.pid, []):
+        for socket_file in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+            socket_file.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
