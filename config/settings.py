@@ -85,6 +85,24 @@ class Settings(BaseSettings):
         None, description="PEM file of CA roots that `verify` trusts (default: the P12's chain)"
     )
 
+    # Issue 17: shared object storage, so workers and the API can run on many machines
+    # (README, "Many machines"). Without STORAGE_URL the store is the folder STORAGE_DIR.
+    storage_url: str | None = Field(
+        None, description="s3://bucket/prefix: S3-compatible object storage as the file store"
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="S3 endpoint, e.g. http://seaweedfs:8333 (default: AWS)"
+    )
+    s3_region: str = Field("us-east-1", description="S3 region (any name for SeaweedFS, MinIO)")
+    s3_access_key_id: str | None = Field(
+        None, description="S3 access key (default: boto3's chain, e.g. AWS_ACCESS_KEY_ID)"
+    )
+    s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret key")
+    s3_ca_bundle: Path | None = Field(
+        None, description="CA certificates to trust for the S3 endpoint (default: the system's)"
+    )
+    s3_part_mb: int = Field(16, ge=5, le=1024, description="multipart upload part size, MiB")
+
     @property
     def effective_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "store"

@@ -16,7 +16,8 @@ from config import Settings, load_knowledge
 from digitize.understand import Knowledge
 from models import Database, create_engine_for
 from models.migrate import upgrade
-from storage import BlobStore, LocalStore
+from storage import BlobStore
+from storage import open_store as _open_store
 
 
 @dataclass
@@ -64,4 +65,4 @@ def open_database(url: str) -> Database:
 
 
 def open_store(settings: Settings) -> BlobStore:
-    return LocalStore(settings.effective_storage_dir)
+    return _open_store(settings)  # a folder, or S3 when DIGITIZE_STORAGE_URL says so

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["tests.service_fixtures"]
+pytest_plugins = ["tests.service_fixtures", "tests.s3_fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
 SCANS = REPO / "samples" / "scans"
