@@ -1,0 +1,80 @@
+"""`digitize evaluate`'s measures beyond exact accuracy (issue 13): fields returned sure
+and how many of them are wrong (silent errors), fields returned sure where nothing was
+printed, and fields returned sure on blank forms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digitize.understand import load_catalogue
+from digitize.understand.evaluation import BLANK_SURE, SURE, score_results, silent_error_rate
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_evaluation_counts_silent_errors_and_blank_forms(tmp_path: Path, catalogue) -> None:
+    doc = "to_khai_thay_doi_thong_tin_cu_tru"
+    _write(
+        tmp_path / "truth" / "a.tif.json",
+        {
+            "file": "a.tif",
+            "documents": [
+                {
+                    "pages": [1],
+                    "doc_type": doc,
+                    "procedure": "dang_ky_thuong_tru",
+                    "expected": {"applicant_name": "Nguyễn An", "id_number": "001090012345"},
+                }
+            ],
+        },
+    )
+    _write(tmp_path / "truth" / "b.tif.json", {"file": "b.tif", "blank": True, "documents": []})
+    field = {"page": 1, "bbox": None, "raw": "", "confidence": 0.9, "problems": []}
+    _write(
+        tmp_path / "results" / "a.json",
+        {
+            "documents": [
+                {
+                    "pages": [1],
+                    "doc_type": doc,
+                    "procedure": {"key": "dang_ky_thuong_tru"},
+                    "fields": {
+                        "applicant_name": {**field, "value": "Nguyễn Ăn", "review": False},
+                        "id_number": {**field, "value": "001090012345", "review": False},
+                        "phone": {**field, "value": "0912345678", "review": False},
+                    },
+                }
+            ]
+        },
+    )
+    _write(
+        tmp_path / "results" / "b.json",
+        {
+            "documents": [
+                {
+                    "pages": [1],
+                    "doc_type": doc,
+                    "fields": {
+                        "address": {**field, "value": "®", "review": False},
+                        "issuer": {**field, "value": None, "review": True},
+                    },
+                }
+            ]
+        },
+    )
+    scores = score_results(tmp_path / "truth", tmp_path / "results", catalogue)
+    assert scores["scores"][SURE] == {"right": 1, "total": 2}
+    assert silent_error_rate(scores) == 0.5
+    assert scores["scores"][BLANK_SURE] == {"right": 1, "total": 2}
+    assert scores["scores"]["fields returned sure, none expected"]["total"] == 1
