@@ -10,7 +10,9 @@ words just before each colon, so OCR slips and numbering ("1)", "3.1.") do not m
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -29,6 +31,9 @@ Value = str | int | float
 REVIEW_BELOW = 0.6  # fields less sure than this go to a reviewer
 _LEADERS = re.compile(r"(?:\.{3,}|…+|_{3,})")
 _FOOTNOTE = re.compile(r"\(\d{1,2}\)")
+# What OCR makes of a superscript footnote marker between a label and its colon
+# ("Kính gửi”?:", "nghị®:").
+_LABEL_TAIL = re.compile(r"\s*[”“\"'?®©¹²³⁴⁵⁶⁷⁸⁹⁰*]+$")
 _TRAILING_NUMBERING = re.compile(r"\s+(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\))\s*$")
 _GAP_LINE_HEIGHTS = 1.2  # a blank this wide (in line heights) ends a value
 _WRAP_RIGHT_LINE_HEIGHTS = 6  # a line ending this near the right edge may have wrapped
@@ -69,12 +74,14 @@ class _Segment:
     start: int  # character span of the value in the line's text
     end: int
     ended: bool  # the value stopped before the line's end (leaders, a blank, a label)
+    section: str = ""  # folded heading of the section the label stands in
 
 
 @dataclass(slots=True)
 class _Layout:
     pages: Sequence[PageText]
     segments: list[_Segment] = field(default_factory=list)
+    shared: frozenset[str] = frozenset()  # folded labels more than one field reads
 
 
 def extract_fields(
@@ -91,8 +98,13 @@ def extract_fields(
     """
     labels = {fold(label) for spec in doc_type.fields for label in spec.labels}
     others = frozenset(fold(label) for label in other_labels) - labels
-    segments = [s for page in pages for s in _find_segments(page, labels, others)]
-    layout = _Layout(pages, segments)
+    segments: list[_Segment] = []
+    section = ""
+    for page in pages:
+        found, section = _find_segments(page, labels, others, section)
+        segments += found
+    counts = Counter(fold(label) for spec in doc_type.fields for label in set(spec.labels))
+    layout = _Layout(pages, segments, frozenset(k for k, n in counts.items() if n > 1))
     found: dict[str, ExtractedField] = {}
     for spec in doc_type.fields:
         result = _read_field(layout, spec, review_below)
@@ -100,14 +112,18 @@ def extract_fields(
             result = ExtractedField(spec.name, None, 0.0, None, None, "", True, ("not found",))
         if result is not None:
             found[spec.name] = result
+    _ids_by_kind(layout, doc_type, found, review_below)
     return _cross_check(found, doc_type)
 
 
 # -- finding labels ---------------------------------------------------------------------
 
 
-def _find_segments(page: PageText, labels: set[str], others: frozenset[str]) -> list[_Segment]:
-    """Every 'label: value' on the page whose label is one of `labels`.
+def _find_segments(
+    page: PageText, labels: set[str], others: frozenset[str], section: str = ""
+) -> tuple[list[_Segment], str]:
+    """Every 'label: value' on the page whose label is one of `labels`, and the section
+    heading in force at the page's end (sections run on over pages).
 
     `others` are labels of other document types: they only mark where a value before
     them ends.
@@ -115,15 +131,30 @@ def _find_segments(page: PageText, labels: set[str], others: frozenset[str]) -> 
     segments = []
     for index, line in enumerate(page.lines):
         text = line.text
+        if _is_heading(text):
+            section = fold(text)
         colons = [m.start() for m in re.finditer(":", text)]
         if not colons:
             continue
         breaks = _gap_breaks(line)
+        # A label wrapped in a narrow table cell ("Số định danh cá / nhân/CCCD/Hộ
+        # chiếu:"): the line above, if it has no colon and starts where this one does.
+        prefix = _label_head(page.lines, index)
         # Where each colon's label begins, so the value before it can be cut there.
         starts: list[tuple[int, str, float]] = []
         previous_end = 0
         for colon in colons:
-            starts.append(_match_label(text, previous_end, colon, labels, others, breaks))
+            starts.append(
+                _match_label(
+                    text,
+                    previous_end,
+                    colon,
+                    labels,
+                    others,
+                    breaks,
+                    prefix if previous_end == 0 else "",
+                )
+            )
             previous_end = colon + 1
         for k, colon in enumerate(colons):
             _, label, score = starts[k]
@@ -136,8 +167,45 @@ def _find_segments(page: PageText, labels: set[str], others: frozenset[str]) -> 
                 end = min([end, *(b for b in breaks if value_start < b < end)])
             value = text[colon + 1 : end]
             ended = bool(_LEADERS.search(value)) or end < len(text.rstrip())
-            segments.append(_Segment(page.number, index, label, score, colon + 1, end, ended))
-    return segments
+            segments.append(
+                _Segment(page.number, index, label, score, colon + 1, end, ended, section)
+            )
+    return segments, section
+
+
+# Section headings: a Roman numeral ("II. THÔNG TIN CỦA CHA", OCR may read "I." as
+# "L." or "1."), or the words that open a party's block ("Thông tin bên nữ:", "BÊN NAM").
+_HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]{1,4}|[l1L])\s*[.)]\s+[^\W\d]{2,}")
+_HEADING_WORDS = re.compile(r"^\s*(?:[ivx]{1,4}\s*[.)]\s*)?(?:thong tin|ben nam|ben nu)\b")
+
+
+def _is_heading(text: str) -> bool:
+    """A section heading: "II. THÔNG TIN CỦA CHA", "Thông tin bên nữ:", "BÊN NAM"."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 90:
+        return False
+    if _HEADING_WORDS.match(fold(stripped)):
+        return True
+    if not _HEADING_NUMBER.match(stripped):
+        return False
+    # "1. Họ và tên: ..." is a numbered field, not a heading: headings are capitals.
+    letters = [ch for ch in stripped if ch.isalpha()]
+    return sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+
+
+def _label_head(lines: Sequence[Line], index: int) -> str:
+    """The line above `index` when it may be the first part of a wrapped label."""
+    if index == 0:
+        return ""
+    above, line = lines[index - 1], lines[index]
+    if ":" in above.text or _is_heading(above.text) or len(above.text) > 40:
+        return ""
+    height = line.bbox[3] - line.bbox[1]
+    if height > 0 and (
+        abs(above.bbox[0] - line.bbox[0]) > height or line.bbox[1] - above.bbox[3] > height
+    ):
+        return ""
+    return above.text
 
 
 def _gap_breaks(line: Line) -> list[int]:
@@ -149,10 +217,29 @@ def _gap_breaks(line: Line) -> list[int]:
     position = 0
     for word, following in pairwise(line.words):
         position += len(word.text)
-        if following.bbox[0] - word.bbox[2] > _GAP_LINE_HEIGHTS * height:
+        grid = _GRID_CELL.match(word.text) and _GRID_CELL.match(following.text)
+        if following.bbox[0] - word.bbox[2] > _GAP_LINE_HEIGHTS * height and not grid:
             breaks.append(position)
         position += 1
     return breaks
+
+
+# What OCR makes of one box of a digit grid: a digit, sometimes with the box's side
+# read as a letter beside it ("I1", "1|"), or a look-alike alone ("O", "l").
+_GRID_CELL = re.compile(r"^(?:[|Il\[\]]?\d{1,2}[|Il\[\]]?|[OoIl|])$")
+_GRID_LOOKALIKE = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}
+
+
+def join_grid_digits(raw: str) -> str:
+    """Digits typed one per box ("0 9 6 I1 9 ...") as one number; other text as it is."""
+    tokens = raw.split()
+    if len(tokens) < 6 or not all(_GRID_CELL.match(t) for t in tokens):
+        return raw
+    out = []
+    for token in tokens:
+        digits = "".join(ch for ch in token if ch.isdigit())
+        out.append(digits or _GRID_LOOKALIKE.get(token, token))
+    return "".join(out)
 
 
 def _match_label(
@@ -162,8 +249,10 @@ def _match_label(
     labels: set[str],
     others: frozenset[str],
     breaks: Sequence[int],
+    prefix: str = "",
 ) -> tuple[int, str, float]:
-    """The label best matching the words before `colon` (from `lo` on).
+    """The label best matching the words before `colon` (from `lo` on), or with the
+    words of `prefix` (the line above) in front of them when the label wrapped.
 
     Returns where the label starts in `text`, the folded label ('' if none), its score.
     An unknown label still gets a start: after the last dotted leader or wide blank
@@ -171,17 +260,22 @@ def _match_label(
     """
     before = text[lo:colon]
     words = [(m.start() + lo, m.group()) for m in re.finditer(r"\S+", before)]
+    own = len(words)
+    if prefix and own:
+        words = [(lo, word) for word in prefix.split()] + words
     best: tuple[int, str, float] = (colon, "", 0.0)
     folded: dict[int, str] = {}  # the last n words, folded: the same for every label
     for label in labels | others:
         size = len(label.split())
         for n in (size - 1, size, size + 1):
-            if n < 1 or n > len(words):
+            if n < 1 or n > len(words) or (n > own and label in others):
                 continue
             start = words[-n][0]
             candidate = folded.get(n)
             if candidate is None:
-                candidate = folded[n] = fold(_FOOTNOTE.sub("", text[start:colon]))
+                joined = " ".join(word for _, word in words[-n:])
+                joined = _LABEL_TAIL.sub("", _FOOTNOTE.sub("", joined))
+                candidate = folded[n] = fold(joined)
             score = fuzz.ratio(candidate, label) / 100
             needed = 0.85 if len(label) >= 10 else 0.9
             rank = score + (0.01 if label in labels else 0.0)  # ties go to this type
@@ -206,6 +300,21 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
         return _read_date_line(layout.pages, review_below)
     wanted = {fold(label) for label in spec.labels}
     hits = [s for s in layout.segments if s.label in wanted]
+    unsure_role = False
+    if spec.sections:
+        # The person a label is about comes from the section it stands in ("II. THÔNG
+        # TIN CỦA CHA"); a form without such sections keeps the labels that only this
+        # field reads ("Họ, chữ đệm, tên người cha"), not the shared "Họ, chữ đệm, tên".
+        cues = [fold(cue) for cue in spec.sections]
+        inside = [s for s in hits if any(_in_section(cue, s.section) for cue in cues)]
+        if inside:
+            hits = inside
+        elif any(_in_section(cue, s.section) for cue in cues for s in layout.segments):
+            hits = []  # the section is there, the label not in it
+        else:
+            own = [s for s in hits if s.label not in layout.shared]
+            unsure_role = not own
+            hits = own or hits
     if len(hits) < spec.occurrence:
         return None
     segment = hits[spec.occurrence - 1]
@@ -232,7 +341,18 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
     ):
         spans.append((following[0], 0, len(following[0].text)))
         raw = f"{raw} {normalise.strip_leaders(following[0].text)}"
-    return _finish(spec, raw, segment.score, page.number, spans, review_below)
+    found = _finish(spec, raw, segment.score, page.number, spans, review_below)
+    if unsure_role:  # whose value it is no heading says
+        found = dataclasses.replace(
+            found,
+            review=True,
+            problems=(*found.problems, "role not shown by a section heading"),
+        )
+    return found
+
+
+def _in_section(cue: str, section: str) -> bool:
+    return bool(section) and fuzz.partial_ratio(cue, section) >= 90
 
 
 def _wraps_onto(page: PageText, line: Line, following: Line) -> bool:
@@ -304,6 +424,13 @@ def _finish(
     bbox = _union([w.bbox for w in words])
     problems: list[str] = []
     value: Value | None
+    stripped = _strip_markers(raw)
+    if raw and not stripped:
+        problems.append("footnote marker")  # "®", "(1)", "¹": what a blank form shows
+    raw = stripped
+    if spec.kind is FieldKind.ID_NUMBER:
+        raw = join_grid_digits(raw)
+    problems += _doubtful(spec.kind, raw)
     if spec.kind is FieldKind.ID_NUMBER:
         checked = check_id_number(raw)
         value, problems = checked.value, list(checked.problems)
@@ -314,11 +441,60 @@ def _finish(
         value = _NORMALISERS[spec.kind](raw) if raw else None
         if raw and value is None:
             problems.append(f"cannot read {raw!r} as {spec.kind.value}")
-    if not raw:
+    if not raw and not problems:
         problems.append("empty")
+    if problems and value is not None and any(p in _NOT_A_VALUE for p in problems):
+        value = None  # a marker, placeholder or instruction is no value at all
     confidence = label_score * ocr_confidence * (0.5 if problems else 1.0)
     review = bool(problems) or confidence < review_below
     return ExtractedField(spec.name, value, confidence, page, bbox, raw, review, tuple(problems))
+
+
+# Footnote markers glued to a value: "(1)", "¹", and "®"/"©"/"*" that OCR makes of a
+# superscript "(1)" ("® Ủy ban nhân dân xã ...").
+_MARKER = r"(?:\(\s*\d{1,2}\s*\)|[®©¹²³⁴⁵⁶⁷⁸⁹⁰*]+|\d\)(?=\s))"
+_LEADING_MARKER = re.compile(rf"^(?:{_MARKER}\s*[:.]?\s*)+")
+_TRAILING_MARKER = re.compile(rf"(?:\s*{_MARKER})+$")
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{\w+\}|<<.*?>>|\[\[.*?\]\]|^[.…_\-–—\s/]*$")
+# Words that open a printed instruction or hint rather than a value.
+_INSTRUCTION = re.compile(
+    r"^\(?\s*(?:ghi ro|ghi bang|ghi theo|ky,|ky ten|ky va|neu co|theo mau|vi du|"
+    r"dien vao|danh dau|chu ky)"
+)
+_NOT_A_VALUE = frozenset({"footnote marker", "placeholder", "printed instruction"})
+_NAME_WORD = re.compile(r"^[^\W\d_]+$")
+
+
+def _strip_markers(raw: str) -> str:
+    text = _LEADING_MARKER.sub("", raw.strip())
+    text = _TRAILING_MARKER.sub("", text)
+    return normalise.strip_leaders(text) if text != raw.strip() else text
+
+
+def _doubtful(kind: FieldKind, raw: str) -> list[str]:
+    """Why `raw` cannot be trusted as a value of `kind`, even if it can be normalised:
+    a placeholder left by a template, a printed instruction, garbled or wrong-kind text."""
+    if not raw:
+        return []
+    if _PLACEHOLDER.search(raw):
+        return ["placeholder"]
+    folded = fold(raw)
+    if _INSTRUCTION.match(folded) or (raw.startswith("(") and raw.endswith(")")):
+        return ["printed instruction"]
+    letters = sum(ch.isalpha() for ch in raw)
+    digits = sum(ch.isdigit() for ch in raw)
+    odd = sum(not (ch.isalnum() or ch.isspace() or ch in ",.-/()'") for ch in raw)
+    if odd > max(1, len(raw) // 10):
+        return ["garbled"]
+    if kind is FieldKind.NAME:
+        words = raw.split()
+        if digits or not 2 <= len(words) <= 7 or not all(_NAME_WORD.match(w) for w in words):
+            return ["not a name"]
+    elif kind in (FieldKind.TEXT, FieldKind.ADDRESS) and (
+        letters < 3 or (len(raw.split()) < 2 and letters < 5)
+    ):
+        return ["too short"]
+    return []
 
 
 def _words_in(line: Line, lo: int, hi: int) -> list[Word]:
@@ -343,6 +519,58 @@ def _union(boxes: Sequence[BBox]) -> BBox | None:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+# -- values known by their kind ----------------------------------------------------------
+
+# Twelve digits in a row, grouped or one per box of a grid ("0 7 9 I1 8 ...").
+_ID_CANDIDATE = re.compile(
+    r"(?<![\w])(?:(?:[\dIlO|]{1,2}\s+){5,}[\dIlO|]{1,2}|\d(?:[ .]?\d){11})(?![\w])"
+)
+
+
+def _ids_by_kind(
+    layout: _Layout, doc_type: DocumentType, found: dict[str, ExtractedField], review_below: float
+) -> None:
+    """ID numbers whose label was not read ("Giấy tờ tùy thân: Căn cước công dân số
+    079..."), recognised by what they are: twelve digits opening with a known province
+    code and a century-and-sex digit. Sure only when one number and one field are left
+    (in the field's section, if the form has sections); otherwise flagged for review."""
+    specs = [spec for spec in doc_type.fields if spec.kind is FieldKind.ID_NUMBER]
+    missing = [s for s in specs if found.get(s.name) is None or found[s.name].value is None]
+    if not missing:
+        return
+    taken = {str(f.value) for f in found.values() if f.value is not None}
+    candidates: list[tuple[PageText, Line, re.Match[str], str, str]] = []
+    section = ""
+    for page in layout.pages:
+        for line in page.lines:
+            if _is_heading(line.text):
+                section = fold(line.text)
+            for match in _ID_CANDIDATE.finditer(line.text):
+                checked = check_id_number(join_grid_digits(match.group()))
+                value = checked.value
+                if checked.problems or value is None or value in taken:
+                    continue
+                taken.add(value)
+                candidates.append((page, line, match, section, value))
+    for spec in missing:
+        pool = candidates
+        if spec.sections:
+            cues = [fold(cue) for cue in spec.sections]
+            pool = [c for c in candidates if any(_in_section(cue, c[3]) for cue in cues)]
+        if not pool:
+            continue
+        page, line, match, _, _ = pool[0]
+        result = _finish(
+            spec, match.group(), 0.9, page.number, [(line, *match.span())], review_below
+        )
+        if len(pool) > 1 or len(missing) > 1:
+            result = dataclasses.replace(
+                result, review=True, problems=(*result.problems, "several ID numbers, no label")
+            )
+        found[spec.name] = result
+        candidates.remove(pool[0])
 
 
 # -- checks across fields ---------------------------------------------------------------
