@@ -11,24 +11,29 @@ words just before each colon, so OCR slips and numbering ("1)", "3.1.") do not m
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from digitize.results import BBox, Line, Word
 from digitize.understand import normalise
 from digitize.understand.catalogue import DocumentType, FieldKind, FieldSpec
-from digitize.understand.checks import check_dossier_code, check_id_number
+from digitize.understand.checks import check_dossier_code, check_id_number, load_provinces
 from digitize.understand.pages import PageText
 from digitize.understand.vietnamese import fold
 
 Value = str | int | float
 
 REVIEW_BELOW = 0.6  # fields less sure than this go to a reviewer
+# A value with a word OCR was less sure of than this goes to a reviewer: misread marks
+# ("Thể" for "Thế") come at 0.8-0.87 where right words mostly come above 0.9 (measured
+# on the tuned split of the issue 13 development set).
+WORD_REVIEW_BELOW = 0.85
 _LEADERS = re.compile(r"(?:\.{3,}|…+|_{3,})")
 _FOOTNOTE = re.compile(r"\(\d{1,2}\)")
 # What OCR makes of a superscript footnote marker between a label and its colon
@@ -98,10 +103,11 @@ def extract_fields(
     """
     labels = {fold(label) for spec in doc_type.fields for label in spec.labels}
     others = frozenset(fold(label) for label in other_labels) - labels
+    index = _label_index(frozenset(labels), others)
     segments: list[_Segment] = []
     section = ""
     for page in pages:
-        found, section = _find_segments(page, labels, others, section)
+        found, section = _find_segments(page, index, section)
         segments += found
     counts = Counter(fold(label) for spec in doc_type.fields for label in set(spec.labels))
     layout = _Layout(pages, segments, frozenset(k for k, n in counts.items() if n > 1))
@@ -120,7 +126,7 @@ def extract_fields(
 
 
 def _find_segments(
-    page: PageText, labels: set[str], others: frozenset[str], section: str = ""
+    page: PageText, labels: _Labels, section: str = ""
 ) -> tuple[list[_Segment], str]:
     """Every 'label: value' on the page whose label is one of `labels`, and the section
     heading in force at the page's end (sections run on over pages).
@@ -150,7 +156,6 @@ def _find_segments(
                     previous_end,
                     colon,
                     labels,
-                    others,
                     breaks,
                     prefix if previous_end == 0 else "",
                 )
@@ -158,7 +163,7 @@ def _find_segments(
             previous_end = colon + 1
         for k, colon in enumerate(colons):
             _, label, score = starts[k]
-            if not label or label not in labels:
+            if not label or label not in labels.own:
                 continue
             end = starts[k + 1][0] if k + 1 < len(colons) else len(text)
             first_word = re.search(r"\S", text[colon + 1 : end])
@@ -179,11 +184,14 @@ _HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]{1,4}|[l1L])\s*[.)]\s+[^\W\d]{2,}")
 _HEADING_WORDS = re.compile(r"^\s*(?:[ivx]{1,4}\s*[.)]\s*)?(?:thong tin|ben nam|ben nu)\b")
 
 
+_HEADING_START = re.compile(r"^\s*(?:[IVXl1L]{1,4}\s*[.)]|th|b[eêế])", re.IGNORECASE)
+
+
 def _is_heading(text: str) -> bool:
     """A section heading: "II. THÔNG TIN CỦA CHA", "Thông tin bên nữ:", "BÊN NAM"."""
     stripped = text.strip()
-    if not stripped or len(stripped) > 90:
-        return False
+    if not stripped or len(stripped) > 90 or not _HEADING_START.match(stripped):
+        return False  # cheap test first: every line of every page comes here
     if _HEADING_WORDS.match(fold(stripped)):
         return True
     if not _HEADING_NUMBER.match(stripped):
@@ -198,6 +206,9 @@ def _label_head(lines: Sequence[Line], index: int) -> str:
     if index == 0:
         return ""
     above, line = lines[index - 1], lines[index]
+    # The rest of a wrapped label goes on in lower case ("nhân/CCCD/Hộ chiếu:").
+    if not line.text[:1].islower():
+        return ""
     if ":" in above.text or _is_heading(above.text) or len(above.text) > 40:
         return ""
     height = line.bbox[3] - line.bbox[1]
@@ -242,12 +253,47 @@ def join_grid_digits(raw: str) -> str:
     return "".join(out)
 
 
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """The folded labels a document type's fields read (`own`) and those of the other
+    types (`others`, which only end a value), indexed by the word counts they match:
+    a label of k words is tried against the last k-1, k and k+1 words before a colon."""
+
+    own: frozenset[str]
+    others: frozenset[str]
+    by_words: dict[int, tuple[str, ...]]
+    own_by_words: dict[int, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, own: set[str], others: frozenset[str]) -> _Labels:
+        by_words: dict[int, list[str]] = {}
+        own_by_words: dict[int, list[str]] = {}
+        for label in sorted(own | others):
+            size = len(label.split())
+            for n in (size - 1, size, size + 1):
+                if n >= 1:
+                    by_words.setdefault(n, []).append(label)
+                    if label in own:
+                        own_by_words.setdefault(n, []).append(label)
+        return cls(
+            frozenset(own),
+            others,
+            {n: tuple(v) for n, v in by_words.items()},
+            {n: tuple(v) for n, v in own_by_words.items()},
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _label_index(own: frozenset[str], others: frozenset[str]) -> _Labels:
+    """Built once per document type and catalogue, not per page."""
+    return _Labels.of(set(own), others)
+
+
 def _match_label(
     text: str,
     lo: int,
     colon: int,
-    labels: set[str],
-    others: frozenset[str],
+    labels: _Labels,
     breaks: Sequence[int],
     prefix: str = "",
 ) -> tuple[int, str, float]:
@@ -264,21 +310,20 @@ def _match_label(
     if prefix and own:
         words = [(lo, word) for word in prefix.split()] + words
     best: tuple[int, str, float] = (colon, "", 0.0)
-    folded: dict[int, str] = {}  # the last n words, folded: the same for every label
-    for label in labels | others:
-        size = len(label.split())
-        for n in (size - 1, size, size + 1):
-            if n < 1 or n > len(words) or (n > own and label in others):
-                continue
-            start = words[-n][0]
-            candidate = folded.get(n)
-            if candidate is None:
-                joined = " ".join(word for _, word in words[-n:])
-                joined = _LABEL_TAIL.sub("", _FOOTNOTE.sub("", joined))
-                candidate = folded[n] = fold(joined)
-            score = fuzz.ratio(candidate, label) / 100
+    for n in range(1, len(words) + 1):
+        # Words of the line above complete only this type's labels.
+        pool = (labels.by_words if n <= own else labels.own_by_words).get(n)
+        if not pool:
+            continue
+        joined = " ".join(word for _, word in words[-n:])
+        candidate = fold(_LABEL_TAIL.sub("", _FOOTNOTE.sub("", joined)))
+        start = words[-n][0]
+        for label, score, _ in process.extract(
+            candidate, pool, scorer=fuzz.ratio, score_cutoff=85, limit=None
+        ):
+            score /= 100
             needed = 0.85 if len(label) >= 10 else 0.9
-            rank = score + (0.01 if label in labels else 0.0)  # ties go to this type
+            rank = score + (0.01 if label in labels.own else 0.0)  # ties go to this type
             if score >= needed and (rank, len(label)) > (best[2], len(best[1])):
                 best = (start, label, rank)
     if best[1]:
@@ -324,8 +369,15 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
     raw = normalise.strip_leaders(line.text[segment.start : segment.end])
     raw = _TRAILING_NUMBERING.sub("", raw).strip()
     following = page.lines[segment.line_index + 1 : segment.line_index + 3]
-    if not raw and following and ":" not in following[0].text:
-        # The value sits under its label (ID cards) rather than after it.
+    if (
+        not raw
+        and following
+        and ":" not in following[0].text
+        and not _is_heading(following[0].text)
+        and not (len(following) > 1 and _label_head(page.lines, segment.line_index + 2))
+    ):
+        # The value sits under its label (ID cards) rather than after it; not the next
+        # section's heading nor the first line of a label wrapped in its cell.
         line, following = following[0], following[1:]
         spans = [(line, 0, len(line.text))]
         raw = normalise.strip_leaders(line.text)
@@ -340,7 +392,10 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
         and _wraps_onto(page, line, following[0])
     ):
         spans.append((following[0], 0, len(following[0].text)))
-        raw = f"{raw} {normalise.strip_leaders(following[0].text)}"
+        # The comma the first line ended with was stripped with its edge punctuation.
+        _, lo, hi = spans[-2]
+        comma = "," if spans[-2][0].text[lo:hi].rstrip().endswith(",") else ""
+        raw = f"{raw}{comma} {normalise.strip_leaders(following[0].text)}"
     found = _finish(spec, raw, segment.score, page.number, spans, review_below)
     if unsure_role:  # whose value it is no heading says
         found = dataclasses.replace(
@@ -430,7 +485,14 @@ def _finish(
     raw = stripped
     if spec.kind is FieldKind.ID_NUMBER:
         raw = join_grid_digits(raw)
+    elif spec.kind in (FieldKind.TEXT, FieldKind.ADDRESS, FieldKind.NAME):
+        # Dots of a leader the value was typed over, read between its words
+        # ("xã.Nghi.Phong", "Đăng. ký. thường trú").
+        raw = " ".join(_DOT_BETWEEN_LETTERS.sub(" ", raw).split())
     problems += _doubtful(spec.kind, raw)
+    weakest = min((w.confidence for w in words if w.text.strip(".…_:")), default=1.0)
+    if raw and not problems and weakest < WORD_REVIEW_BELOW:
+        problems.append("uncertain reading")  # a misread mark passes every other check
     if spec.kind is FieldKind.ID_NUMBER:
         checked = check_id_number(raw)
         value, problems = checked.value, list(checked.problems)
@@ -461,8 +523,20 @@ _INSTRUCTION = re.compile(
     r"^\(?\s*(?:ghi ro|ghi bang|ghi theo|ky,|ky ten|ky va|neu co|theo mau|vi du|"
     r"dien vao|danh dau|chu ky)"
 )
-_NOT_A_VALUE = frozenset({"footnote marker", "placeholder", "printed instruction"})
+_NOT_A_VALUE = frozenset(
+    {"footnote marker", "placeholder", "printed instruction", "printed part of the label"}
+)
+_DOT_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_]{2})\.(?=\s?[^\W\d_])")
+# What a form prints before the blank of an addressee: a value of this alone is the
+# blank left empty ("Kính gửi: Ủy ban nhân dân ......").
+_STUBS = frozenset({"uy ban nhan dan", "ubnd", "cong an", "truong cong an", "so", "ong/ba"})
+_PROVINCE_IN_TEXT = re.compile(r"\btinh\s+([a-z][a-z -]*)$")
 _NAME_WORD = re.compile(r"^[^\W\d_]+$")
+
+
+@functools.cache
+def _province_names() -> frozenset[str]:
+    return frozenset(fold(name) for name in load_provinces().values())
 
 
 def _strip_markers(raw: str) -> str:
@@ -486,6 +560,15 @@ def _doubtful(kind: FieldKind, raw: str) -> list[str]:
     odd = sum(not (ch.isalnum() or ch.isspace() or ch in ",.-/()'") for ch in raw)
     if odd > max(1, len(raw) // 10):
         return ["garbled"]
+    if folded.strip(" .,") in _STUBS:
+        return ["printed part of the label"]
+    province = _PROVINCE_IN_TEXT.search(folded)
+    if (
+        kind in (FieldKind.TEXT, FieldKind.ADDRESS)
+        and province
+        and province.group(1).strip() not in _province_names()
+    ):
+        return ["cut short"]  # "..., tỉnh Khánh": the rest wrapped onto a line not read
     if kind is FieldKind.NAME:
         words = raw.split()
         if digits or not 2 <= len(words) <= 7 or not all(_NAME_WORD.match(w) for w in words):
