@@ -25,6 +25,9 @@ from digitize.imaging.common import px
 _H_MIN_MM = 7.0  # the widest letter of a 30 pt title is below 6 mm
 _V_MIN_MM = 5.0  # a box side; taller than any letter of body text
 _THICK_MM = 0.7  # rules are thinner than this; a crossing stroke reaches past it
+_DASH_GAP_MM = 6.0  # dashes of a dashed rule (a table cell's border) are this close
+_DASH_MIN_MM = 0.5  # and this long, three times their thickness: tone marks are not
+_DASHED_MIN_MM = 12.0  # three dashes at least
 
 
 def erase_rules(black_white: np.ndarray, dpi: float) -> int:
@@ -33,6 +36,7 @@ def erase_rules(black_white: np.ndarray, dpi: float) -> int:
     ink = (black_white < 128).astype(np.uint8)
     h_len = max(8, px(_H_MIN_MM, dpi))
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, h_len), np.uint8))
+    horizontal |= _dashed_rules(ink, dpi, h_len)
     if not horizontal.any():
         return 0
     v_len = max(8, px(_V_MIN_MM, dpi))
@@ -64,3 +68,22 @@ def erase_rules(black_white: np.ndarray, dpi: float) -> int:
     erase = (rules & (1 - crossing)).astype(bool)
     black_white[erase] = 255
     return int(erase.sum())
+
+
+def _dashed_rules(ink: np.ndarray, dpi: float, length: int) -> np.ndarray:
+    """Rows of short flat dashes close together (dashed cell borders, "- - - -"): each
+    dash is shorter than a rule, together they make one. A lone hyphen stays."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count < 2:
+        return np.zeros_like(ink)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    flat = (h <= max(2, px(_THICK_MM, dpi))) & (w >= 3 * h) & (w >= px(_DASH_MIN_MM, dpi))
+    flat[0] = False
+    if not flat.any():
+        return np.zeros_like(ink)
+    dashes = flat[labels].astype(np.uint8)
+    gap = max(3, px(_DASH_GAP_MM, dpi))
+    joined = cv2.morphologyEx(dashes, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
+    span = max(length, px(_DASHED_MIN_MM, dpi))
+    rows = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((1, span), np.uint8))
+    return rows & dashes
