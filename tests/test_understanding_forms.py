@@ -134,3 +134,27 @@ def test_an_id_number_known_by_what_it_is(catalogue) -> None:
     # Twelve digits that cannot be an ID number (province 999) are left alone.
     form = page(1, "Giấy tờ tùy thân: Căn cước công dân số 999185012345 ......")
     assert extract_fields([form], lltp)["id_number"].value is None
+
+
+def test_a_label_printed_first_as_a_heading(catalogue) -> None:
+    business = catalogue.document_types["giay_de_nghi_dang_ky_ho_kinh_doanh"]
+    form = page(
+        1,
+        "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH",
+        "4. Vốn kinh doanh:",
+        "Vốn kinh doanh: 200.000.000 đồng ..........",
+    )
+    assert extract_fields([form], business)["capital_vnd"].value == 200_000_000
+
+
+def test_a_label_split_after_the_previous_fields_leaders(catalogue) -> None:
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    form = page(
+        1,
+        "2. Ngày, tháng, năm sinh: 10/08/1991 ........... 3. Giới",
+        "tính: Nữ ..........................",
+        "Số điện thoại liên hệ: 0911996631",
+    )
+    fields = extract_fields([form], ct01)
+    assert fields["applicant_sex"].value == "female"
+    assert fields["applicant_dob"].value == "1991-08-10"

@@ -87,6 +87,7 @@ class _Layout:
     pages: Sequence[PageText]
     segments: list[_Segment] = field(default_factory=list)
     shared: frozenset[str] = frozenset()  # folded labels more than one field reads
+    labels: _Labels | None = None
 
 
 def extract_fields(
@@ -110,7 +111,7 @@ def extract_fields(
         found, section = _find_segments(page, index, section)
         segments += found
     counts = Counter(fold(label) for spec in doc_type.fields for label in set(spec.labels))
-    layout = _Layout(pages, segments, frozenset(k for k, n in counts.items() if n > 1))
+    layout = _Layout(pages, segments, frozenset(k for k, n in counts.items() if n > 1), index)
     found: dict[str, ExtractedField] = {}
     for spec in doc_type.fields:
         result = _read_field(layout, spec, review_below)
@@ -209,7 +210,13 @@ def _label_head(lines: Sequence[Line], index: int) -> str:
     # The rest of a wrapped label goes on in lower case ("nhân/CCCD/Hộ chiếu:").
     if not line.text[:1].islower():
         return ""
-    if ":" in above.text or _is_heading(above.text) or len(above.text) > 40:
+    if ":" in above.text:
+        # "2. Ngày, tháng, năm sinh: ...... 3. Giới" over "tính: Nam": the label
+        # begins after the last leader of the line above.
+        tail = _LEADERS.split(above.text)[-1].strip()
+        short = 0 < len(tail.split()) <= 3 and ":" not in tail
+        return re.sub(r"^\d{1,2}[.)]\s*", "", tail) if short else ""
+    if _is_heading(above.text) or len(above.text) > 40:
         return ""
     height = line.bbox[3] - line.bbox[1]
     if height > 0 and (
@@ -362,7 +369,31 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
             hits = own or hits
     if len(hits) < spec.occurrence:
         return None
-    segment = hits[spec.occurrence - 1]
+    first = _read_segment(layout, spec, hits[spec.occurrence - 1], review_below)
+    if first.raw or spec.occurrence > 1:
+        found = first
+    else:
+        # A label printed twice, first as a heading with nothing after it ("4. Vốn kinh
+        # doanh:" over "Vốn kinh doanh: 200.000.000 đồng"): the next one that holds a
+        # value, when the label is this field's alone.
+        later = (
+            _read_segment(layout, spec, hit, review_below)
+            for hit in hits[1:]
+            if hit.label not in layout.shared
+        )
+        found = next((f for f in later if f.raw), first)
+    if unsure_role:  # whose value it is no heading says
+        found = dataclasses.replace(
+            found,
+            review=True,
+            problems=(*found.problems, "role not shown by a section heading"),
+        )
+    return found
+
+
+def _read_segment(
+    layout: _Layout, spec: FieldSpec, segment: _Segment, review_below: float
+) -> ExtractedField:
     page = next(p for p in layout.pages if p.number == segment.page)
     line = page.lines[segment.line_index]
     spans = [(line, segment.start, segment.end)]
@@ -389,28 +420,34 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
         and spec.kind in (FieldKind.TEXT, FieldKind.ADDRESS)
         and not ended
         and following
-        and _wraps_onto(page, line, following[0])
+        and _wraps_onto(page, line, following[0], layout.labels)
     ):
         spans.append((following[0], 0, len(following[0].text)))
         # The comma the first line ended with was stripped with its edge punctuation.
         _, lo, hi = spans[-2]
         comma = "," if spans[-2][0].text[lo:hi].rstrip().endswith(",") else ""
         raw = f"{raw}{comma} {normalise.strip_leaders(following[0].text)}"
-    found = _finish(spec, raw, segment.score, page.number, spans, review_below)
-    if unsure_role:  # whose value it is no heading says
-        found = dataclasses.replace(
-            found,
-            review=True,
-            problems=(*found.problems, "role not shown by a section heading"),
-        )
-    return found
+    return _finish(spec, raw, segment.score, page.number, spans, review_below)
+
+
+def _opens_with_label(text: str, labels: _Labels | None) -> bool:
+    if labels is None:
+        return False
+    words = text.split()
+    for n in range(1, min(len(words), 8) + 1):
+        pool = labels.by_words.get(n)
+        if pool and process.extractOne(
+            fold(" ".join(words[:n])), pool, scorer=fuzz.ratio, score_cutoff=90
+        ):
+            return True
+    return False
 
 
 def _in_section(cue: str, section: str) -> bool:
     return bool(section) and fuzz.partial_ratio(cue, section) >= 90
 
 
-def _wraps_onto(page: PageText, line: Line, following: Line) -> bool:
+def _wraps_onto(page: PageText, line: Line, following: Line, labels: _Labels | None) -> bool:
     """Whether `line` ran to the text's right edge and goes on in `following`: a line of
     its own kind (no label, no numbering) starting where it started, not indented like a
     new paragraph."""
@@ -418,6 +455,8 @@ def _wraps_onto(page: PageText, line: Line, following: Line) -> bool:
     text = following.text.strip()
     if not text or ":" in text or re.match(r"^(?:\d+[.)]|[IVX]+\.|[a-zđ]\))", text):
         return False
+    if _opens_with_label(text, labels):
+        return False  # the next row's label, its colon lost by OCR
     if height <= 0:  # no boxes known: trust the text alone
         return True
     right = max(other.bbox[2] for other in page.lines)
@@ -526,7 +565,9 @@ _INSTRUCTION = re.compile(
 _NOT_A_VALUE = frozenset(
     {"footnote marker", "placeholder", "printed instruction", "printed part of the label"}
 )
-_DOT_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_]{2})\.(?=\s?[^\W\d_])")
+_DOT_BETWEEN_LETTERS = re.compile(
+    r"(?<=[^\W\d_]{2})\.(?=\s?[^\W_])|(?<=\d)\.(?=\s?[^\W\d_])|(?<=,)\.|\.(?=,)"
+)
 # What a form prints before the blank of an addressee: a value of this alone is the
 # blank left empty ("Kính gửi: Ủy ban nhân dân ......").
 _STUBS = frozenset({"uy ban nhan dan", "ubnd", "cong an", "truong cong an", "so", "ong/ba"})
