@@ -31,14 +31,25 @@ from digitize.settings import Settings  # noqa: E402
 from digitize.understand import load_catalogue, page_from_report  # noqa: E402
 from digitize.understand.evaluation import (  # noqa: E402
     BLANK_SURE,
+    HAND_FLAGGED,
     SURE,
+    TYPED_NOT_HAND,
     score_results,
     silent_error_rate,
 )
 from digitize.understand.files import understand_file  # noqa: E402
 
 SPLITS = ("heldout", "tuned", "blank")
-HEADLINE = ("document type", "procedure", "fields (all)", "ID numbers", SURE, BLANK_SURE)
+HEADLINE = (
+    "document type",
+    "procedure",
+    "fields (all)",
+    "ID numbers",
+    SURE,
+    BLANK_SURE,
+    HAND_FLAGGED,
+    TYPED_NOT_HAND,
+)
 
 
 def main() -> int:

@@ -35,7 +35,13 @@ from digitize.understand import (
     load_catalogue,
     page_from_report,
 )
-from digitize.understand.evaluation import BLANK_SURE, SURE, score_results, silent_error_rate
+from digitize.understand.evaluation import (
+    BLANK_SURE,
+    HAND_FLAGGED,
+    SURE,
+    score_results,
+    silent_error_rate,
+)
 from digitize.understand.files import understand_file
 from digitize.understand.model import Example, TextModel, read_examples
 
@@ -381,6 +387,7 @@ def _print_scores(console: Console, scores: Mapping[str, Any], split: str = "") 
     title = "Understanding, exact match" + (f": {split}" if split else "")
     table = Table("measure", "right", "total", "accuracy", title=title)
     order = ["procedure", "document type", "fields (all)", "ID numbers", SURE, BLANK_SURE]
+    order.append(HAND_FLAGGED)
     names = order + sorted(n for n in scores["scores"] if n not in order)
     for name in names:
         if name not in scores["scores"]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import math
 import random
 import re
 import subprocess
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from samples import degrade
 from samples import templates as t
@@ -364,6 +365,42 @@ def _draw_value(
     return text
 
 
+def _draw_hand(
+    image: Image.Image, line: _PdfLine, x_pt: float, text: str, dpi: int, rng: random.Random
+) -> str:
+    """The value written by hand, as synthetic strokes: an italic face letter by letter,
+    each turned, shifted off the baseline and resized a little, in ballpoint blue-grey,
+    the baseline drifting; the pen's width varies."""
+    scale = dpi / 72
+    y0, y1 = min(w[2] for w in line.words), max(w[4] for w in line.words)
+    size = max(10, round((y1 - y0) * scale * rng.uniform(0.8, 1.05)))
+    face = FONTS[rng.choice(sorted(FONTS))].path("italic")
+    x, base = float(x_pt * scale), (y0 + (y1 - y0) * 0.05) * scale
+    right = image.width - round(15 / 25.4 * dpi)
+    drift, phase = rng.uniform(0.03, 0.1) * size, rng.uniform(0, 6.3)
+    pen = rng.choice((1, 2, 2, 3))
+    written = []
+    for index, char in enumerate(text):
+        if char == " ":
+            x += size * rng.uniform(0.3, 0.5)
+            written.append(char)
+            continue
+        font = load_font(face, max(8, round(size * rng.uniform(0.85, 1.15))))
+        box = font.getbbox(char)
+        glyph = Image.new("L", (box[2] + 8, size * 2), 0)
+        ImageDraw.Draw(glyph).text((4, 0), char, font=font, fill=255)
+        glyph = glyph.rotate(rng.uniform(-12, 12), resample=Image.BICUBIC, expand=True)
+        if pen > 1:
+            glyph = glyph.filter(ImageFilter.MaxFilter(pen if pen % 2 else pen + 1))
+        if x + glyph.width > right:
+            break
+        y = base + math.sin(phase + index / 3) * drift + rng.uniform(-0.08, 0.08) * size
+        image.paste(rng.randint(40, 90), (round(x), round(y)), glyph)
+        x += (box[2] - box[0]) * rng.uniform(0.9, 1.15) + size * 0.05
+        written.append(char)
+    return "".join(written).strip()
+
+
 def _draw_grid(
     image: Image.Image, line: _PdfLine, x_pt: float, digits: str, dpi: int, font_name: str
 ) -> bool:
@@ -449,9 +486,18 @@ def _render(pdf: Path, dpi: int, folder: Path) -> list[Image.Image]:
 
 
 def fill_real_form(
-    form: RealForm, pdf: Path, copy: int, seed: int, out: Path, *, filled: bool = True
+    form: RealForm,
+    pdf: Path,
+    copy: int,
+    seed: int,
+    out: Path,
+    *,
+    filled: bool = True,
+    handwritten: float = 0.0,
 ) -> Path:
-    """One (filled or blank) scanned copy of a real template, its truth beside it."""
+    """One (filled or blank) scanned copy of a real template, its truth beside it.
+    `handwritten`: the share of the text blanks (not grids) filled in by hand; their
+    fields are listed under the truth's "handwritten", not "expected"."""
     rng = random.Random(f"{seed}:real:{form.file}:{copy}:{filled}")
     dpi = rng.choice((200, 300))
     font = rng.choice(sorted(FONTS))
@@ -459,6 +505,7 @@ def fill_real_form(
     values = _form_values(case)
     lines = pdf_lines(pdf)
     expected: dict[str, object] = {}
+    by_hand: list[str] = []
     kinds = dict(form.kinds)
     with tempfile.TemporaryDirectory() as temp:
         pages = _render(pdf, dpi, Path(temp))
@@ -474,6 +521,11 @@ def fill_real_form(
             if blank.grid:
                 if not _draw_grid(image, line, x, text, dpi, font):
                     raise ValueError(f"{form.file}: no digit grid beside {blank.label!r}")
+            elif rng.random() < handwritten:
+                _draw_hand(image, line, x, text, dpi, rng)
+                if blank.field:
+                    by_hand.append(blank.field)
+                continue
             else:
                 text = _draw_value(image, line, x, text, dpi, font, erase)
             if blank.field:
@@ -486,7 +538,8 @@ def fill_real_form(
                 expected.setdefault("document_date", case.document_date.isoformat())
     pages = [_damage(page, rng, dpi) for page in pages]
     split = form.split if filled else "blank"
-    name = f"{form.file}-{'filled' if filled else 'blank'}-{copy:02d}.tif"
+    kind = "handwritten" if handwritten else "filled" if filled else "blank"
+    name = f"{form.file}-{kind}-{copy:02d}.tif"
     scans = out / split / "scans"
     scans.mkdir(parents=True, exist_ok=True)
     path = scans / name
@@ -501,6 +554,7 @@ def fill_real_form(
                 "doc_type": form.doc_type,
                 "procedure": form.procedure if filled else None,
                 "expected": expected,
+                "handwritten": by_hand,
             }
         )
     truth = {
@@ -663,6 +717,7 @@ def write_development_set(
                 continue
             if form.doc_type:
                 paths += [fill_real_form(form, pdf, c, seed, out) for c in range(copies)]
+                paths.append(fill_real_form(form, pdf, copies, seed, out, handwritten=0.5))
             paths.append(fill_real_form(form, pdf, 0, seed, out, filled=False))
     paths += list(write_wordings(out, copies, seed))
     return paths

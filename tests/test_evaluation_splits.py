@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from digitize.understand import load_catalogue
-from digitize.understand.evaluation import BLANK_SURE, SURE, score_results, silent_error_rate
+from digitize.understand.evaluation import (
+    BLANK_SURE,
+    HAND_FLAGGED,
+    SURE,
+    score_results,
+    silent_error_rate,
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +84,34 @@ def test_evaluation_counts_silent_errors_and_blank_forms(tmp_path: Path, catalog
     assert silent_error_rate(scores) == 0.5
     assert scores["scores"][BLANK_SURE] == {"right": 1, "total": 2}
     assert scores["scores"]["fields returned sure, none expected"]["total"] == 1
+
+
+def test_evaluation_counts_handwritten_fields(tmp_path: Path, catalogue) -> None:
+    doc = "to_khai_thay_doi_thong_tin_cu_tru"
+    _write(
+        tmp_path / "truth" / "a.tif.json",
+        {
+            "file": "a.tif",
+            "documents": [
+                {
+                    "pages": [1],
+                    "doc_type": doc,
+                    "expected": {"id_number": "001090012345"},
+                    "handwritten": ["applicant_name", "phone"],
+                }
+            ],
+        },
+    )
+    field = {"page": 1, "bbox": [1, 1, 9, 9], "raw": "x", "confidence": 0.3}
+    fields = {
+        "applicant_name": {**field, "value": None, "review": True, "problems": ["handwritten"]},
+        "phone": {**field, "value": "0912", "review": False, "problems": []},
+        "id_number": {**field, "value": "001090012345", "review": False, "problems": []},
+    }
+    _write(
+        tmp_path / "results" / "a.json",
+        {"documents": [{"pages": [1], "doc_type": doc, "fields": fields}]},
+    )
+    scores = score_results(tmp_path / "truth", tmp_path / "results", catalogue)
+    assert scores["scores"][HAND_FLAGGED] == {"right": 1, "total": 2}
+    assert scores["scores"][SURE] == {"right": 1, "total": 2}  # the sure phone is silent

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from digitize.understand import load_catalogue
+from digitize.results import Line, Word
+from digitize.understand import PageText, load_catalogue
 from digitize.understand.fields import extract_fields, join_grid_digits
 from tests.understand_helpers import page
 
@@ -158,3 +159,32 @@ def test_a_label_split_after_the_previous_fields_leaders(catalogue) -> None:
     fields = extract_fields([form], ct01)
     assert fields["applicant_sex"].value == "female"
     assert fields["applicant_dob"].value == "1991-08-10"
+
+
+def test_a_value_written_by_hand_is_flagged_with_its_box(catalogue) -> None:
+    """Letters taller than the printed label and read far less surely: handwriting."""
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+
+    def line(y: int, label: str, value: str, height: int, confidence: float) -> Line:
+        words, x = [], 100
+        for text in label.split():
+            words.append(Word(text, (x, y, x + 12 * len(text), y + 30), 0.96))
+            x += 12 * len(text) + 12
+        for text in value.split():
+            words.append(Word(text, (x, y - 8, x + 14 * len(text), y - 8 + height), confidence))
+            x += 14 * len(text) + 12
+        return Line(tuple(words), (100, y - 8, x, y + 30))
+
+    form = PageText(
+        1,
+        (
+            line(100, "1. Họ, chữ đệm và tên:", "Lý Ngọc Việt", 44, 0.55),
+            line(160, "5. Số điện thoại liên hệ:", "0912345678", 30, 0.95),
+        ),
+    )
+    fields = extract_fields([form], ct01)
+    name = fields["applicant_name"]
+    assert name.review
+    assert "handwritten" in name.problems
+    assert name.bbox is not None and name.bbox[0] > 300
+    assert "handwritten" not in fields["phone"].problems

@@ -20,6 +20,8 @@ from digitize.understand.catalogue import Catalogue, FieldKind
 SURE = "fields returned sure"  # right = sure and right; total = returned with review false
 SURE_UNLABELLED = "fields returned sure, none expected"
 BLANK_SURE = "fields returned sure on blank forms"
+HAND_FLAGGED = "handwritten fields flagged"  # review true with the problem "handwritten"
+TYPED_NOT_HAND = "typed fields not taken for handwriting"
 
 
 def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str, Any]:
@@ -97,9 +99,30 @@ def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str
                         misses,
                         f"{where}: SILENT {name} {value!r} != {want!r}",
                     )
+            hand = set(expected.get("handwritten", ()))
+            for name in sorted(hand):
+                entry = got.get("fields", {}).get(name) or {}
+                flagged = bool(entry.get("review")) and "handwritten" in entry.get("problems", ())
+                _count(
+                    tally,
+                    HAND_FLAGGED,
+                    flagged,
+                    misses,
+                    f"{where}: handwritten {name} not flagged ({entry.get('problems')})",
+                )
+                if entry.get("value") is not None and not entry.get("review"):
+                    _count(tally, SURE, False, misses, f"{where}: SILENT handwritten {name}")
+            for name in wanted:
+                entry = got.get("fields", {}).get(name) or {}
+                typed_ok = "handwritten" not in entry.get("problems", ())
+                _count(
+                    tally, TYPED_NOT_HAND, typed_ok, misses, f"{where}: typed {name} taken for hand"
+                )
             if got.get("doc_type") == expected["doc_type"]:
                 for name, entry in (got.get("fields") or {}).items():
-                    if name in wanted or entry.get("value") is None or entry.get("review"):
+                    if name in wanted or name in hand:
+                        continue
+                    if entry.get("value") is None or entry.get("review"):
                         continue
                     _count(
                         tally,
