@@ -21,6 +21,7 @@ def catalogue():
 def test_digits_typed_one_per_box_read_as_one_number() -> None:
     assert join_grid_digits("0 9 6 I1 9 1 5 7 2 9 0 8") == "096191572908"
     assert join_grid_digits("0 7 9 1 9 O 0 1 2 3 4 5") == "079190012345"
+    assert join_grid_digits("0 9 6 0 6 7/7 9 0 5 6 0 6") == "096067905606"
     assert join_grid_digits("Nguyễn Văn An") == "Nguyễn Văn An"
     assert join_grid_digits("12 tháng 3") == "12 tháng 3"
 

@@ -244,7 +244,7 @@ def _gap_breaks(line: Line) -> list[int]:
 
 # What OCR makes of one box of a digit grid: a digit, sometimes with the box's side
 # read as a letter beside it ("I1", "1|"), or a look-alike alone ("O", "l").
-_GRID_CELL = re.compile(r"^(?:[|Il\[\]]?\d{1,2}[|Il\[\]]?|[OoIl|])$")
+_GRID_CELL = re.compile(r"^(?:[|Il\[\]/]?\d(?:[|Il\[\]/]?\d)?[|Il\[\]/]?|[OoIl|])$")
 _GRID_LOOKALIKE = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}
 
 
@@ -256,6 +256,9 @@ def join_grid_digits(raw: str) -> str:
     out = []
     for token in tokens:
         digits = "".join(ch for ch in token if ch.isdigit())
+        # Twelve boxes, twelve digits: a box read twice across its side ("7/7") is one.
+        if len(tokens) == 12 and digits:
+            digits = digits[0]
         out.append(digits or _GRID_LOOKALIKE.get(token, token))
     return "".join(out)
 
