@@ -189,3 +189,13 @@ def test_a_value_written_by_hand_is_flagged_with_its_box(catalogue) -> None:
     assert "handwritten" in name.problems
     assert name.bbox is not None and name.bbox[0] > 300
     assert "handwritten" not in fields["phone"].problems
+
+
+def test_an_address_cut_short_or_specked_is_not_sure(catalogue) -> None:
+    receipt = catalogue.document_types["giay_tiep_nhan_ho_so"]
+    form = page(1, "Địa chỉ: Số 139, ngõ 90, phố Lê Duẩn, thành phố Bà Rịa, tỉnh")
+    address = extract_fields([form], receipt)["address"]
+    assert address.review
+    assert "cut short" in address.problems
+    form = page(1, "Địa chỉ: Số 24 đường Phan Chu Trinh, quận Ninh Kiều, thành phố Cần 'Thơ")
+    assert extract_fields([form], receipt)["address"].value.endswith("thành phố Cần Thơ")

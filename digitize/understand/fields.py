@@ -561,6 +561,7 @@ def _finish(
         # Dots of a leader the value was typed over, read between its words
         # ("xã.Nghi.Phong", "Đăng. ký. thường trú").
         raw = " ".join(_DOT_BETWEEN_LETTERS.sub(" ", raw).split())
+        raw = _STRAY_QUOTES.sub("", raw)  # Vietnamese has no apostrophes: OCR specks
     problems += _doubtful(spec.kind, raw)
     weakest = min((w.confidence for w in words if w.text.strip(".…_:")), default=1.0)
     if raw and not problems and weakest < WORD_REVIEW_BELOW:
@@ -605,6 +606,10 @@ _DOT_BETWEEN_LETTERS = re.compile(
 # blank left empty ("Kính gửi: Ủy ban nhân dân ......").
 _STUBS = frozenset({"uy ban nhan dan", "ubnd", "cong an", "truong cong an", "so", "ong/ba"})
 _PROVINCE_IN_TEXT = re.compile(r"\btinh\s+([a-z][a-z -]*)$")
+_STRAY_QUOTES = re.compile(r"['‘’`´]")
+# A place ending on the word that should open its name: "..., tỉnh" (the name wrapped
+# onto a line not read).
+_ENDS_ON_PLACE_WORD = re.compile(r"(?:\b(?:tinh|thanh pho|huyen|quan|xa|phuong|thi tran))$")
 _NAME_WORD = re.compile(r"^[^\W\d_]+$")
 
 
@@ -643,6 +648,10 @@ def _doubtful(kind: FieldKind, raw: str) -> list[str]:
         and province.group(1).strip() not in _province_names()
     ):
         return ["cut short"]  # "..., tỉnh Khánh": the rest wrapped onto a line not read
+    if kind in (FieldKind.TEXT, FieldKind.ADDRESS) and _ENDS_ON_PLACE_WORD.search(
+        folded.rstrip(" ,.")
+    ):
+        return ["cut short"]
     if kind is FieldKind.NAME:
         words = raw.split()
         if digits or not 2 <= len(words) <= 7 or not all(_NAME_WORD.match(w) for w in words):
