@@ -382,7 +382,7 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
         later = (
             _read_segment(layout, spec, hit, review_below)
             for hit in hits[1:]
-            if hit.label not in layout.shared
+            if hit.label not in layout.shared and _holds_text(layout, hit)
         )
         found = next((f for f in later if f.raw), first)
     if unsure_role:  # whose value it is no heading says
@@ -392,6 +392,12 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
             problems=(*found.problems, "role not shown by a section heading"),
         )
     return found
+
+
+def _holds_text(layout: _Layout, segment: _Segment) -> bool:
+    page = next(p for p in layout.pages if p.number == segment.page)
+    text = page.lines[segment.line_index].text[segment.start : segment.end]
+    return bool(normalise.strip_leaders(text))
 
 
 def _read_segment(
