@@ -115,3 +115,33 @@ def test_evaluation_counts_handwritten_fields(tmp_path: Path, catalogue) -> None
     scores = score_results(tmp_path / "truth", tmp_path / "results", catalogue)
     assert scores["scores"][HAND_FLAGGED] == {"right": 1, "total": 2}
     assert scores["scores"][SURE] == {"right": 1, "total": 2}  # the sure phone is silent
+
+
+def test_evaluate_scores_a_development_set_split_by_split(tmp_path: Path) -> None:
+    from cli.main import main
+
+    doc = "to_khai_thay_doi_thong_tin_cu_tru"
+    field = {"page": 1, "bbox": None, "raw": "", "confidence": 0.9, "problems": []}
+    for split in ("heldout", "tuned"):
+        (tmp_path / "dev" / split / "scans").mkdir(parents=True)
+        _write(
+            tmp_path / "dev" / split / "truth" / "a.tif.json",
+            {
+                "file": "a.tif",
+                "documents": [
+                    {"pages": [1], "doc_type": doc, "expected": {"id_number": "001090012345"}}
+                ],
+            },
+        )
+        value = "001090012345" if split == "tuned" else "001090012346"
+        fields = {"id_number": {**field, "value": value, "review": False}}
+        _write(
+            tmp_path / "results" / split / "a.json",
+            {"documents": [{"pages": [1], "doc_type": doc, "fields": fields}]},
+        )
+    out = tmp_path / "figures.json"
+    argv = ["evaluate", str(tmp_path / "dev"), "--results", str(tmp_path / "results")]
+    assert main([*argv, "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["tuned"]["scores"]["ID numbers"] == {"right": 1, "total": 1}
+    assert figures["heldout"]["scores"][SURE] == {"right": 0, "total": 1}  # a silent error
