@@ -37,7 +37,13 @@ from digitize.understand import (
     load_catalogue,
     page_from_report,
 )
-from digitize.understand.evaluation import score_results
+from digitize.understand.evaluation import (
+    BLANK_SURE,
+    HAND_FLAGGED,
+    SURE,
+    score_results,
+    silent_error_rate,
+)
 from digitize.understand.files import understand_file
 from digitize.understand.model import Example, TextModel, read_examples
 
@@ -125,7 +131,11 @@ def add_parsers(commands: Any) -> None:
         description=(
             "Digitise a labelled set (DIR/scans with truth in DIR/truth, as written by "
             "`python -m samples.generate --labelled DIR`) and print procedure, document "
-            "type and per-field exact-match accuracy."
+            "type and per-field exact-match accuracy, ID-number accuracy and the silent "
+            "errors (wrong values returned with review false). A development set of "
+            "splits (DIR/tuned, DIR/heldout, DIR/blank, as written by `python -m "
+            "samples.real_forms DIR`) is scored split by split; on blank forms every "
+            "field returned sure counts against."
         ),
         formatter_class=formatter,
     )
@@ -134,7 +144,8 @@ def add_parsers(commands: Any) -> None:
         "--results",
         type=Path,
         metavar="DIR",
-        help="results already made for DIR/scans (else digitised now into a temporary folder)",
+        help="results already made for DIR/scans, or DIR/<split>/scans in DIR/<split> "
+        "(else digitised now into a temporary folder)",
     )
     evaluate.add_argument("--jobs", type=int, metavar="N", help="pages processed at once")
     evaluate.add_argument("--json", type=Path, metavar="FILE", help="also save the figures")
@@ -328,33 +339,53 @@ def run_understand(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     console = Console()
-    scans, truths = args.labelled / "scans", args.labelled / "truth"
-    if not scans.is_dir() or not truths.is_dir():
-        console.print(f"[red]error:[/] {escape(str(args.labelled))} holds no scans/ and truth/")
+    splits = _splits(args.labelled)
+    if not splits:
+        console.print(
+            f"[red]error:[/] {escape(str(args.labelled))} holds no scans/ and truth/ "
+            "(nor split folders holding them)"
+        )
         return EXIT_USAGE
     try:
         catalogue = load_catalogue(Settings().catalogue_dir)
     except CatalogueError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}")
         return EXIT_USAGE
+    figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="digitize-evaluate-") as temp:
-        results = args.results
-        if results is None:
-            results = Path(temp)
-            argv = [str(scans), "--out", str(results)]
-            if args.jobs:
-                argv += ["--jobs", str(args.jobs)]
-            process.main(argv)  # the same command a user runs
-        scores = score_results(truths, results, catalogue)
-    _print_scores(console, scores)
+        for split, folder in splits.items():
+            results = args.results / split if args.results and split else args.results
+            if results is None:
+                results = Path(temp) / (split or "all")
+                argv = [str(folder / "scans"), "--out", str(results)]
+                if args.jobs:
+                    argv += ["--jobs", str(args.jobs)]
+                process.main(argv)  # the same command a user runs
+            figures[split or "all"] = scores = score_results(folder / "truth", results, catalogue)
+            _print_scores(console, scores, split)
     if args.json:
-        args.json.write_text(json.dumps(scores, ensure_ascii=False, indent=1) + "\n")
+        payload = figures if len(figures) > 1 else next(iter(figures.values()))
+        args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
     return EXIT_OK
 
 
-def _print_scores(console: Console, scores: Mapping[str, Any]) -> None:
-    table = Table("measure", "right", "total", "accuracy", title="Understanding, exact match")
-    order = ["procedure", "document type", "fields (all)", "ID numbers"]
+def _splits(labelled: Path) -> dict[str, Path]:
+    """'' -> DIR for a plain labelled set; split name -> DIR/split for a development set
+    written by `python -m samples.real_forms` (tuned, heldout, blank)."""
+    if (labelled / "scans").is_dir() and (labelled / "truth").is_dir():
+        return {"": labelled}
+    return {
+        sub.name: sub
+        for sub in sorted(labelled.iterdir() if labelled.is_dir() else [])
+        if (sub / "scans").is_dir() and (sub / "truth").is_dir()
+    }
+
+
+def _print_scores(console: Console, scores: Mapping[str, Any], split: str = "") -> None:
+    title = "Understanding, exact match" + (f": {split}" if split else "")
+    table = Table("measure", "right", "total", "accuracy", title=title)
+    order = ["procedure", "document type", "fields (all)", "ID numbers", SURE, BLANK_SURE]
+    order.append(HAND_FLAGGED)
     names = order + sorted(n for n in scores["scores"] if n not in order)
     for name in names:
         if name not in scores["scores"]:
@@ -364,6 +395,9 @@ def _print_scores(console: Console, scores: Mapping[str, Any]) -> None:
             name, str(right), str(total), f"{100 * right / total:.1f} %" if total else "-"
         )
     console.print(table)
+    silent = silent_error_rate(dict(scores))
+    if silent is not None:
+        console.print(f"silent errors (wrong with review false): {100 * silent:.1f} % of sure")
     for miss in scores["misses"][:40]:
         console.print(f"  miss: {escape(miss)}", soft_wrap=True, highlight=False)
     if len(scores["misses"]) > 40:

@@ -43,6 +43,7 @@ from digitize.imaging.geometry import (
 )
 from digitize.imaging.leaders import Leader, erase_leaders, restore_leaders
 from digitize.imaging.preview import page_previews
+from digitize.imaging.rules import erase_rules
 from digitize.inputs import ReadLimits, ScannedPage, TextPage, read_page
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import PageSource, encode_page, write_page_pdf
@@ -189,6 +190,7 @@ def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInpu
     if not low <= dpi <= high:
         grey, dpi = resize_to_dpi(grey, dpi, OCR_TARGET_DPI)
     black_white = binarise(grey, dpi)
+    erase_rules(black_white, dpi)  # before leaders: a dotted blank may sit on a rule
     leaders = erase_leaders(black_white, dpi)
     box = ink_box(black_white, margin=px(_OCR_MARGIN_MM, dpi))
     if box is None:

@@ -75,8 +75,11 @@ class FieldSpec(_Strict):
     required: bool = False
     occurrence: int = Field(1, ge=1)
     check_with: tuple[str, ...] = ()
+    # Section headings (as printed, matched without diacritics) under which the label
+    # is read: "THÔNG TIN CỦA CHA", "BÊN NỮ"; `occurrence` counts within them.
+    sections: tuple[str, ...] = ()
 
-    _nfc = field_validator("labels", mode="before")(_nfc)
+    _nfc = field_validator("labels", "sections", mode="before")(_nfc)
 
     @field_validator("name")
     @classmethod

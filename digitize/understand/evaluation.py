@@ -17,9 +17,21 @@ from typing import Any
 
 from digitize.understand.catalogue import Catalogue, FieldKind
 
+SURE = "fields returned sure"  # right = sure and right; total = returned with review false
+SURE_UNLABELLED = "fields returned sure, none expected"
+BLANK_SURE = "fields returned sure on blank forms"
+HAND_FLAGGED = "handwritten fields flagged"  # review true with the problem "handwritten"
+TYPED_NOT_HAND = "typed fields not taken for handwriting"
+
 
 def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str, Any]:
-    """Compare result JSONs with truth files: document type, procedure, fields."""
+    """Compare result JSONs with truth files: document type, procedure, fields.
+
+    Besides exact accuracy, counts what a user cannot see: fields returned sure
+    (`review: false`) and whether they were right (a wrong one is a silent error); a
+    field returned sure where the truth expects none; and on files whose truth says
+    `"blank": true` (a form nobody filled in), every field returned sure.
+    """
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # name -> [right, total]
     misses: list[str] = []
     for truth_path in sorted(truths.glob("*.json")):
@@ -30,6 +42,19 @@ def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str
             if result_path.is_file()
             else []
         )
+        if truth.get("blank"):
+            for doc in predicted:
+                for name, got in (doc.get("fields") or {}).items():
+                    sure = got.get("value") is not None and not got.get("review")
+                    # right = fields flagged or empty; total = every field returned
+                    _count(
+                        tally,
+                        BLANK_SURE,
+                        not sure,
+                        misses,
+                        f"{truth['file']} (blank): {name} {got.get('value')!r} returned sure",
+                    )
+            continue
         by_first_page = {doc["pages"][0]: doc for doc in predicted if doc["pages"]}
         for expected in truth.get("documents", []):
             first = min(expected["pages"])
@@ -52,11 +77,13 @@ def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str
                     f"{where}: procedure {got_procedure} != {expected['procedure']}",
                 )
             doc = catalogue.document_types.get(expected["doc_type"])
-            for name, want in expected.get("expected", {}).items():
+            wanted = expected.get("expected", {})
+            for name, want in wanted.items():
                 spec = doc.field(name) if doc else None
                 if spec is None:
                     continue  # a value the catalogue does not ask for
-                value = (got.get("fields", {}).get(name) or {}).get("value")
+                entry = got.get("fields", {}).get(name) or {}
+                value = entry.get("value")
                 right = _same(value, want)
                 _count(
                     tally, f"field {name}", right, misses, f"{where}: {name} {value!r} != {want!r}"
@@ -64,6 +91,46 @@ def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str
                 _count(tally, "fields (all)", right, [], "")
                 if spec.kind is FieldKind.ID_NUMBER:
                     _count(tally, "ID numbers", right, [], "")
+                if value is not None and not entry.get("review"):
+                    _count(
+                        tally,
+                        SURE,
+                        right,
+                        misses,
+                        f"{where}: SILENT {name} {value!r} != {want!r}",
+                    )
+            hand = set(expected.get("handwritten", ()))
+            for name in sorted(hand):
+                entry = got.get("fields", {}).get(name) or {}
+                flagged = bool(entry.get("review")) and "handwritten" in entry.get("problems", ())
+                _count(
+                    tally,
+                    HAND_FLAGGED,
+                    flagged,
+                    misses,
+                    f"{where}: handwritten {name} not flagged ({entry.get('problems')})",
+                )
+                if entry.get("value") is not None and not entry.get("review"):
+                    _count(tally, SURE, False, misses, f"{where}: SILENT handwritten {name}")
+            for name in wanted:
+                entry = got.get("fields", {}).get(name) or {}
+                typed_ok = "handwritten" not in entry.get("problems", ())
+                _count(
+                    tally, TYPED_NOT_HAND, typed_ok, misses, f"{where}: typed {name} taken for hand"
+                )
+            if got.get("doc_type") == expected["doc_type"]:
+                for name, entry in (got.get("fields") or {}).items():
+                    if name in wanted or name in hand:
+                        continue
+                    if entry.get("value") is None or entry.get("review"):
+                        continue
+                    _count(
+                        tally,
+                        SURE_UNLABELLED,
+                        False,
+                        misses,
+                        f"{where}: {name} {entry.get('value')!r} returned sure, none expected",
+                    )
     return {
         "scores": {name: {"right": r, "total": t} for name, (r, t) in sorted(tally.items())},
         "misses": misses,
@@ -89,6 +156,14 @@ def _same(value: object, want: object) -> bool:
     if isinstance(want, str) and isinstance(value, str):
         return unicodedata.normalize("NFC", value) == unicodedata.normalize("NFC", want)
     return value == want
+
+
+def silent_error_rate(scores: dict[str, Any]) -> float | None:
+    """Wrong values returned sure, as a share of the fields returned sure."""
+    entry = scores["scores"].get(SURE)
+    if not entry or not entry["total"]:
+        return None
+    return 1 - entry["right"] / entry["total"]
 
 
 def accuracy(scores: dict[str, Any], measure: str) -> float | None:

@@ -10,25 +10,35 @@ words just before each colon, so OCR slips and numbering ("1)", "3.1.") do not m
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from digitize.results import BBox, Line, Word
 from digitize.understand import normalise
 from digitize.understand.catalogue import DocumentType, FieldKind, FieldSpec
-from digitize.understand.checks import check_dossier_code, check_id_number
+from digitize.understand.checks import check_dossier_code, check_id_number, load_provinces
 from digitize.understand.pages import PageText
 from digitize.understand.vietnamese import fold
 
 Value = str | int | float
 
 REVIEW_BELOW = 0.6  # fields less sure than this go to a reviewer
+# A value with a word OCR was less sure of than this goes to a reviewer: misread marks
+# ("Thể" for "Thế") come at 0.8-0.87 where right words mostly come above 0.9 (measured
+# on the tuned split of the issue 13 development set).
+WORD_REVIEW_BELOW = 0.85
 _LEADERS = re.compile(r"(?:\.{3,}|…+|_{3,})")
 _FOOTNOTE = re.compile(r"\(\d{1,2}\)")
+# What OCR makes of a superscript footnote marker between a label and its colon
+# ("Kính gửi”?:", "nghị®:").
+_LABEL_TAIL = re.compile(r"\s*[”“\"'?®©¹²³⁴⁵⁶⁷⁸⁹⁰*]+$")
 _TRAILING_NUMBERING = re.compile(r"\s+(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\))\s*$")
 _GAP_LINE_HEIGHTS = 1.2  # a blank this wide (in line heights) ends a value
 _WRAP_RIGHT_LINE_HEIGHTS = 6  # a line ending this near the right edge may have wrapped
@@ -69,12 +79,15 @@ class _Segment:
     start: int  # character span of the value in the line's text
     end: int
     ended: bool  # the value stopped before the line's end (leaders, a blank, a label)
+    section: str = ""  # folded heading of the section the label stands in
 
 
 @dataclass(slots=True)
 class _Layout:
     pages: Sequence[PageText]
     segments: list[_Segment] = field(default_factory=list)
+    shared: frozenset[str] = frozenset()  # folded labels more than one field reads
+    labels: _Labels | None = None
 
 
 def extract_fields(
@@ -91,8 +104,14 @@ def extract_fields(
     """
     labels = {fold(label) for spec in doc_type.fields for label in spec.labels}
     others = frozenset(fold(label) for label in other_labels) - labels
-    segments = [s for page in pages for s in _find_segments(page, labels, others)]
-    layout = _Layout(pages, segments)
+    index = _label_index(frozenset(labels), others)
+    segments: list[_Segment] = []
+    section = ""
+    for page in pages:
+        found, section = _find_segments(page, index, section)
+        segments += found
+    counts = Counter(fold(label) for spec in doc_type.fields for label in set(spec.labels))
+    layout = _Layout(pages, segments, frozenset(k for k, n in counts.items() if n > 1), index)
     found: dict[str, ExtractedField] = {}
     for spec in doc_type.fields:
         result = _read_field(layout, spec, review_below)
@@ -100,14 +119,18 @@ def extract_fields(
             result = ExtractedField(spec.name, None, 0.0, None, None, "", True, ("not found",))
         if result is not None:
             found[spec.name] = result
+    _ids_by_kind(layout, doc_type, found, review_below)
     return _cross_check(found, doc_type)
 
 
 # -- finding labels ---------------------------------------------------------------------
 
 
-def _find_segments(page: PageText, labels: set[str], others: frozenset[str]) -> list[_Segment]:
-    """Every 'label: value' on the page whose label is one of `labels`.
+def _find_segments(
+    page: PageText, labels: _Labels, section: str = ""
+) -> tuple[list[_Segment], str]:
+    """Every 'label: value' on the page whose label is one of `labels`, and the section
+    heading in force at the page's end (sections run on over pages).
 
     `others` are labels of other document types: they only mark where a value before
     them ends.
@@ -115,19 +138,33 @@ def _find_segments(page: PageText, labels: set[str], others: frozenset[str]) -> 
     segments = []
     for index, line in enumerate(page.lines):
         text = line.text
+        if _is_heading(text):
+            section = fold(text)
         colons = [m.start() for m in re.finditer(":", text)]
         if not colons:
             continue
         breaks = _gap_breaks(line)
+        # A label wrapped in a narrow table cell ("Số định danh cá / nhân/CCCD/Hộ
+        # chiếu:"): the line above, if it has no colon and starts where this one does.
+        prefix = _label_head(page.lines, index)
         # Where each colon's label begins, so the value before it can be cut there.
         starts: list[tuple[int, str, float]] = []
         previous_end = 0
         for colon in colons:
-            starts.append(_match_label(text, previous_end, colon, labels, others, breaks))
+            starts.append(
+                _match_label(
+                    text,
+                    previous_end,
+                    colon,
+                    labels,
+                    breaks,
+                    prefix if previous_end == 0 else "",
+                )
+            )
             previous_end = colon + 1
         for k, colon in enumerate(colons):
             _, label, score = starts[k]
-            if not label or label not in labels:
+            if not label or label not in labels.own:
                 continue
             end = starts[k + 1][0] if k + 1 < len(colons) else len(text)
             first_word = re.search(r"\S", text[colon + 1 : end])
@@ -136,8 +173,57 @@ def _find_segments(page: PageText, labels: set[str], others: frozenset[str]) -> 
                 end = min([end, *(b for b in breaks if value_start < b < end)])
             value = text[colon + 1 : end]
             ended = bool(_LEADERS.search(value)) or end < len(text.rstrip())
-            segments.append(_Segment(page.number, index, label, score, colon + 1, end, ended))
-    return segments
+            segments.append(
+                _Segment(page.number, index, label, score, colon + 1, end, ended, section)
+            )
+    return segments, section
+
+
+# Section headings: a Roman numeral ("II. THÔNG TIN CỦA CHA", OCR may read "I." as
+# "L." or "1."), or the words that open a party's block ("Thông tin bên nữ:", "BÊN NAM").
+_HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]{1,4}|[l1L])\s*[.)]\s+[^\W\d]{2,}")
+_HEADING_WORDS = re.compile(r"^\s*(?:[ivx]{1,4}\s*[.)]\s*)?(?:thong tin|ben nam|ben nu)\b")
+
+
+_HEADING_START = re.compile(r"^\s*(?:[IVXl1L]{1,4}\s*[.)]|th|b[eêế])", re.IGNORECASE)
+
+
+def _is_heading(text: str) -> bool:
+    """A section heading: "II. THÔNG TIN CỦA CHA", "Thông tin bên nữ:", "BÊN NAM"."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 90 or not _HEADING_START.match(stripped):
+        return False  # cheap test first: every line of every page comes here
+    if _HEADING_WORDS.match(fold(stripped)):
+        return True
+    if not _HEADING_NUMBER.match(stripped):
+        return False
+    # "1. Họ và tên: ..." is a numbered field, not a heading: headings are capitals.
+    letters = [ch for ch in stripped if ch.isalpha()]
+    return sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+
+
+def _label_head(lines: Sequence[Line], index: int) -> str:
+    """The line above `index` when it may be the first part of a wrapped label."""
+    if index == 0:
+        return ""
+    above, line = lines[index - 1], lines[index]
+    # The rest of a wrapped label goes on in lower case ("nhân/CCCD/Hộ chiếu:").
+    if not line.text[:1].islower():
+        return ""
+    if ":" in above.text:
+        # "2. Ngày, tháng, năm sinh: ...... 3. Giới" over "tính: Nam": the label
+        # begins after the last leader of the line above.
+        tail = _LEADERS.split(above.text)[-1].strip()
+        short = 0 < len(tail.split()) <= 3 and ":" not in tail
+        return re.sub(r"^\d{1,2}[.)]\s*", "", tail) if short else ""
+    if _is_heading(above.text) or len(above.text) > 40:
+        return ""
+    height = line.bbox[3] - line.bbox[1]
+    if height > 0 and (
+        abs(above.bbox[0] - line.bbox[0]) > height or line.bbox[1] - above.bbox[3] > height
+    ):
+        return ""
+    return above.text
 
 
 def _gap_breaks(line: Line) -> list[int]:
@@ -149,21 +235,80 @@ def _gap_breaks(line: Line) -> list[int]:
     position = 0
     for word, following in pairwise(line.words):
         position += len(word.text)
-        if following.bbox[0] - word.bbox[2] > _GAP_LINE_HEIGHTS * height:
+        grid = _GRID_CELL.match(word.text) and _GRID_CELL.match(following.text)
+        if following.bbox[0] - word.bbox[2] > _GAP_LINE_HEIGHTS * height and not grid:
             breaks.append(position)
         position += 1
     return breaks
+
+
+# What OCR makes of one box of a digit grid: a digit, sometimes with the box's side
+# read as a letter beside it ("I1", "1|"), or a look-alike alone ("O", "l").
+_GRID_CELL = re.compile(r"^(?:[|Il\[\]/]?\d(?:[|Il\[\]/]?\d)?[|Il\[\]/]?|[OoIl|])$")
+_GRID_LOOKALIKE = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}
+
+
+def join_grid_digits(raw: str) -> str:
+    """Digits typed one per box ("0 9 6 I1 9 ...") as one number; other text as it is."""
+    tokens = raw.split()
+    if len(tokens) < 6 or not all(_GRID_CELL.match(t) for t in tokens):
+        return raw
+    out = []
+    for token in tokens:
+        digits = "".join(ch for ch in token if ch.isdigit())
+        # Twelve boxes, twelve digits: a box read twice across its side ("7/7") is one.
+        if len(tokens) == 12 and digits:
+            digits = digits[0]
+        out.append(digits or _GRID_LOOKALIKE.get(token, token))
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """The folded labels a document type's fields read (`own`) and those of the other
+    types (`others`, which only end a value), indexed by the word counts they match:
+    a label of k words is tried against the last k-1, k and k+1 words before a colon."""
+
+    own: frozenset[str]
+    others: frozenset[str]
+    by_words: dict[int, tuple[str, ...]]
+    own_by_words: dict[int, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, own: set[str], others: frozenset[str]) -> _Labels:
+        by_words: dict[int, list[str]] = {}
+        own_by_words: dict[int, list[str]] = {}
+        for label in sorted(own | others):
+            size = len(label.split())
+            for n in (size - 1, size, size + 1):
+                if n >= 1:
+                    by_words.setdefault(n, []).append(label)
+                    if label in own:
+                        own_by_words.setdefault(n, []).append(label)
+        return cls(
+            frozenset(own),
+            others,
+            {n: tuple(v) for n, v in by_words.items()},
+            {n: tuple(v) for n, v in own_by_words.items()},
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _label_index(own: frozenset[str], others: frozenset[str]) -> _Labels:
+    """Built once per document type and catalogue, not per page."""
+    return _Labels.of(set(own), others)
 
 
 def _match_label(
     text: str,
     lo: int,
     colon: int,
-    labels: set[str],
-    others: frozenset[str],
+    labels: _Labels,
     breaks: Sequence[int],
+    prefix: str = "",
 ) -> tuple[int, str, float]:
-    """The label best matching the words before `colon` (from `lo` on).
+    """The label best matching the words before `colon` (from `lo` on), or with the
+    words of `prefix` (the line above) in front of them when the label wrapped.
 
     Returns where the label starts in `text`, the folded label ('' if none), its score.
     An unknown label still gets a start: after the last dotted leader or wide blank
@@ -171,20 +316,24 @@ def _match_label(
     """
     before = text[lo:colon]
     words = [(m.start() + lo, m.group()) for m in re.finditer(r"\S+", before)]
+    own = len(words)
+    if prefix and own:
+        words = [(lo, word) for word in prefix.split()] + words
     best: tuple[int, str, float] = (colon, "", 0.0)
-    folded: dict[int, str] = {}  # the last n words, folded: the same for every label
-    for label in labels | others:
-        size = len(label.split())
-        for n in (size - 1, size, size + 1):
-            if n < 1 or n > len(words):
-                continue
-            start = words[-n][0]
-            candidate = folded.get(n)
-            if candidate is None:
-                candidate = folded[n] = fold(_FOOTNOTE.sub("", text[start:colon]))
-            score = fuzz.ratio(candidate, label) / 100
+    for n in range(1, len(words) + 1):
+        # Words of the line above complete only this type's labels.
+        pool = (labels.by_words if n <= own else labels.own_by_words).get(n)
+        if not pool:
+            continue
+        joined = " ".join(word for _, word in words[-n:])
+        candidate = fold(_LABEL_TAIL.sub("", _FOOTNOTE.sub("", joined)))
+        start = words[-n][0]
+        for label, score, _ in process.extract(
+            candidate, pool, scorer=fuzz.ratio, score_cutoff=85, limit=None
+        ):
+            score /= 100
             needed = 0.85 if len(label) >= 10 else 0.9
-            rank = score + (0.01 if label in labels else 0.0)  # ties go to this type
+            rank = score + (0.01 if label in labels.own else 0.0)  # ties go to this type
             if score >= needed and (rank, len(label)) > (best[2], len(best[1])):
                 best = (start, label, rank)
     if best[1]:
@@ -206,17 +355,69 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
         return _read_date_line(layout.pages, review_below)
     wanted = {fold(label) for label in spec.labels}
     hits = [s for s in layout.segments if s.label in wanted]
+    unsure_role = False
+    if spec.sections:
+        # The person a label is about comes from the section it stands in ("II. THÔNG
+        # TIN CỦA CHA"); a form without such sections keeps the labels that only this
+        # field reads ("Họ, chữ đệm, tên người cha"), not the shared "Họ, chữ đệm, tên".
+        cues = [fold(cue) for cue in spec.sections]
+        inside = [s for s in hits if any(_in_section(cue, s.section) for cue in cues)]
+        if inside:
+            hits = inside
+        elif any(_in_section(cue, s.section) for cue in cues for s in layout.segments):
+            hits = []  # the section is there, the label not in it
+        else:
+            own = [s for s in hits if s.label not in layout.shared]
+            unsure_role = not own
+            hits = own or hits
     if len(hits) < spec.occurrence:
         return None
-    segment = hits[spec.occurrence - 1]
+    first = _read_segment(layout, spec, hits[spec.occurrence - 1], review_below)
+    if first.raw or spec.occurrence > 1:
+        found = first
+    else:
+        # A label printed twice, first as a heading with nothing after it ("4. Vốn kinh
+        # doanh:" over "Vốn kinh doanh: 200.000.000 đồng"): the next one that holds a
+        # value, when the label is this field's alone.
+        later = (
+            _read_segment(layout, spec, hit, review_below)
+            for hit in hits[1:]
+            if hit.label not in layout.shared and _holds_text(layout, hit)
+        )
+        found = next((f for f in later if f.raw), first)
+    if unsure_role:  # whose value it is no heading says
+        found = dataclasses.replace(
+            found,
+            review=True,
+            problems=(*found.problems, "role not shown by a section heading"),
+        )
+    return found
+
+
+def _holds_text(layout: _Layout, segment: _Segment) -> bool:
+    page = next(p for p in layout.pages if p.number == segment.page)
+    text = page.lines[segment.line_index].text[segment.start : segment.end]
+    return bool(normalise.strip_leaders(text))
+
+
+def _read_segment(
+    layout: _Layout, spec: FieldSpec, segment: _Segment, review_below: float
+) -> ExtractedField:
     page = next(p for p in layout.pages if p.number == segment.page)
     line = page.lines[segment.line_index]
     spans = [(line, segment.start, segment.end)]
     raw = normalise.strip_leaders(line.text[segment.start : segment.end])
     raw = _TRAILING_NUMBERING.sub("", raw).strip()
     following = page.lines[segment.line_index + 1 : segment.line_index + 3]
-    if not raw and following and ":" not in following[0].text:
-        # The value sits under its label (ID cards) rather than after it.
+    if (
+        not raw
+        and following
+        and ":" not in following[0].text
+        and not _is_heading(following[0].text)
+        and not (len(following) > 1 and _label_head(page.lines, segment.line_index + 2))
+    ):
+        # The value sits under its label (ID cards) rather than after it; not the next
+        # section's heading nor the first line of a label wrapped in its cell.
         line, following = following[0], following[1:]
         spans = [(line, 0, len(line.text))]
         raw = normalise.strip_leaders(line.text)
@@ -228,14 +429,64 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
         and spec.kind in (FieldKind.TEXT, FieldKind.ADDRESS)
         and not ended
         and following
-        and _wraps_onto(page, line, following[0])
+        and _wraps_onto(page, line, following[0], layout.labels)
     ):
         spans.append((following[0], 0, len(following[0].text)))
-        raw = f"{raw} {normalise.strip_leaders(following[0].text)}"
-    return _finish(spec, raw, segment.score, page.number, spans, review_below)
+        # The comma the first line ended with was stripped with its edge punctuation.
+        _, lo, hi = spans[-2]
+        comma = "," if spans[-2][0].text[lo:hi].rstrip().endswith(",") else ""
+        raw = f"{raw}{comma} {normalise.strip_leaders(following[0].text)}"
+    found = _finish(spec, raw, segment.score, page.number, spans, review_below)
+    label_line = page.lines[segment.line_index]
+    label_words = _words_in(label_line, 0, max(0, segment.start - 1))
+    value_words = [w for line_, lo, hi in spans for w in _words_in(line_, lo, hi)]
+    if raw and _looks_handwritten(label_words, value_words):
+        problems = tuple(p for p in found.problems if p != "uncertain reading")
+        found = dataclasses.replace(found, review=True, problems=(*problems, "handwritten"))
+    return found
 
 
-def _wraps_onto(page: PageText, line: Line, following: Line) -> bool:
+# A value written by hand beside a printed label: OCR is much less sure of it than of
+# the label, and its letters stand taller and more uneven than the print. Measured on
+# the issue 13 development set (synthetic handwriting on real templates): typed values
+# come at 0.9-1.1 times the label's height and within 0.1 of its confidence.
+_HAND_HEIGHT = 1.25
+_HAND_CONFIDENCE_GAP = 0.15
+
+
+def _looks_handwritten(label: Sequence[Word], value: Sequence[Word]) -> bool:
+    if not label or not value:
+        return False
+    label_height = sorted(w.bbox[3] - w.bbox[1] for w in label)[len(label) // 2]
+    if label_height <= 0:
+        return False  # no boxes known
+    value_height = sum(w.bbox[3] - w.bbox[1] for w in value) / len(value)
+    label_conf = sum(w.confidence for w in label) / len(label)
+    value_conf = sum(w.confidence for w in value) / len(value)
+    return (
+        value_height >= _HAND_HEIGHT * label_height
+        and value_conf <= label_conf - _HAND_CONFIDENCE_GAP
+    )
+
+
+def _opens_with_label(text: str, labels: _Labels | None) -> bool:
+    if labels is None:
+        return False
+    words = text.split()
+    for n in range(1, min(len(words), 8) + 1):
+        pool = labels.by_words.get(n)
+        if pool and process.extractOne(
+            fold(" ".join(words[:n])), pool, scorer=fuzz.ratio, score_cutoff=90
+        ):
+            return True
+    return False
+
+
+def _in_section(cue: str, section: str) -> bool:
+    return bool(section) and fuzz.partial_ratio(cue, section) >= 90
+
+
+def _wraps_onto(page: PageText, line: Line, following: Line, labels: _Labels | None) -> bool:
     """Whether `line` ran to the text's right edge and goes on in `following`: a line of
     its own kind (no label, no numbering) starting where it started, not indented like a
     new paragraph."""
@@ -243,6 +494,8 @@ def _wraps_onto(page: PageText, line: Line, following: Line) -> bool:
     text = following.text.strip()
     if not text or ":" in text or re.match(r"^(?:\d+[.)]|[IVX]+\.|[a-zđ]\))", text):
         return False
+    if _opens_with_label(text, labels):
+        return False  # the next row's label, its colon lost by OCR
     if height <= 0:  # no boxes known: trust the text alone
         return True
     right = max(other.bbox[2] for other in page.lines)
@@ -304,6 +557,21 @@ def _finish(
     bbox = _union([w.bbox for w in words])
     problems: list[str] = []
     value: Value | None
+    stripped = _strip_markers(raw)
+    if raw and not stripped:
+        problems.append("footnote marker")  # "®", "(1)", "¹": what a blank form shows
+    raw = stripped
+    if spec.kind is FieldKind.ID_NUMBER:
+        raw = join_grid_digits(raw)
+    elif spec.kind in (FieldKind.TEXT, FieldKind.ADDRESS, FieldKind.NAME):
+        # Dots of a leader the value was typed over, read between its words
+        # ("xã.Nghi.Phong", "Đăng. ký. thường trú").
+        raw = " ".join(_DOT_BETWEEN_LETTERS.sub(" ", raw).split())
+        raw = _STRAY_QUOTES.sub("", raw)  # Vietnamese has no apostrophes: OCR specks
+    problems += _doubtful(spec.kind, raw)
+    weakest = min((w.confidence for w in words if w.text.strip(".…_:")), default=1.0)
+    if raw and not problems and weakest < WORD_REVIEW_BELOW:
+        problems.append("uncertain reading")  # a misread mark passes every other check
     if spec.kind is FieldKind.ID_NUMBER:
         checked = check_id_number(raw)
         value, problems = checked.value, list(checked.problems)
@@ -314,11 +582,91 @@ def _finish(
         value = _NORMALISERS[spec.kind](raw) if raw else None
         if raw and value is None:
             problems.append(f"cannot read {raw!r} as {spec.kind.value}")
-    if not raw:
+    if not raw and not problems:
         problems.append("empty")
+    if problems and value is not None and any(p in _NOT_A_VALUE for p in problems):
+        value = None  # a marker, placeholder or instruction is no value at all
     confidence = label_score * ocr_confidence * (0.5 if problems else 1.0)
     review = bool(problems) or confidence < review_below
     return ExtractedField(spec.name, value, confidence, page, bbox, raw, review, tuple(problems))
+
+
+# Footnote markers glued to a value: "(1)", "¹", and "®"/"©"/"*" that OCR makes of a
+# superscript "(1)" ("® Ủy ban nhân dân xã ...").
+_MARKER = r"(?:\(\s*\d{1,2}\s*\)|[®©¹²³⁴⁵⁶⁷⁸⁹⁰*]+|\d\)(?=\s))"
+_LEADING_MARKER = re.compile(rf"^(?:{_MARKER}\s*[:.]?\s*)+")
+_TRAILING_MARKER = re.compile(rf"(?:\s*{_MARKER})+$")
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{\w+\}|<<.*?>>|\[\[.*?\]\]|^[.…_\-–—\s/]*$")
+# Words that open a printed instruction or hint rather than a value.
+_INSTRUCTION = re.compile(
+    r"^\(?\s*(?:ghi ro|ghi bang|ghi theo|ky,|ky ten|ky va|neu co|theo mau|vi du|"
+    r"dien vao|danh dau|chu ky)"
+)
+_NOT_A_VALUE = frozenset(
+    {"footnote marker", "placeholder", "printed instruction", "printed part of the label"}
+)
+_DOT_BETWEEN_LETTERS = re.compile(
+    r"(?<=[^\W\d_]{2})\.(?=\s?[^\W_])|(?<=\d)\.(?=\s?[^\W\d_])|(?<=,)\.|\.(?=,)"
+)
+# What a form prints before the blank of an addressee: a value of this alone is the
+# blank left empty ("Kính gửi: Ủy ban nhân dân ......").
+_STUBS = frozenset({"uy ban nhan dan", "ubnd", "cong an", "truong cong an", "so", "ong/ba"})
+_PROVINCE_IN_TEXT = re.compile(r"\btinh\s+([a-z][a-z -]*)$")
+_STRAY_QUOTES = re.compile(r"['‘’`´]")
+# A place ending on the word that should open its name: "..., tỉnh" (the name wrapped
+# onto a line not read).
+_ENDS_ON_PLACE_WORD = re.compile(r"(?:\b(?:tinh|thanh pho|huyen|quan|xa|phuong|thi tran))$")
+_NAME_WORD = re.compile(r"^[^\W\d_]+$")
+
+
+@functools.cache
+def _province_names() -> frozenset[str]:
+    return frozenset(fold(name) for name in load_provinces().values())
+
+
+def _strip_markers(raw: str) -> str:
+    text = _LEADING_MARKER.sub("", raw.strip())
+    text = _TRAILING_MARKER.sub("", text)
+    return normalise.strip_leaders(text) if text != raw.strip() else text
+
+
+def _doubtful(kind: FieldKind, raw: str) -> list[str]:
+    """Why `raw` cannot be trusted as a value of `kind`, even if it can be normalised:
+    a placeholder left by a template, a printed instruction, garbled or wrong-kind text."""
+    if not raw:
+        return []
+    if _PLACEHOLDER.search(raw):
+        return ["placeholder"]
+    folded = fold(raw)
+    if _INSTRUCTION.match(folded) or (raw.startswith("(") and raw.endswith(")")):
+        return ["printed instruction"]
+    letters = sum(ch.isalpha() for ch in raw)
+    digits = sum(ch.isdigit() for ch in raw)
+    odd = sum(not (ch.isalnum() or ch.isspace() or ch in ",.-/()'") for ch in raw)
+    if odd > max(1, len(raw) // 10):
+        return ["garbled"]
+    if folded.strip(" .,") in _STUBS:
+        return ["printed part of the label"]
+    province = _PROVINCE_IN_TEXT.search(folded)
+    if (
+        kind in (FieldKind.TEXT, FieldKind.ADDRESS)
+        and province
+        and province.group(1).strip() not in _province_names()
+    ):
+        return ["cut short"]  # "..., tỉnh Khánh": the rest wrapped onto a line not read
+    if kind in (FieldKind.TEXT, FieldKind.ADDRESS) and _ENDS_ON_PLACE_WORD.search(
+        folded.rstrip(" ,.")
+    ):
+        return ["cut short"]
+    if kind is FieldKind.NAME:
+        words = raw.split()
+        if digits or not 2 <= len(words) <= 7 or not all(_NAME_WORD.match(w) for w in words):
+            return ["not a name"]
+    elif kind in (FieldKind.TEXT, FieldKind.ADDRESS) and (
+        letters < 3 or (len(raw.split()) < 2 and letters < 5)
+    ):
+        return ["too short"]
+    return []
 
 
 def _words_in(line: Line, lo: int, hi: int) -> list[Word]:
@@ -343,6 +691,58 @@ def _union(boxes: Sequence[BBox]) -> BBox | None:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+# -- values known by their kind ----------------------------------------------------------
+
+# Twelve digits in a row, grouped or one per box of a grid ("0 7 9 I1 8 ...").
+_ID_CANDIDATE = re.compile(
+    r"(?<![\w])(?:(?:[\dIlO|]{1,2}\s+){5,}[\dIlO|]{1,2}|\d(?:[ .]?\d){11})(?![\w])"
+)
+
+
+def _ids_by_kind(
+    layout: _Layout, doc_type: DocumentType, found: dict[str, ExtractedField], review_below: float
+) -> None:
+    """ID numbers whose label was not read ("Giấy tờ tùy thân: Căn cước công dân số
+    079..."), recognised by what they are: twelve digits opening with a known province
+    code and a century-and-sex digit. Sure only when one number and one field are left
+    (in the field's section, if the form has sections); otherwise flagged for review."""
+    specs = [spec for spec in doc_type.fields if spec.kind is FieldKind.ID_NUMBER]
+    missing = [s for s in specs if found.get(s.name) is None or found[s.name].value is None]
+    if not missing:
+        return
+    taken = {str(f.value) for f in found.values() if f.value is not None}
+    candidates: list[tuple[PageText, Line, re.Match[str], str, str]] = []
+    section = ""
+    for page in layout.pages:
+        for line in page.lines:
+            if _is_heading(line.text):
+                section = fold(line.text)
+            for match in _ID_CANDIDATE.finditer(line.text):
+                checked = check_id_number(join_grid_digits(match.group()))
+                value = checked.value
+                if checked.problems or value is None or value in taken:
+                    continue
+                taken.add(value)
+                candidates.append((page, line, match, section, value))
+    for spec in missing:
+        pool = candidates
+        if spec.sections:
+            cues = [fold(cue) for cue in spec.sections]
+            pool = [c for c in candidates if any(_in_section(cue, c[3]) for cue in cues)]
+        if not pool:
+            continue
+        page, line, match, _, _ = pool[0]
+        result = _finish(
+            spec, match.group(), 0.9, page.number, [(line, *match.span())], review_below
+        )
+        if len(pool) > 1 or len(missing) > 1:
+            result = dataclasses.replace(
+                result, review=True, problems=(*result.problems, "several ID numbers, no label")
+            )
+        found[spec.name] = result
+        candidates.remove(pool[0])
 
 
 # -- checks across fields ---------------------------------------------------------------

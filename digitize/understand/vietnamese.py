@@ -25,9 +25,11 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 def fold(text: str) -> str:
     """Lower case, no diacritics, đ -> d, whitespace collapsed: the form searches match on."""
-    decomposed = unicodedata.normalize("NFD", text).lower().translate(_D_LETTERS)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.split())
+    if text.isascii():
+        return " ".join(text.lower().split())
+    # Character by character through a cache: understanding folds every line of every
+    # page several times, and a page uses a few dozen distinct letters.
+    return " ".join("".join(map(_fold_char, text)).split())
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,0 +1,201 @@
+"""Understanding on layouts the project's own forms do not have (issue 13): digit grids,
+labels wrapped in table cells, people told apart by section headings, ID numbers known
+by what they are, and values that must never come back sure (footnote markers,
+placeholders, printed instructions, blank forms)."""
+
+from __future__ import annotations
+
+import pytest
+
+from digitize.results import Line, Word
+from digitize.understand import PageText, load_catalogue
+from digitize.understand.fields import extract_fields, join_grid_digits
+from tests.understand_helpers import page
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def test_digits_typed_one_per_box_read_as_one_number() -> None:
+    assert join_grid_digits("0 9 6 I1 9 1 5 7 2 9 0 8") == "096191572908"
+    assert join_grid_digits("0 7 9 1 9 O 0 1 2 3 4 5") == "079190012345"
+    assert join_grid_digits("0 9 6 0 6 7/7 9 0 5 6 0 6") == "096067905606"
+    assert join_grid_digits("Nguyễn Văn An") == "Nguyễn Văn An"
+    assert join_grid_digits("12 tháng 3") == "12 tháng 3"
+
+
+def test_ct01_grid_beside_its_label(catalogue) -> None:
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    boxes = "  ".join("048094767146")  # wide blanks between the boxes' digits
+    form = page(
+        1,
+        "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ",
+        "1. Họ, chữ đệm và tên: Nguyễn Tuyết Linh ..........",
+        "4. Số định danh cá nhân:  " + "  ".join("096191572908"),
+        "9. Số định danh cá nhân của chủ hộ:  " + boxes,
+    )
+    fields = extract_fields([form], ct01)
+    assert fields["id_number"].value == "096191572908"
+    assert fields["household_head_id_number"].value == "048094767146"
+    assert not fields["household_head_id_number"].review
+
+
+def test_markers_placeholders_and_instructions_are_never_sure(catalogue) -> None:
+    receipt = catalogue.document_types["giay_tiep_nhan_ho_so"]
+    blank = page(
+        1,
+        "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        "Mã hồ sơ: ....................",
+        "Ông/Bà: {{hoTenNguoiNop}}",
+        "Địa chỉ: ®",
+        "Số điện thoại: (ghi rõ số di động) ..........",
+        "Nội dung yêu cầu giải quyết: ……",
+    )
+    fields = extract_fields([blank], receipt)
+    for name in ("applicant_name", "address", "phone", "procedure_name", "dossier_code"):
+        assert fields[name].review, name
+        assert fields[name].value is None, name
+    assert "placeholder" in fields["applicant_name"].problems
+    assert "footnote marker" in fields["address"].problems
+    assert "printed instruction" in fields["phone"].problems
+
+
+def test_a_glued_footnote_marker_is_stripped(catalogue) -> None:
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    form = page(1, "Kính gửi: ® Ủy ban nhân dân xã Tân Lập ..........")
+    issuer = extract_fields([form], ct01)["issuer"]
+    assert issuer.value == "Ủy ban nhân dân xã Tân Lập"
+
+
+def test_a_name_with_digits_is_not_a_name(catalogue) -> None:
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    form = page(1, "1. Họ, chữ đệm và tên: Ng7yễn V4n ........")
+    name = extract_fields([form], ct01)["applicant_name"]
+    assert name.review
+    assert "not a name" in name.problems
+
+
+def test_people_from_section_headings_and_wrapped_labels(catalogue) -> None:
+    """The birth declaration of TT 04/2020 as printed: one "Họ, chữ đệm, tên" per
+    person, the person named by the section heading; the ID label wraps in its cell."""
+    birth = catalogue.document_types["to_khai_dang_ky_khai_sinh"]
+    form = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI SINH",
+        "I. THÔNG TIN CỦA NGƯỜI ĐƯỢC ĐĂNG KÝ KHAI SINH",
+        "Họ, chữ đệm, tên:  Trần Thanh Phượng",
+        "Ngày, tháng, năm sinh:  26/11/2022",
+        "II. THÔNG TIN CỦA CHA",
+        "Họ, chữ đệm, tên:  Trần Công Việt",
+        "Số định danh cá",
+        "nhân/CCCD/Hộ chiếu:  046063977367",
+        "III. THÔNG TIN CỦA MẸ",
+        "Họ, chữ đệm, tên:  Lê Hồng Giang",
+        "Số định danh cá",
+        "nhân/CCCD/Hộ chiếu:  046165123456",
+        "IV. NGƯỜI YÊU CẦU ĐĂNG KÝ",
+        "Họ, chữ đệm, tên:  Lê Hồng Giang",
+        "Số định danh cá",
+        "nhân/CCCD/Hộ chiếu:  046165123456",
+    )
+    values = {k: f.value for k, f in extract_fields([form], birth).items()}
+    assert values["subject_name"] == "Trần Thanh Phượng"
+    assert values["father_name"] == "Trần Công Việt"
+    assert values["mother_name"] == "Lê Hồng Giang"
+    assert values["applicant_name"] == "Lê Hồng Giang"
+    assert values["id_number"] == "046165123456"
+
+
+def test_marriage_parties_by_section_whatever_their_order(catalogue) -> None:
+    marriage = catalogue.document_types["to_khai_dang_ky_ket_hon"]
+    form = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KẾT HÔN",
+        "I. BÊN NAM",
+        "Họ, chữ đệm, tên:  Phạm Quốc Trọng",
+        "II. BÊN NỮ",
+        "Họ, chữ đệm, tên:  Ngô Khánh Tuyết",
+    )
+    fields = extract_fields([form], marriage)
+    assert fields["applicant_name"].value == "Ngô Khánh Tuyết"  # the bride, as catalogued
+    assert fields["spouse_name"].value == "Phạm Quốc Trọng"
+
+
+def test_an_id_number_known_by_what_it_is(catalogue) -> None:
+    lltp = catalogue.document_types["to_khai_ly_lich_tu_phap"]
+    form = page(
+        1,
+        "1) Họ và tên: LÊ THỊ HOA ........",
+        "Giấy tờ tùy thân: Căn cước công dân số 001185012345 ......",
+    )
+    found = extract_fields([form], lltp)["id_number"]
+    assert found.value == "001185012345"
+    assert not found.review
+    # Twelve digits that cannot be an ID number (province 999) are left alone.
+    form = page(1, "Giấy tờ tùy thân: Căn cước công dân số 999185012345 ......")
+    assert extract_fields([form], lltp)["id_number"].value is None
+
+
+def test_a_label_printed_first_as_a_heading(catalogue) -> None:
+    business = catalogue.document_types["giay_de_nghi_dang_ky_ho_kinh_doanh"]
+    form = page(
+        1,
+        "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH",
+        "4. Vốn kinh doanh:",
+        "Vốn kinh doanh: 200.000.000 đồng ..........",
+    )
+    assert extract_fields([form], business)["capital_vnd"].value == 200_000_000
+
+
+def test_a_label_split_after_the_previous_fields_leaders(catalogue) -> None:
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    form = page(
+        1,
+        "2. Ngày, tháng, năm sinh: 10/08/1991 ........... 3. Giới",
+        "tính: Nữ ..........................",
+        "Số điện thoại liên hệ: 0911996631",
+    )
+    fields = extract_fields([form], ct01)
+    assert fields["applicant_sex"].value == "female"
+    assert fields["applicant_dob"].value == "1991-08-10"
+
+
+def test_a_value_written_by_hand_is_flagged_with_its_box(catalogue) -> None:
+    """Letters taller than the printed label and read far less surely: handwriting."""
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+
+    def line(y: int, label: str, value: str, height: int, confidence: float) -> Line:
+        words, x = [], 100
+        for text in label.split():
+            words.append(Word(text, (x, y, x + 12 * len(text), y + 30), 0.96))
+            x += 12 * len(text) + 12
+        for text in value.split():
+            words.append(Word(text, (x, y - 8, x + 14 * len(text), y - 8 + height), confidence))
+            x += 14 * len(text) + 12
+        return Line(tuple(words), (100, y - 8, x, y + 30))
+
+    form = PageText(
+        1,
+        (
+            line(100, "1. Họ, chữ đệm và tên:", "Lý Ngọc Việt", 44, 0.55),
+            line(160, "5. Số điện thoại liên hệ:", "0912345678", 30, 0.95),
+        ),
+    )
+    fields = extract_fields([form], ct01)
+    name = fields["applicant_name"]
+    assert name.review
+    assert "handwritten" in name.problems
+    assert name.bbox is not None and name.bbox[0] > 300
+    assert "handwritten" not in fields["phone"].problems
+
+
+def test_an_address_cut_short_or_specked_is_not_sure(catalogue) -> None:
+    receipt = catalogue.document_types["giay_tiep_nhan_ho_so"]
+    form = page(1, "Địa chỉ: Số 139, ngõ 90, phố Lê Duẩn, thành phố Bà Rịa, tỉnh")
+    address = extract_fields([form], receipt)["address"]
+    assert address.review
+    assert "cut short" in address.problems
+    form = page(1, "Địa chỉ: Số 24 đường Phan Chu Trinh, quận Ninh Kiều, thành phố Cần 'Thơ")
+    assert extract_fields([form], receipt)["address"].value.endswith("thành phố Cần Thơ")
