@@ -662,10 +662,10 @@ def _doubtful(kind: FieldKind, raw: str) -> list[str]:
         words = raw.split()
         if digits or not 2 <= len(words) <= 7 or not all(_NAME_WORD.match(w) for w in words):
             return ["not a name"]
-    elif kind in (FieldKind.TEXT, FieldKind.ADDRESS) and (
-        letters < 3 or (len(raw.split()) < 2 and letters < 5)
+    elif (kind is FieldKind.TEXT and letters < 2) or (
+        kind is FieldKind.ADDRESS and (letters < 3 or (len(raw.split()) < 2 and letters < 5))
     ):
-        return ["too short"]
+        return ["too short"]  # a relation may be "Mẹ"; an address is never one short word
     return []
 
 
