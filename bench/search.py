@@ -495,11 +495,13 @@ def bench(target: Target, corpus: Corpus, per_kind: int, seed: int) -> dict[str,
             "index_bytes": index_size(engine),
             "database_bytes": target.size_of_database(engine),
             "loadavg_before_build": load_before,
+            "reused": bool(stored),  # build figures are then the earlier run's
         }
-        print(
-            f"{target.name}: indexed {documents} documents ({pages} pages) in {built:.1f} s",
-            flush=True,
-        )
+        if not stored:
+            print(
+                f"{target.name}: indexed {documents} documents ({pages} pages) in {built:.1f} s",
+                flush=True,
+            )
         result["queries"] = [t.summary() for t in time_queries(database, corpus, per_kind, seed)]
         result["loadavg_after_queries"] = os.getloadavg()
         return result
