@@ -791,17 +791,16 @@ class _Postgres(_Engine):
         if self.accented:
             exact = "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
         if self.query.phrase:
-            # Among the matching pages (so a common pair, "ho va", under filters is
-            # narrowed by their tokens too), those with the pairs. Two words side by
-            # side are one pair: the index answers alone; a longer phrase is checked
-            # whole on the pages holding all its pairs.
-            whole = (
-                "vector @@ CAST(:together AS tsquery) AND " if len(self.query.phrase) > 2 else ""
-            )
+            # The pages with all the pairs. Two words side by side are one pair: the
+            # pairs index answers alone. A longer phrase is checked whole on them, as
+            # is any phrase under filters, whose tokens the phrase's query carries: a
+            # common pair ("ho va") is then narrowed by the filters in the index.
+            whole = ""
+            if len(self.query.phrase) > 2 or self.facets:
+                whole = "vector @@ CAST(:together AS tsquery) AND "
             together = (
                 f"sp.id IN (SELECT id FROM search_pages WHERE {whole}"
-                "pairs @@ CAST(:together_pairs AS tsquery) "
-                "AND vector @@ CAST(:folded AS tsquery))"
+                "pairs @@ CAST(:together_pairs AS tsquery))"
             )
         rank = f"ts_rank('{_TS_RANK_WEIGHTS}', scored.vector, CAST(:either AS tsquery))"
         order = "exact DESC, together DESC, score DESC NULLS LAST"
