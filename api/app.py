@@ -12,7 +12,17 @@ from sqlalchemy import text
 
 from api import problems
 from api.deps import ServicesDep
-from api.routes import batches, citizens, clients, copies, documents, dossiers, search, webhooks
+from api.routes import (
+    batches,
+    citizens,
+    clients,
+    copies,
+    documents,
+    dossiers,
+    feed,
+    search,
+    webhooks,
+)
 from config import Settings
 from digitize import __version__
 from service.context import Services
@@ -45,7 +55,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.state.services = services or Services.from_settings(settings or Settings())
     problems.install(app)
     api = APIRouter(prefix=PREFIX)
-    for module in (batches, dossiers, documents, citizens, clients, webhooks, search, copies):
+    for module in (batches, dossiers, documents, citizens, clients, webhooks, search, copies, feed):
         api.include_router(module.router)
     api.add_api_route("/health", health, methods=["GET"], tags=["service"])
     app.include_router(api)

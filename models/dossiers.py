@@ -43,6 +43,10 @@ class Dossier(Base):
     digitised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The position of its last change (or its documents'), set by the database's
+    # triggers (migration 0005), never here: what the change feed pages by.
+    change_tx: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     attachments: Mapped[list[DossierDocument]] = relationship(
         back_populates="dossier",
@@ -84,6 +88,8 @@ class Document(Base):
     # The copy with legal value (issue 19): its metadata as written into the PDF's XMP,
     # where the digitiser's mark went, and who signed it when (null: not signed).
     copy_info: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    change_tx: Mapped[int] = mapped_column(BigInteger, server_default="0")  # see Dossier
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     fields: Mapped[list[Field]] = relationship(
         back_populates="document", order_by="Field.id", cascade="all, delete-orphan"

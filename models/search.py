@@ -3,7 +3,9 @@
 The columns hold the page's text in the forms of digitize/search_text.py. What the
 database searches them with is its own and made by migrations 0002 and 0003, outside this model:
 on SQLite an FTS5 table `search_pages_fts` over them (kept in step by triggers), on
-PostgreSQL a generated tsvector column `vector` with a GIN index.
+PostgreSQL a generated tsvector column `vector` with a GIN index, and (migration 0005)
+a generated tsvector `pairs` of the adjacent folded words, with its own GIN index, that
+phrase queries go through first.
 """
 
 from __future__ import annotations

@@ -55,6 +55,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Date, String, bindparam, delete, insert, select, text, update
@@ -375,13 +376,7 @@ def search(
     engine: _Engine = (
         _Postgres(query, filters) if dialect == "postgresql" else _Sqlite(query, filters)
     )
-    pages, documents = engine.count(session)
-    if documents <= offset:
-        rows: list[_Row] = []
-    elif pages <= RANK_LIMIT:
-        rows = engine.ranked(session, limit, offset)
-    else:
-        rows = engine.newest(session, limit, offset)
+    documents, rows = engine.results(session, limit, offset)
     return Results(query, documents, _hits(session, query, rows))
 
 
@@ -456,6 +451,15 @@ class _Engine:
         self.facets = _wanted_facets(filters)
 
     document_id = "document_id"  # the SQL expression of a hit's document
+
+    def results(self, session: Session, limit: int, offset: int) -> tuple[int, list[_Row]]:
+        """The documents matching, and the page of them asked for."""
+        pages, documents = self.count(session)
+        if documents <= offset:
+            return documents, []
+        if pages <= RANK_LIMIT:
+            return documents, self.ranked(session, limit, offset)
+        return documents, self.newest(session, limit, offset)
 
     def count(self, session: Session) -> tuple[int, int]:
         raise NotImplementedError
@@ -736,8 +740,24 @@ def _ts_phrase(words: Sequence[str], weight: str) -> str:
     return "(" + " <-> ".join(f"'{w}':{weight}" for w in words) + ")"
 
 
+def _ts_pairs(words: Sequence[str]) -> list[str]:
+    """The word pairs of a phrase as lexemes of the `pairs` vector (migration 0005)."""
+    return [f"'{a} {b}'" for a, b in pairwise(words)]
+
+
 class _Postgres(_Engine):
-    document_id = "sp.document_id"
+    """A phrase is found through the `pairs` vector first: the GIN index on `vector`
+    knows which words a page has but not where, so a phrase ("nguyen van an", a
+    procedure's name) made PostgreSQL re-read the whole vector, out of TOAST, of every
+    page holding the words (7,000 pages for a common name). The pairs index answers
+    "these words side by side" itself, and only the few pages it gives are checked for
+    the whole phrase. The tiers are sets found through the indexes, not checks on each
+    page's vector, for the same reason."""
+
+    # A hit's document, as the id says it: an expression no index serves, so the
+    # filters' documents are probed as a set rather than drive a loop over the pages
+    # of each (which reads every such page's vector out of TOAST to match it).
+    document_id = f"(sp.id >> {PAGE_BITS})"
 
     def __init__(self, query: Query, filters: Filters) -> None:
         super().__init__(query, filters)
@@ -753,46 +773,72 @@ class _Postgres(_Engine):
         for form in ("folded", "exact", "together"):
             if self.terms[form] and narrowing:
                 self.terms[form] = f"({self.terms[form]}){narrowing}"
+        # The word pairs each match must have: of the quoted phrases; for the tier of
+        # the words side by side, of all the words.
+        quoted = [p for u in query.units if u.kind == "phrase" for p in _ts_pairs(u.folded)]
+        self.terms["pairs"] = " & ".join(quoted)
+        self.terms["together_pairs"] = " & ".join(_ts_pairs(query.phrase or ()))
+        self.matches = "sp.vector @@ CAST(:folded AS tsquery)"
+        if quoted:
+            self.matches += " AND sp.pairs @@ CAST(:pairs AS tsquery)"
 
-    def count(self, session: Session) -> tuple[int, int]:
-        row = self._run(
-            session,
-            "SELECT count(*) AS pages, count(DISTINCT sp.document_id) AS documents "
-            f"FROM search_pages sp WHERE sp.vector @@ CAST(:folded AS tsquery){self.filters}",
-            {"folded": self.terms["folded"]},
-        ).one()
-        return int(row.pages), int(row.documents)
-
-    def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
-        """Every matching page scored (ts_rank, exact forms weighing most); the tiers
-        checked on each page's vector."""
-        score = f"ts_rank('{_TS_RANK_WEIGHTS}', sp.vector, CAST(:either AS tsquery))"
-        exact = "sp.vector @@ CAST(:exact AS tsquery)"
-        together = "sp.vector @@ CAST(:together AS tsquery)"
-        return self._select(session, score, exact, together, limit, offset)
-
-    def newest(self, session: Session, limit: int, offset: int) -> list[_Row]:
-        """Too many pages to score: newest first in each tier, and the tiers found
-        through the index (one set each) rather than in each page's vector."""
-        exact = "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
-        together = (
-            "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:together AS tsquery))"
-        )
-        return self._select(session, "CAST(NULL AS real)", exact, together, limit, offset)
-
-    def _select(
-        self, session: Session, score: str, exact: str, together: str, limit: int, offset: int
-    ) -> list[_Row]:
-        exact = exact if self.accented else "true"
-        together = together if self.query.phrase else "false"
+    def results(self, session: Session, limit: int, offset: int) -> tuple[int, list[_Row]]:
+        """One statement, so the matching pages are read once: found (through the
+        indexes), counted, scored with ts_rank only when RANK_LIMIT pages or fewer match
+        (each then read again by its key, out of TOAST: the few hundred there are),
+        each document at its best page, the page of results."""
+        exact, together = "true", "false"
+        if self.accented:
+            exact = "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
+        if self.query.phrase:
+            # The pages with all the pairs. Two words side by side are one pair: the
+            # pairs index answers alone. A longer phrase is checked whole on them, as
+            # is any phrase under filters, whose tokens the phrase's query carries: a
+            # common pair ("ho va") is then narrowed by the filters in the index.
+            whole = ""
+            if len(self.query.phrase) > 2 or self.facets:
+                whole = "vector @@ CAST(:together AS tsquery) AND "
+            together = (
+                f"sp.id IN (SELECT id FROM search_pages WHERE {whole}"
+                "pairs @@ CAST(:together_pairs AS tsquery))"
+            )
+        rank = f"ts_rank('{_TS_RANK_WEIGHTS}', scored.vector, CAST(:either AS tsquery))"
+        order = "exact DESC, together DESC, score DESC NULLS LAST"
         sql = f"""
-            WITH flagged AS (
-                SELECT sp.document_id, sp.page, {score} AS score,
+            WITH matched AS MATERIALIZED (
+                SELECT sp.id, sp.document_id, sp.page,
                        CAST({exact} AS integer) AS exact,
                        CAST({together} AS integer) AS together
                 FROM search_pages sp
-                WHERE sp.vector @@ CAST(:folded AS tsquery){self.filters}
-            ){_BEST.replace("score DESC", "score DESC NULLS LAST")}"""
-        params = {"limit": limit, "offset": offset, **self.terms}
-        used = {name: value for name, value in params.items() if f":{name}" in sql}
-        return _rows(self._run(session, sql, used))
+                WHERE {self.matches}{self.filters}
+            ), counted AS (
+                SELECT count(*) AS pages, count(DISTINCT document_id) AS documents
+                FROM matched
+            ), flagged AS (
+                SELECT document_id, page, exact, together,
+                       CASE WHEN (SELECT pages FROM counted) <= :rank_limit THEN
+                           (SELECT {rank} FROM search_pages scored WHERE scored.id = matched.id)
+                       END AS score
+                FROM matched
+            ), best AS (
+                SELECT *, ROW_NUMBER() OVER (
+                    PARTITION BY document_id ORDER BY {order}, page
+                ) AS nth
+                FROM flagged
+            ), chosen AS (
+                SELECT document_id, page, exact, together, score FROM best WHERE nth = 1
+                ORDER BY {order}, document_id DESC
+                LIMIT :limit OFFSET :offset
+            )
+            SELECT counted.documents, chosen.* FROM counted LEFT JOIN chosen ON true
+            ORDER BY {order}, chosen.document_id DESC"""
+        params = {"limit": limit, "offset": offset, "rank_limit": RANK_LIMIT, **self._used(sql)}
+        # The planner prices the scoring for every match, though it runs for a few
+        # hundred at most, and would compile the statement (JIT: 45 ms) to save less.
+        session.execute(text("SET LOCAL jit = off"))
+        result = self._run(session, sql, params).all()
+        rows = [r for r in result if r.document_id is not None]
+        return int(result[0].documents), _rows(rows)
+
+    def _used(self, sql: str) -> dict[str, str]:
+        return {name: value for name, value in self.terms.items() if f":{name} " in sql}

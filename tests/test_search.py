@@ -207,6 +207,18 @@ def test_a_quoted_phrase_must_stand_together(services: Services, ranking: str) -
     assert find(services, "ho kinh doanh").total == 2
 
 
+def test_word_pairs_apart_are_not_the_phrase(services: Services, ranking: str) -> None:
+    """Every neighbouring pair of "nguyen van an" is on the first page, but not the three
+    words together: PostgreSQL finds phrases through the pairs, then checks them whole."""
+    pairs_apart = add_document(services, ["Nguyễn Văn Bình và Lê Văn An cùng ký"])
+    together = add_document(services, ["Người khai: Nguyễn Văn An"])
+    assert ids(find(services, '"nguyen van an"')) == [together]
+    results = find(services, "nguyen van an")
+    assert ids(results) == [together, pairs_apart]
+    assert [h.together for h in results.hits] == [True, False]
+    assert sorted(ids(find(services, '"van an" nguyen'))) == sorted([together, pairs_apart])
+
+
 # --- pages, snippets, fields ----------------------------------------------------------
 
 

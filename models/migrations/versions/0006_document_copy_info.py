@@ -15,7 +15,7 @@ from alembic import op
 from models.base import Json
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
