@@ -155,6 +155,7 @@ class _PageDone:
     pdf: PageSource
     warning: str | None
     kept_text: bool  # its own text layer was kept: the file's PDF cannot be PDF/A
+    error: str | None = None  # the page failed (a blank stand-in); see pipeline.failed_page
 
 
 @dataclass(slots=True)
@@ -275,7 +276,7 @@ def _digitise_page(
     _report_path(workdir, index).write_text(
         json.dumps(report, ensure_ascii=False), encoding="utf-8"
     )
-    return _PageDone(outcome.pdf, outcome.warning, report["text_source"] == "pdf")
+    return _PageDone(outcome.pdf, outcome.warning, report["text_source"] == "pdf", outcome.error)
 
 
 def _report_path(workdir: Path, index: int) -> Path:
@@ -340,6 +341,13 @@ def _finish_file(job: _FileJob, out_dir: Path, output: OutputOptions) -> FileRes
         if job.error is not None:
             return _failed(job, job.error)
         outcomes = [job.outcomes[i] for i in range(job.pages)]
+        if all(o.error is not None for o in outcomes):  # nothing of the file was digitised
+            return _failed(
+                job,
+                f"page 1: {outcomes[0].error}"
+                if job.pages == 1
+                else f"no page could be digitised (page 1: {outcomes[0].error})",
+            )
         kept_text = any(o.kept_text for o in outcomes)
         pdf_path = out_dir / f"{job.stem}.pdf"
         json_path = out_dir / f"{job.stem}.json"

@@ -12,6 +12,9 @@ The stages run in this order (see `prepare_page`, `ocr_input` and `process_page`
     -> one-page PDF with the invisible text layer
 
 A PDF page that already carries text skips all of it and is kept as it is.
+A page that cannot be digitised (too large, undecodable, a program failing, a bug)
+becomes a blank stand-in of its paper size with a report naming the page and the
+reason: it fails that page only, and the other pages of the file go on.
 
 Full-size page images exist only between reading and the OCR input: that part runs
 inside the caller's memory gate, and OCR (a Tesseract process) runs outside it, so
@@ -20,6 +23,7 @@ pages in parallel do not each hold their images while waiting for OCR.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -29,7 +33,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digitize.errors import ExternalProgramError
+from digitize.errors import DigitizeError, ExternalProgramError
 from digitize.imaging.binarise import binarise, ink_box
 from digitize.imaging.blank import is_blank
 from digitize.imaging.cleanup import dark_border_mask, paint_white, speckle_mask
@@ -43,13 +47,21 @@ from digitize.imaging.geometry import (
 )
 from digitize.imaging.leaders import Leader, erase_leaders, restore_leaders
 from digitize.imaging.preview import page_previews
-from digitize.inputs import ReadLimits, ScannedPage, TextPage, read_page
+from digitize.inputs import ReadLimits, ScannedPage, TextPage, page_inches, read_page
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import PageSource, encode_page, write_page_pdf
 from digitize.results import ColourMode, OcrText, PageReport
 
+log = logging.getLogger(__name__)
+
 OCR_DPI_RANGE = (190, 400)  # outside it, pages are resized to 300 dpi for OCR only
 OCR_TARGET_DPI = 300
+# Tesseract's memory grows with the pixels it is given: a larger page (a land map in
+# A1/A0) is read at a lower resolution, its archive image staying full size. 40 MP is
+# A2 at 300 dpi; an A0 map at 300 dpi (140 MP) is read at about 160 dpi.
+OCR_MAX_PIXELS = 40_000_000
+_STAND_IN_DPI = 50  # a failed page's blank stand-in: paper size only, a few kilobytes
+_A4_INCHES = (8.27, 11.69)
 _OCR_MARGIN_MM = 8.0  # paper kept around the ink so Tesseract sees line ends as line ends
 
 DebugSink = Callable[[str, np.ndarray], None]
@@ -96,6 +108,7 @@ class PageOutcome:
     pdf: PageSource
     warning: str | None = None
     previews: dict[int, bytes] = field(default_factory=dict)  # see preview_sides
+    error: str | None = None  # the page failed: why (its PDF page is a blank stand-in)
 
 
 def prepare_page(
@@ -186,8 +199,12 @@ def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInpu
     """
     low, high = OCR_DPI_RANGE
     grey, dpi = prepared.grey, prepared.dpi
-    if not low <= dpi <= high:
-        grey, dpi = resize_to_dpi(grey, dpi, OCR_TARGET_DPI)
+    target = dpi if low <= dpi <= high else OCR_TARGET_DPI
+    pixels_at_target = grey.size * (target / dpi) ** 2
+    if pixels_at_target > OCR_MAX_PIXELS:
+        target *= math.sqrt(OCR_MAX_PIXELS / pixels_at_target)
+    if target != dpi:
+        grey, dpi = resize_to_dpi(grey, dpi, target)
     black_white = binarise(grey, dpi)
     leaders = erase_leaders(black_white, dpi)
     box = ink_box(black_white, margin=px(_OCR_MARGIN_MM, dpi))
@@ -220,8 +237,78 @@ def process_page(
     """Read page `index` of `source`, normalise, OCR, and write its one-page PDF in `workdir`.
 
     `memory_gate` (e.g. a semaphore shared by parallel pages) is held while the
-    page's full-size images exist.
+    page's full-size images exist. A page that cannot be digitised comes back as a
+    blank stand-in with `error` set (see `failed_page`); only the machine's own
+    trouble (OSError: a full disk) is raised, for the caller to stop or retry.
     """
+    try:
+        return _process_page(
+            source,
+            index,
+            options=options,
+            engine=engine,
+            workdir=workdir,
+            debug=debug,
+            memory_gate=memory_gate,
+        )
+    except OSError:
+        raise
+    except Exception as exc:  # one page's failure must not fail the file
+        reason = _failure_reason(source, index, exc)
+    return failed_page(source, index, reason, workdir=workdir)
+
+
+def _failure_reason(source: Path, index: int, exc: Exception) -> str:
+    """One line for the failure; a bug's traceback goes to the log, never to the user."""
+    if isinstance(exc, DigitizeError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this page"
+    log.error("page %d of %s: unexpected failure", index + 1, source, exc_info=exc)
+    return f"internal error ({type(exc).__name__}: {exc})"
+
+
+def failed_page(source: Path, index: int, reason: str, *, workdir: Path) -> PageOutcome:
+    """A blank stand-in for page `index`, the size of its paper (A4 when unknown), so
+    the PDF keeps the paper's page count; its report and warning say why."""
+    width_in, height_in = page_inches(source, index) or _A4_INCHES
+    width = max(1, round(width_in * _STAND_IN_DPI))
+    height = max(1, round(height_in * _STAND_IN_DPI))
+    pdf_path = workdir / f"page-{index + 1:05d}.pdf"
+    white = np.full((height, width), 255, np.uint8)
+    write_page_pdf(
+        white, colour_mode=ColourMode.BILEVEL, dpi=_STAND_IN_DPI, text=None, path=pdf_path
+    )
+    reason = " ".join(reason.split()) or "unknown failure"
+    report = PageReport(
+        number=index + 1,
+        rotation=0,
+        skew_deg=0.0,
+        dpi=_STAND_IN_DPI,
+        text="",
+        confidence=None,
+        words=0,
+        blank=False,
+        text_source="none",
+        width=width,
+        height=height,
+        colour_mode=ColourMode.BILEVEL.value,
+        error=reason,
+    )
+    warning = f"page {index + 1} not digitised: {reason} (a blank page stands in for it)"
+    return PageOutcome(report, PageSource(pdf_path), warning, error=reason)
+
+
+def _process_page(
+    source: Path,
+    index: int,
+    *,
+    options: PipelineOptions,
+    engine: OcrEngine,
+    workdir: Path,
+    debug: DebugSink | None,
+    memory_gate: AbstractContextManager[object] | None,
+) -> PageOutcome:
     with memory_gate or nullcontext():
         page = read_page(source, index, options.limits, keep_text_layer=options.keep_text_layer)
         if isinstance(page, TextPage):

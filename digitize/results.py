@@ -116,3 +116,5 @@ class PageReport:
     lines: list[dict[str, object]] = field(default_factory=list)
     # QR codes and barcodes on the page: kind, text ("" if unreadable), bbox, readable
     codes: list[dict[str, object]] = field(default_factory=list)
+    # Why the page could not be digitised (issue 14); its PDF page is a blank stand-in.
+    error: str | None = None

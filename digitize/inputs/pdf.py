@@ -271,6 +271,16 @@ def _render_dpi(page: pikepdf.Page) -> int:
     return int(min(max(widest / width_in, low), high))
 
 
+def page_inches(path: Path, index: int) -> tuple[float, float]:
+    """Page `index`'s size in inches as a viewer shows it (its /Rotate applied)."""
+    with open_pdf(path) as pdf:
+        page = pdf.pages[index]
+        width, height = _page_inches(page)
+        if int(page.obj.get("/Rotate", 0)) % 180 == 90:
+            width, height = height, width
+    return width, height
+
+
 def _has_fonts(page: pikepdf.Page) -> bool:
     resources = page.obj.get("/Resources")
     if resources is None:
