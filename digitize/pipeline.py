@@ -38,11 +38,12 @@ from digitize.imaging.binarise import binarise, ink_box
 from digitize.imaging.blank import is_blank
 from digitize.imaging.cleanup import dark_border_mask, paint_white, speckle_mask
 from digitize.imaging.codes import Code, read_codes
-from digitize.imaging.common import ANALYSIS_DPI, ink_mask, px, resize_to_dpi, to_grey
+from digitize.imaging.common import ANALYSIS_DPI, px, resize_to_dpi, to_grey
 from digitize.imaging.geometry import (
     PageGeometry,
     apply_geometry,
     measure_geometry,
+    text_ink,
     upright_box,
 )
 from digitize.imaging.leaders import Leader, erase_leaders, restore_leaders
@@ -112,11 +113,16 @@ class PageOutcome:
 
 
 def prepare_page(
-    page: ScannedPage, options: PipelineOptions, debug: DebugSink | None = None
+    page: ScannedPage,
+    options: PipelineOptions,
+    debug: DebugSink | None = None,
+    engine: OcrEngine | None = None,
 ) -> PreparedPage:
     """Normalise a scanned page: borders, blank test, orientation, skew, specks.
 
-    Works in place on `page.pixels`, which the caller hands over.
+    Works in place on `page.pixels`, which the caller hands over. With an `engine`,
+    a page whose text does not clearly say which way is up is read both ways up
+    before it is turned (see `_settle_up_down`).
     """
     dpi = page.dpi
     pixels = page.pixels
@@ -140,13 +146,23 @@ def prepare_page(
         PageGeometry(0, 0.0, 0.0, 0.0)
         if blank
         else measure_geometry(
-            ink_mask(analysis),
+            text_ink(analysis, analysis_dpi),
             analysis_dpi,
             ignore=_code_boxes(codes, analysis, grey, dpi),
             printed_rotation=_printed_rotation(codes),
         )
     )
     del analysis
+    if (
+        engine is not None
+        and not blank
+        and (
+            geometry.orientation_confidence < _CLEAR_UP_DOWN
+            or geometry.skew_confidence < _CLEAR_LINES
+        )
+        and _printed_rotation(codes) is None  # the one-stop system printed its codes upright
+    ):
+        geometry = _settle_up_down(grey, dpi, geometry, engine)
     codes = tuple(
         replace(code, bbox=upright_box(code.bbox, grey.shape, geometry)) for code in codes
     )
@@ -164,6 +180,90 @@ def prepare_page(
                 paint_white(pixels, specks)
             _show(debug, "4-clean", grey)
     return PreparedPage(pixels, grey, dpi, page.colour_mode, geometry, blank, codes)
+
+
+# Below this orientation confidence the ink's shape alone does not turn a page upside
+# down: pages of dotted leaders, table stubs or signature blocks have fooled it both ways.
+_CLEAR_UP_DOWN = 0.95
+_CHECK_DPI = 200  # enough for Tesseract to tell words from garbage
+_CHECK_MAX_PIXELS = 2_500_000  # a band of some ten lines: two quick reads
+_CHECK_MARGIN = 1.25  # one way up must read this much better to overrule the other
+_CHECK_MIN_LEAD = 5.0  # ... and by this many confidently read letters
+# Below this contrast between horizontal and vertical lines (PageGeometry's
+# skew_confidence) the lines' direction is unclear too: real forms measure 0.36 or more.
+_CLEAR_LINES = 0.1
+
+
+def _settle_up_down(
+    grey: np.ndarray, dpi: float, geometry: PageGeometry, engine: OcrEngine
+) -> PageGeometry:
+    """Read a band of the page each way it may be up and keep the way that reads as words.
+
+    The measured turn and its half turn always; when the lines' direction itself was
+    unclear, also the other two quarter turns, unskewed. Each half-turned pair reads the
+    same band of paper. When no way reads clearly better than the next, the smaller
+    turn of the two is kept: most pages are fed the right way up, and a page left as
+    fed is never made worse than the scan.
+    """
+    small, small_dpi = resize_to_dpi(grey, dpi, min(dpi, _CHECK_DPI))
+    bases = [geometry]
+    if geometry.skew_confidence < _CLEAR_LINES:
+        bases.append(replace(geometry, rotation=(geometry.rotation + 90) % 180, skew_deg=0.0))
+    scores: dict[int, tuple[float, PageGeometry]] = {}
+    try:
+        for base in bases:
+            band = _check_band(small, small_dpi, base)
+            if band is None:
+                continue
+            for half_turns in (0, 1):
+                candidate = replace(base, rotation=(base.rotation + 180 * half_turns) % 360)
+                image = np.ascontiguousarray(band[::-1, ::-1]) if half_turns else band
+                evidence = _word_evidence(engine.recognise(image, round(small_dpi)))
+                scores[candidate.rotation] = (evidence, candidate)
+    except ExternalProgramError as exc:
+        return replace(geometry, note=_joined(geometry.note, f"up/down check failed ({exc})"))
+    if not scores:
+        return geometry
+    ranked = sorted(scores.values(), key=lambda item: -item[0])
+    chosen = ranked[0][1]
+    best, runner_up = ranked[0][0], ranked[1][0] if len(ranked) > 1 else 0.0
+    if best <= runner_up * _CHECK_MARGIN or best - runner_up < _CHECK_MIN_LEAD:
+        # Undecided: the smaller turn of the two (the page as fed, if it is one).
+        chosen = min((g for _, g in ranked[:2]), key=lambda g: g.rotation)
+    read = ", ".join(f"{turn}° scored {scores[turn][0]:.0f}" for turn in sorted(scores))
+    note = f"which way is up read by OCR: {read}; turned {chosen.rotation}°"
+    return replace(chosen, note=_joined(geometry.note, note))
+
+
+def _check_band(small: np.ndarray, dpi: float, geometry: PageGeometry) -> np.ndarray | None:
+    """The page turned by `geometry`, in black and white, cut to its most inked band."""
+    black_white = binarise(apply_geometry(small, geometry), dpi)
+    box = ink_box(black_white, margin=px(2.0, dpi))
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    rows = max(1, _CHECK_MAX_PIXELS // max(1, x1 - x0))
+    if y1 - y0 > rows:
+        # The band of the page holding the most ink: on a sparse page, its few lines
+        # rather than the specks around them.
+        ink_rows = np.count_nonzero(black_white[y0:y1, x0:x1] == 0, axis=1)
+        totals = np.convolve(ink_rows, np.ones(rows, np.int64), mode="valid")
+        y0 += int(np.argmax(totals))
+        y1 = y0 + rows
+    return np.ascontiguousarray(black_white[y0:y1, x0:x1])
+
+
+def _word_evidence(text: OcrText) -> float:
+    """Letters read with confidence: upside-down text reads as few, unsure fragments."""
+    return sum(
+        word.confidence * sum(ch.isalnum() for ch in word.text)
+        for word in text.words
+        if word.confidence >= 0.6
+    )
+
+
+def _joined(first: str, second: str) -> str:
+    return f"{first}; {second}" if first else second
 
 
 def _code_boxes(
@@ -314,7 +414,7 @@ def _process_page(
         if isinstance(page, TextPage):
             return _kept_page(source, index, page)
         dpi_estimated = page.dpi_estimated
-        prepared = prepare_page(page, options, debug)
+        prepared = prepare_page(page, options, debug, engine)
         del page
         archive = encode_page(
             prepared.pixels,
@@ -358,6 +458,7 @@ def _process_page(
             {"kind": c.kind.value, "text": c.text, "bbox": list(c.bbox), "readable": c.readable}
             for c in codes
         ],
+        geometry_note=geometry.note or None,
     )
     return PageOutcome(report, PageSource(pdf_path), warning, previews)
 

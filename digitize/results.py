@@ -118,3 +118,5 @@ class PageReport:
     codes: list[dict[str, object]] = field(default_factory=list)
     # Why the page could not be digitised (issue 14); its PDF page is a blank stand-in.
     error: str | None = None
+    # A skew measurement set aside, or the OCR check that settled which way is up.
+    geometry_note: str | None = None

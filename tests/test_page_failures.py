@@ -97,10 +97,10 @@ def test_an_internal_error_on_one_page_spares_the_others(
     # A bug cannot be produced on purpose: page 2's preparation is made to raise.
     real = pipeline.prepare_page
 
-    def buggy(page, options, debug=None):  # type: ignore[no-untyped-def]
+    def buggy(page, options, debug=None, engine=None):  # type: ignore[no-untyped-def]
         if page.dpi > 200:
             raise RuntimeError("a bug nobody foresaw")
-        return real(page, options, debug)
+        return real(page, options, debug, engine)
 
     monkeypatch.setattr(pipeline, "prepare_page", buggy)
     scan = three_page_pdf(tmp_path / "so-do.pdf")
