@@ -87,14 +87,24 @@ def read_page(
                 return scanned
             render_dpi = _render_dpi(page)
             width_in, height_in = _page_inches(page)
+            if int(page.obj.get("/Rotate", 0)) % 180 == 90:
+                width_in, height_in = height_in, width_in
         except pikepdf.PdfError as exc:
             raise CorruptInputError(f"damaged PDF page {index + 1}: {_first_line(exc)}") from exc
-    check_pixels(round(width_in * render_dpi), round(height_in * render_dpi), limits)
-    rendered = poppler.render_page(
-        path, index + 1, dpi=render_dpi, grey=False, timeout=limits.timeout
+    width, height = round(width_in * render_dpi), round(height_in * render_dpi)
+    check_pixels(width, height, limits)
+    # Straight from poppler's file into the array: a large page is held once, not as
+    # pipe bytes, a Pillow image and an array in turn.
+    pixels = poppler.render_page_exact(
+        path,
+        index + 1,
+        width=width,
+        height=height,
+        dpi=render_dpi,
+        mode="colour",
+        timeout=limits.timeout,
     )
-    pixels, colour_mode = to_array(rendered)
-    return ScannedPage(pixels, float(render_dpi), False, colour_mode)
+    return ScannedPage(pixels, float(render_dpi), False, ColourMode.COLOUR)
 
 
 def _extract_full_page_image(
