@@ -141,7 +141,7 @@ def main() -> int:
                         ok = geometry.rotation == turn
                         if not ok:
                             wrong.append(f"{name} fed {turn}: turned {geometry.rotation}")
-                        if "skew" in geometry.note:
+                        if "not applied" in geometry.note or "not measured" in geometry.note:
                             failed_skews.append(f"{name} fed {turn}: {geometry.note}")
                         if "OCR" in geometry.note:
                             checked += 1

@@ -169,11 +169,9 @@ def measure_geometry(
         # Neither direction holds lines: nothing measured, nothing turned.
         note = f"skew not measured (both directions at the ±{_SEARCH_DEG:.0f}° search limit)"
         return PageGeometry(printed_rotation or 0, 0.0, 0.0, 0.0, note)
-    if at_wall_h or at_wall_v:
-        note = "one direction's skew ran into the search limit and was set aside"
-        sideways = at_wall_h
-    else:
-        sideways = lines_v > lines_h
+    # When one direction ran into the wall, the other holds the lines (a page's cross
+    # direction has none); else the sharper lines win.
+    sideways = at_wall_h if at_wall_h or at_wall_v else lines_v > lines_h
     if sideways:
         # Turned 90° clockwise, point (x, y) goes to (H-1-y, x): new y = x, new x = -y + const.
         ys_up, xs_up, coarse_skew = xs, -ys, angle_v
