@@ -99,3 +99,32 @@ def test_jbig2_scan_is_read_at_its_own_resolution(name: str) -> None:
         ccitt = read_page(CORPUS / "ccitt.pdf", 0, limits, keep_text_layer=False)
         assert isinstance(ccitt, ScannedPage)
         assert np.array_equal(jbig2.pixels, ccitt.pixels)
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_deflated_page_image_is_read_as_it_is(tmp_path: Path, colour: bool) -> None:
+    # Lossless scans and large maps are often stored deflated: read from their bytes.
+    grey = text_page(dpi=100)
+    pixels = np.dstack([grey, grey // 2 + 100, grey]) if colour else grey
+    height, width = grey.shape
+    pdf = pikepdf.new()
+    image = pikepdf.Stream(pdf, zlib.compress(np.ascontiguousarray(pixels).tobytes()))
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = width, height, 8
+    image.ColorSpace = pikepdf.Name.DeviceRGB if colour else pikepdf.Name.DeviceGray
+    image.Filter = pikepdf.Name.FlateDecode
+    width_pt, height_pt = width * 0.72, height * 0.72
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, width_pt, height_pt],
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
+        Contents=pikepdf.Stream(pdf, f"q {width_pt} 0 0 {height_pt} 0 0 cm /Im0 Do Q".encode()),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(tmp_path / "flate.pdf")
+    read = read_page(tmp_path / "flate.pdf", 0, ReadLimits(), keep_text_layer=False)
+    assert isinstance(read, ScannedPage)
+    assert read.colour_mode is (ColourMode.COLOUR if colour else ColourMode.GREY)
+    assert read.dpi == pytest.approx(100, abs=0.1)
+    assert np.array_equal(read.pixels, pixels)
+    read.pixels[0, 0] = 0  # the stages work in place: the array must be writable

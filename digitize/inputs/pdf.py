@@ -128,7 +128,7 @@ def _extract_full_page_image(
     if abs(dpi_x - dpi_y) / max(dpi_x, dpi_y) > 0.03:
         return None
     dpi = round((dpi_x + dpi_y) / 2, 1)
-    decoded = _decode_plain_jpeg(images[0], raw)
+    decoded = _decode_plain_jpeg(images[0], raw) or _decode_plain_flate(images[0], raw)
     if decoded is not None:
         pixels, colour_mode = decoded
         pixels = np.ascontiguousarray(np.rot90(pixels, k=-(rotate // 90))) if rotate else pixels
@@ -224,6 +224,36 @@ def _decode_plain_jpeg(
     if channels == 1:
         return pixels, (ColourMode.BILEVEL if is_two_valued(pixels) else ColourMode.GREY)
     return cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB), ColourMode.COLOUR
+
+
+def _decode_plain_flate(
+    stream: pikepdf.Object, raw: pikepdf.PdfImage
+) -> tuple[np.ndarray, ColourMode] | None:
+    """A plain 8-bit grey or RGB image stored deflated (lossless scans, large maps),
+    taken straight from its decoded bytes: one copy of a large page fewer than through
+    Pillow. None for anything else (predictors, a /Decode array, other filters)."""
+    colour_space = stream.get("/ColorSpace")
+    filters = stream.get("/Filter")
+    if isinstance(filters, pikepdf.Array):
+        filters = filters[0] if len(filters) == 1 else None
+    if (
+        filters != pikepdf.Name.FlateDecode
+        or colour_space not in (pikepdf.Name.DeviceGray, pikepdf.Name.DeviceRGB)
+        or raw.bits_per_component != 8
+        or "/Decode" in stream
+        or "/DecodeParms" in stream
+    ):
+        return None
+    channels = 1 if colour_space == pikepdf.Name.DeviceGray else 3
+    data = stream.read_bytes()
+    if len(data) != raw.width * raw.height * channels:
+        return None  # short or long data: the general path reports it
+    shape = (raw.height, raw.width) if channels == 1 else (raw.height, raw.width, 3)
+    pixels = np.frombuffer(data, np.uint8).reshape(shape).copy()  # writable, as stages need
+    del data
+    if channels == 1:
+        return pixels, (ColourMode.BILEVEL if is_two_valued(pixels) else ColourMode.GREY)
+    return pixels, ColourMode.COLOUR
 
 
 def _draws_only_images(page: pikepdf.Page) -> bool:
