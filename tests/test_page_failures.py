@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -138,18 +137,12 @@ def test_a_large_page_is_archived_whole_and_read_at_a_bounded_size() -> None:
     assert ReadLimits().max_page_pixels >= 250_000_000
 
 
-def test_console_shows_one_line_per_failure_and_no_traceback(tmp_path: Path) -> None:
+def test_console_shows_one_line_per_failure_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scan = three_page_pdf(tmp_path / "so-do.pdf")
-    out = tmp_path / "out"
-    env_before = os.environ.get("DIGITIZE_MAX_PAGE_MEGAPIXELS")
-    os.environ["DIGITIZE_MAX_PAGE_MEGAPIXELS"] = "5"
-    try:
-        proc = run_digitize("process", scan, "--out", out, "--quiet", "--no-understand")
-    finally:
-        if env_before is None:
-            del os.environ["DIGITIZE_MAX_PAGE_MEGAPIXELS"]
-        else:
-            os.environ["DIGITIZE_MAX_PAGE_MEGAPIXELS"] = env_before
+    monkeypatch.setenv("DIGITIZE_MAX_PAGE_MEGAPIXELS", "5")
+    proc = run_digitize("process", scan, "--out", tmp_path / "out", "--quiet", "--no-understand")
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     (line,) = [line for line in proc.stderr.splitlines() if "so-do.pdf" in line]
