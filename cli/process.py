@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
 EXIT_MISSING_DEPENDENCY = 3
+LOG_NAME = "digitize.log"  # in the output folder, made only when something is logged
 
 EPILOG = """\
 For each input file, writes DIR/<stem>.pdf (searchable PDF/A-2b: the upright page
@@ -47,13 +50,18 @@ are the page images directly inside it (.tif .tiff .jpg .jpeg .png) in natural n
 (page2 before page10), a multi-page TIFF giving all its pages. A file that fails leaves
 any earlier output of the same name untouched.
 
+A page that cannot be digitised (too large, undecodable) fails alone: its file is
+"partial", a blank page stands in for it and the summary names the page and the
+reason. Warnings and the tracebacks of internal errors go to DIR/digitize.log, never
+to the console; the summary names the log when it holds an error.
+
 Exit status: 0 every file digitised; 1 some file failed or has pages without OCR;
 2 bad arguments or no input; 3 Tesseract or a language model is missing.
 
 Environment (defaults in brackets): DIGITIZE_LANGS [vie], DIGITIZE_JOBS [cores + 1],
 DIGITIZE_TESSERACT_PSM [6], DIGITIZE_TESSERACT_TIMEOUT [180 s per page],
 DIGITIZE_PROGRAM_TIMEOUT [120 s],
-DIGITIZE_MAX_PAGE_MEGAPIXELS [75], DIGITIZE_MAX_PAGES [5000], DIGITIZE_JPEG_QUALITY [80],
+DIGITIZE_MAX_PAGE_MEGAPIXELS [250], DIGITIZE_MAX_PAGES [5000], DIGITIZE_JPEG_QUALITY [80],
 DIGITIZE_PDFA [true], DIGITIZE_OPERATOR [none], DIGITIZE_DATA_DIR [data],
 DIGITIZE_CATALOGUE_DIR [packaged], DIGITIZE_CLASSIFIER_MODEL [DATA_DIR/classifier.npz,
 else packaged], DIGITIZE_UNKNOWN_BELOW [0.5], DIGITIZE_REVIEW_BELOW [0.6],
@@ -210,20 +218,98 @@ def run(args: argparse.Namespace) -> int:
             signer=signer,
         ),
     )
-    with _ProgressDisplay(console, len(sources), enabled=not args.quiet) as display:
-        results = digitize_files(
-            sources,
-            args.out,
-            engine=engine,
-            options=options,
-            output=output,
-            jobs=settings.effective_jobs(),
-            listener=display,
-            debug_dir=args.debug_dir,
-        )
+    log_path = args.out / LOG_NAME
+    with _logging_to(log_path, verbose=getattr(args, "verbose", False)) as errors:
+        try:
+            with _ProgressDisplay(console, len(sources), enabled=not args.quiet) as display:
+                results = digitize_files(
+                    sources,
+                    args.out,
+                    engine=engine,
+                    options=options,
+                    output=output,
+                    jobs=settings.effective_jobs(),
+                    listener=display,
+                    debug_dir=args.debug_dir,
+                )
+        except Exception as exc:  # a bug outside any one file: one line, the rest logged
+            logging.getLogger(__name__).error("digitize process stopped", exc_info=exc)
+            console.print(
+                f"[red]error:[/] internal error ({escape(type(exc).__name__)}: "
+                f"{escape(str(exc))}); details in {escape(str(log_path))}",
+                soft_wrap=True,
+            )
+            return EXIT_SOME_FAILED
     _print_summary(console, results, args.out)
+    if errors.count:
+        console.print(
+            f"{errors.count} internal error(s): their tracebacks are in {escape(str(log_path))}",
+            soft_wrap=True,
+            highlight=False,
+        )
     failed = len(problems) + sum(r.status is not FileStatus.DONE for r in results)
     return EXIT_OK if failed == 0 else EXIT_SOME_FAILED
+
+
+class _ErrorCount(logging.Handler):
+    """Counts the error records (internal failures) logged during the run."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+class _OneLine(logging.Formatter):
+    """The console's format: the message only, never a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return super().format(record).replace("\n", " ")
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+@contextmanager
+def _logging_to(path: Path, *, verbose: bool) -> Iterator[_ErrorCount]:
+    """For the run: warnings, errors and their tracebacks (and Python's warnings) into
+    `path`; the console keeps only its summary (with --verbose, one line per record)."""
+    root = logging.getLogger()
+    to_file = logging.FileHandler(path, encoding="utf-8", delay=True)
+    to_file.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    to_file.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    )
+    errors = _ErrorCount()
+    consoles = [
+        h
+        for h in root.handlers
+        if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+    ]
+    saved = [(h, h.level, h.formatter) for h in consoles]
+    for handler in consoles:
+        handler.setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
+        handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
+    level = root.level
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    root.addHandler(to_file)
+    root.addHandler(errors)
+    logging.captureWarnings(True)
+    try:
+        yield errors
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(errors)
+        root.removeHandler(to_file)
+        to_file.close()
+        root.setLevel(level)
+        for handler, handler_level, formatter in saved:
+            handler.setLevel(handler_level)
+            handler.setFormatter(formatter)
 
 
 def expand_inputs(

@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     jobs: int = Field(0, ge=0, description="pages processed at once; 0 = CPU cores + 1")
     tesseract_timeout: float = Field(180.0, gt=0, description="seconds allowed per page of OCR")
     program_timeout: float = Field(120.0, gt=0, description="seconds for any other program call")
-    max_page_megapixels: float = Field(75.0, gt=0, description="larger pages are refused")
+    max_page_megapixels: float = Field(
+        250.0, gt=0, description="a larger page fails (that page only; issue 14)"
+    )
     max_pages: int = Field(5000, gt=0, description="longer files are refused")
     jpeg_quality: int = Field(80, ge=30, le=95, description="JPEG quality of colour/grey pages")
     pdfa: bool = Field(True, description="write PDF/A-2b (else a plain PDF)")

@@ -156,6 +156,7 @@ class _PageDone:
 
     pdf: PageSource
     warning: str | None
+    error: str | None = None  # the page failed (a blank stand-in); see pipeline.failed_page
 
 
 @dataclass(slots=True)
@@ -270,7 +271,7 @@ def _digitise_page(
         memory_gate=memory_gate,
     )
     _WorkFolder(workdir).write(index, outcome.report)
-    return _PageDone(outcome.pdf, outcome.warning)
+    return _PageDone(outcome.pdf, outcome.warning, outcome.error)
 
 
 class _WorkFolder:
@@ -378,6 +379,13 @@ def _finish_file(job: _FileJob, out_dir: Path) -> FileResult:
         if job.error is not None:
             return _failed(job, job.error)
         outcomes = [job.outcomes[i] for i in range(job.pages)]
+        if all(o.error is not None for o in outcomes):  # nothing of the file was digitised
+            return _failed(
+                job,
+                f"page 1: {outcomes[0].error}"
+                if job.pages == 1
+                else f"no page could be digitised (page 1: {outcomes[0].error})",
+            )
         folder = _OutputFolder(out_dir, job.stem)
         try:
             filed = job.filer.finish(

@@ -141,6 +141,10 @@ class PageReport:
     colour_mode: ColourMode | None = ColourMode.GREY  # None: unknown (a kept text page)
     lines: tuple[Line, ...] = ()
     codes: tuple[FoundCode, ...] = ()
+    # Why the page could not be digitised (issue 14); its PDF page is a blank stand-in.
+    error: str | None = None
+    # A skew measurement set aside, or the OCR check that settled which way is up.
+    geometry_note: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -173,6 +177,8 @@ class PageReport:
                 {"kind": c.kind, "text": c.text, "bbox": list(c.bbox), "readable": c.readable}
                 for c in self.codes
             ],
+            "error": self.error,
+            "geometry_note": self.geometry_note,
         }
 
     @classmethod
@@ -214,10 +220,18 @@ class PageReport:
                 )
                 for c in raw.get("codes") or ()
             ),
+            error=_optional_text(raw.get("error")),
+            geometry_note=_optional_text(raw.get("geometry_note")),
         )
 
 
 _NO_BOX: BBox = (0, 0, 0, 0)
+
+
+def _optional_text(raw: Any) -> str | None:
+    return None if raw is None else str(raw)
+
+
 _COLOUR_MODES = frozenset(mode.value for mode in ColourMode)
 
 

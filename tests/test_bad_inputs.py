@@ -18,7 +18,7 @@ from digitize.errors import (
 from digitize.inputs import ReadLimits, count_pages, read_page
 from tests import badfiles
 
-LIMITS = ReadLimits()
+LIMITS = ReadLimits(max_page_pixels=75_000_000)  # under the 100 MP pages below
 TIME_LIMIT_S = 10.0
 
 

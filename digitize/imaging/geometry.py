@@ -19,7 +19,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from digitize.imaging.common import px
+
 MAX_SKEW_DEG = 15.0
+# The search reaches a degree further than a skew it would apply: an angle found out
+# there is the search running into its wall (frames, blobs), not a measurement.
+_SEARCH_DEG = MAX_SKEW_DEG + 1.0
 _MAX_POINTS = 120_000
 _COARSE_POINTS = 15_000
 _MIN_POINTS = 200
@@ -38,6 +43,29 @@ class PageGeometry:
     skew_deg: float  # positive: lines rise to the right before correction
     orientation_confidence: float  # 0 when there was too little text to tell
     skew_confidence: float
+    note: str = ""  # a measurement that failed or was settled otherwise (the page's report)
+
+
+_BACKGROUND_MM = 3.0  # wider than any stroke: a filter this wide sees only paper
+_INK_BELOW_PAPER = 50  # grey levels under the local paper that make a pixel ink
+
+
+def text_ink(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """Boolean ink mask measured against the local paper, for orientation and skew.
+
+    A global threshold turns the dark side of a grey gradient (a shaded header, a
+    photo, a lamp's falloff) into one huge blob of "ink" whose outline then decides
+    the page's angle: a clean upright form was turned 90° with a skew of -14.97°.
+    Against its own background the gradient is paper and only strokes are ink.
+    """
+    size = px(_BACKGROUND_MM, dpi) | 1
+    # Black-hat: the closing (the page with strokes filled in) minus the page. Unlike
+    # a plain max filter it keeps edges between paper and a dark area (a whitened
+    # border beside a shaded side) instead of making a band of ink along them.
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    darker = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, kernel)
+    otsu, _ = cv2.threshold(darker, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return darker >= max(float(otsu), _INK_BELOW_PAPER)
 
 
 def _ink_points(ink: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -130,19 +158,30 @@ def measure_geometry(
     # only need to land near the answer, so they look at a sample of the points, and
     # tell the two apart; the fine steps, on all the points, follow the lines only.
     coarse = slice(None, None, max(1, ys.size // _COARSE_POINTS))
-    angle_h = _best_angle(ys, xs, MAX_SKEW_DEG, steps=_COARSE_STEPS, sample=coarse)
-    angle_v = _best_angle(xs, -ys, MAX_SKEW_DEG, steps=_COARSE_STEPS, sample=coarse)
+    angle_h = _best_angle(ys, xs, _SEARCH_DEG, steps=_COARSE_STEPS, sample=coarse)
+    angle_v = _best_angle(xs, -ys, _SEARCH_DEG, steps=_COARSE_STEPS, sample=coarse)
     window = max(3, round(_LETTER_WIDTH_MM * dpi / 25.4))
     lines_h = _line_sharpness(ys, xs, angle_h, window)
     lines_v = _line_sharpness(xs, -ys, angle_v, window)
-    sideways = lines_v > lines_h
+    at_wall_h, at_wall_v = _at_wall(angle_h), _at_wall(angle_v)
+    note = ""
+    if at_wall_h and at_wall_v:
+        # Neither direction holds lines: nothing measured, nothing turned.
+        note = f"skew not measured (both directions at the ±{_SEARCH_DEG:.0f}° search limit)"
+        return PageGeometry(printed_rotation or 0, 0.0, 0.0, 0.0, note)
+    # When one direction ran into the wall, the other holds the lines (a page's cross
+    # direction has none); else the sharper lines win.
+    sideways = at_wall_h if at_wall_h or at_wall_v else lines_v > lines_h
     if sideways:
         # Turned 90° clockwise, point (x, y) goes to (H-1-y, x): new y = x, new x = -y + const.
         ys_up, xs_up, coarse_skew = xs, -ys, angle_v
     else:
         ys_up, xs_up, coarse_skew = ys, xs, angle_h
-    skew = _best_angle(ys_up, xs_up, MAX_SKEW_DEG, steps=_FINE_STEPS, start=coarse_skew)
+    skew = _best_angle(ys_up, xs_up, _SEARCH_DEG, steps=_FINE_STEPS, start=coarse_skew)
     skew_confidence = 1.0 - min(lines_h, lines_v) / max(lines_h, lines_v)
+    if abs(skew) > MAX_SKEW_DEG:
+        note = f"skew {skew:+.2f}° is beyond ±{MAX_SKEW_DEG:.0f}°: not applied"
+        skew, skew_confidence = 0.0, 0.0
     flipped, orientation_confidence = _upside_down(ys_up, xs_up, skew)
     if (
         printed_rotation is not None
@@ -151,7 +190,12 @@ def measure_geometry(
     ):
         flipped = printed_rotation >= 180
     rotation = (90 if sideways else 0) + (180 if flipped else 0)
-    return PageGeometry(rotation, skew, orientation_confidence, skew_confidence)
+    return PageGeometry(rotation, skew, orientation_confidence, skew_confidence, note)
+
+
+def _at_wall(angle: float) -> bool:
+    """Whether a coarse search's best angle is at (or a step from) the search's limit."""
+    return abs(angle) >= _SEARCH_DEG - 0.5 - 1e-9
 
 
 def _upside_down(ys: np.ndarray, xs: np.ndarray, skew_deg: float) -> tuple[bool, float]:

@@ -18,6 +18,7 @@ __all__ = [
     "ScannedPage",
     "TextPage",
     "count_pages",
+    "page_inches",
     "read_page",
     "sniff_format",
 ]
@@ -41,3 +42,16 @@ def read_page(
     if sniff_format(path) is InputFormat.PDF:
         return pdf.read_page(path, index, limits, keep_text_layer=keep_text_layer)
     return raster.read_frame(path, index, limits)
+
+
+def page_inches(path: Path, index: int) -> tuple[float, float] | None:
+    """Page `index`'s paper size (width, height in inches, as shown), without decoding
+    it, for a stand-in page when the page itself cannot be read; None if unknown."""
+    try:
+        if path.is_dir():
+            return None
+        if sniff_format(path) is InputFormat.PDF:
+            return pdf.page_inches(path, index)
+        return raster.frame_inches(path, index)
+    except Exception:  # a best guess for a page already failing; A4 is the caller's default
+        return None

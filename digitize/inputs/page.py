@@ -15,7 +15,8 @@ from digitize.results import ColourMode, OcrText
 class ReadLimits:
     """Bounds that keep hostile or enormous files from exhausting the machine."""
 
-    max_page_pixels: int = 75_000_000  # A3 at 600 dpi is 70 MP
+    # OCRmyPDF's default (--max-image-mpixels 250): A0 land maps at 300 dpi are 140 MP.
+    max_page_pixels: int = 250_000_000
     max_pages: int = 5000
     timeout: float = 120.0  # for each external program a page needs
 

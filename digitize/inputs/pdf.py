@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pikepdf
+from pikepdf.models.image import NotExtractableError
 from PIL import Image
 
 from digitize.errors import CorruptInputError, EncryptedPdfError, InputFileError
@@ -81,22 +82,34 @@ def read_page(
                 kept = _read_text_layer(path, index, limits)
                 if kept is not None:
                     return kept
-            scanned = _extract_full_page_image(page, limits)
+            scanned = _extract_full_page_image(path, index, page, limits)
             if scanned is not None:
                 return scanned
             render_dpi = _render_dpi(page)
             width_in, height_in = _page_inches(page)
+            if int(page.obj.get("/Rotate", 0)) % 180 == 90:
+                width_in, height_in = height_in, width_in
         except pikepdf.PdfError as exc:
             raise CorruptInputError(f"damaged PDF page {index + 1}: {_first_line(exc)}") from exc
-    check_pixels(round(width_in * render_dpi), round(height_in * render_dpi), limits)
-    rendered = poppler.render_page(
-        path, index + 1, dpi=render_dpi, grey=False, timeout=limits.timeout
+    width, height = round(width_in * render_dpi), round(height_in * render_dpi)
+    check_pixels(width, height, limits)
+    # Straight from poppler's file into the array: a large page is held once, not as
+    # pipe bytes, a Pillow image and an array in turn.
+    pixels = poppler.render_page_exact(
+        path,
+        index + 1,
+        width=width,
+        height=height,
+        dpi=render_dpi,
+        mode="colour",
+        timeout=limits.timeout,
     )
-    pixels, colour_mode = to_array(rendered)
-    return ScannedPage(pixels, float(render_dpi), False, colour_mode)
+    return ScannedPage(pixels, float(render_dpi), False, ColourMode.COLOUR)
 
 
-def _extract_full_page_image(page: pikepdf.Page, limits: ReadLimits) -> ScannedPage | None:
+def _extract_full_page_image(
+    path: Path, index: int, page: pikepdf.Page, limits: ReadLimits
+) -> ScannedPage | None:
     """The page's single image, turned as the viewer sees it, if the page is just that image."""
     images = list(page.get_images(recursive=False).values())
     if len(images) != 1 or not _draws_only_images(page):
@@ -109,26 +122,78 @@ def _extract_full_page_image(page: pikepdf.Page, limits: ReadLimits) -> ScannedP
     rotate = int(page.obj.get("/Rotate", 0)) % 360
     if rotate in (90, 270):
         width_in, height_in = height_in, width_in
-    decoded = _decode_plain_jpeg(images[0], raw)
-    if decoded is not None:
-        pixels, colour_mode = decoded
-        pixels = np.ascontiguousarray(np.rot90(pixels, k=-(rotate // 90))) if rotate else pixels
-    else:
-        try:
-            pil = raw.as_pil_image()
-            pil.load()
-        except (pikepdf.PdfError, NotImplementedError, pikepdf.UnsupportedImageTypeError):
-            return None  # e.g. JBIG2 or an exotic colour space: poppler renders those
-        except (OSError, ValueError, SyntaxError, TypeError, struct.error) as exc:
-            raise CorruptInputError(f"cannot decode the page image: {exc}") from exc
-        pil = _apply_page_rotation(pil, rotate)
-        pixels, colour_mode = to_array(pil)
-    height, width = pixels.shape[:2]
     # The image must fill the page with the page's proportions, else layout is lost.
+    width, height = (raw.height, raw.width) if rotate in (90, 270) else (raw.width, raw.height)
     dpi_x, dpi_y = width / width_in, height / height_in
     if abs(dpi_x - dpi_y) / max(dpi_x, dpi_y) > 0.03:
         return None
-    return ScannedPage(pixels, round((dpi_x + dpi_y) / 2, 1), False, colour_mode)
+    dpi = round((dpi_x + dpi_y) / 2, 1)
+    decoded = _decode_plain_jpeg(images[0], raw) or _decode_plain_flate(images[0], raw)
+    if decoded is not None:
+        pixels, colour_mode = decoded
+        pixels = np.ascontiguousarray(np.rot90(pixels, k=-(rotate // 90))) if rotate else pixels
+        return ScannedPage(pixels, dpi, False, colour_mode)
+    try:
+        pil = raw.as_pil_image()
+        pil.load()
+    except _NOT_EXTRACTABLE:
+        # JBIG2 (what office scanners write for black-and-white pages), DeviceN, ...:
+        # poppler draws it at its own pixel size, so the page loses nothing.
+        return _render_image_page(path, index, raw, width, height, dpi, limits)
+    except (OSError, ValueError, SyntaxError, TypeError, struct.error) as exc:
+        raise CorruptInputError(f"cannot decode the page image: {exc}") from exc
+    pixels, colour_mode = to_array(_apply_page_rotation(pil, rotate))
+    if pixels.shape[:2] != (height, width):
+        return None
+    return ScannedPage(pixels, dpi, False, colour_mode)
+
+
+# What pikepdf raises for an image it cannot hand over as it is; poppler draws them all.
+_NOT_EXTRACTABLE = (
+    pikepdf.PdfError,
+    NotImplementedError,
+    pikepdf.UnsupportedImageTypeError,
+    pikepdf.DependencyError,  # JBIG2 without jbig2dec
+    NotExtractableError,  # e.g. "not transcodable" DeviceN or high-fidelity print images
+)
+
+
+def _render_image_page(
+    path: Path,
+    index: int,
+    raw: pikepdf.PdfImage,
+    width: int,
+    height: int,
+    dpi: float,
+    limits: ReadLimits,
+) -> ScannedPage:
+    """The page's one image drawn by poppler at the image's own size and kind."""
+    if raw.bits_per_component == 1:
+        mode: poppler.RenderMode = "mono"
+    elif _is_grey(raw):
+        mode = "grey"
+    else:
+        mode = "colour"
+    pixels = poppler.render_page_exact(
+        path,
+        index + 1,
+        width=width,
+        height=height,
+        dpi=dpi,
+        mode=mode,
+        timeout=limits.timeout,
+    )
+    if mode == "colour":
+        return ScannedPage(pixels, dpi, False, ColourMode.COLOUR)
+    bilevel = mode == "mono" or is_two_valued(pixels)
+    return ScannedPage(pixels, dpi, False, ColourMode.BILEVEL if bilevel else ColourMode.GREY)
+
+
+def _is_grey(raw: pikepdf.PdfImage) -> bool:
+    try:
+        return raw.colorspace == "/DeviceGray"
+    except (pikepdf.PdfError, NotImplementedError, ValueError, TypeError):
+        return False
 
 
 def _decode_plain_jpeg(
@@ -159,6 +224,36 @@ def _decode_plain_jpeg(
     if channels == 1:
         return pixels, (ColourMode.BILEVEL if is_two_valued(pixels) else ColourMode.GREY)
     return cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB), ColourMode.COLOUR
+
+
+def _decode_plain_flate(
+    stream: pikepdf.Object, raw: pikepdf.PdfImage
+) -> tuple[np.ndarray, ColourMode] | None:
+    """A plain 8-bit grey or RGB image stored deflated (lossless scans, large maps),
+    taken straight from its decoded bytes: one copy of a large page fewer than through
+    Pillow. None for anything else (predictors, a /Decode array, other filters)."""
+    colour_space = stream.get("/ColorSpace")
+    filters = stream.get("/Filter")
+    if isinstance(filters, pikepdf.Array):
+        filters = filters[0] if len(filters) == 1 else None
+    if (
+        filters != pikepdf.Name.FlateDecode
+        or colour_space not in (pikepdf.Name.DeviceGray, pikepdf.Name.DeviceRGB)
+        or raw.bits_per_component != 8
+        or "/Decode" in stream
+        or "/DecodeParms" in stream
+    ):
+        return None
+    channels = 1 if colour_space == pikepdf.Name.DeviceGray else 3
+    data = stream.read_bytes()
+    if len(data) != raw.width * raw.height * channels:
+        return None  # short or long data: the general path reports it
+    shape = (raw.height, raw.width) if channels == 1 else (raw.height, raw.width, 3)
+    pixels = np.frombuffer(data, np.uint8).reshape(shape).copy()  # writable, as stages need
+    del data
+    if channels == 1:
+        return pixels, (ColourMode.BILEVEL if is_two_valued(pixels) else ColourMode.GREY)
+    return pixels, ColourMode.COLOUR
 
 
 def _draws_only_images(page: pikepdf.Page) -> bool:
@@ -214,6 +309,16 @@ def _render_dpi(page: pikepdf.Page) -> int:
         return _RENDER_DPI_DEFAULT
     low, high = _RENDER_DPI_RANGE
     return int(min(max(widest / width_in, low), high))
+
+
+def page_inches(path: Path, index: int) -> tuple[float, float]:
+    """Page `index`'s size in inches as a viewer shows it (its /Rotate applied)."""
+    with open_pdf(path) as pdf:
+        page = pdf.pages[index]
+        width, height = _page_inches(page)
+        if int(page.obj.get("/Rotate", 0)) % 180 == 90:
+            width, height = height, width
+    return width, height
 
 
 def _has_fonts(page: pikepdf.Page) -> bool:

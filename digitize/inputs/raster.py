@@ -52,6 +52,14 @@ def read_frame(path: Path, index: int, limits: ReadLimits) -> ScannedPage:
     return ScannedPage(pixels, resolution.dpi, resolution.estimated, colour_mode)
 
 
+def frame_inches(path: Path, index: int) -> tuple[float, float]:
+    """Frame `index`'s size in inches, from its header only (its resolution as read)."""
+    with _open(path) as image:
+        image.seek(index)
+        resolution = resolve_dpi(image.width, image.height, _file_dpi(image))
+        return image.width / resolution.dpi, image.height / resolution.dpi
+
+
 def _open(path: Path) -> Image.Image:
     try:
         with warnings.catch_warnings():
