@@ -26,7 +26,8 @@ from rq.worker import WorkerStatus
 from config import Settings
 from digitize.imaging.common import use_one_opencv_thread
 from workers import jobs
-from workers.queue import connect, work_queue
+from workers.queue import SERIALIZER, connect, work_queue
+from workers.redis_server import redacted
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def build_worker(settings: Settings, *, name: str | None = None) -> DigitizeWork
         [work_queue(settings, connection)],
         connection=connection,
         name=name,
+        serializer=SERIALIZER,
         maintenance_interval=maintenance,
         # An idle worker waits on the queue this long (less 15 s) before its upkeep.
         worker_ttl=maintenance + 15,
@@ -89,7 +91,8 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     services = jobs.services()  # migrate and load once, before the first job
     services.knowledge  # noqa: B018 - loads the catalogue and model now
     worker = build_worker(settings, name=name)
-    log.info("worker %s on %s, queue %s", worker.name, settings.redis_url, settings.queue_name)
+    where = redacted(settings.redis_url)
+    log.info("worker %s on %s, queue %s", worker.name, where, settings.queue_name)
     try:
         return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     finally:
