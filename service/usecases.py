@@ -29,6 +29,7 @@ from service.audit import record
 from service.auth import create_client, revoke_client
 from service.citizens import Citizen
 from service.context import Services
+from service.destinations import Network, parse_networks
 from service.errors import UnavailableError
 from service.ingest import ReceivedFile, create_batch, discard_all
 from service.queries import get_batch, get_document
@@ -174,7 +175,7 @@ def add_webhook(
     services: Services, client: ApiClient, url: str, events: list[str] | None
 ) -> Webhook:
     with services.writes.begin() as session:
-        return webhooks.register(session, client, url, events)
+        return webhooks.register(session, client, url, events, networks=_networks(services))
 
 
 def remove_webhook(services: Services, client: ApiClient, hook_id: int) -> None:
@@ -185,7 +186,16 @@ def remove_webhook(services: Services, client: ApiClient, hook_id: int) -> None:
 def deliver_webhook(services: Services, delivery_id: int) -> str | None:
     """One attempt at a webhook delivery; the reason it failed, or None."""
     with services.writes.begin() as session:
-        return webhooks.deliver(session, delivery_id, timeout=services.settings.webhook_timeout)
+        return webhooks.deliver(
+            session,
+            delivery_id,
+            timeout=services.settings.webhook_timeout,
+            networks=_networks(services),
+        )
+
+
+def _networks(services: Services) -> list[Network]:
+    return parse_networks(services.settings.webhook_allowed_networks)
 
 
 def give_up_delivery(services: Services, delivery_id: int, reason: str) -> None:

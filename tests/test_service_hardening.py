@@ -10,15 +10,23 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
+import uuid
 import zlib
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from redis import Redis
 from rich.console import Console
 from rq import Queue
+from sqlalchemy import select
 
 from config import Settings
+from models import ApiClient, DeliveryStatus, WebhookDelivery
+from service import usecases
+from service.context import Services
 from tests.service_fixtures import free_port, start_worker
 from workers import redis_server
 from workers.queue import enqueue_scans, work_queue
@@ -140,3 +148,186 @@ def test_the_supervisor_restarts_dead_children_with_backoff() -> None:
             if c.process is not None:
                 c.process.kill()
                 c.process.wait(timeout=30)
+
+
+# --- 2 and 3. webhook destinations and revocation --------------------------------------
+
+CODE = "000.00.13.H12-240115-0042"
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append(self.path)  # type: ignore[attr-defined]
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    server.received = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+def _resolver(table: dict[str, list[str]]) -> Callable[[str, int], list[str]]:
+    def resolve(host: str, port: int) -> list[str]:
+        if host not in table:
+            raise OSError("unknown host")
+        return table[host]
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:6379/",
+        "http://localhost/",  # resolves to loopback
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[fe80::1]/",
+        "http://0.0.0.0/",
+        "http://2130706433/",  # 127.0.0.1 as one number
+        "http://0x7f.0.0.1/",
+        "http://0177.0.0.1/",
+        "http://127.1/",
+        "http://10.1.2.3/",
+        "http://192.168.1.1/",
+        "http://224.0.0.1/",
+        "http://240.0.0.1/",
+        "http://internal.example/",  # a name that resolves to a private address
+        "http://user:pass@public.example/",
+        "http://public.example:99999/",
+        "http://public.example:0/",
+        "gopher://public.example/",
+        "http://public.example/" + "a" * 2000,
+    ],
+)
+def test_webhooks_to_internal_or_odd_destinations_are_refused(
+    api, keys, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setattr(
+        "service.destinations.resolve",
+        _resolver({
+            "localhost": ["127.0.0.1", "::1"],
+            "internal.example": ["93.184.216.34", "10.0.0.5"],
+            "public.example": ["93.184.216.34"],
+        }),
+    )  # fmt: skip
+    made = api.post("/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop"))
+    assert made.status_code == 422, made.text
+    assert "user:pass" not in made.text
+
+
+def test_a_listed_network_may_be_reached(
+    api, keys, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("service.destinations.resolve", _resolver({"onestop.lan": ["10.20.1.5"]}))
+    url = "http://onestop.lan:8080/hooks"
+    refused = api.post("/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop"))
+    assert refused.status_code == 422
+    settings.webhook_allowed_networks = "10.20.0.0/16"
+    made = api.post("/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop"))
+    assert made.status_code == 201, made.text
+
+
+def _event(services: Services) -> list[int]:
+    from service.webhooks import DOSSIER_DIGITISED, raise_event
+
+    payload = {"event": DOSSIER_DIGITISED, "dossier_code": CODE, "documents": []}
+    with services.writes.begin() as session:
+        return raise_event(session, DOSSIER_DIGITISED, (f"test:{uuid.uuid4().hex}", payload))
+
+
+def _delivery(services: Services, delivery_id: int) -> WebhookDelivery:
+    with services.sessions() as session:
+        found = session.get(WebhookDelivery, delivery_id)
+        assert found is not None
+        session.expunge(found)
+        return found
+
+
+@pytest.fixture
+def subscribed(api, keys, settings: Settings, receiver: ThreadingHTTPServer) -> int:
+    """The one-stop client's webhook to the loopback receiver, and its dossier record."""
+    settings.webhook_allowed_networks = "127.0.0.0/8"
+    url = f"http://127.0.0.1:{receiver.server_port}/hook"
+    made = api.post("/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop"))
+    assert made.status_code == 201, made.text
+    sent = api.put(f"/api/v1/dossiers/{CODE}", json={}, headers=keys.header("onestop"))
+    assert sent.status_code == 201, sent.text
+    return int(made.json()["id"])
+
+
+def test_a_delivery_is_sent_to_the_subscribed_client(
+    services: Services, subscribed: int, receiver: ThreadingHTTPServer
+) -> None:
+    [delivery] = _event(services)
+    assert usecases.deliver_webhook(services, delivery) is None
+    assert receiver.received == ["/hook"]  # type: ignore[attr-defined]
+    assert _delivery(services, delivery).status == DeliveryStatus.DELIVERED
+
+
+def test_a_name_that_turns_internal_after_registration_is_not_sent_to(
+    api, keys, services: Services, receiver: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = {"hooks.example": ["93.184.216.34"]}
+    monkeypatch.setattr("service.destinations.resolve", _resolver(table))
+    url = f"http://hooks.example:{receiver.server_port}/hook"
+    assert api.post(
+        "/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop")
+    ).status_code == 201  # fmt: skip
+    assert api.put(f"/api/v1/dossiers/{CODE}", json={}, headers=keys.header("onestop")).is_success
+    table["hooks.example"] = ["127.0.0.1"]  # DNS rebinding
+    [delivery] = _event(services)
+    assert usecases.deliver_webhook(services, delivery) is None  # given up, not retried
+    row = _delivery(services, delivery)
+    assert row.status == DeliveryStatus.FAILED and "internal address" in (row.last_error or "")
+    assert receiver.received == []  # type: ignore[attr-defined]
+
+
+def test_removing_a_webhook_stops_its_queued_deliveries(
+    api, keys, services: Services, subscribed: int, receiver: ThreadingHTTPServer
+) -> None:
+    [delivery] = _event(services)
+    assert api.delete(
+        f"/api/v1/webhooks/{subscribed}", headers=keys.header("onestop")
+    ).status_code == 204  # fmt: skip
+    assert usecases.deliver_webhook(services, delivery) is None
+    assert _delivery(services, delivery).status == DeliveryStatus.FAILED
+    assert receiver.received == []  # type: ignore[attr-defined]
+
+
+def test_revoking_a_client_stops_its_deliveries(
+    api, keys, services: Services, subscribed: int, receiver: ThreadingHTTPServer
+) -> None:
+    [delivery] = _event(services)
+    with services.sessions() as session:
+        client_id = session.scalars(select(ApiClient.id).where(ApiClient.name == "test onestop"))
+        [client_id] = list(client_id)
+    assert api.delete(
+        f"/api/v1/clients/{client_id}", headers=keys.header("admin")
+    ).status_code in (200, 204)  # fmt: skip
+    assert usecases.deliver_webhook(services, delivery) is None
+    assert _delivery(services, delivery).status == DeliveryStatus.FAILED
+    assert receiver.received == []  # type: ignore[attr-defined]
+    assert _event(services) == []  # and no new ones are made
+
+
+def test_a_client_hears_only_of_dossiers_it_sent(
+    api, keys, services: Services, settings: Settings, receiver: ThreadingHTTPServer
+) -> None:
+    settings.webhook_allowed_networks = "127.0.0.0/8"
+    url = f"http://127.0.0.1:{receiver.server_port}/hook"
+    assert api.post(
+        "/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop")
+    ).status_code == 201  # fmt: skip
+    assert _event(services) == []  # another one-stop's dossier (or nobody's)
