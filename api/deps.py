@@ -59,6 +59,9 @@ def current_principal(
     citizen = read_token(services.settings, given)
     if citizen is None:
         raise UnauthorisedError("this token is not valid (expired, altered, or not ours)")
+    voucher = session.get(ApiClient, citizen.client_id)
+    if voucher is None or voucher.revoked_at is not None:
+        raise UnauthorisedError("the client that obtained this token has been revoked")
     return citizen
 
 

@@ -11,6 +11,7 @@ answers "not found", exactly as for a document that does not exist, and is logge
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from service.search import refresh_facets
 _AUDIENCE = "digitize:citizen"
 _ALGORITHM = "HS256"
 _KEY_FILE = "secret.key"
+_ID_NUMBER = re.compile(r"[0-9]{12}")  # ASCII digits only
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class Citizen:
     id_number: str
     issued_by: str
     token_id: str
+    client_id: int  # the client that vouched: its revocation ends the token
 
     @property
     def actor(self) -> str:
@@ -83,7 +86,8 @@ def issue_token(
         problems = "; ".join(checked.problems) or "not 12 digits"
         raise InvalidInputError(f"{id_number!r} is not a personal ID number ({problems})")
     now = utcnow()
-    expires = now + timedelta(minutes=settings.citizen_token_minutes)
+    minutes = min(settings.citizen_token_minutes, settings.citizen_token_max_minutes)
+    expires = now + timedelta(minutes=minutes)
     token_id = uuid.uuid4().hex
     claims = {
         "sub": checked.value,
@@ -92,6 +96,7 @@ def issue_token(
         "exp": int(expires.timestamp()),
         "jti": token_id,
         "by": client.name,
+        "cid": client.id,
     }
     token = jwt.encode(claims, signing_key(settings), algorithm=_ALGORITHM)
     record(
@@ -102,21 +107,27 @@ def issue_token(
 
 
 def read_token(settings: Settings, token: str) -> Citizen | None:
-    """The citizen a token speaks for; None if it is forged, altered or expired."""
+    """The citizen a token speaks for; None if it is forged, altered, expired, or made
+    to live longer than DIGITIZE_CITIZEN_TOKEN_MAX_MINUTES (whoever holds the key could
+    mint one for 2100). The caller checks that the vouching client is still active."""
     try:
         claims = jwt.decode(
             token,
             signing_key(settings),
             algorithms=[_ALGORITHM],
             audience=_AUDIENCE,
-            options={"require": ["sub", "exp", "iat", "jti", "aud"]},
+            options={"require": ["sub", "exp", "iat", "jti", "aud", "cid"]},
         )
     except jwt.PyJWTError:
         return None
-    subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject.isdigit() or len(subject) != 12:
+    subject, issued, expires, client_id = (claims.get(k) for k in ("sub", "iat", "exp", "cid"))
+    if not isinstance(subject, str) or not _ID_NUMBER.fullmatch(subject):
         return None
-    return Citizen(subject, str(claims.get("by", "")), str(claims["jti"]))
+    if not all(type(v) is int for v in (issued, expires, client_id)):
+        return None
+    if expires - issued > settings.citizen_token_max_minutes * 60:
+        return None
+    return Citizen(subject, str(claims.get("by", "")), str(claims["jti"]), client_id)
 
 
 def documents_of(session: Session, citizen: Citizen) -> list[Document]:

@@ -333,3 +333,49 @@ def test_a_corrected_holder_number_moves_the_document_to_that_store(
         headers=keys.header("archive"),
     )  # fmt: skip
     assert bad.status_code == 422
+
+
+# --- issue 18: lifetimes, revocation, digits -------------------------------------------
+
+
+def test_a_validly_signed_token_living_too_long_is_refused(
+    api, keys: Keys, services: Services, people: dict[str, int]
+) -> None:
+    genuine = _token(api, keys, AN)["Authorization"].removeprefix("Bearer ")
+    claims = jwt.decode(genuine, options={"verify_signature": False})
+    path = f"/api/v1/citizen/documents/{people['an_card']}"
+    # Signed with the service's own key (as a leaked key or a lax issuer would), to 2100.
+    long_lived = jwt.encode(
+        {**claims, "exp": int(datetime(2100, 1, 1).timestamp())}, _key(services), algorithm="HS256"
+    )
+    assert api.get(path, headers={"Authorization": f"Bearer {long_lived}"}).status_code == 401
+    assert api.get(path, headers={"Authorization": f"Bearer {genuine}"}).status_code == 200
+
+
+def test_a_token_dies_with_the_client_that_obtained_it(
+    api, keys: Keys, services: Services, people: dict[str, int]
+) -> None:
+    headers = _token(api, keys, AN)
+    path = f"/api/v1/citizen/documents/{people['an_card']}"
+    assert api.get(path, headers=headers).status_code == 200
+    claims = jwt.decode(
+        headers["Authorization"].removeprefix("Bearer "), options={"verify_signature": False}
+    )
+    revoked = api.delete(f"/api/v1/clients/{claims['cid']}", headers=keys.header("admin"))
+    assert revoked.is_success, revoked.text
+    assert api.get(path, headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "digits",
+    [
+        "٠٠١٠٩٠٠١٢٣٤٥",  # Arabic-Indic
+        "００１０９００１２３４５",  # fullwidth
+        "𝟎𝟎𝟏𝟎𝟗𝟎𝟎𝟏𝟐𝟑𝟒𝟓",  # mathematical bold
+    ],
+)
+def test_id_numbers_are_ascii_digits_only(api, keys: Keys, digits: str) -> None:
+    response = api.post(
+        "/api/v1/citizen-tokens", json={"id_number": digits}, headers=keys.header("onestop")
+    )
+    assert response.status_code == 422, response.text
