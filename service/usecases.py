@@ -15,6 +15,7 @@ the queue as `enqueue`, so the service never imports the workers.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,8 @@ from service.ingest import ReceivedFile, create_batch, discard_all
 from service.queries import get_batch, get_document
 from service.records import upsert_record
 from service.review import correct_field
+
+log = logging.getLogger(__name__)
 
 Enqueue = Callable[[Sequence[int]], None]  # scans to digitise, onto the work queue
 
@@ -61,7 +64,7 @@ def upload(
             batch_id = batch.id
     finally:
         discard_all(files)
-    _queue(new_scans, enqueue)
+    _queue(new_scans, enqueue, batch_id)
     return batch_id
 
 
@@ -74,19 +77,21 @@ def retry_batch(services: Services, batch_id: int, *, actor: str, enqueue: Enque
             requeued = processing.requeue_scan(session, item.scan, actor=actor)
             if requeued or item.scan.status is ScanStatus.QUEUED:
                 scans.append(item.scan_id)
-    _queue(sorted(set(scans)), enqueue)
+    _queue(sorted(set(scans)), enqueue, batch_id)
 
 
-def _queue(scan_ids: Sequence[int], enqueue: Enqueue) -> None:
+def _queue(scan_ids: Sequence[int], enqueue: Enqueue, batch_id: int) -> None:
     if not scan_ids:
         return
     try:
         enqueue(scan_ids)
     except Exception as exc:  # Redis away: the files are stored; a requeue sends them again
+        # The cause is logged, not answered: it names internal hosts and ports.
+        log.warning("batch %s: the work queue cannot be reached (%s)", batch_id, type(exc).__name__)
         raise UnavailableError(
-            f"the files are stored but the work queue cannot be reached ({exc}); "
-            "retry with POST /api/v1/batches/{id}/retry"
-        ) from exc
+            "the files are stored but the work queue cannot be reached; "
+            f"retry later with POST /api/v1/batches/{batch_id}/retry"
+        ) from None
 
 
 # --- review ---------------------------------------------------------------------------

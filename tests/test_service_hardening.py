@@ -331,3 +331,79 @@ def test_a_client_hears_only_of_dossiers_it_sent(
         "/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop")
     ).status_code == 201  # fmt: skip
     assert _event(services) == []  # another one-stop's dossier (or nobody's)
+
+
+# --- 4. uploads: plain fields bounded ---------------------------------------------------
+
+
+def _fields(boundary: str, total: int, sent: list[int]) -> Iterator[bytes]:
+    for n in range(total):
+        sent[0] += 1
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="f{n}"\r\n\r\n{"x" * 100}\r\n'
+        ).encode()
+    yield f"--{boundary}--\r\n".encode()
+
+
+def test_an_upload_of_endless_plain_fields_is_refused_early(tmp_path: Path) -> None:
+    import asyncio
+
+    from starlette.requests import Request
+
+    from api.uploads import read_upload
+    from service.errors import PayloadTooLargeError
+
+    boundary, total, sent = "b0undary", 100_000, [0]
+    chunks = _fields(boundary, total, sent)
+
+    async def receive() -> dict[str, object]:
+        chunk = next(chunks, b"")
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunk)}
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "headers": [(b"content-type", f"multipart/form-data; boundary={boundary}".encode())],
+    }
+    with pytest.raises(PayloadTooLargeError, match="plain fields"):
+        asyncio.run(
+            read_upload(
+                Request(scope, receive), tmp_path, max_file_bytes=10**6, max_files=5, max_fields=16
+            )
+        )
+    assert sent[0] <= 17  # refused at the 17th field, the rest never read
+
+
+def test_the_api_refuses_too_many_plain_fields(api, keys) -> None:
+    boundary = "b0undary"
+    response = api.post(
+        "/api/v1/batches",
+        content=b"".join(_fields(boundary, 1000, [0])),
+        headers={
+            **keys.header("archive"),
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    assert response.status_code == 413, response.text
+    assert "plain fields" in response.json()["detail"]
+
+
+# --- 5. health ----------------------------------------------------------------------------
+
+
+def test_health_reports_live_workers(api, settings: Settings) -> None:
+    from workers.worker import build_worker
+
+    alone = api.get("/api/v1/health")
+    assert alone.status_code == 503
+    assert alone.json()["live_workers"] == 0 and alone.json()["queue"] == "ok"
+    worker = build_worker(settings, name=f"health-{uuid.uuid4().hex[:6]}")
+    worker.register_birth()
+    try:
+        answered = api.get("/api/v1/health")
+        assert answered.status_code == 200, answered.text
+        assert answered.json()["live_workers"] == 1
+    finally:
+        worker.register_death()
+    assert api.get("/api/v1/health").status_code == 503

@@ -69,6 +69,7 @@ async def upload(request: Request, services: ServicesDep, client: Uploader) -> B
         settings.data_dir / "incoming",
         max_file_bytes=int(settings.max_upload_mb * 1_000_000),
         max_files=settings.max_upload_files,
+        max_fields=settings.max_form_fields,
     )
     try:
         code = checked_dossier_code(received.fields.get("dossier_code"))
