@@ -407,3 +407,18 @@ def test_health_reports_live_workers(api, settings: Settings) -> None:
     finally:
         worker.register_death()
     assert api.get("/api/v1/health").status_code == 503
+
+
+# --- 11. file names ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "char",
+    [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)]
+    + ["\x00", "\x1b", "\x85", "\u2028", "\ufeff", "\U000e0001"],
+)
+def test_file_names_lose_bidirectional_and_control_characters(char: str) -> None:
+    from service.ingest import safe_filename
+
+    assert safe_filename(f"hồ sơ{char}gnp.exe") == "hồ sơgnp.exe" or char in "\x00\x1b"
+    assert char not in safe_filename(f"hồ sơ{char}gnp.exe")
