@@ -47,9 +47,10 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     problems.install(app)
     api = APIRouter(prefix=PREFIX)
     for module in (batches, dossiers, documents, citizens, clients, webhooks, search):
-        api.include_router(module.router)
+        api.include_router(module.router, responses=problems.AUTH_RESPONSES)
     api.add_api_route("/health", health, methods=["GET"], tags=["service"])
     app.include_router(api)
+    problems.document(app)
     return app
 
 

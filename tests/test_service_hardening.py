@@ -422,3 +422,58 @@ def test_file_names_lose_bidirectional_and_control_characters(char: str) -> None
 
     assert safe_filename(f"hồ sơ{char}gnp.exe") == "hồ sơgnp.exe" or char in "\x00\x1b"
     assert char not in safe_filename(f"hồ sơ{char}gnp.exe")
+
+
+# --- 6. bounds in the schema ---------------------------------------------------------------
+
+HUGE = str(2**64)
+LONG_CODE = "1" * 65
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "body"),
+    [
+        ("archive", "get", "/api/v1/documents/2147483648", None),
+        ("archive", "get", f"/api/v1/documents/{HUGE}", None),
+        ("archive", "get", f"/api/v1/documents/1/pages/{HUGE}/image", None),
+        ("archive", "get", f"/api/v1/batches/{HUGE}", None),
+        ("archive", "get", f"/api/v1/batches?offset={HUGE}", None),
+        ("archive", "post", f"/api/v1/batches/{HUGE}/retry", None),
+        ("archive", "patch", f"/api/v1/documents/1/fields/{'n' * 81}", {"value": "x"}),
+        ("archive", "patch", "/api/v1/documents/1/fields/holder", {"value": "a\x00b"}),
+        ("archive", "patch", "/api/v1/documents/1/fields/holder", {"value": "x" * 5000}),
+        ("archive", "get", "/api/v1/search?q=an&status=" + "s" * 33, None),
+        ("archive", "get", "/api/v1/search?q=a%00n", None),
+        ("onestop", "get", f"/api/v1/dossiers/{LONG_CODE}", None),
+        ("onestop", "put", f"/api/v1/dossiers/{LONG_CODE}", {}),
+        ("onestop", "put", "/api/v1/dossiers/000.00.13.H12-240115-0042", {"status": "s" * 33}),
+        ("onestop", "put", "/api/v1/dossiers/000.00.13.H12-240115-0042",
+         {"applicant_name": "An\x00"}),
+        ("onestop", "put", "/api/v1/dossiers/A%00B", {}),
+        ("onestop", "post", "/api/v1/dossiers/000.00.13.H12-240115-0042/documents",
+         {"document_id": int(HUGE)}),
+        ("onestop", "post", "/api/v1/webhooks", {"url": "http://x.example/" + "a" * 2001}),
+        ("onestop", "post", "/api/v1/webhooks", {"url": "http://x.example/\x00"}),
+        ("onestop", "delete", f"/api/v1/webhooks/{HUGE}", None),
+        ("onestop", "post", "/api/v1/citizen-tokens", {"id_number": "1" * 100}),
+        ("admin", "delete", f"/api/v1/clients/{HUGE}", None),
+        ("admin", "post", "/api/v1/clients", {"name": "a\x00b", "role": "admin"}),
+    ],
+)  # fmt: skip
+def test_out_of_bounds_inputs_are_refused_not_crashed_on(
+    api, keys, role: str, method: str, path: str, body: object
+) -> None:
+    response = api.request(method, path, json=body, headers=keys.header(role))
+    assert response.status_code in (404, 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_schema_documents_refusals_as_problems(api) -> None:
+    spec = api.get("/api/v1/openapi.json").json()
+    operation = spec["paths"]["/api/v1/documents/{document_id}"]["get"]
+    for status in ("401", "403", "404", "422"):
+        assert "application/problem+json" in operation["responses"][status]["content"], status
+    assert "415" in spec["paths"]["/api/v1/batches"]["post"]["responses"]
+    parameter = operation["parameters"][0]["schema"]
+    assert parameter["maximum"] == 2**31 - 1
+    assert "401" not in spec["paths"]["/api/v1/health"]["get"]["responses"]

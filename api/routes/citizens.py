@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
+from api.bounds import RowId
 from api.deps import CitizenDep, ServicesDep, SessionDep, require
 from api.routes.documents import get_pdf
 from api.schemas import (
@@ -58,7 +59,7 @@ def list_own(session: SessionDep, citizen: CitizenDep) -> list[StoredDocument]:
     responses={404: {"model": Problem}},
 )
 def get_own(
-    document_id: int, session: SessionDep, services: ServicesDep, citizen: CitizenDep
+    document_id: RowId, session: SessionDep, services: ServicesDep, citizen: CitizenDep
 ) -> DocumentPublic:
     """One of the citizen's documents; anyone else's is "not found", and logged."""
     return document_public(citizens.document_for(services, session, citizen, document_id))
@@ -70,6 +71,6 @@ def get_own(
     responses={200: {"content": {"application/pdf": {}}}, 404: {"model": Problem}},
 )
 def get_own_pdf(
-    document_id: int, session: SessionDep, services: ServicesDep, citizen: CitizenDep
+    document_id: RowId, session: SessionDep, services: ServicesDep, citizen: CitizenDep
 ) -> StreamingResponse:
     return get_pdf(document_id, session, services, citizen)
