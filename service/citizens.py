@@ -64,7 +64,7 @@ def signing_key(settings: Settings) -> bytes:
         return key
     path: Path = settings.data_dir / _KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         temp = path.with_name(f".{_KEY_FILE}.{uuid.uuid4().hex}")
         temp.write_text(secrets.token_hex(32), encoding="ascii")
         temp.chmod(0o600)

@@ -24,7 +24,12 @@ from digitize.inputs import InputFormat, sniff_format
 from digitize.understand.checks import check_dossier_code
 from models import ApiClient, Batch, BatchFile, BatchStatus, Scan
 from service.audit import record
-from service.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaError
+from service.errors import (
+    InvalidInputError,
+    PayloadTooLargeError,
+    UnsupportedMediaError,
+    public_reason,
+)
 from storage import BlobStore, original_key
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -90,7 +95,7 @@ class Spool:
             scan_format = sniff_format(self._path)
         except InputFileError as exc:
             self.discard()
-            raise UnsupportedMediaError(f"{self.filename}: {exc}") from None
+            raise UnsupportedMediaError(f"{self.filename}: {public_reason(exc)}") from None
         return ReceivedFile(
             self._path, self.filename, self.size, self._hash.hexdigest(), scan_format
         )

@@ -477,3 +477,55 @@ def test_the_schema_documents_refusals_as_problems(api) -> None:
     parameter = operation["parameters"][0]["schema"]
     assert parameter["maximum"] == 2**31 - 1
     assert "401" not in spec["paths"]["/api/v1/health"]["get"]["responses"]
+
+
+# --- 9. leaks ---------------------------------------------------------------------------
+
+
+def test_a_broken_file_fails_without_naming_internal_paths(services: Services) -> None:
+    from models import Scan
+    from service import processing
+    from storage import original_key
+
+    sha = "ab" * 32
+    services.store.put_bytes(original_key(sha), b"%PDF-1.4\ngarbage, not a PDF")
+    with services.writes.begin() as session:
+        scan = Scan(sha256=sha, size=28, format="pdf", original_name="hồ sơ.pdf", status="queued")
+        session.add(scan)
+        session.flush()
+        scan_id = scan.id
+    assert processing.split_scan(services, scan_id) is None
+    with services.sessions() as session:
+        error = session.get(Scan, scan_id).error  # type: ignore[union-attr]
+    assert error and "damaged" in error
+    store_root = str(services.settings.effective_storage_dir)
+    assert store_root not in error and "/" + sha not in error and "/tmp" not in error
+
+
+def test_the_database_documents_and_secret_key_are_private(
+    services: Services, settings: Settings
+) -> None:
+    from models.base import sqlite_path
+    from service.citizens import signing_key
+    from storage import original_key
+
+    services.store.put_bytes(original_key("cd" * 32), b"a citizen's paper")
+    stored = services.store.path(original_key("cd" * 32))  # type: ignore[attr-defined]
+    assert stored.stat().st_mode & 0o077 == 0
+    assert settings.effective_storage_dir.stat().st_mode & 0o077 == 0
+    signing_key(settings)
+    assert (settings.data_dir / "secret.key").stat().st_mode & 0o077 == 0
+    database = sqlite_path(settings.effective_database_url())
+    if database is not None:
+        assert database.stat().st_mode & 0o077 == 0
+        for extra in (Path(f"{database}-wal"), Path(f"{database}-shm")):
+            if extra.exists():
+                assert extra.stat().st_mode & 0o077 == 0, extra
+
+
+def test_webhook_failures_never_show_credentials() -> None:
+    from service.destinations import redacted, scrubbed
+
+    assert redacted("https://user:s3cret@hooks.example/x") == "https://***@hooks.example/x"
+    text = "ConnectError: http://user:s3cret@hooks.example:8080/x refused"
+    assert "s3cret" not in scrubbed(text)
