@@ -117,6 +117,18 @@ def add_parsers(commands: Any) -> None:
     revoke.add_argument("id", type=int, help="the client's id (see list)")
     revoke.set_defaults(run=run_apikey_revoke)
 
+    audit = commands.add_parser(
+        "audit",
+        help="check the audit log",
+        description="Check the audit log's hash chain: each entry carries the hash of the "
+        "one before it, so an entry altered, removed or slipped in (past the database's "
+        "append-only triggers) breaks the chain there. Exit code 1 names the first such entry.",
+        formatter_class=formatter,
+    )
+    audit_actions = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
+    verify = audit_actions.add_parser("verify", help="check the chain, name the first break")
+    verify.set_defaults(run=run_audit_verify)
+
 
 def _settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -297,3 +309,22 @@ def run_apikey_revoke(args: argparse.Namespace) -> int:
         Console(stderr=True).print(f"[red]error:[/] {escape(exc.detail)}")
         return EXIT_USAGE
     return EXIT_OK
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    from service.audit import verify_chain
+
+    database = open_database(Settings().effective_database_url())
+    with database.reads() as session:
+        report = verify_chain(session)
+    if report.intact:
+        print(
+            f"audit log intact: {report.checked} chained entries checked"
+            + (f" ({report.unchained} older entries carry no hash)" if report.unchained else "")
+        )
+        return EXIT_OK
+    Console(stderr=True).print(
+        f"[red]audit log broken[/] at entry {report.broken_at}: {escape(report.reason or '')} "
+        f"({report.checked} entries before it hold)"
+    )
+    return EXIT_FAILED

@@ -11,6 +11,7 @@ answers "not found", exactly as for a document that does not exist, and is logge
 from __future__ import annotations
 
 import contextlib
+import hmac
 import re
 import secrets
 import uuid
@@ -46,10 +47,18 @@ class Citizen:
     issued_by: str
     token_id: str
     client_id: int  # the client that vouched: its revocation ends the token
+    tag: str  # a pseudonym for logs: the ID number is never written there
 
     @property
     def actor(self) -> str:
-        return f"citizen {self.id_number} (via {self.issued_by})"
+        return f"citizen {self.tag} (via {self.issued_by})"
+
+
+def citizen_tag(settings: Settings, id_number: str) -> str:
+    """The pseudonym logs use for a citizen: a keyed hash of the ID number, so the audit
+    log can be searched for a person (compute the tag) without holding their number."""
+    digest = hmac.new(signing_key(settings), b"citizen:" + id_number.encode(), "sha256")
+    return "#" + digest.hexdigest()[:16]
 
 
 def signing_key(settings: Settings) -> bytes:
@@ -100,7 +109,7 @@ def issue_token(
     }
     token = jwt.encode(claims, signing_key(settings), algorithm=_ALGORITHM)
     record(
-        session, client.name, "citizen.token", "citizen", checked.value,
+        session, client.name, "citizen.token", "citizen", citizen_tag(settings, checked.value),
         {"token": token_id, "expires": expires.isoformat()}, client_id=client.id,
     )  # fmt: skip
     return token, expires
@@ -127,7 +136,8 @@ def read_token(settings: Settings, token: str) -> Citizen | None:
         return None
     if expires - issued > settings.citizen_token_max_minutes * 60:
         return None
-    return Citizen(subject, str(claims.get("by", "")), str(claims["jti"]), client_id)
+    tag = citizen_tag(settings, subject)
+    return Citizen(subject, str(claims.get("by", "")), str(claims["jti"]), client_id, tag)
 
 
 def documents_of(session: Session, citizen: Citizen) -> list[Document]:
@@ -154,7 +164,7 @@ def log_refusal(session: Session, citizen: Citizen, document_id: int, *, exists:
     reason = "another person's document" if exists else "no such document"
     record(
         session, citizen.actor, "citizen.refused", "document", document_id,
-        {"token": citizen.token_id, "id_number": citizen.id_number, "reason": reason},
+        {"token": citizen.token_id, "reason": reason},
     )  # fmt: skip
 
 
@@ -164,13 +174,21 @@ def document_for(
     """Document `document_id` as `principal` may see it: any, for an API client (whose
     role the caller checked); for a citizen only their own, every refusal logged."""
     if not isinstance(principal, Citizen):
-        return get_document(session, document_id)
+        document = get_document(session, document_id)
+        if document.holder_id_number is not None:  # a citizen's personal data, read
+            with services.writes.begin() as audit:
+                record(audit, principal.name, "document.read", "document", document.id,
+                       client_id=principal.id)  # fmt: skip
+        return document
     document = own_document(session, principal, document_id)
     if document is None:
         exists = session.get(Document, document_id) is not None
         with services.writes.begin() as audit:
             log_refusal(audit, principal, document_id, exists=exists)
         raise NotFoundError(f"no document {document_id}")
+    with services.writes.begin() as audit:
+        record(audit, principal.actor, "citizen.read", "document", document.id,
+               {"token": principal.token_id})  # fmt: skip
     return document
 
 

@@ -31,7 +31,7 @@ from service.auth import create_client, revoke_client
 from service.citizens import Citizen
 from service.context import Services
 from service.destinations import Network, parse_networks
-from service.errors import UnavailableError
+from service.errors import NotFoundError, UnavailableError
 from service.ingest import ReceivedFile, create_batch, discard_all
 from service.queries import get_batch, get_document
 from service.records import upsert_record
@@ -142,10 +142,34 @@ def reuse(services: Services, code: str, document_id: int, *, by: ApiClient | Ci
         citizen, actor, client_id = by, by.actor, None
     else:
         citizen, actor, client_id = None, by.name, by.id
+    try:
+        with services.writes.begin() as session:
+            citizens.reuse_document(
+                session, code, document_id, actor=actor, client_id=client_id, citizen=citizen
+            )
+    except NotFoundError as exc:
+        if citizen is not None:  # a citizen reaching past their own: logged, as promised
+            with services.writes.begin() as session:
+                detail = {"token": citizen.token_id, "document": document_id, "reason": exc.detail}
+                record(session, actor, "citizen.refused", "dossier", code, detail)
+        raise
+
+
+def note_reads(services: Services, by: Citizen, document_ids: Sequence[int]) -> None:
+    """A citizen's listing of their own documents, for the audit log."""
     with services.writes.begin() as session:
-        citizens.reuse_document(
-            session, code, document_id, actor=actor, client_id=client_id, citizen=citizen
-        )
+        record(session, by.actor, "citizen.list", "citizen", by.tag,
+               {"token": by.token_id, "documents": list(document_ids)})  # fmt: skip
+
+
+def note_refusal(
+    services: Services, actor: str, status: int, reason: str, request: dict[str, str],
+    *, client_id: int | None = None,
+) -> None:  # fmt: skip
+    """A request refused for who sent it (401, 403), for the audit log."""
+    with services.writes.begin() as session:
+        record(session, actor, f"request.refused.{status}", "request", request.get("path", ""),
+               {**request, "reason": reason}, client_id=client_id)  # fmt: skip
 
 
 def issue_citizen_token(

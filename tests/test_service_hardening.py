@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import pickle
 import signal
 import subprocess
@@ -529,3 +530,64 @@ def test_webhook_failures_never_show_credentials() -> None:
     assert redacted("https://user:s3cret@hooks.example/x") == "https://***@hooks.example/x"
     text = "ConnectError: http://user:s3cret@hooks.example:8080/x refused"
     assert "s3cret" not in scrubbed(text)
+
+
+# --- 7. the audit chain -------------------------------------------------------------------
+
+
+def test_the_audit_chain_holds_and_names_the_first_altered_entry(
+    services: Services, settings: Settings
+) -> None:
+    from sqlalchemy import text
+
+    from models import AuditEntry
+    from service.audit import record, verify_chain
+
+    with services.writes.begin() as session:
+        for n in range(5):
+            record(session, "tests", "thing.do", "thing", n, {"n": n, "tên": "Nguyễn"})
+    with services.sessions() as session:
+        report = verify_chain(session)
+        ids = list(session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)))
+    assert report.intact and report.checked == len(ids) >= 5
+    env = {**os.environ, "DIGITIZE_DATABASE_URL": settings.effective_database_url()}
+    command = [sys.executable, "-m", "cli.main", "audit", "verify"]
+    ok = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "intact" in ok.stdout, ok.stderr
+    # The table's owner gets past the append-only triggers and changes one entry.
+    victim = ids[2]
+    with services.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.execute(text("DROP TRIGGER audit_log_no_update"))
+        else:
+            connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"))
+        connection.execute(
+            text("UPDATE audit_log SET actor = 'someone else' WHERE id = :id"), {"id": victim}
+        )
+    with services.sessions() as session:
+        report = verify_chain(session)
+    assert report.broken_at == victim and not report.intact
+    broken = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert broken.returncode == 1 and f"entry {victim}" in broken.stderr
+
+
+def test_a_removed_audit_entry_breaks_the_chain(services: Services) -> None:
+    from sqlalchemy import text
+
+    from models import AuditEntry
+    from service.audit import record, verify_chain
+
+    with services.writes.begin() as session:
+        for n in range(4):
+            record(session, "tests", "thing.do", "thing", n)
+    with services.sessions() as session:
+        ids = list(session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)))
+    with services.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.execute(text("DROP TRIGGER audit_log_no_delete"))
+        else:
+            connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"))
+        connection.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": ids[1]})
+    with services.sessions() as session:
+        report = verify_chain(session)
+    assert report.broken_at == ids[2]

@@ -43,14 +43,15 @@ def issue(body: CitizenTokenIn, services: ServicesDep, client: Vouching) -> Citi
 
 
 @router.get("/citizen/documents", response_model=list[StoredDocument])
-def list_own(session: SessionDep, citizen: CitizenDep) -> list[StoredDocument]:
+def list_own(
+    session: SessionDep, services: ServicesDep, citizen: CitizenDep
+) -> list[StoredDocument]:
     """Every document whose holder is the citizen: type, number, issue date, issuing
     body, validity and scope, and the dossiers it is part of."""
     today = utcnow().date()
-    return [
-        stored_document(d, citizens.dossiers_of(session, d), today=today)
-        for d in citizens.documents_of(session, citizen)
-    ]
+    documents = citizens.documents_of(session, citizen)
+    usecases.note_reads(services, citizen, [d.id for d in documents])
+    return [stored_document(d, citizens.dossiers_of(session, d), today=today) for d in documents]
 
 
 @router.get(
