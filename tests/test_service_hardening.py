@@ -591,3 +591,35 @@ def test_a_removed_audit_entry_breaks_the_chain(services: Services) -> None:
     with services.sessions() as session:
         report = verify_chain(session)
     assert report.broken_at == ids[2]
+
+
+# --- 10. a worker asked to stop goes -------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_stopped_worker_hands_its_long_job_back_and_goes(
+    settings: Settings, services: Services
+) -> None:
+    from rq import Retry
+    from rq.job import Job
+    from rq.registry import StartedJobRegistry
+
+    from tests.service_fixtures import wait_until
+
+    queue = work_queue(settings)
+    # A job far longer than anyone waits for a stop (its own time limit: an hour).
+    job = queue.enqueue("time.sleep", 3000, job_timeout=3600, retry=Retry(max=1))
+    worker = start_worker(settings, burst=False, name=f"stopping-{uuid.uuid4().hex[:6]}")
+    try:
+        started = StartedJobRegistry(queue=queue)
+        wait_until(lambda: job.id in started.get_job_ids(), 300, "the worker to start the job")
+        worker.send_signal(signal.SIGTERM)
+        worker.communicate(timeout=120)  # a bound, not a measurement: RQ alone waits 3000 s
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=30)
+    back = Job.fetch(job.id, connection=queue.connection, serializer=queue.serializer)
+    assert back.get_status() == "queued"  # handed back, for another worker
+    assert back.retries_left == 1  # being stopped did not count as a failure
+    assert job.id in queue.job_ids
