@@ -623,3 +623,34 @@ def test_a_stopped_worker_hands_its_long_job_back_and_goes(
     assert back.get_status() == "queued"  # handed back, for another worker
     assert back.retries_left == 1  # being stopped did not count as a failure
     assert job.id in queue.job_ids
+
+
+def test_a_killed_redis_is_restarted_with_its_password_and_its_queue(tmp_path: Path) -> None:
+    import functools
+
+    folder = tmp_path / "redis"
+    url = redis_server.with_password(
+        f"redis://127.0.0.1:{free_port()}/0", redis_server.password(folder)
+    )
+    now = [0.0]
+    supervisor = Supervisor(first_backoff=1.0, clock=lambda: now[0])
+    start = functools.partial(redis_server.start, url, folder)
+    child = supervisor.add("redis", start, start())
+    try:
+        # Each write on disk before it is answered (`up` syncs every second).
+        Redis.from_url(url).config_set("appendfsync", "always")
+        Redis.from_url(url).rpush("kept", "job 1")
+        assert child.process is not None
+        child.process.kill()
+        child.process.wait(timeout=30)
+        assert not redis_server.answers(url)
+        supervisor.check()
+        now[0] += 1.0
+        assert supervisor.check() == ["redis"]
+        assert redis_server.answers(url)  # the same password
+        assert not redis_server.answers(redis_server.without_password(url))
+        assert Redis.from_url(url).lrange("kept", 0, -1) == [b"job 1"]  # the queue survived
+    finally:
+        supervisor.stop()
+        if child.process is not None:
+            redis_server.stop(child.process)
