@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from rq import Worker
 from sqlalchemy import text
 
 from api import problems
@@ -26,7 +27,7 @@ from api.routes import (
 from config import Settings
 from digitize import __version__
 from service.context import Services
-from workers.queue import connect
+from workers.queue import work_queue
 
 PREFIX = "/api/v1"
 
@@ -56,14 +57,16 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     problems.install(app)
     api = APIRouter(prefix=PREFIX)
     for module in (batches, dossiers, documents, citizens, clients, webhooks, search, copies, feed):
-        api.include_router(module.router)
+        api.include_router(module.router, responses=problems.AUTH_RESPONSES)
     api.add_api_route("/health", health, methods=["GET"], tags=["service"])
     app.include_router(api)
+    problems.document(app)
     return app
 
 
 def health(services: ServicesDep) -> JSONResponse:
-    """Whether the database and the work queue answer (no key needed)."""
+    """Whether the database and the work queue answer, and how many workers live
+    (no key needed). 503 when one is away or no worker lives: uploads would wait."""
     checks: dict[str, str] = {}
     try:
         with services.engine.connect() as connection:
@@ -71,12 +74,20 @@ def health(services: ServicesDep) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"unavailable: {type(exc).__name__}"
+    workers = 0
     try:
-        connect(services.settings).ping()
+        queue = work_queue(services.settings)
+        queue.connection.ping()
         checks["queue"] = "ok"
+        # Registered workers whose keys have not expired: a killed one drops out after
+        # its worker_ttl (DIGITIZE_WORKER_MAINTENANCE + 15 s).
+        workers = len(Worker.all(queue=queue))
+        checks["workers"] = "ok" if workers else "unavailable: no worker is running"
     except Exception as exc:
         checks["queue"] = f"unavailable: {type(exc).__name__}"
+        checks["workers"] = "unknown"
     healthy = all(value == "ok" for value in checks.values())
     return JSONResponse(
-        {"status": "ok" if healthy else "degraded", **checks}, 200 if healthy else 503
+        {"status": "ok" if healthy else "degraded", **checks, "live_workers": workers},
+        200 if healthy else 503,
     )

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from models import ApiClient
+from service import usecases
 from service.auth import KEY_PREFIX, Permission, allowed, authenticate
 from service.citizens import Citizen, read_token
 from service.context import Services
@@ -42,41 +43,68 @@ SessionDep = Annotated[Session, Depends(get_session)]
 Principal = ApiClient | Citizen
 
 
+def _refused(
+    services: Services, request: Request, error: ServiceError, actor: str,
+    client_id: int | None = None,
+) -> ServiceError:  # fmt: skip
+    """`error`, once the refusal is in the audit log (who, which route, why; never a key)."""
+    where = {"method": request.method, "path": request.url.path[:200]}
+    usecases.note_refusal(services, actor, error.status, error.detail, where, client_id=client_id)
+    return error
+
+
 def current_principal(
+    request: Request,
     services: ServicesDep,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """An API client (by its key) or a citizen (by a token a one-stop client obtained)."""
+    """An API client (by its key) or a citizen (by a token a one-stop client obtained).
+    Every refusal is logged."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise UnauthorisedError("send an API key as 'Authorization: Bearer <key>'")
+        error = UnauthorisedError("send an API key as 'Authorization: Bearer <key>'")
+        raise _refused(services, request, error, "anonymous")
     given = credentials.credentials
     if given.startswith(KEY_PREFIX):
         client = authenticate(session, given)
         if client is None:
-            raise UnauthorisedError("this API key is not known or has been revoked")
+            error = UnauthorisedError("this API key is not known or has been revoked")
+            raise _refused(services, request, error, f"key {given[:12]}…")
         return client
     citizen = read_token(services.settings, given)
     if citizen is None:
-        raise UnauthorisedError("this token is not valid (expired, altered, or not ours)")
+        error = UnauthorisedError("this token is not valid (expired, altered, or not ours)")
+        raise _refused(services, request, error, "a citizen token")
+    voucher = session.get(ApiClient, citizen.client_id)
+    if voucher is None or voucher.revoked_at is not None:
+        error = UnauthorisedError("the client that obtained this token has been revoked")
+        raise _refused(services, request, error, citizen.actor)
     return citizen
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def current_client(principal: PrincipalDep) -> ApiClient:
+def _actor(principal: Principal) -> tuple[str, int | None]:
     if isinstance(principal, Citizen):
-        raise ForbiddenError("a citizen token reaches only the citizen's own documents")
+        return principal.actor, None
+    return principal.name, principal.id
+
+
+def current_client(request: Request, services: ServicesDep, principal: PrincipalDep) -> ApiClient:
+    if isinstance(principal, Citizen):
+        error = ForbiddenError("a citizen token reaches only the citizen's own documents")
+        raise _refused(services, request, error, *_actor(principal))
     return principal
 
 
 ClientDep = Annotated[ApiClient, Depends(current_client)]
 
 
-def current_citizen(principal: PrincipalDep) -> Citizen:
+def current_citizen(request: Request, services: ServicesDep, principal: PrincipalDep) -> Citizen:
     if not isinstance(principal, Citizen):
-        raise ForbiddenError("this route is for citizens: use a citizen token")
+        error = ForbiddenError("this route is for citizens: use a citizen token")
+        raise _refused(services, request, error, *_actor(principal))
     return principal
 
 
@@ -86,10 +114,11 @@ CitizenDep = Annotated[Citizen, Depends(current_citizen)]
 def require(permission: Permission) -> Callable[[ApiClient], ApiClient]:
     """A dependency giving the client if its role may do `permission`, else 403."""
 
-    def check(client: ClientDep) -> ApiClient:
+    def check(request: Request, services: ServicesDep, client: ClientDep) -> ApiClient:
         if not allowed(client.role, permission):
             action = permission.value.replace("_", " ")
-            raise ForbiddenError(f"the role {client.role!r} may not {action}")
+            error = ForbiddenError(f"the role {client.role!r} may not {action}")
+            raise _refused(services, request, error, *_actor(client))
         return client
 
     return check
@@ -99,10 +128,11 @@ def client_or_citizen(permission: Permission) -> Callable[[Principal], Principal
     """A client whose role may do `permission`, or a citizen (whose reach the route limits
     to their own documents)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    def check(request: Request, services: ServicesDep, principal: PrincipalDep) -> Principal:
         if isinstance(principal, ApiClient) and not allowed(principal.role, permission):
             action = permission.value.replace("_", " ")
-            raise ForbiddenError(f"the role {principal.role!r} may not {action}")
+            error = ForbiddenError(f"the role {principal.role!r} may not {action}")
+            raise _refused(services, request, error, *_actor(principal))
         return principal
 
     return check

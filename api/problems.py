@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +32,36 @@ def problem(
         media_type=PROBLEM,
         headers=headers,
     )
+
+
+_PROBLEM_REF = "#/components/schemas/Problem"
+# Every route behind a key may answer these (issue 18: the schema said nothing of them).
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no key, or a key or token that is not valid"},
+    403: {"description": "the key's role (or a citizen token) may not do this"},
+}
+
+
+def document(app: FastAPI) -> None:
+    """Errors in the OpenAPI schema as what they are: application/problem+json bodies."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    if not str(status).startswith(("4", "5")):
+                        continue
+                    content = response.setdefault("content", {})
+                    content.pop("application/json", None)
+                    content[PROBLEM] = {"schema": {"$ref": _PROBLEM_REF}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install(app: FastAPI) -> None:

@@ -3,16 +3,20 @@ stored rows become them."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.bounds import INT32_MAX, NO_NUL
 from models import ApiClient, Batch, Document, Dossier, DossierDocument, Webhook
 from models import Field as FieldRow
+from service.destinations import MAX_URL_LENGTH
 from service.queries import Progress
 
 API = "/api/v1"
+MAX_VALUE_CHARS = 2000  # a corrected field's value, as JSON
 
 
 class Problem(BaseModel):
@@ -156,6 +160,16 @@ def _copy_public(document: Document) -> dict[str, Any]:
 class FieldCorrectionIn(BaseModel):
     value: Any = Field(description="the right value, as the field's kind writes it")
 
+    @field_validator("value")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        written = json.dumps(value, ensure_ascii=False)
+        if len(written) > MAX_VALUE_CHARS:
+            raise ValueError(f"a value has at most {MAX_VALUE_CHARS} characters")
+        if "\\u0000" in written:
+            raise ValueError("a value has no NUL characters")
+        return value
+
 
 # --- dossiers -------------------------------------------------------------------------
 
@@ -165,13 +179,19 @@ class RecordIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    procedure: str | None = Field(None, description="catalogue key, e.g. dang_ky_khai_sinh")
-    procedure_code: str | None = Field(None, description="national TTHC code, e.g. 1.001193")
-    applicant_name: str | None = None
-    applicant_id_number: str | None = Field(None, description="12-digit personal ID number")
-    receiving_unit: str | None = None
+    procedure: str | None = Field(
+        None, max_length=80, pattern=NO_NUL, description="catalogue key, e.g. dang_ky_khai_sinh"
+    )
+    procedure_code: str | None = Field(
+        None, max_length=16, pattern=NO_NUL, description="national TTHC code, e.g. 1.001193"
+    )
+    applicant_name: str | None = Field(None, max_length=200, pattern=NO_NUL)
+    applicant_id_number: str | None = Field(
+        None, max_length=32, pattern=NO_NUL, description="12-digit personal ID number"
+    )
+    receiving_unit: str | None = Field(None, max_length=200, pattern=NO_NUL)
     received_date: date | None = None
-    status: str = "received"
+    status: str = Field("received", min_length=1, max_length=32, pattern=NO_NUL)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -346,8 +366,8 @@ def progress_public(progress: Progress) -> ProgressPublic:
 
 
 class ClientIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    role: str = Field(description="archive, onestop or admin")
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    role: str = Field(max_length=16, description="archive, onestop or admin")
 
 
 class ClientPublic(BaseModel):
@@ -375,8 +395,15 @@ def client_public(client: ApiClient) -> ClientPublic:
 
 
 class WebhookIn(BaseModel):
-    url: str = Field(description="http(s) URL to POST events to")
-    events: list[str] | None = Field(None, description="default: every event")
+    url: str = Field(
+        max_length=MAX_URL_LENGTH,
+        pattern=NO_NUL,
+        description="http(s) URL to POST events to: a public address, or one in a network "
+        "the service lists (DIGITIZE_WEBHOOK_ALLOWED_NETWORKS); no credentials",
+    )
+    events: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        None, max_length=16, description="default: every event"
+    )
 
 
 class WebhookPublic(BaseModel):
@@ -398,8 +425,8 @@ def webhook_public(hook: Webhook) -> WebhookPublic:
 
 
 class CitizenTokenIn(BaseModel):
-    id_number: str = Field(description="the personal ID number of the citizen the one-stop "
-                           "system has authenticated")  # fmt: skip
+    id_number: str = Field(max_length=32, description="the personal ID number of the citizen "
+                           "the one-stop system has authenticated")  # fmt: skip
 
 
 class CitizenToken(BaseModel):
@@ -443,4 +470,6 @@ def stored_document(document: Document, dossiers: list[str], *, today: date) -> 
 
 
 class ReuseIn(BaseModel):
-    document_id: int = Field(description="a document digitised before, to attach as it is")
+    document_id: int = Field(
+        ge=1, le=INT32_MAX, description="a document digitised before, to attach as it is"
+    )

@@ -1,5 +1,8 @@
 """Reading a multipart upload as it streams in: each file straight to disk, never whole
-in memory, refused the moment it passes its size limit."""
+in memory, refused the moment it passes its size limit. Everything else is bounded too
+(plain fields in number and size, headers in number; python-multipart bounds
+the size of each header), and refused the moment
+it passes its bound, so no body, however built, grows the server's memory."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from service.errors import InvalidInputError, PayloadTooLargeError
 from service.ingest import ReceivedFile, Spool, discard_all, safe_filename
 
 _MAX_FIELD_BYTES = 10_000  # a plain form field (dossier_code): small by nature
+_MAX_PART_HEADERS = 16
 _FILE_FIELD = "files"
 
 
@@ -32,10 +36,12 @@ class _Part:
 
 
 class _Reader:
-    def __init__(self, folder: Path, max_file_bytes: int, max_files: int) -> None:
+    def __init__(self, folder: Path, max_file_bytes: int, max_files: int, max_fields: int) -> None:
         self.folder = folder
         self.max_file_bytes = max_file_bytes
         self.max_files = max_files
+        self.max_fields = max_fields
+        self.field_count = 0
         self.upload = Upload()
         self.part = _Part()
         self._header_field = bytearray()
@@ -57,6 +63,8 @@ class _Reader:
         self.part = _Part()
 
     def _header_end(self) -> None:
+        if len(self.part.headers) >= _MAX_PART_HEADERS:
+            raise PayloadTooLargeError("a part has too many headers")
         name = self._header_field.decode("latin-1").strip().lower()
         # Latin-1 keeps every byte: clients send file names as raw UTF-8 in this header.
         self.part.headers[name] = self._header_value.decode("latin-1")
@@ -69,6 +77,11 @@ class _Reader:
         self.part.name = options.get(b"name", b"").decode("utf-8", "replace")
         filename = options.get(b"filename")
         if filename is None:
+            self.field_count += 1
+            if self.field_count > self.max_fields:
+                raise PayloadTooLargeError(
+                    f"more than {self.max_fields} plain fields in one upload"
+                )
             return
         if self.part.name != _FILE_FIELD:
             raise InvalidInputError(f"files go in the form field {_FILE_FIELD!r}")
@@ -109,7 +122,7 @@ def _decode_name(raw: bytes) -> str:
 
 
 async def read_upload(
-    request: Request, folder: Path, *, max_file_bytes: int, max_files: int
+    request: Request, folder: Path, *, max_file_bytes: int, max_files: int, max_fields: int = 16
 ) -> Upload:
     """The files (spooled to `folder`) and plain fields of a multipart/form-data request.
 
@@ -122,7 +135,7 @@ async def read_upload(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_files * (max_file_bytes + 4096):
         raise PayloadTooLargeError("the upload is larger than the limits allow")
-    reader = _Reader(folder, max_file_bytes, max_files)
+    reader = _Reader(folder, max_file_bytes, max_files, max_fields)
     parser = MultipartParser(boundary, reader.callbacks())  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():

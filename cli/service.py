@@ -4,12 +4,15 @@ machine), `db` (migrations) and `apikey` (API clients)."""
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.markup import escape
@@ -24,7 +27,7 @@ from service.context import open_database
 from service.errors import ServiceError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-_WORKER_STOP_SECONDS = 60  # a worker finishes its job on SIGTERM; then it is killed
+_WORKER_STOP_SECONDS = 30  # a worker hands its job back on SIGTERM; then it is killed
 
 SETTINGS_EPILOG = """\
 Settings come from the environment: DIGITIZE_DATABASE_URL [SQLite DATA_DIR/digitize.db],
@@ -34,9 +37,11 @@ DIGITIZE_API_PORT [8000], DIGITIZE_MAX_UPLOAD_MB [1024], DIGITIZE_PAGES_PER_JOB 
 DIGITIZE_JOB_TIMEOUT [1800 s], DIGITIZE_JOB_RETRIES [3], DIGITIZE_RETRY_BACKOFF
 [10,60,300 s], DIGITIZE_WORKER_GRACE [60 s], DIGITIZE_WORKER_MAINTENANCE [30 s],
 DIGITIZE_WEBHOOK_RETRIES [6], DIGITIZE_WEBHOOK_BACKOFF [10,60,300,900,3600,21600 s],
-DIGITIZE_UNIT_NAME, DIGITIZE_SIGNING_P12 and DIGITIZE_SIGNING_PASSWORD [not signing; an
-unusable certificate stops the command at start-up], DIGITIZE_SIGNING_TRUST
-(see README, "The service" and "Copies with legal value").
+DIGITIZE_WEBHOOK_ALLOWED_NETWORKS [none: public addresses only],
+DIGITIZE_WORKER_STOP_SECONDS [5 s], DIGITIZE_UNIT_NAME, DIGITIZE_SIGNING_P12 and
+DIGITIZE_SIGNING_PASSWORD [not signing; an unusable certificate stops the command at
+start-up], DIGITIZE_SIGNING_TRUST (see README, "The service", "Security" and "Copies
+with legal value").
 """
 
 
@@ -73,7 +78,8 @@ def add_parsers(commands: Any) -> None:
         help="run the whole service on this machine: Redis, workers, API",
         description=(
             "Run everything on one machine with embedded defaults: a Redis server of its own "
-            "(unless DIGITIZE_REDIS_URL answers already), N workers and the API. Ctrl-C or "
+            "with a generated password (unless DIGITIZE_REDIS_URL names one with a password), "
+            "N workers and the API. Redis and workers that die are restarted. Ctrl-C or "
             "SIGTERM stops it all."
         ),
         epilog=SETTINGS_EPILOG,
@@ -115,17 +121,29 @@ def add_parsers(commands: Any) -> None:
     revoke.add_argument("id", type=int, help="the client's id (see list)")
     revoke.set_defaults(run=run_apikey_revoke)
 
+    audit = commands.add_parser(
+        "audit",
+        help="check the audit log",
+        description="Check the audit log's hash chain: each entry carries the hash of the "
+        "one before it, so an entry altered, removed or slipped in (past the database's "
+        "append-only triggers) breaks the chain there. Exit code 1 names the first such entry.",
+        formatter_class=formatter,
+    )
+    audit_actions = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
+    verify = audit_actions.add_parser("verify", help="check the chain, name the first break")
+    verify.set_defaults(run=run_audit_verify)
+
 
 def _settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
-def run_serve(args: argparse.Namespace) -> int:
+def run_serve(args: argparse.Namespace, *, redis_url: str | None = None) -> int:
     import uvicorn
 
     from api.app import create_app
 
-    settings = _settings(api_host=args.host, api_port=args.port)
+    settings = _settings(api_host=args.host, api_port=args.port, redis_url=redis_url)
     if not _signing_usable(settings):
         return EXIT_USAGE
     app = create_app(settings=settings)
@@ -158,6 +176,7 @@ def _signing_usable(settings: Settings) -> bool:
 
 def run_up(args: argparse.Namespace) -> int:
     from workers import redis_server
+    from workers.supervisor import Supervisor
 
     console = Console(stderr=True)
     settings = _settings(api_host=args.host, api_port=args.port)
@@ -165,25 +184,24 @@ def run_up(args: argparse.Namespace) -> int:
     if not _signing_usable(settings):
         return EXIT_USAGE
     upgrade(create_engine_for(settings.effective_database_url()))
+    redis_url, start_redis = _redis_for_up(settings, console)
+    if redis_url is None:
+        return EXIT_FAILED
+    supervisor = Supervisor()
     redis = None
-    if not redis_server.answers(settings.redis_url):
-        if not redis_server.is_local(settings.redis_url):
-            console.print(f"[red]error:[/] no Redis answers at {escape(settings.redis_url)}")
-            return EXIT_FAILED
+    if start_redis is not None:
         try:
-            redis = redis_server.start(settings.redis_url, settings.data_dir / "redis")
+            redis = supervisor.add("redis", start_redis, start_redis())
         except DigitizeError as exc:
             console.print(f"[red]error:[/] {escape(str(exc))}")
             return EXIT_FAILED
-        console.print(f"redis-server started on {escape(settings.redis_url)}")
-    env = {**os.environ, "DIGITIZE_REDIS_URL": settings.redis_url}
+        console.print(f"redis-server started on {escape(redis_server.redacted(redis_url))}")
+    # Workers and the API find the password in the URL, never on a command line.
+    env = {**os.environ, "DIGITIZE_REDIS_URL": redis_url}
     prefix = f"{os.uname().nodename}-{os.getpid()}"
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "worker", "--name", f"{prefix}-{n}"], env=env
-        )
-        for n in range(1, count + 1)
-    ]
+    for n in range(1, count + 1):
+        supervisor.add(f"worker {n}", functools.partial(_start_worker, env, f"{prefix}-{n}"))
+    supervisor.start_thread()
     console.print(
         f"{count} worker(s); API on http://{settings.api_host}:{settings.api_port}/api/v1 "
         f"(docs: /api/v1/docs); data in {escape(str(settings.data_dir.resolve()))}"
@@ -192,14 +210,59 @@ def run_up(args: argparse.Namespace) -> int:
     # end like Ctrl-C does, so the workers and Redis below are stopped too.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        run_serve(argparse.Namespace(host=settings.api_host, port=settings.api_port))
+        run_serve(
+            argparse.Namespace(host=settings.api_host, port=settings.api_port),
+            redis_url=redis_url,
+        )
     except KeyboardInterrupt:
         pass
     finally:
-        _stop_workers(workers)
-        if redis is not None:
-            redis_server.stop(redis)
+        supervisor.stop()
+        _stop_workers([c.process for c in supervisor.children if c is not redis and c.process])
+        if redis is not None and redis.process is not None:
+            redis_server.stop(redis.process)
     return EXIT_OK
+
+
+def _redis_for_up(
+    settings: Settings, console: Console
+) -> tuple[str | None, Callable[[], subprocess.Popen[bytes]] | None]:
+    """The Redis URL `up` uses, and how to start (and restart) that Redis if it is ours.
+
+    A local URL without a password is ours to start, on its port, with this
+    installation's password; anything already listening there is refused (another
+    instance's queue is not ours to share). A URL with a password, or elsewhere, is
+    used as given, but never a Redis that answers without one.
+    """
+    from workers import redis_server
+
+    url = settings.redis_url
+    shown = escape(redis_server.redacted(url))
+    if redis_server.is_local(url) and not urlsplit(url).password:
+        if redis_server.port_taken(url):
+            console.print(
+                f"[red]error:[/] something already listens on {shown} (another `digitize up`?). "
+                "Set DIGITIZE_REDIS_URL to a free port for this one, or to that Redis "
+                "with its password."
+            )
+            return None, None
+        folder = settings.data_dir / "redis"
+        url = redis_server.with_password(url, redis_server.password(folder))
+        return url, functools.partial(redis_server.start, url, folder)
+    if redis_server.answers(redis_server.without_password(url)):
+        console.print(
+            f"[red]error:[/] the Redis at {shown} answers without a password: "
+            "anyone who reaches it could queue work. Protect it (requirepass) first."
+        )
+        return None, None
+    if not redis_server.answers(url):
+        console.print(f"[red]error:[/] no Redis answers at {shown}")
+        return None, None
+    return url, None
+
+
+def _start_worker(env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "--name", name], env=env)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -270,3 +333,22 @@ def run_apikey_revoke(args: argparse.Namespace) -> int:
         Console(stderr=True).print(f"[red]error:[/] {escape(exc.detail)}")
         return EXIT_USAGE
     return EXIT_OK
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    from service.audit import verify_chain
+
+    database = open_database(Settings().effective_database_url())
+    with database.reads() as session:
+        report = verify_chain(session)
+    if report.intact:
+        print(
+            f"audit log intact: {report.checked} chained entries checked"
+            + (f" ({report.unchained} older entries carry no hash)" if report.unchained else "")
+        )
+        return EXIT_OK
+    Console(stderr=True).print(
+        f"[red]audit log broken[/] at entry {report.broken_at}: {escape(report.reason or '')} "
+        f"({report.checked} entries before it hold)"
+    )
+    return EXIT_FAILED

@@ -140,6 +140,23 @@ class Settings(BaseSettings):
         # with 3, 127.5-128 with 2; peak PSS 350 MB against 320 (batch.py caps the arenas).
         return self.jobs or len(os.sched_getaffinity(0)) + 1
 
+    # issue 18: hardening (README, "Security").
+    webhook_allowed_networks: str = Field(
+        "",
+        description="internal networks webhooks may reach, ','-joined (e.g. 10.20.0.0/16); "
+        "by default only public addresses",
+    )
+    citizen_token_max_minutes: int = Field(
+        24 * 60, ge=1, le=7 * 24 * 60,
+        description="a citizen token living longer than this (exp - iat) is refused",
+    )  # fmt: skip
+    max_form_fields: int = Field(
+        16, ge=1, le=1000, description="plain (non-file) form fields accepted in one upload"
+    )
+    worker_stop_seconds: int = Field(
+        5, ge=1, le=600, description="seconds a worker asked to stop gives its current job"
+    )
+
 
 def load_knowledge(settings: Settings) -> Knowledge:
     """The catalogue and classifier model the settings name."""

@@ -1,5 +1,7 @@
 """The audit log: who did what to which record. Append-only: the database itself
-refuses to change or delete an entry (triggers made by the first migration)."""
+refuses to change or delete an entry (triggers made by the first migration), and each
+entry is chained to the one before by a hash, so a change made past the triggers
+shows (`digitize audit verify`)."""
 
 from __future__ import annotations
 
@@ -24,3 +26,7 @@ class AuditEntry(Base):
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # The hash chain (issue 18): the previous entry's row_hash, and this entry's own,
+    # over its content and prev_hash (service/audit.py, `entry_hash`).
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))

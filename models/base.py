@@ -3,6 +3,8 @@ PostgreSQL (or any SQLAlchemy URL) through DIGITIZE_DATABASE_URL."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -95,7 +97,11 @@ def create_engine_for(url: str) -> Engine:
     """
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Made here, 0600, before SQLite makes it with the umask's 0644: it holds webhook
+        # secrets and personal data. SQLite gives its -wal and -shm files the same mode.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_MS / 1000})

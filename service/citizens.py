@@ -11,6 +11,8 @@ answers "not found", exactly as for a document that does not exist, and is logge
 from __future__ import annotations
 
 import contextlib
+import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from service.search import refresh_facets
 _AUDIENCE = "digitize:citizen"
 _ALGORITHM = "HS256"
 _KEY_FILE = "secret.key"
+_ID_NUMBER = re.compile(r"[0-9]{12}")  # ASCII digits only
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +46,19 @@ class Citizen:
     id_number: str
     issued_by: str
     token_id: str
+    client_id: int  # the client that vouched: its revocation ends the token
+    tag: str  # a pseudonym for logs: the ID number is never written there
 
     @property
     def actor(self) -> str:
-        return f"citizen {self.id_number} (via {self.issued_by})"
+        return f"citizen {self.tag} (via {self.issued_by})"
+
+
+def citizen_tag(settings: Settings, id_number: str) -> str:
+    """The pseudonym logs use for a citizen: a keyed hash of the ID number, so the audit
+    log can be searched for a person (compute the tag) without holding their number."""
+    digest = hmac.new(signing_key(settings), b"citizen:" + id_number.encode(), "sha256")
+    return "#" + digest.hexdigest()[:16]
 
 
 def signing_key(settings: Settings) -> bytes:
@@ -61,7 +73,7 @@ def signing_key(settings: Settings) -> bytes:
         return key
     path: Path = settings.data_dir / _KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         temp = path.with_name(f".{_KEY_FILE}.{uuid.uuid4().hex}")
         temp.write_text(secrets.token_hex(32), encoding="ascii")
         temp.chmod(0o600)
@@ -83,7 +95,8 @@ def issue_token(
         problems = "; ".join(checked.problems) or "not 12 digits"
         raise InvalidInputError(f"{id_number!r} is not a personal ID number ({problems})")
     now = utcnow()
-    expires = now + timedelta(minutes=settings.citizen_token_minutes)
+    minutes = min(settings.citizen_token_minutes, settings.citizen_token_max_minutes)
+    expires = now + timedelta(minutes=minutes)
     token_id = uuid.uuid4().hex
     claims = {
         "sub": checked.value,
@@ -92,31 +105,39 @@ def issue_token(
         "exp": int(expires.timestamp()),
         "jti": token_id,
         "by": client.name,
+        "cid": client.id,
     }
     token = jwt.encode(claims, signing_key(settings), algorithm=_ALGORITHM)
     record(
-        session, client.name, "citizen.token", "citizen", checked.value,
+        session, client.name, "citizen.token", "citizen", citizen_tag(settings, checked.value),
         {"token": token_id, "expires": expires.isoformat()}, client_id=client.id,
     )  # fmt: skip
     return token, expires
 
 
 def read_token(settings: Settings, token: str) -> Citizen | None:
-    """The citizen a token speaks for; None if it is forged, altered or expired."""
+    """The citizen a token speaks for; None if it is forged, altered, expired, or made
+    to live longer than DIGITIZE_CITIZEN_TOKEN_MAX_MINUTES (whoever holds the key could
+    mint one for 2100). The caller checks that the vouching client is still active."""
     try:
         claims = jwt.decode(
             token,
             signing_key(settings),
             algorithms=[_ALGORITHM],
             audience=_AUDIENCE,
-            options={"require": ["sub", "exp", "iat", "jti", "aud"]},
+            options={"require": ["sub", "exp", "iat", "jti", "aud", "cid"]},
         )
     except jwt.PyJWTError:
         return None
-    subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject.isdigit() or len(subject) != 12:
+    subject, issued, expires, client_id = (claims.get(k) for k in ("sub", "iat", "exp", "cid"))
+    if not isinstance(subject, str) or not _ID_NUMBER.fullmatch(subject):
         return None
-    return Citizen(subject, str(claims.get("by", "")), str(claims["jti"]))
+    if not all(type(v) is int for v in (issued, expires, client_id)):
+        return None
+    if expires - issued > settings.citizen_token_max_minutes * 60:
+        return None
+    tag = citizen_tag(settings, subject)
+    return Citizen(subject, str(claims.get("by", "")), str(claims["jti"]), client_id, tag)
 
 
 def documents_of(session: Session, citizen: Citizen) -> list[Document]:
@@ -143,7 +164,7 @@ def log_refusal(session: Session, citizen: Citizen, document_id: int, *, exists:
     reason = "another person's document" if exists else "no such document"
     record(
         session, citizen.actor, "citizen.refused", "document", document_id,
-        {"token": citizen.token_id, "id_number": citizen.id_number, "reason": reason},
+        {"token": citizen.token_id, "reason": reason},
     )  # fmt: skip
 
 
@@ -153,13 +174,21 @@ def document_for(
     """Document `document_id` as `principal` may see it: any, for an API client (whose
     role the caller checked); for a citizen only their own, every refusal logged."""
     if not isinstance(principal, Citizen):
-        return get_document(session, document_id)
+        document = get_document(session, document_id)
+        if document.holder_id_number is not None:  # a citizen's personal data, read
+            with services.writes.begin() as audit:
+                record(audit, principal.name, "document.read", "document", document.id,
+                       client_id=principal.id)  # fmt: skip
+        return document
     document = own_document(session, principal, document_id)
     if document is None:
         exists = session.get(Document, document_id) is not None
         with services.writes.begin() as audit:
             log_refusal(audit, principal, document_id, exists=exists)
         raise NotFoundError(f"no document {document_id}")
+    with services.writes.begin() as audit:
+        record(audit, principal.actor, "citizen.read", "document", document.id,
+               {"token": principal.token_id})  # fmt: skip
     return document
 
 

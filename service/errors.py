@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class ServiceError(Exception):
     status = 400
@@ -46,3 +48,13 @@ class UnsupportedMediaError(ServiceError):
 class UnavailableError(ServiceError):
     status = 503
     title = "Service unavailable"
+
+
+# An absolute path of two parts or more (the store, a spool, a work folder).
+_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/:'\"]+/)+[^\s/:'\"]*")
+
+
+def public_reason(exc: BaseException) -> str:
+    """An error's text fit to show a client: the library names the files it read, which
+    here are internal paths (the store, a spool); they become "the file"."""
+    return _PATH.sub("the file", str(exc))

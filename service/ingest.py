@@ -24,17 +24,27 @@ from digitize.inputs import InputFormat, sniff_format
 from digitize.understand.checks import check_dossier_code
 from models import ApiClient, Batch, BatchFile, BatchStatus, Scan
 from service.audit import record
-from service.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaError
+from service.errors import (
+    InvalidInputError,
+    PayloadTooLargeError,
+    UnsupportedMediaError,
+    public_reason,
+)
 from storage import BlobStore, original_key
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+# Unicode's other controls, format characters and line breaks (C*, Zl, Zp), among
+# them the bidirectional overrides and marks (U+202A-202E, U+2066-2069, U+200E/F) that
+# make "\u202egnp.exe" show as "exe.png": removed, not replaced.
+_INVISIBLE = frozenset(["Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"])
 _MAX_NAME_BYTES = 255
 
 
 def safe_filename(raw: str | None) -> str:
     """The name a client gave, fit to show and store: last path part, NFC, no controls."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = unicodedata.normalize("NFC", _UNSAFE_NAME.sub("_", name)).strip()
+    name = unicodedata.normalize("NFC", _UNSAFE_NAME.sub("_", name))
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _INVISIBLE).strip()
     while len(name.encode("utf-8")) > _MAX_NAME_BYTES:
         name = name[:-1]
     return name if name.strip(".") else "scan"
@@ -85,7 +95,7 @@ class Spool:
             scan_format = sniff_format(self._path)
         except InputFileError as exc:
             self.discard()
-            raise UnsupportedMediaError(f"{self.filename}: {exc}") from None
+            raise UnsupportedMediaError(f"{self.filename}: {public_reason(exc)}") from None
         return ReceivedFile(
             self._path, self.filename, self.size, self._hash.hexdigest(), scan_format
         )

@@ -65,6 +65,7 @@ from models.base import utcnow
 from service.audit import WORKER, record
 from service.context import Services
 from service.copies import copy_options, unit_signer
+from service.errors import public_reason
 from service.records import SessionRecordBook, find_dossier
 from service.search import index_documents
 from service.webhooks import DOSSIER_DIGITISED, raise_event
@@ -118,7 +119,7 @@ def split_scan(services: Services, scan_id: int) -> list[list[int]] | None:
                 with services.store.local_copy(original_key(scan.sha256)) as path:
                     scan.pages_total = count_pages(path, read_limits(settings))
             except DigitizeError as exc:
-                _fail_scan(session, scan, str(exc))
+                _fail_scan(session, scan, public_reason(exc))
                 return None
         have = set(session.scalars(select(Page.number).where(Page.scan_id == scan.id)))
         session.add_all(
@@ -171,7 +172,7 @@ def process_pages(
                     )
                     keys = _store_page(services.store, sha256, number, outcome, Path(work))
             except DigitizeError as exc:
-                _fail_page(services, scan_id, number, str(exc))
+                _fail_page(services, scan_id, number, public_reason(exc))
                 continue
         with services.writes.begin() as session:
             report = outcome.report.as_json()

@@ -15,6 +15,7 @@ the queue as `enqueue`, so the service never imports the workers.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -29,11 +30,14 @@ from service.audit import record
 from service.auth import create_client, revoke_client
 from service.citizens import Citizen
 from service.context import Services
-from service.errors import UnavailableError
+from service.destinations import Network, parse_networks
+from service.errors import NotFoundError, UnavailableError
 from service.ingest import ReceivedFile, create_batch, discard_all
 from service.queries import get_batch, get_document
 from service.records import upsert_record
 from service.review import correct_field
+
+log = logging.getLogger(__name__)
 
 Enqueue = Callable[[Sequence[int]], None]  # scans to digitise, onto the work queue
 
@@ -60,7 +64,7 @@ def upload(
             batch_id = batch.id
     finally:
         discard_all(files)
-    _queue(new_scans, enqueue)
+    _queue(new_scans, enqueue, batch_id)
     return batch_id
 
 
@@ -73,19 +77,21 @@ def retry_batch(services: Services, batch_id: int, *, actor: str, enqueue: Enque
             requeued = processing.requeue_scan(session, item.scan, actor=actor)
             if requeued or item.scan.status is ScanStatus.QUEUED:
                 scans.append(item.scan_id)
-    _queue(sorted(set(scans)), enqueue)
+    _queue(sorted(set(scans)), enqueue, batch_id)
 
 
-def _queue(scan_ids: Sequence[int], enqueue: Enqueue) -> None:
+def _queue(scan_ids: Sequence[int], enqueue: Enqueue, batch_id: int) -> None:
     if not scan_ids:
         return
     try:
         enqueue(scan_ids)
     except Exception as exc:  # Redis away: the files are stored; a requeue sends them again
+        # The cause is logged, not answered: it names internal hosts and ports.
+        log.warning("batch %s: the work queue cannot be reached (%s)", batch_id, type(exc).__name__)
         raise UnavailableError(
-            f"the files are stored but the work queue cannot be reached ({exc}); "
-            "retry with POST /api/v1/batches/{id}/retry"
-        ) from exc
+            "the files are stored but the work queue cannot be reached; "
+            f"retry later with POST /api/v1/batches/{batch_id}/retry"
+        ) from None
 
 
 # --- review ---------------------------------------------------------------------------
@@ -136,10 +142,34 @@ def reuse(services: Services, code: str, document_id: int, *, by: ApiClient | Ci
         citizen, actor, client_id = by, by.actor, None
     else:
         citizen, actor, client_id = None, by.name, by.id
+    try:
+        with services.writes.begin() as session:
+            citizens.reuse_document(
+                session, code, document_id, actor=actor, client_id=client_id, citizen=citizen
+            )
+    except NotFoundError as exc:
+        if citizen is not None:  # a citizen reaching past their own: logged, as promised
+            with services.writes.begin() as session:
+                detail = {"token": citizen.token_id, "document": document_id, "reason": exc.detail}
+                record(session, actor, "citizen.refused", "dossier", code, detail)
+        raise
+
+
+def note_reads(services: Services, by: Citizen, document_ids: Sequence[int]) -> None:
+    """A citizen's listing of their own documents, for the audit log."""
     with services.writes.begin() as session:
-        citizens.reuse_document(
-            session, code, document_id, actor=actor, client_id=client_id, citizen=citizen
-        )
+        record(session, by.actor, "citizen.list", "citizen", by.tag,
+               {"token": by.token_id, "documents": list(document_ids)})  # fmt: skip
+
+
+def note_refusal(
+    services: Services, actor: str, status: int, reason: str, request: dict[str, str],
+    *, client_id: int | None = None,
+) -> None:  # fmt: skip
+    """A request refused for who sent it (401, 403), for the audit log."""
+    with services.writes.begin() as session:
+        record(session, actor, f"request.refused.{status}", "request", request.get("path", ""),
+               {**request, "reason": reason}, client_id=client_id)  # fmt: skip
 
 
 def issue_citizen_token(
@@ -174,7 +204,7 @@ def add_webhook(
     services: Services, client: ApiClient, url: str, events: list[str] | None
 ) -> Webhook:
     with services.writes.begin() as session:
-        return webhooks.register(session, client, url, events)
+        return webhooks.register(session, client, url, events, networks=_networks(services))
 
 
 def remove_webhook(services: Services, client: ApiClient, hook_id: int) -> None:
@@ -185,7 +215,16 @@ def remove_webhook(services: Services, client: ApiClient, hook_id: int) -> None:
 def deliver_webhook(services: Services, delivery_id: int) -> str | None:
     """One attempt at a webhook delivery; the reason it failed, or None."""
     with services.writes.begin() as session:
-        return webhooks.deliver(session, delivery_id, timeout=services.settings.webhook_timeout)
+        return webhooks.deliver(
+            session,
+            delivery_id,
+            timeout=services.settings.webhook_timeout,
+            networks=_networks(services),
+        )
+
+
+def _networks(services: Services) -> list[Network]:
+    return parse_networks(services.settings.webhook_allowed_networks)
 
 
 def give_up_delivery(services: Services, delivery_id: int, reason: str) -> None:

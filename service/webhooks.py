@@ -5,6 +5,12 @@ event is never lost and never sent twice for the same occurrence; the queue send
 and retries with backoff. The receiver can check each body against its secret:
 
     X-Digitize-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>
+
+Who is told: a client is told of the dossiers it sent a record for (PUT /dossiers/{code}:
+the one-stop system that received the dossier), not of every dossier. Revocation is
+checked at each attempt: a delivery to a removed webhook, or to a client revoked or no
+longer allowed webhooks, is given up instead of sent. The destination is checked at
+registration and again at each attempt (`service.destinations`).
 """
 
 from __future__ import annotations
@@ -14,17 +20,18 @@ import hmac
 import json
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from digitize import __version__
-from models import ApiClient, DeliveryStatus, Webhook, WebhookDelivery
+from models import ApiClient, AuditEntry, DeliveryStatus, Webhook, WebhookDelivery
 from models.base import utcnow
 from service.audit import record
+from service.auth import Permission, allowed
+from service.destinations import Network, RefusedDestinationError, check_url, redacted, scrubbed
 from service.errors import InvalidInputError, NotFoundError
 
 DOSSIER_DIGITISED = "dossier.digitised"
@@ -40,11 +47,14 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def register(
-    session: Session, client: ApiClient, url: str, events: list[str] | None = None
+    session: Session,
+    client: ApiClient,
+    url: str,
+    events: list[str] | None = None,
+    *,
+    networks: list[Network],
 ) -> Webhook:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInputError(f"{url!r} is not an http(s) URL")
+    check_url(url, networks)
     events = events or list(EVENTS)
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
@@ -54,7 +64,7 @@ def register(
     hook = Webhook(client_id=client.id, url=url, secret=secrets.token_hex(32), events=events)
     session.add(hook)
     session.flush()
-    detail = {"url": url, "events": events}
+    detail = {"url": redacted(url), "events": events}
     record(
         session, client.name, "webhook.register", "webhook", hook.id, detail, client_id=client.id
     )
@@ -76,18 +86,41 @@ def unregister(session: Session, client: ApiClient, hook_id: int) -> None:
     if hook is None or hook.client_id != client.id or not hook.active:
         raise NotFoundError(f"no webhook {hook_id}")
     hook.active = False
-    detail = {"url": hook.url}
+    detail = {"url": redacted(hook.url)}
     record(
         session, client.name, "webhook.unregister", "webhook", hook.id, detail, client_id=client.id
     )
 
 
+def _sent_record(client_id: int, dossier_code: str) -> Any:
+    """Whether the client sent a record for the dossier (its audit entries say so)."""
+    return exists().where(
+        AuditEntry.client_id == client_id,
+        AuditEntry.target_type == "dossier",
+        AuditEntry.target_id == dossier_code,
+        AuditEntry.action.in_(("dossier.create", "dossier.update")),
+    )
+
+
+def _may_hear(session: Session, hook: Webhook, dossier_code: str | None) -> bool:
+    client = hook.client
+    if not hook.active or client.revoked_at is not None:
+        return False
+    if not allowed(client.role, Permission.WEBHOOKS):
+        return False
+    if dossier_code is None:
+        return False
+    return bool(session.scalar(select(_sent_record(client.id, dossier_code))))
+
+
 def raise_event(session: Session, event: str, keyed: tuple[str, dict[str, Any]]) -> list[int]:
-    """A delivery for each webhook listening to `event`; ids of those new to this key."""
+    """A delivery for each webhook listening to `event` whose client may hear of the
+    dossier; ids of those new to this key."""
     key, payload = keyed
+    code = payload.get("dossier_code")
     made = []
-    for hook in session.scalars(select(Webhook).where(Webhook.active)):
-        if event not in hook.events:
+    for hook in session.scalars(select(Webhook).where(Webhook.active).order_by(Webhook.id)):
+        if event not in hook.events or not _may_hear(session, hook, code):
             continue
         delivery = WebhookDelivery(webhook_id=hook.id, event=event, event_key=key, payload=payload)
         try:
@@ -100,13 +133,27 @@ def raise_event(session: Session, event: str, keyed: tuple[str, dict[str, Any]])
     return made
 
 
-def deliver(session: Session, delivery_id: int, *, timeout: float) -> str | None:
-    """Send one delivery, and record the attempt. None once delivered (or gone), else
-    why not: the caller commits, then raises DeliveryFailedError for the queue to retry."""
+def deliver(
+    session: Session, delivery_id: int, *, timeout: float, networks: list[Network]
+) -> str | None:
+    """Send one delivery, and record the attempt. None once delivered (or gone, or
+    given up), else why not: the caller commits, then raises DeliveryFailedError for the
+    queue to retry."""
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return None
     hook = delivery.webhook
+    code = delivery.payload.get("dossier_code")
+    if not _may_hear(session, hook, code):  # revoked since it was queued
+        delivery.status = DeliveryStatus.FAILED
+        delivery.last_error = "not sent: the webhook or its client was removed"
+        return None
+    try:
+        check_url(hook.url, networks)  # what the name resolves to now, not at registration
+    except RefusedDestinationError as exc:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.last_error = f"not sent: {exc.detail}"
+        return None
     body = json.dumps({**delivery.payload, "delivery_id": delivery.id}, ensure_ascii=False)
     data = body.encode("utf-8")
     headers = {
@@ -118,9 +165,10 @@ def deliver(session: Session, delivery_id: int, *, timeout: float) -> str | None
     }
     delivery.attempts += 1
     try:
-        response = httpx.post(hook.url, content=data, headers=headers, timeout=timeout)
-    except httpx.HTTPError as exc:
-        delivery.last_error = f"{type(exc).__name__}: {exc}"
+        with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as http:
+            response = http.post(hook.url, content=data, headers=headers)
+    except httpx.HTTPError as exc:  # its text may carry the URL: never its credentials
+        delivery.last_error = scrubbed(f"{type(exc).__name__}: {exc}")
     else:
         if 200 <= response.status_code < 300:
             delivery.status = DeliveryStatus.DELIVERED
@@ -128,7 +176,7 @@ def deliver(session: Session, delivery_id: int, *, timeout: float) -> str | None
             delivery.last_error = None
             return None
         delivery.last_error = f"HTTP {response.status_code}"
-    return f"webhook {hook.id} ({hook.url}): {delivery.last_error}"
+    return f"webhook {hook.id} ({redacted(hook.url)}): {delivery.last_error}"
 
 
 def give_up(session: Session, delivery_id: int, reason: str) -> None:

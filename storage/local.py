@@ -12,11 +12,15 @@ from typing import BinaryIO
 
 from storage.base import ObjectExistsError, StorageError, check_key
 
+_DIR_MODE = 0o700
+_FILE_MODE = 0o600
+
 
 class LocalStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        # Citizens' documents: readable by the service's own user only (issue 18).
+        self.root.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
 
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -28,7 +32,7 @@ class LocalStore:
                 raise ObjectExistsError(f"{key} is stored already, with other content")
             source.unlink()
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
         temp = self._temp_beside(target)
         try:
             try:
@@ -36,7 +40,7 @@ class LocalStore:
             except OSError:
                 shutil.copyfile(source, temp)
                 source.unlink()
-            temp.chmod(0o444 if write_once else 0o644)  # originals are never modified
+            temp.chmod(0o400 if write_once else _FILE_MODE)  # originals are never modified
             self._settle(temp)
             temp.replace(target)
         except BaseException:
@@ -45,12 +49,12 @@ class LocalStore:
 
     def put_bytes(self, key: str, data: bytes) -> None:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
         temp = self._temp_beside(target)
         try:
             with temp.open("wb") as handle:
                 handle.write(data)
-            temp.chmod(0o644)
+            temp.chmod(_FILE_MODE)
             self._settle(temp)
             temp.replace(target)
         except BaseException:

@@ -194,6 +194,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         "DIGITIZE_WEBHOOK_RETRIES": str(settings.webhook_retries),
         "DIGITIZE_WEBHOOK_BACKOFF": settings.webhook_backoff,
         "DIGITIZE_WEBHOOK_TIMEOUT": str(settings.webhook_timeout),
+        "DIGITIZE_WEBHOOK_ALLOWED_NETWORKS": settings.webhook_allowed_networks,
     }
     return {**os.environ, **values}
 

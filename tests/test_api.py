@@ -4,6 +4,7 @@ On SQLite and PostgreSQL, with a real Redis behind the queue."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -300,6 +301,9 @@ def test_with_the_queue_away_files_are_kept_and_can_be_sent_again(
         jpeg = good_jpeg(tmp_path / "a.jpg").read_bytes()
         body = _problem(_upload(api, keys, ("trang-1.jpg", jpeg)), 503)
         assert "stored" in body["detail"] and "retry" in body["detail"]
+        # No internal host or port, and a retry link that can be followed as it is.
+        assert "127.0.0.1" not in body["detail"] and "{id}" not in body["detail"]
+        assert re.search(r"/api/v1/batches/\d+/retry", body["detail"])
         with services.sessions() as session:
             [scan] = session.scalars(select(Scan)).all()
             assert scan.status == "queued"

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from models import AuditEntry, Document, Dossier, Page, PageStatus, Scan
 from models.base import utcnow
+from service.citizens import citizen_tag
 from service.context import Services
 from service.records import apply_record, parse_record
 from tests.service_fixtures import Keys
@@ -171,7 +172,8 @@ def test_another_persons_documents_are_not_found_and_the_attempt_is_logged(
     reasons = {(e.target_id, e.detail["reason"]) for e in refusals}
     assert (str(people["binh_card"]), "another person's document") in reasons
     assert (str(guessed), "no such document") in reasons
-    assert all(e.actor.startswith(f"citizen {AN}") for e in refusals)
+    tag = citizen_tag(services.settings, AN)  # a pseudonym: no ID number in the log
+    assert all(e.actor.startswith(f"citizen {tag}") for e in refusals)
 
 
 def test_a_citizen_token_opens_nothing_but_the_citizens_documents(
@@ -297,7 +299,8 @@ def test_a_citizen_reuses_only_their_own_documents_into_their_own_dossiers(
         f"/api/v1/dossiers/{CODE_B}/documents", json={"document_id": people["an_card"]}, headers=an
     )
     assert own.status_code == 201, own.text
-    assert own.json()["documents"][0]["added_by"].startswith(f"citizen {AN}")
+    # Who added it, by pseudonym: the ID number stays out of records and logs.
+    assert own.json()["documents"][0]["added_by"].startswith("citizen #")
     foreign_document = api.post(
         f"/api/v1/dossiers/{CODE_B}/documents",
         json={"document_id": people["binh_card"]},
@@ -333,3 +336,88 @@ def test_a_corrected_holder_number_moves_the_document_to_that_store(
         headers=keys.header("archive"),
     )  # fmt: skip
     assert bad.status_code == 422
+
+
+# --- issue 18: lifetimes, revocation, digits -------------------------------------------
+
+
+def test_a_validly_signed_token_living_too_long_is_refused(
+    api, keys: Keys, services: Services, people: dict[str, int]
+) -> None:
+    genuine = _token(api, keys, AN)["Authorization"].removeprefix("Bearer ")
+    claims = jwt.decode(genuine, options={"verify_signature": False})
+    path = f"/api/v1/citizen/documents/{people['an_card']}"
+    # Signed with the service's own key (as a leaked key or a lax issuer would), to 2100.
+    long_lived = jwt.encode(
+        {**claims, "exp": int(datetime(2100, 1, 1).timestamp())}, _key(services), algorithm="HS256"
+    )
+    assert api.get(path, headers={"Authorization": f"Bearer {long_lived}"}).status_code == 401
+    assert api.get(path, headers={"Authorization": f"Bearer {genuine}"}).status_code == 200
+
+
+def test_a_token_dies_with_the_client_that_obtained_it(
+    api, keys: Keys, services: Services, people: dict[str, int]
+) -> None:
+    headers = _token(api, keys, AN)
+    path = f"/api/v1/citizen/documents/{people['an_card']}"
+    assert api.get(path, headers=headers).status_code == 200
+    claims = jwt.decode(
+        headers["Authorization"].removeprefix("Bearer "), options={"verify_signature": False}
+    )
+    revoked = api.delete(f"/api/v1/clients/{claims['cid']}", headers=keys.header("admin"))
+    assert revoked.is_success, revoked.text
+    assert api.get(path, headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "digits",
+    [
+        "٠٠١٠٩٠٠١٢٣٤٥",  # Arabic-Indic
+        "００１０９００１２３４５",  # fullwidth
+        "𝟎𝟎𝟏𝟎𝟗𝟎𝟎𝟏𝟐𝟑𝟒𝟓",  # mathematical bold
+    ],
+)
+def test_id_numbers_are_ascii_digits_only(api, keys: Keys, digits: str) -> None:
+    response = api.post(
+        "/api/v1/citizen-tokens", json={"id_number": digits}, headers=keys.header("onestop")
+    )
+    assert response.status_code == 422, response.text
+
+
+def test_reads_refusals_and_reuse_attempts_are_logged_without_id_numbers(
+    api, keys: Keys, services: Services, people: dict[str, int]
+) -> None:
+    an = _token(api, keys, AN)
+    assert api.get(f"/api/v1/citizen/documents/{people['an_card']}", headers=an).is_success
+    assert api.get("/api/v1/citizen/documents", headers=an).is_success
+    assert api.get(
+        f"/api/v1/documents/{people['binh_card']}", headers=keys.header("onestop")
+    ).is_success
+    # A citizen attaching another person's document to another person's dossier.
+    refused = api.post(
+        f"/api/v1/dossiers/{CODE_C}/documents",
+        json={"document_id": people["binh_card"]},
+        headers=an,
+    )
+    assert refused.status_code == 404
+    assert api.get("/api/v1/batches", headers=keys.header("onestop")).status_code == 403
+    assert (
+        api.get("/api/v1/batches", headers={"Authorization": "Bearer dgz_wrong"}).status_code == 401
+    )
+    with services.sessions() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    actions = [e.action for e in entries]
+    for expected in (
+        "citizen.read",
+        "citizen.list",
+        "document.read",
+        "citizen.refused",
+        "request.refused.403",
+        "request.refused.401",
+    ):
+        assert expected in actions, expected
+    reuse = [e for e in entries if e.action == "citizen.refused" and e.target_type == "dossier"]
+    assert reuse and reuse[0].detail["document"] == people["binh_card"]
+    for entry in entries:  # neither citizen's number anywhere in the log
+        written = json.dumps([entry.actor, entry.target_id, entry.detail], ensure_ascii=False)
+        assert AN not in written and BINH not in written, entry.action

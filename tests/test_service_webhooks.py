@@ -53,7 +53,12 @@ def receiver():
 def test_a_digitised_dossier_is_notified_signed_and_retried(
     api, keys: Keys, settings, services: Services, receiver
 ) -> None:
+    # The receiver is on loopback: allowed only because its network is listed.
+    settings.webhook_allowed_networks = "127.0.0.0/8"
     url = f"http://127.0.0.1:{receiver.server_port}/hooks/digitize"
+    # The client is told of the dossiers it sent a record for.
+    sent = api.put(f"/api/v1/dossiers/{CODE}", json={}, headers=keys.header("onestop"))
+    assert sent.status_code == 201, sent.text
     made = api.post("/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop"))
     assert made.status_code == 201, made.text
     secret = made.json()["secret"]
@@ -90,7 +95,9 @@ def test_a_digitised_dossier_is_notified_signed_and_retried(
         assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 2
 
 
-def test_webhooks_refuse_bad_urls_and_belong_to_their_client(api, keys: Keys) -> None:
+def test_webhooks_refuse_bad_urls_and_belong_to_their_client(api, keys: Keys, monkeypatch) -> None:
+    # x.example resolves (for this test only) to a public address; nothing is sent to it.
+    monkeypatch.setattr("service.destinations.resolve", lambda host, port: ["93.184.216.34"])
     bad = api.post(
         "/api/v1/webhooks", json={"url": "file:///etc/passwd"}, headers=keys.header("onestop")
     )

@@ -6,7 +6,9 @@
 
 Page jobs of all scans run side by side on every worker; the assembly of a scan waits,
 through an RQ dependency, for all its page jobs, including those that failed for good
-(it then records the scan's failure with each page's reason). Jobs take ids only.
+(it then records the scan's failure with each page's reason). Jobs take ids only, and
+are stored as JSON, never pickled: whoever can write to Redis must not be able to make
+a worker run code (RQ's default pickle would).
 
 Jobs are named here by their import path, not imported: `workers.jobs` imports this
 module to queue what follows each job.
@@ -20,6 +22,7 @@ from typing import Any
 from redis import Redis
 from rq import Callback, Queue, Retry
 from rq.job import Dependency, Job
+from rq.serializers import JSONSerializer
 
 from config import Settings
 
@@ -29,6 +32,7 @@ PROCESS_PAGES = f"{_JOBS}.process_pages"
 ASSEMBLE_SCAN = f"{_JOBS}.assemble_scan"
 DELIVER_WEBHOOK = f"{_JOBS}.deliver_webhook"
 ON_FAILURE = f"{_JOBS}.on_failure"
+SERIALIZER = JSONSerializer  # queue, jobs and workers all read and write with it
 
 
 def connect(settings: Settings) -> Redis:
@@ -36,7 +40,9 @@ def connect(settings: Settings) -> Redis:
 
 
 def work_queue(settings: Settings, connection: Redis | None = None) -> Queue:
-    return Queue(settings.queue_name, connection=connection or connect(settings))
+    return Queue(
+        settings.queue_name, connection=connection or connect(settings), serializer=SERIALIZER
+    )
 
 
 def _retry(settings: Settings, which: str = "job") -> Retry | None:

@@ -10,13 +10,21 @@ marked alive while it runs.
 If the worker dies (SIGKILL, out of memory, a machine lost), its heartbeat stops; once
 it is `DIGITIZE_WORKER_GRACE` seconds late the next worker to look (every
 `DIGITIZE_WORKER_MAINTENANCE` seconds) gives the job to the queue again.
+
+Asked to stop (SIGTERM, SIGINT), a worker gives its current job
+`DIGITIZE_WORKER_STOP_SECONDS` to finish; then it hands the job back to the queue (a
+retry that does not count against the job's retries: every step is idempotent) and
+goes. RQ alone would wait for the job however long it runs.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
+from types import FrameType
 
 from rq import Queue, SimpleWorker
 from rq.executions import Execution
@@ -26,17 +34,57 @@ from rq.worker import WorkerStatus
 from config import Settings
 from digitize.imaging.common import use_one_opencv_thread
 from workers import jobs
-from workers.queue import connect, work_queue
+from workers.queue import SERIALIZER, connect, work_queue
+from workers.redis_server import redacted
 
 log = logging.getLogger(__name__)
 
 
+_HAND_BACK_SIGNAL = signal.SIGUSR2  # SIGALRM is RQ's, for job time limits
+
+
+class HandedBackError(Exception):
+    """The worker was asked to stop: its job goes back to the queue, to run again."""
+
+
 class DigitizeWorker(SimpleWorker):
-    """RQ's in-process worker, with heartbeats while a job runs and a settable grace."""
+    """RQ's in-process worker, with heartbeats while a job runs, a settable grace, and a
+    bounded stop."""
 
     grace: int = 60
+    stop_seconds: int = 5
+    _running: Job | None = None
+    _hand_back_timer: threading.Timer | None = None
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        super().request_stop(signum, frame)  # raises StopRequested when idle
+        if self._running is not None and self._hand_back_timer is None:
+            signal.signal(_HAND_BACK_SIGNAL, self._hand_back)
+            timer = threading.Timer(
+                self.stop_seconds, os.kill, args=(os.getpid(), _HAND_BACK_SIGNAL)
+            )
+            timer.daemon = True
+            timer.start()
+            self._hand_back_timer = timer
+
+    def _hand_back(self, _signum: int, _frame: FrameType | None) -> None:
+        job = self._running
+        if job is None:
+            return
+        # One more try than it had: being stopped is not the job's failure. The failure
+        # callback sees retries left, and RQ queues the job again.
+        job.retries_left = (job.retries_left or 0) + 1
+        log.warning("job %s handed back to the queue: the worker is stopping", job.id)
+        raise HandedBackError(f"handed back: worker {self.name} was stopped")
 
     def execute_job(self, job: Job, queue: Queue) -> None:
+        self._running = job
+        try:
+            self._execute_job(job, queue)
+        finally:
+            self._running = None
+
+    def _execute_job(self, job: Job, queue: Queue) -> None:
         execution = self.prepare_execution(job)
         stop = threading.Event()
         beat = threading.Thread(
@@ -74,12 +122,14 @@ def build_worker(settings: Settings, *, name: str | None = None) -> DigitizeWork
         [work_queue(settings, connection)],
         connection=connection,
         name=name,
+        serializer=SERIALIZER,
         maintenance_interval=maintenance,
         # An idle worker waits on the queue this long (less 15 s) before its upkeep.
         worker_ttl=maintenance + 15,
         job_monitoring_interval=max(1, min(30, settings.worker_grace // 3)),
     )
     worker.grace = settings.worker_grace
+    worker.stop_seconds = settings.worker_stop_seconds
     return worker
 
 
@@ -89,7 +139,8 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     services = jobs.services()  # migrate and load once, before the first job
     services.knowledge  # noqa: B018 - loads the catalogue and model now
     worker = build_worker(settings, name=name)
-    log.info("worker %s on %s, queue %s", worker.name, settings.redis_url, settings.queue_name)
+    where = redacted(settings.redis_url)
+    log.info("worker %s on %s, queue %s", worker.name, where, settings.queue_name)
     try:
         return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     finally:

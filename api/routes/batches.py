@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from api.bounds import Offset, RowId
 from api.deps import ServicesDep, SessionDep, require
 from api.schemas import BatchPublic, Problem, batch_public
 from api.uploads import read_upload
@@ -69,6 +70,7 @@ async def upload(request: Request, services: ServicesDep, client: Uploader) -> B
         settings.data_dir / "incoming",
         max_file_bytes=int(settings.max_upload_mb * 1_000_000),
         max_files=settings.max_upload_files,
+        max_fields=settings.max_form_fields,
     )
     try:
         code = checked_dossier_code(received.fields.get("dossier_code"))
@@ -97,19 +99,19 @@ def list_batches(
     session: SessionDep,
     _client: Reviewer,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[BatchPublic]:
     return [view(session, b) for b in queries.list_batches(session, limit=limit, offset=offset)]
 
 
 @router.get("/{batch_id}", response_model=BatchPublic, responses={404: {"model": Problem}})
-def get_batch(batch_id: int, session: SessionDep, _client: Reviewer) -> BatchPublic:
+def get_batch(batch_id: RowId, session: SessionDep, _client: Reviewer) -> BatchPublic:
     """Progress (pages done of total, failures) and, once done, the documents and dossiers."""
     return view(session, queries.get_batch(session, batch_id))
 
 
 @router.post("/{batch_id}/retry", response_model=BatchPublic, responses={404: {"model": Problem}})
-def retry_batch(batch_id: int, services: ServicesDep, client: Reviewer) -> BatchPublic:
+def retry_batch(batch_id: RowId, services: ServicesDep, client: Reviewer) -> BatchPublic:
     """Queue again the batch's files that failed, or that never reached the queue."""
     usecases.retry_batch(services, batch_id, actor=client.name, enqueue=_enqueue(services))
     with services.sessions() as session:

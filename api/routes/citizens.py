@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
+from api.bounds import RowId
 from api.deps import CitizenDep, ServicesDep, SessionDep, require
 from api.routes.documents import get_pdf
 from api.schemas import (
@@ -42,14 +43,15 @@ def issue(body: CitizenTokenIn, services: ServicesDep, client: Vouching) -> Citi
 
 
 @router.get("/citizen/documents", response_model=list[StoredDocument])
-def list_own(session: SessionDep, citizen: CitizenDep) -> list[StoredDocument]:
+def list_own(
+    session: SessionDep, services: ServicesDep, citizen: CitizenDep
+) -> list[StoredDocument]:
     """Every document whose holder is the citizen: type, number, issue date, issuing
     body, validity and scope, and the dossiers it is part of."""
     today = utcnow().date()
-    return [
-        stored_document(d, citizens.dossiers_of(session, d), today=today)
-        for d in citizens.documents_of(session, citizen)
-    ]
+    documents = citizens.documents_of(session, citizen)
+    usecases.note_reads(services, citizen, [d.id for d in documents])
+    return [stored_document(d, citizens.dossiers_of(session, d), today=today) for d in documents]
 
 
 @router.get(
@@ -58,7 +60,7 @@ def list_own(session: SessionDep, citizen: CitizenDep) -> list[StoredDocument]:
     responses={404: {"model": Problem}},
 )
 def get_own(
-    document_id: int, session: SessionDep, services: ServicesDep, citizen: CitizenDep
+    document_id: RowId, session: SessionDep, services: ServicesDep, citizen: CitizenDep
 ) -> DocumentPublic:
     """One of the citizen's documents; anyone else's is "not found", and logged."""
     return document_public(citizens.document_for(services, session, citizen, document_id))
@@ -70,6 +72,6 @@ def get_own(
     responses={200: {"content": {"application/pdf": {}}}, 404: {"model": Problem}},
 )
 def get_own_pdf(
-    document_id: int, session: SessionDep, services: ServicesDep, citizen: CitizenDep
+    document_id: RowId, session: SessionDep, services: ServicesDep, citizen: CitizenDep
 ) -> StreamingResponse:
     return get_pdf(document_id, session, services, citizen)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from api.bounds import RowId
 from api.deps import ServicesDep, SessionDep, require
 from api.schemas import ClientCreated, ClientIn, ClientPublic, Problem, client_public
 from models import ApiClient
@@ -29,6 +30,6 @@ def list_clients(session: SessionDep, _admin: Admin) -> list[ClientPublic]:
 
 
 @router.delete("/{client_id}", response_model=ClientPublic, responses={404: {"model": Problem}})
-def revoke(client_id: int, services: ServicesDep, admin: Admin) -> ClientPublic:
+def revoke(client_id: RowId, services: ServicesDep, admin: Admin) -> ClientPublic:
     """Revoke the client's key: its requests are refused from now on."""
     return client_public(usecases.remove_client(services.database, client_id, actor=admin.name))

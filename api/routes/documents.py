@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
+from api.bounds import FieldName, PageNumber, RowId
 from api.deps import Principal, ServicesDep, SessionDep, client_or_citizen, require
 from api.schemas import (
     DocumentPublic,
@@ -30,7 +31,7 @@ _CHUNK = 1 << 16
 
 @router.get("/{document_id}", response_model=DocumentPublic, responses={404: {"model": Problem}})
 def get_document(
-    document_id: int, session: SessionDep, services: ServicesDep, reader: Reader
+    document_id: RowId, session: SessionDep, services: ServicesDep, reader: Reader
 ) -> DocumentPublic:
     """A document; a citizen token reaches only the citizen's own."""
     return document_public(document_for(services, session, reader, document_id))
@@ -42,7 +43,7 @@ def get_document(
     responses={200: {"content": {"application/pdf": {}}}, 404: {"model": Problem}},
 )
 def get_pdf(
-    document_id: int, session: SessionDep, services: ServicesDep, reader: Reader
+    document_id: RowId, session: SessionDep, services: ServicesDep, reader: Reader
 ) -> StreamingResponse:
     """The searchable PDF (PDF/A-2b): the page images with the invisible text layer."""
     document = document_for(services, session, reader, document_id)
@@ -60,8 +61,8 @@ def get_pdf(
     responses={200: {"content": {"image/jpeg": {}}}, 404: {"model": Problem}},
 )
 def get_page_image(
-    document_id: int,
-    number: int,
+    document_id: RowId,
+    number: PageNumber,
     session: SessionDep,
     services: ServicesDep,
     reader: Reader,
@@ -82,8 +83,8 @@ def get_page_image(
     responses={404: {"model": Problem}},
 )
 def correct(
-    document_id: int,
-    name: str,
+    document_id: RowId,
+    name: FieldName,
     body: FieldCorrectionIn,
     services: ServicesDep,
     client: Reviewer,

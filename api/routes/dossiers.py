@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
+from api.bounds import DossierCode
 from api.deps import Principal, ServicesDep, SessionDep, client_or_citizen, require
 from api.schemas import DossierPublic, Problem, RecordIn, ReuseIn, dossier_public
 from models import ApiClient
@@ -22,7 +23,7 @@ Reuser = Annotated[Principal, Depends(client_or_citizen(Permission.WRITE_DOSSIER
 
 
 @router.get("/{code}", response_model=DossierPublic, responses={404: {"model": Problem}})
-def get_dossier(code: str, session: SessionDep, _client: Reader) -> DossierPublic:
+def get_dossier(code: DossierCode, session: SessionDep, _client: Reader) -> DossierPublic:
     """The record with its documents (scanned and reused), their types, procedure,
     fields and links to each PDF and page image."""
     return _view(session, code)
@@ -39,7 +40,7 @@ def _view(session: Session, code: str) -> DossierPublic:
     responses={201: {"model": DossierPublic}, 422: {"model": Problem}},
 )
 def put_dossier(
-    code: str, body: RecordIn, response: Response, services: ServicesDep, client: Writer
+    code: DossierCode, body: RecordIn, response: Response, services: ServicesDep, client: Writer
 ) -> DossierPublic:
     """Create or update the record from the one-stop system (it is the authority)."""
     try:
@@ -60,7 +61,9 @@ def put_dossier(
     response_model=DossierPublic,
     responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}},
 )
-def reuse(code: str, body: ReuseIn, services: ServicesDep, principal: Reuser) -> DossierPublic:
+def reuse(
+    code: DossierCode, body: ReuseIn, services: ServicesDep, principal: Reuser
+) -> DossierPublic:
     """Attach a document digitised before (for another dossier, or kept in the citizen's
     store) without copying or scanning it again. One-stop clients may attach any; a
     citizen only their own, to their own dossier. Expired documents are refused."""

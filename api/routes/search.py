@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from api.bounds import NO_NUL, query_text
 from api.deps import SessionDep, require
 from api.schemas import API, Problem, Procedure
 from digitize.search_text import MAX_QUERY_CHARS
@@ -70,18 +71,19 @@ def search(
         Query(
             min_length=1,
             max_length=MAX_QUERY_CHARS,
+            pattern=NO_NUL,
             description='words (with or without diacritics), "quoted phrases", '
             "personal ID numbers and dossier codes, whole or their start",
         ),
     ],
     procedure: Annotated[
-        str | None, Query(description="catalogue key or TTHC code, of the document or dossier")
+        str | None, query_text(80, "catalogue key or TTHC code, of the document or dossier")
     ] = None,
-    doc_type: Annotated[str | None, Query(description="document type (catalogue key)")] = None,
+    doc_type: Annotated[str | None, query_text(80, "document type (catalogue key)")] = None,
     receiving_unit: Annotated[
-        str | None, Query(description="a dossier's receiving unit: its name or identifier")
+        str | None, query_text(200, "a dossier's receiving unit: its name or identifier")
     ] = None,
-    status: Annotated[str | None, Query(description="a dossier's status")] = None,
+    status: Annotated[str | None, query_text(32, "a dossier's status")] = None,
     date_from: Annotated[
         date | None, Query(description="a dossier received on or after this day")
     ] = None,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
+from api.bounds import RowId
 from api.deps import ServicesDep, SessionDep, require
 from api.schemas import Problem, WebhookCreated, WebhookIn, WebhookPublic, webhook_public
 from models import ApiClient
@@ -32,6 +33,6 @@ def list_webhooks(session: SessionDep, client: Subscriber) -> list[WebhookPublic
 
 
 @router.delete("/{hook_id}", status_code=204, responses={404: {"model": Problem}})
-def unregister(hook_id: int, services: ServicesDep, client: Subscriber) -> Response:
+def unregister(hook_id: RowId, services: ServicesDep, client: Subscriber) -> Response:
     usecases.remove_webhook(services, client, hook_id)
     return Response(status_code=204)

@@ -129,7 +129,9 @@ def check_id_number(
     value, repaired = _read_id(raw)
     if value is None:
         return IdCheck(None, False, ("not 12 digits",), False, None, None, None)
-    if len(value) != ID_LENGTH or not value.isdigit():
+    # ASCII digits only: str.isdigit() also takes other scripts' digits ("٠٠١…", "００１…"),
+    # which would pass as a number no paper carries.
+    if len(value) != ID_LENGTH or not (value.isascii() and value.isdigit()):
         return IdCheck(value, False, ("not 12 digits",), repaired, None, None, None)
     known = load_provinces() if provinces is None else provinces
     problems: list[str] = []
