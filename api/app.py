@@ -16,6 +16,7 @@ from api.routes import batches, citizens, clients, documents, dossiers, search, 
 from config import Settings
 from digitize import __version__
 from service.context import Services
+from web import mount as mount_web
 from workers.queue import connect
 
 PREFIX = "/api/v1"
@@ -49,6 +50,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
         api.include_router(module.router)
     api.add_api_route("/health", health, methods=["GET"], tags=["service"])
     app.include_router(api)
+    mount_web(app)  # the staff pages under /app (issue 15)
     return app
 
 

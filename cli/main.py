@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from cli import process, records, search, service, understanding, upload
+from cli import process, records, search, service, understanding, upload, users, watch
 from digitize import __version__
 
 
@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     service.add_parsers(commands)
     upload.add_parser(commands)
     search.add_parser(commands)
+    users.add_parser(commands)  # issue 15
+    watch.add_parser(commands)  # issue 15
     return parser
 
 
