@@ -162,6 +162,10 @@ def run_up(args: argparse.Namespace) -> int:
         )
         for n in range(1, count + 1)
     ]
+    if settings.watch_dir is not None:  # issue 15: scans that arrive by themselves
+        watch = [sys.executable, "-m", "cli.main", "watch", str(settings.watch_dir)]
+        workers.append(subprocess.Popen(watch, env=env))
+        console.print(f"watching {escape(str(settings.watch_dir))}")
     console.print(
         f"{count} worker(s); API on http://{settings.api_host}:{settings.api_port}/api/v1 "
         f"(docs: /api/v1/docs); data in {escape(str(settings.data_dir.resolve()))}"

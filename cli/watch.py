@@ -42,7 +42,7 @@ def add_parser(commands: Any) -> None:
 
 
 def run_watch(args: argparse.Namespace) -> int:
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     settings = Settings()
     folder = args.dir or settings.watch_dir
     if folder is None:
