@@ -8,6 +8,7 @@ fragment or JSON; a browser's navigation gets the whole page.
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -40,6 +41,26 @@ HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/app", include_in_schema=False)
+
+# The review notes the pipeline writes (English, in the JSON contract), said in Vietnamese.
+_NOTES = [
+    (re.compile(r"^document type unknown$"), "Chưa rõ loại giấy tờ"),
+    (re.compile(r"^document type uncertain \((.*)\)$"), r"Loại giấy tờ chưa chắc chắn (\1)"),
+    (re.compile(r"^dossier code undecided$"), "Chưa xác định mã hồ sơ"),
+    (re.compile(r"^field (\w+): uncertain$"), r"Trường \1: chưa chắc chắn"),
+    (re.compile(r"^field (\w+)$"), r"Trường \1: cần kiểm tra"),
+    (re.compile(r"^field (\w+): (.*)$"), r"Trường \1: \2"),
+]
+
+
+def note_vi(note: str) -> str:
+    for pattern, text in _NOTES:
+        if pattern.match(note):
+            return pattern.sub(text, note)
+    return note
+
+
+templates.env.filters["note_vi"] = note_vi
 CSRF_MISSING = "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Hãy tải lại trang."
 CSRF_COOKIE = "dgz_csrf"  # the sign-in form's token (double submit), before any session
 
@@ -181,7 +202,17 @@ def _wants_fragment(request: Request) -> bool:
 def _error(request: Request, status: int, message: str) -> Response:
     if _wants_fragment(request):
         return JSONResponse({"error": message}, status)
-    return _render(request, "error.html", None, status, status=status, message=message)
+    return _render(request, "error.html", _who(request), status, status=status, message=message)
+
+
+def _who(request: Request) -> StaffSession | None:
+    """The signed-in member of staff, for an error page's menu (None if not signed in)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    services: Services = request.app.state.services
+    with services.sessions() as session:
+        return staff.find_session(session, token)
 
 
 # --- signing in and out ---------------------------------------------------------------
@@ -368,8 +399,17 @@ def review_page(
         document_types=sorted(catalogue.document_types.values(), key=lambda d: d.name),
         procedures=sorted(catalogue.procedures.values(), key=lambda p: p.name),
         in_dossier=document.dossier_id is not None,
+        labels=_labels(services, document),
         dossier=session.get(Dossier, document.dossier_id) if document.dossier_id else None,
     )  # fmt: skip
+
+
+def _labels(services: Services, document: Document) -> dict[str, str]:
+    """Each field's label as printed on the form, from the catalogue."""
+    doc_type = services.knowledge.catalogue.document_types.get(document.doc_type)
+    if doc_type is None:
+        return {}
+    return {spec.name: spec.labels[0] for spec in doc_type.fields if spec.labels}
 
 
 @router.post("/review/{document_id}/field")
