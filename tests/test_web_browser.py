@@ -31,6 +31,7 @@ SCREENSHOTS = REPO / "output" / "screenshots"
 SCAN = REPO / "samples" / "scans" / "to-khai-khai-sinh.jpg"
 PASSWORD = "mật-khẩu-thử-nghiệm"
 CORRECTED = "Phạm Thị Kiểm Thử"
+DOSSIER = "000.00.01.H01-240115-0001"
 
 pytestmark = [
     pytest.mark.slow,
@@ -180,6 +181,11 @@ def test_staff_upload_review_search_and_refusals(
         assert field.value != CORRECTED  # the value read is kept beside it
         assert not field.review
 
+    # The undecided dossier code, settled on the same page.
+    page.fill("input[name=code]", DOSSIER)
+    page.click("text=Gắn vào hồ sơ")
+    expect(page.locator("section.panel")).to_contain_text(f"Hồ sơ: {DOSSIER}")
+
     # Search finds the corrected value, typed without diacritics too.
     page.goto(f"{base}/app/search?q=kiem+thu")
     hit = page.locator("li.hit").first
@@ -190,11 +196,14 @@ def test_staff_upload_review_search_and_refusals(
     # The dossier (if the scan named one) or the list of dossiers.
     page.goto(f"{base}/app/dossiers")
     _shot(page, "09-dossiers")
-    dossier_links = page.locator("table a[href^='/app/dossiers/']")
-    if dossier_links.count():
-        dossier_links.first.click()
-        expect(page.locator("h1")).to_contain_text("Hồ sơ")
-        _shot(page, "10-dossier")
+    page.click(f"text={DOSSIER}")
+    expect(page.locator("h1")).to_contain_text(f"Hồ sơ {DOSSIER}")
+    expect(page.locator("table.history")).to_contain_text("field.correct")
+    thumbnail = page.locator(".thumbs img").first
+    expect(thumbnail).to_be_visible()
+    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(page.locator("article.document")).to_contain_text(CORRECTED)
+    _shot(page, "10-dossier")
 
     # Refusals: a page of another role; a form posted without its CSRF token.
     answer = page.goto(f"{base}/app/admin")

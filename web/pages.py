@@ -60,7 +60,13 @@ def note_vi(note: str) -> str:
     return note
 
 
+def detail_text(detail: dict[str, Any]) -> str:
+    """An audit entry's detail, readable (Vietnamese as it is, not JSON-escaped)."""
+    return "; ".join(f"{key}: {value}" for key, value in detail.items())
+
+
 templates.env.filters["note_vi"] = note_vi
+templates.env.filters["detail_text"] = detail_text
 CSRF_MISSING = "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Hãy tải lại trang."
 CSRF_COOKIE = "dgz_csrf"  # the sign-in form's token (double submit), before any session
 
