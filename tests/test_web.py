@@ -314,3 +314,23 @@ def test_document_type_and_dossier_are_settled_on_the_review_page(
         assert document.review == ["field full_name: uncertain"]
     lines = web_services.settings.corrections_file.read_text().splitlines()
     assert json.loads(lines[0])["doc_type"] == doc_type
+
+
+def test_retraining_learns_from_the_corrections_staff_made(web_services: Services) -> None:
+    document_id = _seed_document(web_services)
+    doc_type = next(iter(web_services.knowledge.catalogue.document_types))
+    with _client(web_services) as client:
+        sign_in(client, "lan")
+        csrf = _csrf(client.get(f"/app/review/{document_id}").text)
+        client.post(f"/app/review/{document_id}/document",
+                    data={"doc_type": doc_type, "csrf": csrf})  # fmt: skip
+    with _client(web_services) as client:
+        sign_in(client, "quan")
+        page = client.get("/app/admin")
+        assert "1 chỉnh sửa của cán bộ" in page.text
+        answer = client.post("/app/admin/retrain", data={"csrf": _csrf(page.text)})
+        assert answer.status_code == 303
+        assert "ví dụ" in client.get(answer.headers["location"]).text
+    assert (web_services.settings.data_dir / "classifier.npz").is_file()
+    (entry,) = _audit(web_services, "classifier.retrain")
+    assert entry.actor == "staff:quan" and entry.detail["examples"] > 1
