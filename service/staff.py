@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from models import Database, Role, SignInAttempt, User, WebSession
@@ -217,6 +217,9 @@ def sign_in(
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + timedelta(hours=session_hours)
     with database.writes.begin() as session:
+        # Old rows go as new ones come: expired sessions, attempts no window counts.
+        session.execute(delete(WebSession).where(WebSession.expires_at < now))
+        session.execute(delete(SignInAttempt).where(SignInAttempt.at < now - timedelta(days=1)))
         session.add(SignInAttempt(name=name, address=address, at=now, ok=True))
         session.add(
             WebSession(

@@ -334,3 +334,20 @@ def test_retraining_learns_from_the_corrections_staff_made(web_services: Service
     assert (web_services.settings.data_dir / "classifier.npz").is_file()
     (entry,) = _audit(web_services, "classifier.retrain")
     assert entry.actor == "staff:quan" and entry.detail["examples"] > 1
+
+
+def test_a_bad_form_gets_a_page_and_the_api_keeps_its_problems(web_services: Services) -> None:
+    document_id = _seed_document(web_services)
+    with _client(web_services) as client:
+        sign_in(client, "lan")
+        csrf = _csrf(client.get(f"/app/review/{document_id}").text)
+        answer = client.post(f"/app/review/{document_id}/field",
+                             data={"name": "full_name", "action": "xoá", "csrf": csrf})  # fmt: skip
+        assert answer.status_code == 422
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "không hợp lệ" in answer.text and "Traceback" not in answer.text
+        missing = client.get("/app/review/999999")
+        assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+        api = client.get("/api/v1/batches/1")
+        assert api.status_code == 401
+        assert api.headers["content-type"] == "application/problem+json"

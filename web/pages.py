@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -196,6 +197,14 @@ def install_errors(app: FastAPI) -> None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/app/signin?next={quote(target)}", 303)
 
+    validation_handler = app.exception_handlers[RequestValidationError]
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        if not request.url.path.startswith("/app"):
+            return await validation_handler(request, exc)  # type: ignore[no-any-return,misc]
+        return _error(request, 422, "Dữ liệu gửi lên không hợp lệ.")
+
+    app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(ServiceError, service_error)
     app.add_exception_handler(WebRefusedError, refused)
     app.add_exception_handler(SignInNeededError, sign_in_needed)
