@@ -8,6 +8,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,17 @@ from sqlalchemy import select
 
 from api.app import create_app
 from config import Settings
-from models import AuditEntry, Document, Field, Page, PageStatus, Scan, ScanStatus, SearchPage
+from models import (
+    AuditEntry,
+    Batch,
+    Document,
+    Field,
+    Page,
+    PageStatus,
+    Scan,
+    ScanStatus,
+    SearchPage,
+)
 from service import staff
 from service.context import Services
 from service.search import index_documents
@@ -351,3 +362,38 @@ def test_a_bad_form_gets_a_page_and_the_api_keeps_its_problems(web_services: Ser
         api = client.get("/api/v1/batches/1")
         assert api.status_code == 401
         assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_batches_show_failures_with_their_reason_and_retry_them(
+    web_services: Services, tmp_path: Path
+) -> None:
+    from tests.badfiles import encrypted_pdf, good_pdf
+    from tests.service_fixtures import run_workers
+
+    locked = encrypted_pdf(good_pdf(tmp_path / "a.pdf"), tmp_path / "khoa.pdf")
+    with _client(web_services) as client:
+        sign_in(client, "lan")
+        csrf = _csrf(client.get("/app/upload").text)
+        answer = client.post(
+            "/app/upload",
+            files={"files": ("khoá.pdf", locked.read_bytes(), "application/pdf")},
+            data={"mode": "one", "dossier_code": "000.00.01.H01-240115-0002"},
+            headers={"X-CSRF-Token": csrf, "X-Requested-With": "fetch"},
+        )
+        assert answer.status_code == 202, answer.text
+        batch_id = answer.json()["batch_id"]
+        run_workers(web_services.settings, count=1)
+        rows = client.get("/app/batches", headers={"X-Requested-With": "fetch"})
+        assert rows.status_code == 200 and "<html" not in rows.text  # a fragment
+        assert f'id="batch-{batch_id}" data-status="failed"' in rows.text
+        assert "khoá.pdf" in rows.text and "Lỗi:" in rows.text and "Thử lại" in rows.text
+        status = client.get(f"/app/batches/{batch_id}/status").json()
+        assert status["status"] == "failed" and status["files_failed"] == 1
+        assert client.post(f"/app/batches/{batch_id}/retry").status_code == 403  # no token
+        answer = client.post(f"/app/batches/{batch_id}/retry", data={"csrf": csrf})
+        assert answer.status_code == 303
+    with web_services.sessions() as session:
+        batch = session.get(Batch, batch_id)
+        assert batch.uploaded_by == "staff:lan" and batch.client_id is None
+        assert batch.dossier_code == "000.00.01.H01-240115-0002"
+    assert _audit(web_services, "batch.upload")[0].actor == "staff:lan"
