@@ -166,6 +166,10 @@ def test_staff_upload_review_search_and_refusals(
         "img => img.complete || new Promise(r => img.onload = r)"
     )
     _shot(page, "06-review-page")
+    page.keyboard.press("j")
+    expect(page.locator("li.field.active")).not_to_have_attribute("data-field", name)
+    page.keyboard.press("k")
+    expect(page.locator("li.field.active")).to_have_attribute("data-field", name)
     page.keyboard.press("c")
     page.keyboard.press("Control+A")
     page.keyboard.type(CORRECTED)
@@ -173,6 +177,11 @@ def test_staff_upload_review_search_and_refusals(
     expect(page.locator(f"#field-{name} .corrected")).to_contain_text(CORRECTED)
     expect(page.locator(f"#field-{name} .corrected")).to_contain_text("staff:lan")
     _shot(page, "07-review-corrected")
+    # The next flagged field is active now: Enter confirms the value read.
+    confirmed = page.locator("li.field.active").get_attribute("data-field")
+    assert confirmed != name
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#field-{confirmed} .corrected")).to_contain_text("Đã xác nhận")
     with services.sessions() as session:
         field = session.scalar(
             select(Field).where(Field.document_id == document_id, Field.name == name)
@@ -180,6 +189,11 @@ def test_staff_upload_review_search_and_refusals(
         assert field is not None and field.corrected_value == CORRECTED
         assert field.value != CORRECTED  # the value read is kept beside it
         assert not field.review
+        other = session.scalar(
+            select(Field).where(Field.document_id == document_id, Field.name == confirmed)
+        )
+        assert other is not None and other.corrected_by == "staff:lan"
+        assert other.corrected_value == other.value
 
     # The undecided dossier code, settled on the same page.
     page.fill("input[name=code]", DOSSIER)
