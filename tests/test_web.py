@@ -397,3 +397,21 @@ def test_batches_show_failures_with_their_reason_and_retry_them(
         assert batch.uploaded_by == "staff:lan" and batch.client_id is None
         assert batch.dossier_code == "000.00.01.H01-240115-0002"
     assert _audit(web_services, "batch.upload")[0].actor == "staff:lan"
+
+
+def test_a_disabled_account_loses_its_sessions_and_cannot_sign_in(
+    web_services: Services,
+) -> None:
+    with _client(web_services) as lan, _client(web_services) as quan:
+        sign_in(lan, "lan")
+        assert lan.get("/app/upload").status_code == 200
+        sign_in(quan, "quan")
+        page = quan.get("/app/admin")
+        with web_services.sessions() as session:
+            (user,) = [u for u in staff.list_users(session) if u.name == "lan"]
+        answer = quan.post(f"/app/admin/users/{user.id}/disable", data={"csrf": _csrf(page.text)})
+        assert answer.status_code == 303
+        assert lan.get("/app/upload").status_code == 303  # signed out
+        refused = sign_in(lan, "lan")
+        assert refused.status_code == 401 and "khoá" in refused.text
+    assert [e.detail["name"] for e in _audit(web_services, "user.disable")] == ["lan"]
