@@ -24,6 +24,7 @@ from config import Settings
 from models import Field
 from service import staff
 from service.context import Services
+from tests.badfiles import good_jpeg, good_tiff
 from tests.service_fixtures import REPO, free_port, service_env, start_worker, wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,6 +33,15 @@ SCAN = REPO / "samples" / "scans" / "to-khai-khai-sinh.jpg"
 PASSWORD = "mật-khẩu-thử-nghiệm"
 CORRECTED = "Phạm Thị Kiểm Thử"
 DOSSIER = "000.00.01.H01-240115-0001"
+
+# A file dropped on the page, as a browser's drag and drop delivers it.
+DROP = """async (url) => {
+  const blob = await (await fetch(url)).blob();
+  const data = new DataTransfer();
+  data.items.add(new File([blob], "keo-tha.jpg", { type: "image/jpeg" }));
+  document.getElementById("drop").dispatchEvent(
+    new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+}"""
 
 pytestmark = [
     pytest.mark.slow,
@@ -113,7 +123,7 @@ def _sign_in(page: object, base: str, name: str, password: str = PASSWORD) -> No
 
 
 def test_staff_upload_review_search_and_refusals(
-    live: tuple[str, Services], browser: object
+    live: tuple[str, Services], browser: object, tmp_path: Path
 ) -> None:
     base, services = live
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN")  # type: ignore[attr-defined]
@@ -232,6 +242,19 @@ def test_staff_upload_review_search_and_refusals(
     _shot(page, "12-refused-csrf")
     page.goto(f"{base}/app/upload")
     expect(page).to_have_url(f"{base}/app/upload")  # still signed in
+
+    # A folder chosen whole, and a file dropped on the page: one progress bar each.
+    folder = tmp_path / "may-quet"
+    folder.mkdir()
+    good_jpeg(folder / "trang-1.jpg")
+    good_tiff(folder / "trang-2.tif")
+    page.goto(f"{base}/app/upload")
+    page.set_input_files("#folder", str(folder))
+    expect(page.locator("#uploads li.done")).to_have_count(2, timeout=120_000)
+    page.evaluate(DROP, f"/app/documents/{document_id}/pages/1.jpg?size=thumbnail")
+    expect(page.locator("#uploads li.done")).to_have_count(3, timeout=120_000)
+    expect(page.locator("#uploads li").last).to_contain_text("keo-tha.jpg")
+    _shot(page, "12b-upload-folder-and-drop")
 
     # Sign out: the session is over.
     page.click("form.signout button")
