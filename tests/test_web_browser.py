@@ -228,6 +228,9 @@ def test_staff_upload_review_search_and_refusals(
     assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
     expect(page.locator("article.document")).to_contain_text(CORRECTED)
     _shot(page, "10-dossier")
+    pdf = page.request.get(base + page.get_attribute("text=PDF tìm kiếm được", "href"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
 
     # Refusals: a page of another role; a form posted without its CSRF token.
     answer = page.goto(f"{base}/app/admin")

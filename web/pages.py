@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -20,7 +20,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -502,11 +508,18 @@ def document_pdf(document_id: int, services: ServicesDep, session: SessionDep,
     document = queries.get_document(session, document_id)
     if document.pdf_key is None:
         raise NotFoundError("tài liệu này không có tệp PDF")
-    with services.store.open(document.pdf_key) as handle:
-        data = handle.read()
-    disposition = f'inline; filename="tai-lieu-{document.id}.pdf"'
-    return Response(data, media_type="application/pdf",
-                    headers={"Content-Disposition": disposition})  # fmt: skip
+    handle = services.store.open(document.pdf_key)
+
+    def chunks() -> Iterator[bytes]:  # streamed: a document's PDF can be large
+        with handle:
+            while chunk := handle.read(1 << 16):
+                yield chunk
+
+    headers = {
+        "Content-Disposition": f'inline; filename="tai-lieu-{document.id}.pdf"',
+        "Content-Length": str(services.store.size(document.pdf_key)),
+    }
+    return StreamingResponse(chunks(), media_type="application/pdf", headers=headers)
 
 
 # --- dossiers and search --------------------------------------------------------------
