@@ -27,6 +27,7 @@ from api.routes import (
 from config import Settings
 from digitize import __version__
 from service.context import Services
+from web import mount as mount_web
 from workers.queue import work_queue
 
 PREFIX = "/api/v1"
@@ -60,6 +61,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
         api.include_router(module.router, responses=problems.AUTH_RESPONSES)
     api.add_api_route("/health", health, methods=["GET"], tags=["service"])
     app.include_router(api)
+    mount_web(app)  # the staff pages under /app (issue 15)
     problems.document(app)
     return app
 

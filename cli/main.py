@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from cli import copies, process, records, search, service, understanding, upload
+from cli import copies, process, records, search, service, understanding, upload, users, watch
 from digitize import __version__
 
 
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_parser(commands)
     search.add_parser(commands)
     copies.add_parsers(commands)
+    users.add_parser(commands)  # issue 15
+    watch.add_parser(commands)  # issue 15
     return parser
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -201,6 +202,9 @@ def run_up(args: argparse.Namespace) -> int:
     prefix = f"{os.uname().nodename}-{os.getpid()}"
     for n in range(1, count + 1):
         supervisor.add(f"worker {n}", functools.partial(_start_worker, env, f"{prefix}-{n}"))
+    if settings.watch_dir is not None:  # issue 15: scans that arrive by themselves
+        supervisor.add("watch", functools.partial(_start_watch, env, settings.watch_dir))
+        console.print(f"watching {escape(str(settings.watch_dir))}")
     supervisor.start_thread()
     console.print(
         f"{count} worker(s); API on http://{settings.api_host}:{settings.api_port}/api/v1 "
@@ -263,6 +267,10 @@ def _redis_for_up(
 
 def _start_worker(env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "--name", name], env=env)
+
+
+def _start_watch(env: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "cli.main", "watch", str(folder)], env=env)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -105,6 +105,23 @@ class Settings(BaseSettings):
     )
     s3_part_mb: int = Field(16, ge=5, le=1024, description="multipart upload part size, MiB")
 
+    # issue 15: the staff web application and the watched folder (README, "Staff web pages")
+    web_session_hours: float = Field(
+        10.0, gt=0, le=24 * 30, description="hours a staff sign-in lasts"
+    )
+    web_secure_cookies: bool = Field(
+        True, description="session cookies only over HTTPS (browsers allow localhost too)"
+    )
+    sign_in_free_failures: int = Field(
+        5, ge=1, description="failed sign-ins of an account (3x per address) before waiting"
+    )
+    watch_dir: Path | None = Field(
+        None, description="folder scanners save into; `digitize up` watches it when set"
+    )
+    watch_interval: float = Field(
+        2.0, gt=0, description="seconds between two looks at the watched folder"
+    )
+
     @property
     def effective_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "store"

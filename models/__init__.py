@@ -10,6 +10,7 @@ from models.batches import Batch, BatchFile, BatchStatus, Page, PageStatus, Scan
 from models.clients import ApiClient, DeliveryStatus, Role, Webhook, WebhookDelivery
 from models.dossiers import Attachment, Document, Dossier, DossierDocument, Field, RecordOrigin
 from models.search import SearchPage
+from models.users import SignInAttempt, User, WebSession  # issue 15
 
 __all__ = [
     "ApiClient",
@@ -32,6 +33,9 @@ __all__ = [
     "Scan",
     "ScanStatus",
     "SearchPage",
+    "SignInAttempt",
+    "User",
+    "WebSession",
     "Webhook",
     "WebhookDelivery",
     "create_engine_for",

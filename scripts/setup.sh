@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything digitize needs on a fresh Debian machine (run as root):
 # system packages, the virtual environment .venv/ and the package itself.
-# With --tests it also installs PostgreSQL, which the tests run a server of.
+# With --tests it also installs PostgreSQL, which the tests run a server of, and
+# Debian's Chromium, which the browser tests drive (Playwright never downloads one).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ APT_PACKAGES=(
     redis-server
 )
 if [ "${1:-}" = "--tests" ]; then
-    APT_PACKAGES+=(postgresql)
+    APT_PACKAGES+=(postgresql chromium)
 fi
 
 missing=()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,6 +42,15 @@ log = logging.getLogger(__name__)
 Enqueue = Callable[[Sequence[int]], None]  # scans to digitise, onto the work queue
 
 
+class Caller(Protocol):
+    """Who uploads: an API client, or a staff member of the web application (id None)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+
+
 # --- upload and process ---------------------------------------------------------------
 
 
@@ -49,7 +58,7 @@ def upload(
     services: Services,
     files: list[ReceivedFile],
     *,
-    client: ApiClient,
+    client: Caller,
     dossier_code: str | None,
     enqueue: Enqueue,
 ) -> int:

@@ -1,0 +1,16 @@
+"""The staff web application: server-rendered pages (Jinja2) with small hand-written
+scripts, served by the API's own FastAPI app under /app (one origin, nothing fetched
+from elsewhere). Pages call the same use cases as the API routes."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from web.pages import STATIC, install_errors, router
+
+
+def mount(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/app/static", StaticFiles(directory=STATIC), name="web-static")
+    install_errors(app)

@@ -1,0 +1,625 @@
+"""The staff pages under /app. Thin like the API's routes: check who asks (session
+cookie, role, CSRF token), call a use case or a query, render a template.
+
+A page asked for by the page's own script (header `X-Requested-With: fetch`) gets a
+fragment or JSON; a browser's navigation gets the whole page.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import ServicesDep, SessionDep
+from api.uploads import read_upload
+from models import ApiClient, AuditEntry, Document, Dossier, Role, Webhook
+from service import queries, staff, staffreview, usecases
+from service import search as searching
+from service.audit import entries_for
+from service.auth import Permission, allowed
+from service.context import Services
+from service.errors import NotFoundError, ServiceError
+from service.ingest import ReceivedFile, checked_dossier_code, discard_all
+from service.staff import SESSION_COOKIE, StaffSession
+from workers.queue import enqueue_scans
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(prefix="/app", include_in_schema=False)
+
+# The review notes the pipeline writes (English, in the JSON contract), said in Vietnamese.
+_NOTES = [
+    (re.compile(r"^document type unknown$"), "Chưa rõ loại giấy tờ"),
+    (re.compile(r"^document type uncertain \((.*)\)$"), r"Loại giấy tờ chưa chắc chắn (\1)"),
+    (re.compile(r"^dossier code undecided$"), "Chưa xác định mã hồ sơ"),
+    (re.compile(r"^field (\w+): uncertain$"), r"Trường \1: chưa chắc chắn"),
+    (re.compile(r"^field (\w+)$"), r"Trường \1: cần kiểm tra"),
+    (re.compile(r"^field (\w+): (.*)$"), r"Trường \1: \2"),
+]
+
+
+def note_vi(note: str) -> str:
+    for pattern, text in _NOTES:
+        if pattern.match(note):
+            return pattern.sub(text, note)
+    return note
+
+
+def detail_text(detail: dict[str, Any]) -> str:
+    """An audit entry's detail, readable (Vietnamese as it is, not JSON-escaped)."""
+    return "; ".join(f"{key}: {value}" for key, value in detail.items())
+
+
+templates.env.filters["note_vi"] = note_vi
+templates.env.filters["detail_text"] = detail_text
+CSRF_MISSING = "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Hãy tải lại trang."
+CSRF_COOKIE = "dgz_csrf"  # the sign-in form's token (double submit), before any session
+
+# The pages, in the order of the menu, and what a role needs to see each.
+MENU = [
+    ("upload", "Tải lên", Permission.UPLOAD),
+    ("batches", "Lô quét", Permission.REVIEW),
+    ("review", "Kiểm tra", Permission.REVIEW),
+    ("dossiers", "Hồ sơ", Permission.READ_DOSSIERS),
+    ("search", "Tìm kiếm", Permission.SEARCH),
+    ("admin", "Quản trị", Permission.MANAGE_CLIENTS),
+]
+ROLE_NAMES = {Role.ARCHIVE: "Lưu trữ", Role.ONESTOP: "Một cửa", Role.ADMIN: "Quản trị"}
+
+
+class SignInNeededError(Exception):
+    pass
+
+
+class WebRefusedError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _render(request: Request, template: str, me: StaffSession | None, status_code: int = 200,
+            **context: Any) -> HTMLResponse:  # fmt: skip
+    menu = [(key, label) for key, label, need in MENU if me and allowed(me.role, need)]
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"me": me, "menu": menu, "role_names": ROLE_NAMES, **context},
+        status_code=status_code,
+    )
+
+
+# --- who asks ------------------------------------------------------------------------
+
+
+def current_staff(request: Request, session: SessionDep) -> StaffSession | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    return staff.find_session(session, token) if token else None
+
+
+MaybeStaff = Annotated[StaffSession | None, Depends(current_staff)]
+
+
+def signed_in(me: MaybeStaff) -> StaffSession:
+    if me is None:
+        raise SignInNeededError
+    return me
+
+
+def may(*permissions: Permission) -> Callable[..., StaffSession]:
+    """A signed-in member of staff whose role has one of `permissions`; else a refusal,
+    kept in the audit log."""
+
+    def check(request: Request, services: ServicesDep, me: MaybeStaff) -> StaffSession:
+        me = signed_in(me)
+        if not any(allowed(me.role, p) for p in permissions):
+            staff.record_refusal(services.database, me.actor, "role",
+                                 {"path": request.url.path, "role": me.role.value})  # fmt: skip
+            raise WebRefusedError(403, "Vai trò của bạn không được mở trang này.")
+        return me
+
+    return check
+
+
+async def csrf_ok(request: Request, services: Services, me: StaffSession) -> None:
+    """The session's CSRF token must come back, in the form or in a header."""
+    given = request.headers.get("x-csrf-token")
+    if given is None and request.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        given = str((await request.form()).get("csrf", ""))
+    if not given or not secrets.compare_digest(given, me.csrf_token):
+        await run_in_threadpool(staff.record_refusal, services.database, me.actor, "csrf",
+                                {"path": request.url.path})  # fmt: skip
+        raise WebRefusedError(403, CSRF_MISSING)
+
+
+def posting(*permissions: Permission) -> Callable[..., Awaitable[StaffSession]]:
+    """Like `may`, for a request that changes something: the CSRF token checked too."""
+    checker = may(*permissions)
+
+    async def check(request: Request, services: ServicesDep, me: MaybeStaff) -> StaffSession:
+        me = checker(request, services, me)
+        await csrf_ok(request, services, me)
+        return me
+
+    return check
+
+
+Uploader = Annotated[StaffSession, Depends(may(Permission.UPLOAD))]
+Reviewer = Annotated[StaffSession, Depends(may(Permission.REVIEW))]
+Reader = Annotated[StaffSession, Depends(may(Permission.READ_DOSSIERS))]
+ImageReader = Annotated[StaffSession, Depends(may(Permission.READ_DOSSIERS, Permission.REVIEW))]
+Searcher = Annotated[StaffSession, Depends(may(Permission.SEARCH))]
+Admin = Annotated[StaffSession, Depends(may(Permission.MANAGE_CLIENTS))]
+ReviewPost = Annotated[StaffSession, Depends(posting(Permission.REVIEW))]
+AdminPost = Annotated[StaffSession, Depends(posting(Permission.MANAGE_CLIENTS))]
+
+
+def install_errors(app: FastAPI) -> None:
+    """Errors on /app pages as pages (or JSON for the pages' scripts); the API keeps its
+    problem+json."""
+    api_handler = app.exception_handlers[ServiceError]
+
+    async def service_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ServiceError)
+        if not request.url.path.startswith("/app"):
+            return await api_handler(request, exc)  # type: ignore[no-any-return,misc]
+        return _error(request, exc.status, exc.detail)
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, WebRefusedError)
+        return _error(request, exc.status, exc.message)
+
+    async def sign_in_needed(request: Request, _exc: Exception) -> Response:
+        if _wants_fragment(request):
+            return JSONResponse({"error": "Phiên đăng nhập đã hết."}, 401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/app/signin?next={quote(target)}", 303)
+
+    validation_handler = app.exception_handlers[RequestValidationError]
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        if not request.url.path.startswith("/app"):
+            return await validation_handler(request, exc)  # type: ignore[no-any-return,misc]
+        return _error(request, 422, "Dữ liệu gửi lên không hợp lệ.")
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(ServiceError, service_error)
+    app.add_exception_handler(WebRefusedError, refused)
+    app.add_exception_handler(SignInNeededError, sign_in_needed)
+
+
+def _wants_fragment(request: Request) -> bool:
+    return request.headers.get("x-requested-with") == "fetch"
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_fragment(request):
+        return JSONResponse({"error": message}, status)
+    return _render(request, "error.html", _who(request), status, status=status, message=message)
+
+
+def _who(request: Request) -> StaffSession | None:
+    """The signed-in member of staff, for an error page's menu (None if not signed in)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    services: Services = request.app.state.services
+    with services.sessions() as session:
+        return staff.find_session(session, token)
+
+
+# --- signing in and out ---------------------------------------------------------------
+
+
+def _set_cookie(response: Response, services: Services, name: str, value: str,
+                max_age: int | None) -> None:  # fmt: skip
+    response.set_cookie(
+        name, value, max_age=max_age, path="/app", httponly=True,
+        secure=services.settings.web_secure_cookies, samesite="strict",
+    )  # fmt: skip
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path of this application: never an address elsewhere.
+    if target and target.startswith("/app") and not target.startswith("//"):
+        return target
+    return "/app"
+
+
+@router.get("/signin")
+def signin_page(request: Request, services: ServicesDep, me: MaybeStaff,
+                next: str | None = None) -> Response:  # fmt: skip
+    if me is not None:
+        return RedirectResponse(_safe_next(next), 303)
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = _render(request, "signin.html", None, csrf=token, next=_safe_next(next))
+    _set_cookie(response, services, CSRF_COOKIE, token, 3600)
+    return response
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    services: ServicesDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/app",
+) -> Response:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not csrf or not secrets.compare_digest(csrf, cookie):
+        staff.record_refusal(services.database, name or "?", "csrf", {"path": "/app/signin"})
+        raise WebRefusedError(403, CSRF_MISSING)
+    settings = services.settings
+    try:
+        signed = staff.sign_in(
+            services.database, name, password, address=_address(request),
+            session_hours=settings.web_session_hours,
+            throttle=staff.Throttle(free_failures=settings.sign_in_free_failures),
+        )  # fmt: skip
+    except staff.SignInRefusedError as refused:
+        status = 429 if refused.wait_seconds else 401
+        response = _render(request, "signin.html", None, status, csrf=cookie, next=next,
+                           name=name, error=refused.message)  # fmt: skip
+        if refused.wait_seconds:
+            response.headers["Retry-After"] = str(refused.wait_seconds)
+        return response
+    response = RedirectResponse(_safe_next(next), 303)
+    hours = int(settings.web_session_hours * 3600)
+    _set_cookie(response, services, SESSION_COOKIE, signed.token, hours)
+    return response
+
+
+@router.post("/signout")
+async def signout(request: Request, services: ServicesDep, me: MaybeStaff) -> Response:
+    me = signed_in(me)
+    await csrf_ok(request, services, me)
+    await run_in_threadpool(staff.sign_out, services.database, request.cookies[SESSION_COOKIE])
+    response = RedirectResponse("/app/signin", 303)
+    response.delete_cookie(SESSION_COOKIE, path="/app")
+    return response
+
+
+@router.get("")
+@router.get("/")
+def home(me: MaybeStaff) -> Response:
+    me = signed_in(me)
+    for key, _label, need in MENU:
+        if allowed(me.role, need):
+            return RedirectResponse(f"/app/{key}", 303)
+    raise WebRefusedError(403, "Vai trò của bạn không có trang nào.")
+
+
+# --- upload and batches ---------------------------------------------------------------
+
+
+@router.get("/upload")
+def upload_page(request: Request, me: Uploader) -> Response:
+    return _render(request, "upload.html", me)
+
+
+@router.post("/upload")
+async def upload(request: Request, services: ServicesDep, me: Uploader) -> Response:
+    """One file per request (the page sends each with its own progress bar)."""
+    await csrf_ok(request, services, me)
+    settings = services.settings
+    received = await read_upload(
+        request, settings.data_dir / "incoming",
+        max_file_bytes=int(settings.max_upload_mb * 1_000_000),
+        max_files=settings.max_upload_files,
+    )  # fmt: skip
+    try:
+        mode = received.fields.get("mode", "stack")
+        code = checked_dossier_code(received.fields.get("dossier_code")) if mode == "one" else None
+    except Exception:
+        discard_all(received.files)
+        raise
+    batch_id = await run_in_threadpool(_upload, services, received.files, me, code)
+    return JSONResponse({"batch_id": batch_id, "url": f"/app/batches#batch-{batch_id}"}, 202)
+
+
+def _upload(services: Services, files: list[ReceivedFile], me: StaffSession,
+            code: str | None) -> int:  # fmt: skip
+    enqueue = functools.partial(enqueue_scans, services.settings)
+    return usecases.upload(services, files, client=me.caller, dossier_code=code, enqueue=enqueue)
+
+
+def _batch_rows(session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    rows = []
+    for batch in queries.list_batches(session, limit=limit, offset=0):
+        progress = queries.batch_progress(session, batch)
+        documents = {f.scan_id: queries.documents_of_scan(session, f.scan_id) for f in batch.files}
+        rows.append({"batch": batch, "progress": progress, "documents": documents})
+    return rows
+
+
+@router.get("/batches")
+def batches_page(request: Request, session: SessionDep, me: Reviewer) -> Response:
+    rows = _batch_rows(session)
+    if _wants_fragment(request):
+        return _render(request, "batch_rows.html", me, rows=rows)
+    return _render(request, "batches.html", me, rows=rows)
+
+
+@router.get("/batches/{batch_id}/status")
+def batch_status(batch_id: int, session: SessionDep, _me: Reviewer) -> JSONResponse:
+    batch = queries.get_batch(session, batch_id)
+    progress = queries.batch_progress(session, batch)
+    return JSONResponse({"id": batch.id, "status": batch.status.value, **asdict(progress)})
+
+
+@router.post("/batches/{batch_id}/retry")
+def retry(batch_id: int, services: ServicesDep, me: ReviewPost) -> Response:
+    enqueue = functools.partial(enqueue_scans, services.settings)
+    usecases.retry_batch(services, batch_id, actor=me.actor, enqueue=enqueue)
+    return RedirectResponse(f"/app/batches#batch-{batch_id}", 303)
+
+
+# --- review ---------------------------------------------------------------------------
+
+
+@router.get("/review")
+def review_queue(request: Request, session: SessionDep, me: Reviewer) -> Response:
+    return _render(request, "queue.html", me, items=staffreview.review_queue(session))
+
+
+def _page_sizes(session: Session, document: Document) -> dict[int, tuple[int, int]]:
+    """Width and height of each page as the boxes of its fields count them."""
+    sizes = {}
+    for number in range(1, len(document.pages) + 1):
+        page = queries.document_page(session, document, number)
+        report = page.report or {}
+        sizes[page.number] = (int(report.get("width") or 0), int(report.get("height") or 0))
+    return sizes
+
+
+@router.get("/review/{document_id}")
+def review_page(
+    request: Request, document_id: int, services: ServicesDep, session: SessionDep,
+    me: Reviewer,
+) -> Response:  # fmt: skip
+    document = queries.get_document(session, document_id)
+    queue = [item.document.id for item in staffreview.review_queue(session)]
+    following = [d for d in queue if d != document.id]
+    after = [d for d in queue if d > document.id]
+    catalogue = services.knowledge.catalogue
+    return _render(
+        request, "review.html", me,
+        document=document,
+        open_items=staffreview.open_items(session, document),
+        sizes=_page_sizes(session, document),
+        next_document=(after or following or [None])[0],
+        document_types=sorted(catalogue.document_types.values(), key=lambda d: d.name),
+        procedures=sorted(catalogue.procedures.values(), key=lambda p: p.name),
+        in_dossier=document.dossier_id is not None,
+        labels=_labels(services, document),
+        dossier=session.get(Dossier, document.dossier_id) if document.dossier_id else None,
+    )  # fmt: skip
+
+
+def _labels(services: Services, document: Document) -> dict[str, str]:
+    """Each field's label as printed on the form, from the catalogue."""
+    doc_type = services.knowledge.catalogue.document_types.get(document.doc_type)
+    if doc_type is None:
+        return {}
+    return {spec.name: spec.labels[0] for spec in doc_type.fields if spec.labels}
+
+
+@router.post("/review/{document_id}/field")
+def review_field(
+    document_id: int,
+    services: ServicesDep,
+    me: ReviewPost,
+    name: Annotated[str, Form(max_length=80)],
+    action: Annotated[str, Form(pattern="^(confirm|correct)$")],
+    value: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    if action == "confirm":
+        with services.sessions() as session:
+            document = queries.get_document(session, document_id)
+            field = next((f for f in document.fields if f.name == name), None)
+            if field is None:
+                raise NotFoundError(f"tài liệu {document_id} không có trường {name}")
+            chosen: Any = field.current_value
+    else:
+        chosen = value.strip() or None
+    staffreview.settle_field(services, document_id, name, chosen, staff=me)
+    return RedirectResponse(f"/app/review/{document_id}?after={quote(name)}", 303)
+
+
+@router.post("/review/{document_id}/document")
+def review_document(
+    document_id: int,
+    services: ServicesDep,
+    me: ReviewPost,
+    doc_type: Annotated[str, Form(max_length=80)] = "",
+    procedure: Annotated[str, Form(max_length=80)] = "",
+) -> Response:
+    staffreview.settle_document(services, document_id, doc_type=doc_type or None,
+                                procedure=procedure or None, staff=me)  # fmt: skip
+    return RedirectResponse(f"/app/review/{document_id}", 303)
+
+
+@router.post("/review/{document_id}/dossier")
+def review_dossier(
+    document_id: int,
+    services: ServicesDep,
+    me: ReviewPost,
+    code: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    staffreview.settle_dossier(services, document_id, code, staff=me)
+    return RedirectResponse(f"/app/review/{document_id}", 303)
+
+
+# --- page images and PDFs -------------------------------------------------------------
+
+
+@router.get("/documents/{document_id}/pages/{number}.jpg")
+def page_image(
+    request: Request, document_id: int, number: int, services: ServicesDep,
+    session: SessionDep, _me: ImageReader, size: str = "preview",
+) -> Response:  # fmt: skip
+    """The stored, sized preview (1600 px) or thumbnail of a page, cached by the browser:
+    a review page never loads a whole scan."""
+    document = queries.get_document(session, document_id)
+    page = queries.document_page(session, document, number)
+    key = page.thumbnail_key if size == "thumbnail" else page.preview_key
+    if key is None:
+        raise NotFoundError(f"trang {number} không có ảnh")
+    etag = f'"{key}"'  # stored once under a name of its own: the key is its version
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=86400"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    with services.store.open(key) as handle:
+        return Response(handle.read(), media_type="image/jpeg", headers=headers)
+
+
+@router.get("/documents/{document_id}/pdf")
+def document_pdf(document_id: int, services: ServicesDep, session: SessionDep,
+                 _me: Reader) -> Response:  # fmt: skip
+    document = queries.get_document(session, document_id)
+    if document.pdf_key is None:
+        raise NotFoundError("tài liệu này không có tệp PDF")
+    handle = services.store.open(document.pdf_key)
+
+    def chunks() -> Iterator[bytes]:  # streamed: a document's PDF can be large
+        with handle:
+            while chunk := handle.read(1 << 16):
+                yield chunk
+
+    headers = {
+        "Content-Disposition": f'inline; filename="tai-lieu-{document.id}.pdf"',
+        "Content-Length": str(services.store.size(document.pdf_key)),
+    }
+    return StreamingResponse(chunks(), media_type="application/pdf", headers=headers)
+
+
+# --- dossiers and search --------------------------------------------------------------
+
+
+@router.get("/dossiers")
+def dossiers_page(request: Request, session: SessionDep, me: Reader,
+                  code: str | None = None) -> Response:  # fmt: skip
+    if code:
+        return RedirectResponse(f"/app/dossiers/{quote(code.strip())}", 303)
+    dossiers = list(session.scalars(select(Dossier).order_by(Dossier.id.desc()).limit(100)))
+    return _render(request, "dossiers.html", me, dossiers=dossiers)
+
+
+@router.get("/dossiers/{code}")
+def dossier_page(request: Request, code: str, session: SessionDep, me: Reader) -> Response:
+    dossier = queries.get_dossier(session, code)
+    history: list[AuditEntry] = entries_for(session, "dossier", dossier.code)
+    for attachment in dossier.attachments:
+        history += entries_for(session, "document", attachment.document_id)
+    history.sort(key=lambda e: (e.at, e.id))
+    return _render(request, "dossier.html", me, dossier=dossier, history=history)
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    me: Searcher,
+    q: Annotated[str, Query(max_length=500)] = "",
+    procedure: str = "",
+    doc_type: str = "",
+    receiving_unit: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    offset: Annotated[int, Query(ge=0, le=searching.MAX_OFFSET)] = 0,
+) -> Response:
+    results = None
+    if q.strip():
+        filters = searching.Filters(
+            procedure=procedure or None, doc_type=doc_type or None,
+            receiving_unit=receiving_unit or None, date_from=date_from, date_to=date_to,
+        )  # fmt: skip
+        results = searching.search(session, q, filters, limit=20, offset=offset)
+    catalogue = services.knowledge.catalogue
+    return _render(
+        request, "search.html", me, q=q, results=results, offset=offset,
+        filters={"procedure": procedure, "doc_type": doc_type,
+                 "receiving_unit": receiving_unit, "date_from": date_from or "",
+                 "date_to": date_to or ""},
+        document_types=sorted(catalogue.document_types.values(), key=lambda d: d.name),
+        procedures=sorted(catalogue.procedures.values(), key=lambda p: p.name),
+    )  # fmt: skip
+
+
+# --- administration -------------------------------------------------------------------
+
+
+@router.get("/admin")
+def admin_page(request: Request, session: SessionDep, services: ServicesDep,
+               me: Admin) -> Response:  # fmt: skip
+    catalogue = services.knowledge.catalogue
+    return _render(
+        request, "admin.html", me,
+        users=staff.list_users(session),
+        clients=list(session.scalars(select(ApiClient).order_by(ApiClient.id))),
+        webhooks=list(session.scalars(select(Webhook).order_by(Webhook.id))),
+        procedures=sorted(catalogue.procedures.values(), key=lambda p: p.key),
+        document_types=sorted(catalogue.document_types.values(), key=lambda d: d.key),
+        corrections=staffreview.corrections_count(services),
+        roles=list(Role),
+        message=request.query_params.get("msg"),
+    )  # fmt: skip
+
+
+@router.post("/admin/users")
+def admin_create_user(
+    services: ServicesDep,
+    me: AdminPost,
+    name: Annotated[str, Form(max_length=200)],
+    role: Annotated[str, Form(max_length=16)],
+    password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    staff.create_user(services.database, name, role, password, actor=me.actor)
+    return RedirectResponse("/app/admin?msg=" + quote("Đã tạo tài khoản."), 303)
+
+
+@router.post("/admin/users/{user_id}/{change}")
+def admin_disable_user(user_id: int, change: str, services: ServicesDep,
+                       me: AdminPost) -> Response:  # fmt: skip
+    if change not in ("disable", "enable"):
+        raise NotFoundError("không có thao tác này")
+    staff.set_disabled(services.database, user_id, change == "disable", actor=me.actor)
+    return RedirectResponse("/app/admin", 303)
+
+
+@router.post("/admin/retrain")
+def admin_retrain(services: ServicesDep, me: AdminPost) -> Response:
+    used = staffreview.retrain(services, staff=me)
+    return RedirectResponse(
+        "/app/admin?msg=" + quote(f"Đã học lại từ {used} ví dụ (có các chỉnh sửa)."), 303
+    )
