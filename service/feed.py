@@ -35,6 +35,7 @@ from service.errors import InvalidInputError
 
 MAX_LIMIT = 1000
 _CURSOR = re.compile(r"v1\.(\d{1,19})\.(\d{1,19})")
+_BIGINT_MAX = 2**63 - 1  # the positions' columns: a larger number is no cursor we gave
 _NO_HORIZON = 2**63 - 1  # SQLite: every committed row may be listed
 
 
@@ -59,7 +60,7 @@ def decode_cursor(cursor: str) -> Position:
     except (binascii.Error, UnicodeError, ValueError):
         raw = ""
     match = _CURSOR.fullmatch(raw)
-    if match is None:
+    if match is None or max(int(match[1]), int(match[2])) > _BIGINT_MAX:
         raise InvalidInputError(
             "changed_since phải là con trỏ (next) của một trang trước đó của nguồn thay đổi"
         )

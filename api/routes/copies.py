@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from api.bounds import DossierCode, RowId
 from api.deps import Principal, ServicesDep, SessionDep, client_or_citizen, require
 from api.schemas import Problem
 from models import ApiClient
@@ -41,7 +42,7 @@ class Verification(BaseModel):
     responses={404: {"model": Problem}},
 )
 def verify(
-    document_id: int, session: SessionDep, services: ServicesDep, reader: Reader
+    document_id: RowId, session: SessionDep, services: ServicesDep, reader: Reader
 ) -> Verification:
     """Whether the stored PDF's signature is intact, who signed it and when, whether it
     was changed after signing, and whether it is still PDF/A-2b."""
@@ -59,7 +60,7 @@ def verify(
     responses={200: {"content": {"application/zip": {}}}, 404: {"model": Problem}},
 )
 def package(
-    code: str, session: SessionDep, services: ServicesDep, _client: DossierReader
+    code: DossierCode, session: SessionDep, services: ServicesDep, _client: DossierReader
 ) -> StreamingResponse:
     """The dossier for an archive or another system: a zip of its documents' signed PDFs
     with manifest.json and manifest.xml (the dossier and each document's metadata)."""

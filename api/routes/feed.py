@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from api.bounds import NO_NUL
 from api.deps import SessionDep, require
 from api.schemas import Problem
 from models import ApiClient
@@ -57,10 +58,14 @@ def changed_dossiers(
     _client: Reader,
     changed_since: Annotated[
         str | None,
-        Query(description="`next` of the previous page; leave out to start from the beginning"),
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="`next` of the previous page; leave out to start from the beginning",
+        ),
     ] = None,
-    receiving_unit: Annotated[str | None, Query(max_length=200)] = None,
-    status: Annotated[str | None, Query(max_length=32)] = None,
+    receiving_unit: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    status: Annotated[str | None, Query(max_length=32, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=feed.MAX_LIMIT)] = 100,
 ) -> DossierFeed:
     """Dossiers changed since a point, to catch up after downtime or missed webhooks:
