@@ -117,7 +117,7 @@ def require(permission: Permission) -> Callable[[ApiClient], ApiClient]:
     def check(request: Request, services: ServicesDep, client: ClientDep) -> ApiClient:
         if not allowed(client.role, permission):
             action = permission.value.replace("_", " ")
-            error = ForbiddenError(f"the role {client.role!r} may not {action}")
+            error = ForbiddenError(f"the role {client.role.value!r} may not {action}")
             raise _refused(services, request, error, *_actor(client))
         return client
 
@@ -131,7 +131,7 @@ def client_or_citizen(permission: Permission) -> Callable[[Principal], Principal
     def check(request: Request, services: ServicesDep, principal: PrincipalDep) -> Principal:
         if isinstance(principal, ApiClient) and not allowed(principal.role, permission):
             action = permission.value.replace("_", " ")
-            error = ForbiddenError(f"the role {principal.role!r} may not {action}")
+            error = ForbiddenError(f"the role {principal.role.value!r} may not {action}")
             raise _refused(services, request, error, *_actor(principal))
         return principal
 

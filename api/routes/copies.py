@@ -73,4 +73,5 @@ def package(
 
 
 def _safe(code: str) -> str:
-    return "".join(c if c.isalnum() or c in ".-_" else "_" for c in code)
+    # HTTP headers are Latin-1: the file name keeps ASCII letters and digits only.
+    return "".join(c if (c.isascii() and c.isalnum()) or c in ".-_" else "_" for c in code)

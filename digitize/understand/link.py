@@ -98,7 +98,10 @@ def mismatches(record: DossierRecord, dossier: Dossier) -> list[str]:
     if record.procedure and procedure and record.procedure != procedure:
         found.append(f"procedure: record says {record.procedure}, documents say {procedure}")
     names = _people(dossier, _is_person_name)
-    if record.applicant_name and names and fold(record.applicant_name) not in map(fold, names):
+    # A name read unsurely (flagged for review anyway) that is the record's still
+    # agrees with it: the record is not wrong because the scan was hard to read.
+    read = map(fold, _people(dossier, _is_person_name, reliable_only=False))
+    if record.applicant_name and names and fold(record.applicant_name) not in read:
         found.append(
             f"applicant: record says {record.applicant_name}, documents name {', '.join(names)}"
         )
@@ -118,12 +121,16 @@ def _is_person_name(field_name: str) -> bool:
 _NOT_PEOPLE = frozenset({"business_name", "procedure_name"})
 
 
-def _people(dossier: Dossier, wanted: Callable[[str], bool]) -> list[str]:
-    """Reliable values, in order and each once, of the fields `wanted` picks."""
+def _people(
+    dossier: Dossier, wanted: Callable[[str], bool], *, reliable_only: bool = True
+) -> list[str]:
+    """Reliable values (or all values read), in order and each once, of the fields
+    `wanted` picks."""
     values: list[str] = []
     for document in dossier.documents:
         for name, item in document.fields.items():
-            if wanted(name) and item.value is not None and not item.review:
+            reliable = not item.review or not reliable_only
+            if wanted(name) and item.value is not None and reliable:
                 value = str(item.value)
                 if value not in values:
                     values.append(value)
