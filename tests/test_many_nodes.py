@@ -32,6 +32,7 @@ from service.auth import create_client
 from service.context import Services
 from tests.s3_fixtures import S3Server
 from tests.service_fixtures import REPO, free_port, service_env, wait_until
+from workers.queue import SERIALIZER
 
 pytestmark = pytest.mark.slow
 
@@ -118,7 +119,7 @@ def small_stack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
 
 
 def _current_job(redis: Redis, name: str) -> Any:
-    for worker in Worker.all(connection=redis):
+    for worker in Worker.all(connection=redis, serializer=SERIALIZER):
         if worker.name == name:
             return worker.get_current_job()
     return None
