@@ -415,3 +415,14 @@ def test_a_disabled_account_loses_its_sessions_and_cannot_sign_in(
         refused = sign_in(lan, "lan")
         assert refused.status_code == 401 and "khoá" in refused.text
     assert [e.detail["name"] for e in _audit(web_services, "user.disable")] == ["lan"]
+
+
+def test_field_names_statuses_and_sexes_are_said_in_vietnamese() -> None:
+    from web.pages import field_vi, note_vi, status_vi, value_vi
+
+    assert field_vi("applicant_name") == "Họ tên người yêu cầu"
+    assert field_vi("so_giay_phep") == "so giay phep"  # a form's own name, readable
+    assert note_vi("field id_number: uncertain") == "Trường Số định danh cá nhân: chưa chắc chắn"
+    assert note_vi("dossier code undecided") == "Chưa xác định mã hồ sơ"
+    assert value_vi("female", "subject_sex") == "Nữ" and value_vi("female", "issuer") == "female"
+    assert status_vi("received") == "Đã tiếp nhận" and status_vi("odd") == "odd"

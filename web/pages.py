@@ -60,10 +60,67 @@ _NOTES = [
 ]
 
 
+# The canonical field names (README, "Documents") as staff read them.
+FIELD_NAMES = {
+    "applicant_name": "Họ tên người yêu cầu",
+    "applicant_dob": "Ngày sinh người yêu cầu",
+    "applicant_sex": "Giới tính người yêu cầu",
+    "id_number": "Số định danh cá nhân",
+    "address": "Nơi cư trú",
+    "phone": "Số điện thoại",
+    "subject_name": "Họ tên người được đăng ký",
+    "subject_dob": "Ngày sinh người được đăng ký",
+    "subject_sex": "Giới tính người được đăng ký",
+    "spouse_name": "Họ tên vợ/chồng",
+    "spouse_id_number": "Số định danh của vợ/chồng",
+    "father_name": "Họ tên cha",
+    "mother_name": "Họ tên mẹ",
+    "business_name": "Tên hộ kinh doanh",
+    "capital_vnd": "Vốn kinh doanh (đồng)",
+    "land_parcel": "Thửa đất số",
+    "map_sheet": "Tờ bản đồ số",
+    "land_area_m2": "Diện tích (m²)",
+    "dossier_code": "Mã hồ sơ",
+    "document_date": "Ngày của giấy tờ",
+    "issuer": "Cơ quan",
+    "valid_until": "Có giá trị đến",
+    "procedure_name": "Thủ tục",
+}
+# A one-stop record's status (as the one-stop software sends it) and the sexes.
+_STATUSES = {
+    "received": "Đã tiếp nhận",
+    "processing": "Đang giải quyết",
+    "done": "Đã giải quyết",
+    "returned": "Đã trả kết quả",
+    "rejected": "Từ chối",
+    "cancelled": "Đã huỷ",
+}
+_SEXES = {"male": "Nam", "female": "Nữ"}
+
+
+def field_vi(name: str) -> str:
+    """A field's name for staff: its Vietnamese label, else the form's own name."""
+    return FIELD_NAMES.get(name, name.replace("_", " "))
+
+
+def value_vi(value: Any, name: str) -> Any:
+    """A normalised value as staff read it (sex as Nam/Nữ); others as they are."""
+    if name.endswith("_sex") and isinstance(value, str):
+        return _SEXES.get(value, value)
+    return value
+
+
+def status_vi(status: str) -> str:
+    return _STATUSES.get(status, status)
+
+
 def note_vi(note: str) -> str:
     for pattern, text in _NOTES:
-        if pattern.match(note):
-            return pattern.sub(text, note)
+        match = pattern.match(note)
+        if match:
+            said = pattern.sub(text, note)
+            field = match.group(1) if pattern.groups else None
+            return said.replace(f"Trường {field}", f"Trường {field_vi(field)}") if field else said
     return note
 
 
@@ -73,6 +130,9 @@ def detail_text(detail: dict[str, Any]) -> str:
 
 
 templates.env.filters["note_vi"] = note_vi
+templates.env.filters["field_vi"] = field_vi
+templates.env.filters["value_vi"] = value_vi
+templates.env.filters["status_vi"] = status_vi
 templates.env.filters["detail_text"] = detail_text
 CSRF_MISSING = "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Hãy tải lại trang."
 CSRF_COOKIE = "dgz_csrf"  # the sign-in form's token (double submit), before any session
