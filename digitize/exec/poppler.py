@@ -1,52 +1,20 @@
 """Poppler's command-line tools: render a PDF page, extract a page's text layer.
 
-Rendering goes through pdf2image (which runs pdftoppm); text through pdftotext.
+Rendering goes through pdftocairo (image pixels kept exactly); text through pdftotext.
 Paths are passed absolute so a file named "-x.pdf" is never read as an option.
 """
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Literal
 
 import cv2
 import numpy as np
-import pdf2image
-import pdf2image.exceptions
-from PIL import Image
 
-from digitize.errors import CorruptInputError, ExternalTimeoutError, MissingDependencyError
+from digitize.errors import CorruptInputError
 from digitize.exec.run import run
-
-
-def render_page(
-    path: Path, page_number: int, *, dpi: int, grey: bool, timeout: float
-) -> Image.Image:
-    """Rasterise one page (1-based) at `dpi`."""
-    try:
-        images = pdf2image.convert_from_path(
-            path.resolve(),
-            dpi=dpi,
-            first_page=page_number,
-            last_page=page_number,
-            grayscale=grey,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ExternalTimeoutError(f"pdftoppm ran past its {timeout:.0f} s timeout") from exc
-    except pdf2image.exceptions.PDFInfoNotInstalledError as exc:
-        raise MissingDependencyError("poppler-utils (pdftoppm, pdfinfo) is not installed") from exc
-    except (
-        pdf2image.exceptions.PDFPageCountError,
-        pdf2image.exceptions.PDFSyntaxError,
-    ) as exc:
-        raise CorruptInputError(f"poppler cannot render page {page_number}: {exc}") from exc
-    if not images:
-        raise CorruptInputError(f"poppler rendered nothing for page {page_number}")
-    return images[0]
-
 
 RenderMode = Literal["colour", "grey", "mono"]
 _MODE_OPTION = {"colour": [], "grey": ["-gray"], "mono": ["-mono"]}
