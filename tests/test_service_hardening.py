@@ -637,8 +637,9 @@ def test_a_killed_redis_is_restarted_with_its_password_and_its_queue(tmp_path: P
     start = functools.partial(redis_server.start, url, folder)
     child = supervisor.add("redis", start, start())
     try:
-        # Each write on disk before it is answered (`up` syncs every second).
-        Redis.from_url(url).config_set("appendfsync", "always")
+        # Each write on disk before it is answered.
+        assert Redis.from_url(url).config_get("appendfsync") == {"appendfsync": "always"}
+        assert Redis.from_url(url).config_get("appendonly") == {"appendonly": "yes"}
         Redis.from_url(url).rpush("kept", "job 1")
         assert child.process is not None
         child.process.kill()

@@ -1,11 +1,12 @@
 """A Redis server of our own for one machine (`digitize up`).
 
 redis-server is started as a child with its data in DATA_DIR/redis (append-only file,
-so queued work survives a restart), waited for with a timeout, and stopped with one.
-It asks for a password made once and kept in DATA_DIR/redis/password (0600), read from
-a config file of the same mode (never on a command line `ps` shows); workers and the
-API get it in the Redis URL. A Redis already answering on the port is not ours: `up`
-refuses it rather than share another instance's queue.
+synced before each answer, so queued work survives a crash), waited for with a timeout,
+and stopped with one. It asks for a password made once and kept in
+DATA_DIR/redis/password (0600), read from a config file of the same mode (never on a
+command line `ps` shows); workers and the API get it in the Redis URL. A Redis already
+answering on the port is not ours: `up` refuses it rather than share another
+instance's queue.
 """
 
 from __future__ import annotations
@@ -105,6 +106,10 @@ def start(url: str, data_dir: Path, *, timeout: float = 20.0) -> subprocess.Pope
         f"port {parts.port or 6379}",
         f'dir "{data_dir.resolve()}"',
         "appendonly yes",
+        # Each write reaches the disk before Redis answers it: a job the API was told is
+        # queued survives Redis (or the machine) dying. Redis syncs once per round of its
+        # event loop, and the queue sees a few writes a second, so this costs little.
+        "appendfsync always",
         'save ""',
         "daemonize no",
         "protected-mode yes",
