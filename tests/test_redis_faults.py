@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,13 @@ import httpx
 import psutil
 import pytest
 from PIL import Image
+from redis import Redis
 from sqlalchemy import create_engine, func, select
 
+from config import Settings
 from models import Document, Page, PageStatus
-from tests.service_fixtures import REPO, free_port, wait_until
+from service.context import Services
+from tests.service_fixtures import REPO, Keys, free_port, start_worker, wait_until
 from tests.synthetic import LINES, text_page
 
 pytestmark = pytest.mark.slow
@@ -172,3 +176,60 @@ def test_redis_killed_mid_batch_loses_no_page_and_doubles_none(up) -> None:
     in_documents = [(d.scan_id, n) for d in documents for n in d.pages]
     assert len(in_documents) == len(set(in_documents))  # no page in two documents
     engine.dispose()
+
+
+# --- a Redis that comes back without the queue ------------------------------------------
+
+
+def _upload(api, keys: Keys, paths: list[Path]) -> int:
+    files = [("files", (p.name, p.read_bytes(), "application/pdf")) for p in paths]
+    response = api.post("/api/v1/batches", files=files, headers=keys.header("archive"))
+    assert response.status_code == 202, response.text
+    return int(response.json()["id"])
+
+
+def test_work_lost_by_redis_is_queued_again_and_done_once(
+    api, keys: Keys, settings: Settings, services: Services, tmp_path: Path
+) -> None:
+    """Redis flushed mid-batch, as one without persistence comes back from a crash: the
+    workers find the files the database still waits for and finish them, each page once."""
+    settings.queue_reconcile_seconds = 1
+    paths = [_stack_pdf(tmp_path / f"lost-{n}.pdf", PAGES_PER_FILE) for n in range(2)]
+    batch_id = _upload(api, keys, paths)
+    worker = start_worker(settings, burst=False, name=f"after-flush-{uuid.uuid4().hex[:6]}")
+
+    def pages_done() -> int:
+        with services.sessions() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).select_from(Page).where(Page.status == PageStatus.DONE)
+                )
+                or 0
+            )
+
+    try:
+        wait_until(lambda: pages_done() >= 1, 300, "a first page to be done", 0.05)
+        Redis.from_url(settings.redis_url).flushdb()  # jobs, registries, all gone
+        assert pages_done() < 2 * PAGES_PER_FILE, "the batch ended before the flush"
+
+        def status() -> str:
+            body = api.get(f"/api/v1/batches/{batch_id}", headers=keys.header("archive")).json()
+            return str(body["status"])
+
+        wait_until(lambda: status() in ("done", "failed"), 300, "the batch to end", 0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
+    result = api.get(f"/api/v1/batches/{batch_id}", headers=keys.header("archive")).json()
+    assert result["status"] == "done", result
+    for item in result["files"]:
+        placed = [p for d in item["documents"] for p in d["pages"]] + item["unassigned_pages"]
+        assert sorted(placed) == list(range(1, PAGES_PER_FILE + 1)), item  # each page once
+    with services.sessions() as session:
+        documents = session.execute(select(Document.scan_id, Document.pages)).all()
+    in_documents = [(d.scan_id, n) for d in documents for n in d.pages]
+    assert len(in_documents) == len(set(in_documents))  # no page in two documents

@@ -15,15 +15,20 @@ Asked to stop (SIGTERM, SIGINT), a worker gives its current job
 `DIGITIZE_WORKER_STOP_SECONDS` to finish; then it hands the job back to the queue (a
 retry that does not count against the job's retries: every step is idempotent) and
 goes. RQ alone would wait for the job however long it runs.
+
+In its upkeep a worker also queues again the files whose work Redis lost (see
+`workers.reconcile`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 
 from rq import Queue, SimpleWorker
@@ -33,8 +38,10 @@ from rq.worker import WorkerStatus
 
 from config import Settings
 from digitize.imaging.common import use_one_opencv_thread
+from service.context import Services
 from workers import jobs
 from workers.queue import SERIALIZER, connect, work_queue
+from workers.reconcile import reconcile_once
 from workers.redis_server import redacted
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,7 @@ class DigitizeWorker(SimpleWorker):
 
     grace: int = 60
     stop_seconds: int = 5
+    reconcile: Callable[[], object] | None = None  # run in the upkeep (see build_worker)
     _running: Job | None = None
     _hand_back_timer: threading.Timer | None = None
 
@@ -114,8 +122,19 @@ class DigitizeWorker(SimpleWorker):
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         return int(self.job_monitoring_interval) + self.grace
 
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        if self.reconcile is None:
+            return
+        try:
+            self.reconcile()
+        except Exception:  # Redis or the database briefly away: the next upkeep tries again
+            log.warning("reconciling the queue with the database failed", exc_info=True)
 
-def build_worker(settings: Settings, *, name: str | None = None) -> DigitizeWorker:
+
+def build_worker(
+    settings: Settings, *, name: str | None = None, reconcile_with: Services | None = None
+) -> DigitizeWorker:
     connection = connect(settings)
     maintenance = settings.worker_maintenance
     worker = DigitizeWorker(
@@ -130,6 +149,11 @@ def build_worker(settings: Settings, *, name: str | None = None) -> DigitizeWork
     )
     worker.grace = settings.worker_grace
     worker.stop_seconds = settings.worker_stop_seconds
+    if reconcile_with is not None:
+        queue = worker.queues[0]
+        worker.reconcile = functools.partial(
+            reconcile_once, reconcile_with, queue, worker.name, maintenance
+        )
     return worker
 
 
@@ -138,7 +162,7 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     use_one_opencv_thread()  # a worker per core runs pages side by side already
     services = jobs.services()  # migrate and load once, before the first job
     services.knowledge  # noqa: B018 - loads the catalogue and model now
-    worker = build_worker(settings, name=name)
+    worker = build_worker(settings, name=name, reconcile_with=services)
     where = redacted(settings.redis_url)
     log.info("worker %s on %s, queue %s", worker.name, where, settings.queue_name)
     try:
