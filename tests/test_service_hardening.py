@@ -9,6 +9,7 @@ import json
 import os
 import pickle
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -160,6 +161,7 @@ class _Receiver(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         self.server.received.append(self.path)  # type: ignore[attr-defined]
+        self.server.hosts.append(self.headers["Host"])  # type: ignore[attr-defined]
         self.send_response(204)
         self.end_headers()
 
@@ -171,6 +173,7 @@ class _Receiver(BaseHTTPRequestHandler):
 def receiver() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     server.received = []  # type: ignore[attr-defined]
+    server.hosts = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -293,6 +296,151 @@ def test_a_name_that_turns_internal_after_registration_is_not_sent_to(
     row = _delivery(services, delivery)
     assert row.status == DeliveryStatus.FAILED and "internal address" in (row.last_error or "")
     assert receiver.received == []  # type: ignore[attr-defined]
+
+
+def _rebinding(monkeypatch: pytest.MonkeyPatch, host: str, first: str, then: str) -> list[str]:
+    """The system resolver, for `host` only: `first` at the first lookup (the check),
+    `then` at every later one. Returns the answers given, in order."""
+    real = socket.getaddrinfo
+    answers: list[str] = []
+
+    def getaddrinfo(name: str, port: object, *args: object, **kwargs: object) -> list:
+        if name != host:
+            return real(name, port, *args, **kwargs)  # type: ignore[arg-type]
+        address = first if not answers else then
+        answers.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port or 0)))]  # type: ignore[call-overload]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+def _hook_by_name(api, keys, settings: Settings, port: int) -> None:
+    settings.webhook_allowed_networks = "127.0.0.0/8"  # both addresses below are "inside"
+    url = f"http://hooks.example:{port}/hook"
+    with pytest.MonkeyPatch.context() as patch:  # registered while it resolves to loopback
+        patch.setattr("service.destinations.resolve", _resolver({"hooks.example": ["127.0.0.1"]}))
+        made = api.post("/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop"))
+    assert made.status_code == 201, made.text
+    assert api.put(f"/api/v1/dossiers/{CODE}", json={}, headers=keys.header("onestop")).is_success
+
+
+def test_a_delivery_goes_to_the_checked_address_not_to_a_second_lookup(
+    api, keys, settings: Settings, services: Services, receiver: ThreadingHTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """DNS rebinding between check and connection: the check is answered 127.0.0.2
+    (nothing listens there), any later lookup 127.0.0.1 (the receiver). Connecting where
+    the check looked, the delivery never reaches the receiver."""
+    _hook_by_name(api, keys, settings, receiver.server_port)
+    answers = _rebinding(monkeypatch, "hooks.example", "127.0.0.2", "127.0.0.1")
+    [delivery] = _event(services)
+    assert usecases.deliver_webhook(services, delivery) is not None  # not delivered: retried
+    assert answers[0] == "127.0.0.2"
+    assert "127.0.0.1" not in answers  # no second lookup at all
+    assert receiver.received == []  # type: ignore[attr-defined]
+    row = _delivery(services, delivery)
+    assert row.status == DeliveryStatus.PENDING and "ConnectError" in (row.last_error or "")
+
+
+def test_a_pinned_delivery_still_names_its_host(
+    api, keys, settings: Settings, services: Services, receiver: ThreadingHTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The other way round: checked at the receiver's address, sent there (not to the
+    later answer), with the host's name in the Host header."""
+    _hook_by_name(api, keys, settings, receiver.server_port)
+    _rebinding(monkeypatch, "hooks.example", "127.0.0.1", "127.0.0.2")
+    [delivery] = _event(services)
+    assert usecases.deliver_webhook(services, delivery) is None
+    assert receiver.received == ["/hook"]  # type: ignore[attr-defined]
+    assert receiver.hosts == [f"hooks.example:{receiver.server_port}"]  # type: ignore[attr-defined]
+    assert _delivery(services, delivery).status == DeliveryStatus.DELIVERED
+
+
+def _self_signed(folder: Path, name: str) -> tuple[Path, Path]:
+    """A certificate for `name` only (no IP address in it), and its key."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_a_pinned_https_delivery_sends_sni_and_checks_the_certificate_for_the_name(
+    api, keys, settings: Settings, services: Services, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Connected by address, TLS still speaks to the name: SNI is hooks.example, and the
+    certificate is checked against it (one for the name, with no IP in it, passes once
+    trusted; untrusted, the delivery fails)."""
+    import ssl
+
+    cert, key = _self_signed(tmp_path, "hooks.example")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    server.received, server.hosts = [], []  # type: ignore[attr-defined]
+    names: list[str | None] = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _socket, name, _context: names.append(name)  # type: ignore[assignment,misc,return-value]
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.webhook_allowed_networks = "127.0.0.0/8"
+        resolver = _resolver({"hooks.example": ["127.0.0.1"]})
+        monkeypatch.setattr("service.destinations.resolve", resolver)
+        url = f"https://hooks.example:{server.server_port}/hook"
+        made = api.post("/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop"))
+        assert made.status_code == 201, made.text
+        assert api.put(
+            f"/api/v1/dossiers/{CODE}", json={}, headers=keys.header("onestop")
+        ).is_success  # fmt: skip
+
+        [untrusted] = _event(services)  # the usual roots: a self-signed certificate fails
+        assert usecases.deliver_webhook(services, untrusted) is not None
+        assert "CERTIFICATE_VERIFY_FAILED" in (_delivery(services, untrusted).last_error or "")
+        assert names == ["hooks.example"]
+
+        def trusting(**_kwargs: object) -> ssl.SSLContext:
+            trusted = ssl.create_default_context(cafile=str(cert))
+            assert trusted.check_hostname
+            return trusted
+
+        monkeypatch.setattr("service.destinations.httpx.create_ssl_context", trusting)
+        [trusted] = _event(services)
+        assert usecases.deliver_webhook(services, trusted) is None
+        assert server.received == ["/hook"]  # type: ignore[attr-defined]
+        assert names == ["hooks.example", "hooks.example"]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_removing_a_webhook_stops_its_queued_deliveries(
