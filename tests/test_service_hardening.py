@@ -680,6 +680,105 @@ def test_webhook_failures_never_show_credentials() -> None:
     assert "s3cret" not in scrubbed(text)
 
 
+# --- 7b. reads of dossiers, and 401 floods, in the audit log -----------------------------
+
+ID_NUMBER = "079185001234"
+
+
+def test_dossier_reads_are_logged_by_api_and_staff_pages_without_id_numbers(
+    settings: Settings,
+) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from models import AuditEntry
+    from service import staff
+    from service.auth import create_client
+
+    password = "mật-khẩu-đủ-dài"
+    built = Services.from_settings(settings.model_copy(update={"web_secure_cookies": False}))
+    try:
+        staff.create_user(built.database, "lan", "archive", password, actor="tests")
+        with built.writes.begin() as session:
+            key = create_client(session, "một cửa HN", "onestop", actor="tests")[1]
+        header = {"Authorization": f"Bearer {key}"}
+        record = {"applicant_name": "Nguyễn Văn An", "applicant_id_number": ID_NUMBER}
+        with TestClient(create_app(built), follow_redirects=False) as client:
+            assert client.put(f"/api/v1/dossiers/{CODE}", json=record, headers=header).is_success
+            read = client.get(f"/api/v1/dossiers/{CODE}", headers=header)
+            assert read.json()["applicant_id_number"] == ID_NUMBER  # personal data, read
+            form = client.get("/app/signin").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+            assert csrf is not None
+            client.post("/app/signin", data={"name": "lan", "password": password,
+                                             "csrf": csrf.group(1), "next": "/app"})  # fmt: skip
+            page = client.get(f"/app/dossiers/{CODE}")
+            assert page.status_code == 200 and ID_NUMBER in page.text
+            assert client.get("/api/v1/dossiers/000.00.00.H00-000000-0000",
+                              headers=header).status_code == 404  # fmt: skip
+        with built.sessions() as session:
+            entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    finally:
+        built.close()
+    reads = [(e.actor, e.target_type, e.target_id, e.detail) for e in entries
+             if e.action == "dossier.read"]  # fmt: skip
+    assert reads == [
+        ("một cửa HN", "dossier", CODE, {"via": "api"}),
+        ("staff:lan", "dossier", CODE, {"via": "staff pages"}),
+    ]  # the unknown code read nothing: not logged as a read
+    for entry in entries:
+        written = json.dumps([entry.actor, entry.target_id, entry.detail], ensure_ascii=False)
+        assert ID_NUMBER not in written, entry.action
+
+
+def test_a_flood_of_bad_keys_adds_a_row_a_minute_per_source(api, services: Services) -> None:
+    from api.deps import RefusalLimiter
+    from models import AuditEntry
+
+    now = [1_000_000.0]
+    api.app.state.refusal_limiter = RefusalLimiter(clock=lambda: now[0])
+
+    def refusals() -> list[AuditEntry]:
+        with services.sessions() as session:
+            return list(
+                session.scalars(
+                    select(AuditEntry)
+                    .where(AuditEntry.action == "request.refused.401")
+                    .order_by(AuditEntry.id)
+                )
+            )
+
+    for n in range(300):
+        wrong = {"Authorization": f"Bearer dgz_wrong{n}"}
+        assert api.get("/api/v1/batches", headers=wrong).status_code == 401
+    assert api.get("/api/v1/batches").status_code == 401  # no key at all: the same source
+    [first] = refusals()
+    assert first.detail["source"] == "testclient" and first.detail["unlogged_before"] == 0
+    now[0] += 60  # the next minute: one row, counting the minute before
+    assert api.get("/api/v1/batches", headers={"Authorization": "Bearer dgz_x"}).status_code == 401
+    rows = refusals()
+    assert len(rows) == 2 and rows[1].detail["unlogged_before"] == 300
+
+
+def test_the_refusal_limiter_keeps_sources_apart_and_its_memory_bounded() -> None:
+    from api.deps import RefusalLimiter
+
+    now = [0.0]
+    limiter = RefusalLimiter(clock=lambda: now[0])
+    limiter.max_sources = 3
+    assert limiter.admit("192.0.2.1") == 0
+    assert limiter.admit("192.0.2.1") is None
+    assert limiter.admit("192.0.2.2") == 0  # another source: its own row
+    assert limiter.admit("192.0.2.3") == 0
+    assert limiter.admit("192.0.2.4") == 0  # past the bound: "other sources", one row
+    assert limiter.admit("192.0.2.5") is None
+    now[0] += 60  # a new minute: last minute's sources are forgotten as room is needed
+    assert limiter.admit("192.0.2.6") == 0
+    assert len(limiter._seen) <= 3
+
+
 # --- 7. the audit chain -------------------------------------------------------------------
 
 
