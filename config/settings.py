@@ -180,6 +180,11 @@ class Settings(BaseSettings):
         description="a file the database says is waiting or under way, older than this and "
         "with no work on the queue (Redis lost it), is queued again",
     )  # fmt: skip
+    instance_id: str = Field(
+        "", max_length=64,
+        description="set by `digitize up` for its workers and API: the installation whose "
+        "queue they serve; a Redis holding another instance's id for the queue is refused",
+    )  # fmt: skip
 
 
 def load_knowledge(settings: Settings) -> Knowledge:

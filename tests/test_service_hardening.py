@@ -113,6 +113,43 @@ def test_up_refuses_a_redis_it_did_not_start(redis_url: str, tmp_path: Path) -> 
     assert redis_server.password(tmp_path / "redis") in url
 
 
+def test_a_queue_claimed_by_another_instance_is_refused(
+    api, settings: Settings, services: Services, tmp_path: Path
+) -> None:
+    from cli.service import _claim_for_up
+    from tests.service_fixtures import REPO, service_env
+
+    ours = redis_server.instance_id(tmp_path / "redis")
+    assert ours == redis_server.instance_id(tmp_path / "redis")  # made once, kept
+    assert (tmp_path / "redis" / "instance").stat().st_mode & 0o777 == 0o600
+    connection = Redis.from_url(settings.redis_url)
+    assert redis_server.claim(connection, settings.queue_name, ours) is None
+    assert redis_server.claim(connection, settings.queue_name, ours) is None  # still ours
+    assert redis_server.claim(connection, settings.queue_name, "theirs") == ours
+    # Another queue name in the same Redis is another instance's business.
+    assert redis_server.claim(connection, f"{settings.queue_name}-b", "theirs") is None
+
+    # `up` pointed at that Redis (with its password) by another installation: refused.
+    out = io.StringIO()
+    assert not _claim_for_up(settings.redis_url, settings, "theirs", Console(file=out, width=300))
+    assert "belongs to another digitize instance" in out.getvalue()
+    # Its worker will not take our jobs: it stops at once, saying why.
+    env = {**service_env(settings), "DIGITIZE_INSTANCE_ID": "theirs"}
+    worker = subprocess.run(
+        [sys.executable, "-m", "cli.main", "worker", "--burst"],
+        cwd=REPO, env=env, capture_output=True, timeout=300,
+    )  # fmt: skip
+    assert worker.returncode != 0
+    assert "belongs to another digitize instance" in worker.stderr.decode()
+    assert "Traceback" not in worker.stderr.decode()
+    # And its API says the queue is unavailable.
+    services.settings.instance_id = "theirs"
+    health = api.get("/api/v1/health")
+    assert health.status_code == 503 and "another instance" in health.json()["queue"]
+    services.settings.instance_id = ours
+    assert api.get("/api/v1/health").json()["queue"] == "ok"
+
+
 # --- 5. supervision -------------------------------------------------------------------
 
 

@@ -42,12 +42,16 @@ from service.context import Services
 from workers import jobs
 from workers.queue import SERIALIZER, connect, work_queue
 from workers.reconcile import reconcile_once
-from workers.redis_server import redacted
+from workers.redis_server import claim, redacted
 
 log = logging.getLogger(__name__)
 
 
 _HAND_BACK_SIGNAL = signal.SIGUSR2  # SIGALRM is RQ's, for job time limits
+
+
+class ForeignRedisError(Exception):
+    """The Redis holds another instance's id for this queue: its jobs are not ours."""
 
 
 class HandedBackError(Exception):
@@ -61,6 +65,7 @@ class DigitizeWorker(SimpleWorker):
     grace: int = 60
     stop_seconds: int = 5
     reconcile: Callable[[], object] | None = None  # run in the upkeep (see build_worker)
+    instance: str = ""  # DIGITIZE_INSTANCE_ID: the queue must be this instance's
     _running: Job | None = None
     _hand_back_timer: threading.Timer | None = None
 
@@ -122,8 +127,28 @@ class DigitizeWorker(SimpleWorker):
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         return int(self.job_monitoring_interval) + self.grace
 
+    def check_instance(self) -> None:
+        """Raise ForeignRedisError if the queue is another instance's (see `claim`)."""
+        if not self.instance:
+            return
+        queue = self.queues[0]
+        other = claim(self.connection, queue.name, self.instance)
+        if other is not None:
+            raise ForeignRedisError(
+                f"the queue {queue.name!r} in this Redis belongs to another digitize "
+                f"instance ({other}), not this one ({self.instance})"
+            )
+
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
+        try:
+            self.check_instance()
+        except ForeignRedisError:
+            log.exception("stopping: not our queue")
+            self._stop_requested = True
+            return
+        except Exception:  # Redis briefly away: the next upkeep looks again
+            log.warning("checking the queue's instance failed", exc_info=True)
         if self.reconcile is None:
             return
         try:
@@ -149,6 +174,7 @@ def build_worker(
     )
     worker.grace = settings.worker_grace
     worker.stop_seconds = settings.worker_stop_seconds
+    worker.instance = settings.instance_id
     if reconcile_with is not None:
         queue = worker.queues[0]
         worker.reconcile = functools.partial(
@@ -166,6 +192,7 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     where = redacted(settings.redis_url)
     log.info("worker %s on %s, queue %s", worker.name, where, settings.queue_name)
     try:
+        worker.check_instance()  # before taking any job
         return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     finally:
         jobs.close()
