@@ -99,7 +99,13 @@ def add_parsers(commands: Any) -> None:
         description="Migrate the database (DIGITIZE_DATABASE_URL) or show its revision.",
         formatter_class=formatter,
     )
-    db.add_argument("action", choices=("upgrade", "current"), help="what to do")
+    db.add_argument(
+        "action",
+        choices=("upgrade", "current", "grant"),
+        help="what to do (grant: on PostgreSQL, as the tables' owner, give --role what the "
+        "service needs, with the audit log read and append only; then run the service as it)",
+    )
+    db.add_argument("--role", help="for grant: the role the service connects as")
     db.set_defaults(run=run_db)
 
     apikey = commands.add_parser(
@@ -338,7 +344,19 @@ def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
 
 
 def run_db(args: argparse.Namespace) -> int:
+    from models.roles import grant_service_role
+
     engine = create_engine_for(Settings().effective_database_url())
+    if args.action == "grant":
+        try:
+            if not args.role:
+                raise ValueError("say which role: --role NAME")
+            grant_service_role(engine, args.role)
+        except ValueError as exc:
+            Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}")
+            return EXIT_USAGE
+        print(f"{args.role} may read and write the tables, and only append to the audit log")
+        return EXIT_OK
     if args.action == "upgrade":
         upgrade(engine)
     current = current_revision(engine)

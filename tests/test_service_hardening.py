@@ -855,6 +855,60 @@ def test_the_audit_chain_holds_and_names_the_first_altered_entry(
     assert broken.returncode == 1 and f"entry {victim}" in broken.stderr
 
 
+def test_the_service_role_can_append_to_the_audit_log_but_not_change_it(
+    settings: Settings, services: Services
+) -> None:
+    """PostgreSQL: the owner gives a role of the service's own what it needs (`digitize
+    db grant`); connected as that role, the service works and writes the audit log, but
+    cannot update or delete an entry, nor switch the append-only triggers off."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from models import create_engine_for
+    from models.migrate import upgrade
+    from models.roles import grant_service_role
+    from service.context import open_database
+
+    url = settings.effective_database_url()
+    if not url.startswith("postgresql"):
+        pytest.skip("roles are PostgreSQL's")
+    role = f"svc_{uuid.uuid4().hex[:8]}"
+    owner = services.engine
+    with owner.begin() as connection:
+        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+    try:
+        with pytest.raises(ValueError, match="not a plain role"):
+            grant_service_role(owner, 'x"; DROP TABLE audit_log; --')
+        grant_service_role(owner, role)
+        as_service = make_url(url).set(username=role).render_as_string(hide_password=False)
+        engine = create_engine_for(as_service)
+        upgrade(engine)  # at head already: starting the service as the role works
+        database = open_database(as_service)
+        usecases.add_client(database, "một cửa", "onestop", actor="tests")  # writes + audit
+        for statement in (
+            "UPDATE audit_log SET actor = 'someone else'",
+            "DELETE FROM audit_log",
+            "TRUNCATE audit_log",
+            "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+            "DROP TABLE audit_log",
+        ):
+            with engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+                connection.execute(text(statement))
+            assert "permission denied" in str(refused.value) or "must be owner" in str(
+                refused.value
+            ), statement
+        engine.dispose()
+        database.engine.dispose()
+        with owner.connect() as connection:
+            actions = connection.scalars(text("SELECT action FROM audit_log")).all()
+        assert "client.create" in actions
+    finally:
+        with owner.begin() as connection:
+            connection.execute(text(f"DROP OWNED BY {role}"))
+            connection.execute(text(f"DROP ROLE {role}"))
+
+
 def test_a_removed_audit_entry_breaks_the_chain(services: Services) -> None:
     from sqlalchemy import text
 
