@@ -233,3 +233,23 @@ def test_work_lost_by_redis_is_queued_again_and_done_once(
         documents = session.execute(select(Document.scan_id, Document.pages)).all()
     in_documents = [(d.scan_id, n) for d in documents for n in d.pages]
     assert len(in_documents) == len(set(in_documents))  # no page in two documents
+
+
+@pytest.mark.parametrize("step", ["reconcile", "check_instance"])
+def test_a_stop_asked_during_the_upkeep_is_not_swallowed(settings: Settings, step: str) -> None:
+    """SIGTERM while a worker is idle raises StopRequested wherever it is, also inside
+    the upkeep's reconciling: it must reach RQ's loop, or the worker never stops."""
+    from rq.exceptions import StopRequested
+
+    from workers.worker import build_worker
+
+    worker = build_worker(settings)
+
+    def interrupted() -> None:
+        raise StopRequested
+
+    setattr(worker, step, interrupted)
+    if step == "check_instance":
+        worker.reconcile = None
+    with pytest.raises(StopRequested):
+        worker.run_maintenance_tasks()

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from rq import Queue, SimpleWorker
+from rq.exceptions import StopRequested
 from rq.executions import Execution
 from rq.job import Job
 from rq.worker import WorkerStatus
@@ -141,18 +142,24 @@ class DigitizeWorker(SimpleWorker):
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
+        # StopRequested (SIGTERM while idle) must reach RQ's loop, not be taken for a
+        # failure of ours: swallowed, the worker would never stop.
         try:
             self.check_instance()
         except ForeignRedisError:
             log.exception("stopping: not our queue")
             self._stop_requested = True
             return
+        except StopRequested:
+            raise
         except Exception:  # Redis briefly away: the next upkeep looks again
             log.warning("checking the queue's instance failed", exc_info=True)
         if self.reconcile is None:
             return
         try:
             self.reconcile()
+        except StopRequested:
+            raise
         except Exception:  # Redis or the database briefly away: the next upkeep tries again
             log.warning("reconciling the queue with the database failed", exc_info=True)
 
