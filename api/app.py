@@ -29,6 +29,7 @@ from digitize import __version__
 from service.context import Services
 from web import mount as mount_web
 from workers.queue import work_queue
+from workers.redis_server import instance_key
 
 PREFIX = "/api/v1"
 
@@ -81,6 +82,10 @@ def health(services: ServicesDep) -> JSONResponse:
         queue = work_queue(services.settings)
         queue.connection.ping()
         checks["queue"] = "ok"
+        if services.settings.instance_id:  # under `up`: is this Redis's queue ours?
+            holder = queue.connection.get(instance_key(queue.name))
+            if holder is not None and holder.decode() != services.settings.instance_id:
+                checks["queue"] = "unavailable: this queue belongs to another instance"
         # Registered workers whose keys have not expired: a killed one drops out after
         # its worker_ttl (DIGITIZE_WORKER_MAINTENANCE + 15 s).
         workers = len(Worker.all(queue=queue))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -43,13 +46,73 @@ SessionDep = Annotated[Session, Depends(get_session)]
 Principal = ApiClient | Citizen
 
 
+class RefusalLimiter:
+    """How often 401s reach the audit log: the first from a source each minute, carrying
+    how many from that source went unlogged since its last logged one. A flood of bad
+    keys then adds a row per source a minute, not a row per request. Sources are
+    addresses (IPv6 by /64, which one machine commonly holds whole); past
+    `max_sources` in one minute, new ones share one count."""
+
+    window = 60.0
+    max_sources = 1000
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[int, int]] = {}  # source: (its window, unlogged since)
+
+    def admit(self, source: str) -> int | None:
+        """None: counted, not logged. Otherwise log it, with this many unlogged before."""
+        now = int(self.clock() // self.window)
+        with self._lock:
+            if source not in self._seen and len(self._seen) >= self.max_sources:
+                self._seen = {k: v for k, v in self._seen.items() if v[0] == now}
+                if len(self._seen) >= self.max_sources:
+                    source = "other sources"
+            window, unlogged = self._seen.get(source, (None, 0))
+            if window == now:
+                self._seen[source] = (now, unlogged + 1)
+                return None
+            self._seen[source] = (now, 0)
+            return unlogged
+
+
+def _source(request: Request) -> str:
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address.ipv4_mapped or address) if address.version == 6 else str(address)
+
+
+def _limiter(request: Request) -> RefusalLimiter:
+    state = request.app.state
+    limiter = getattr(state, "refusal_limiter", None)
+    if limiter is None:  # one per app; a race here costs at most one extra row
+        limiter = state.refusal_limiter = RefusalLimiter()
+    return limiter  # type: ignore[no-any-return]
+
+
 def _refused(
     services: Services, request: Request, error: ServiceError, actor: str,
     client_id: int | None = None,
 ) -> ServiceError:  # fmt: skip
-    """`error`, once the refusal is in the audit log (who, which route, why; never a key)."""
+    """`error`, once the refusal is in the audit log (who, which route, why; never a key).
+    401s, which anyone can cause, are logged at most once a minute per source."""
     where = {"method": request.method, "path": request.url.path[:200]}
-    usecases.note_refusal(services, actor, error.status, error.detail, where, client_id=client_id)
+    extra: dict[str, object] = {}
+    if error.status == 401:
+        source = _source(request)
+        unlogged = _limiter(request).admit(source)
+        if unlogged is None:
+            return error
+        extra = {"source": source, "unlogged_before": unlogged}
+    usecases.note_refusal(
+        services, actor, error.status, error.detail, where, client_id=client_id, extra=extra
+    )
     return error
 
 

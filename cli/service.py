@@ -99,7 +99,13 @@ def add_parsers(commands: Any) -> None:
         description="Migrate the database (DIGITIZE_DATABASE_URL) or show its revision.",
         formatter_class=formatter,
     )
-    db.add_argument("action", choices=("upgrade", "current"), help="what to do")
+    db.add_argument(
+        "action",
+        choices=("upgrade", "current", "grant"),
+        help="what to do (grant: on PostgreSQL, as the tables' owner, give --role what the "
+        "service needs, with the audit log read and append only; then run the service as it)",
+    )
+    db.add_argument("--role", help="for grant: the role the service connects as")
     db.set_defaults(run=run_db)
 
     apikey = commands.add_parser(
@@ -139,12 +145,16 @@ def _settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
-def run_serve(args: argparse.Namespace, *, redis_url: str | None = None) -> int:
+def run_serve(
+    args: argparse.Namespace, *, redis_url: str | None = None, instance_id: str | None = None
+) -> int:
     import uvicorn
 
     from api.app import create_app
 
-    settings = _settings(api_host=args.host, api_port=args.port, redis_url=redis_url)
+    settings = _settings(
+        api_host=args.host, api_port=args.port, redis_url=redis_url, instance_id=instance_id
+    )
     if not _signing_usable(settings):
         return EXIT_USAGE
     app = create_app(settings=settings)
@@ -153,12 +163,17 @@ def run_serve(args: argparse.Namespace, *, redis_url: str | None = None) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    from workers.worker import ForeignRedisError
     from workers.worker import run_worker as work
 
     settings = Settings()
     if not _signing_usable(settings):
         return EXIT_USAGE
-    work(settings, burst=args.burst, name=args.name)
+    try:
+        work(settings, burst=args.burst, name=args.name)
+    except ForeignRedisError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -188,17 +203,22 @@ def run_up(args: argparse.Namespace) -> int:
     redis_url, start_redis = _redis_for_up(settings, console)
     if redis_url is None:
         return EXIT_FAILED
+    instance = redis_server.instance_id(settings.data_dir / "redis")
     supervisor = Supervisor()
     redis = None
     if start_redis is not None:
+        start_redis = functools.partial(_start_claimed, start_redis, redis_url, settings, instance)
         try:
             redis = supervisor.add("redis", start_redis, start_redis())
         except DigitizeError as exc:
             console.print(f"[red]error:[/] {escape(str(exc))}")
             return EXIT_FAILED
         console.print(f"redis-server started on {escape(redis_server.redacted(redis_url))}")
-    # Workers and the API find the password in the URL, never on a command line.
-    env = {**os.environ, "DIGITIZE_REDIS_URL": redis_url}
+    elif not _claim_for_up(redis_url, settings, instance, console):
+        return EXIT_FAILED
+    # Workers and the API find the password in the URL, never on a command line; and
+    # the instance id, which they check their Redis holds.
+    env = {**os.environ, "DIGITIZE_REDIS_URL": redis_url, "DIGITIZE_INSTANCE_ID": instance}
     prefix = f"{os.uname().nodename}-{os.getpid()}"
     for n in range(1, count + 1):
         supervisor.add(f"worker {n}", functools.partial(_start_worker, env, f"{prefix}-{n}"))
@@ -217,6 +237,7 @@ def run_up(args: argparse.Namespace) -> int:
         run_serve(
             argparse.Namespace(host=settings.api_host, port=settings.api_port),
             redis_url=redis_url,
+            instance_id=instance,
         )
     except KeyboardInterrupt:
         pass
@@ -265,6 +286,38 @@ def _redis_for_up(
     return url, None
 
 
+def _start_claimed(
+    start: Callable[[], subprocess.Popen[bytes]], url: str, settings: Settings, instance: str
+) -> subprocess.Popen[bytes]:
+    """Start our Redis, and mark its queue as this instance's (again, if it came back
+    empty)."""
+    from redis import Redis
+
+    from workers import redis_server
+
+    process = start()
+    redis_server.claim(Redis.from_url(url), settings.queue_name, instance)
+    return process
+
+
+def _claim_for_up(url: str, settings: Settings, instance: str, console: Console) -> bool:
+    """A Redis `up` did not start (named with its password): ours, unless another
+    instance's queue of the same name is in it."""
+    from redis import Redis
+
+    from workers import redis_server
+
+    other = redis_server.claim(Redis.from_url(url), settings.queue_name, instance)
+    if other is None:
+        return True
+    console.print(
+        f"[red]error:[/] the queue {escape(settings.queue_name)!r} in "
+        f"{escape(redis_server.redacted(url))} belongs to another digitize instance "
+        f"({escape(other)}). Give this one its own Redis, or another DIGITIZE_QUEUE_NAME."
+    )
+    return False
+
+
 def _start_worker(env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "--name", name], env=env)
 
@@ -291,7 +344,19 @@ def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
 
 
 def run_db(args: argparse.Namespace) -> int:
+    from models.roles import grant_service_role
+
     engine = create_engine_for(Settings().effective_database_url())
+    if args.action == "grant":
+        try:
+            if not args.role:
+                raise ValueError("say which role: --role NAME")
+            grant_service_role(engine, args.role)
+        except ValueError as exc:
+            Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}")
+            return EXIT_USAGE
+        print(f"{args.role} may read and write the tables, and only append to the audit log")
+        return EXIT_OK
     if args.action == "upgrade":
         upgrade(engine)
     current = current_revision(engine)

@@ -174,6 +174,18 @@ class Settings(BaseSettings):
         5, ge=1, le=600, description="seconds a worker asked to stop gives its current job"
     )
 
+    # issue 18, second round: Redis faults (README, "Security").
+    queue_reconcile_seconds: int = Field(
+        60, ge=1, le=24 * 3600,
+        description="a file the database says is waiting or under way, older than this and "
+        "with no work on the queue (Redis lost it), is queued again",
+    )  # fmt: skip
+    instance_id: str = Field(
+        "", max_length=64,
+        description="set by `digitize up` for its workers and API: the installation whose "
+        "queue they serve; a Redis holding another instance's id for the queue is refused",
+    )  # fmt: skip
+
 
 def load_knowledge(settings: Settings) -> Knowledge:
     """The catalogue and classifier model the settings name."""

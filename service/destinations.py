@@ -9,6 +9,12 @@ carries, and every address of the name must pass. Numbers that are not a plain
 dotted quad (2130706433, 0x7f.1, 0177.0.0.1, 127.1) are refused outright: resolvers
 read them as addresses, people do not. Credentials in the URL are refused too: they
 would travel into logs and tracebacks.
+
+A delivery connects to the very addresses that were checked (`Destination`, and
+`pinned_transport`), never resolving the name a second time: a name that answers a
+public address to the check and an internal one a moment later (DNS rebinding) cannot
+send it inside. The request still names the host (Host header, TLS SNI), and the
+certificate is verified against that name.
 """
 
 from __future__ import annotations
@@ -17,7 +23,11 @@ import ipaddress
 import re
 import socket
 from collections.abc import Iterable
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
+
+import httpcore
+import httpx
 
 from service.errors import InvalidInputError
 
@@ -92,9 +102,18 @@ def _allowed(address: IpAddress, networks: Iterable[Network]) -> bool:
     return _public(address)
 
 
-def check_url(url: str, networks: Iterable[Network]) -> tuple[str, int]:
-    """The (host, port) of a URL the service may send to, or RefusedDestinationError
-    saying why not. Resolves the host: call it again just before each delivery."""
+class Destination(NamedTuple):
+    """A URL's host and port, and the addresses it was checked at."""
+
+    host: str
+    port: int
+    addresses: tuple[str, ...]
+
+
+def check_url(url: str, networks: Iterable[Network]) -> Destination:
+    """Where a URL the service may send to leads, or RefusedDestinationError saying why
+    not. Resolves the host: call it again just before each delivery, and connect to the
+    addresses it returns (`pinned_transport`)."""
     networks = list(networks)
     if len(url) > MAX_URL_LENGTH:
         raise RefusedDestinationError(f"a webhook URL has at most {MAX_URL_LENGTH} characters")
@@ -137,4 +156,41 @@ def check_url(url: str, networks: Iterable[Network]) -> tuple[str, int]:
                 f"{host!r} leads to {address}, an internal address: webhooks go to public "
                 "addresses only, unless its network is in DIGITIZE_WEBHOOK_ALLOWED_NETWORKS"
             )
-    return host, port
+    return Destination(host, port, tuple(str(a) for a in addresses))
+
+
+class _PinnedBackend(httpcore.SyncBackend):
+    """Connects to the checked addresses, whatever name the request carries: no DNS."""
+
+    def __init__(self, addresses: tuple[str, ...]) -> None:
+        self._addresses = addresses
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        failure: Exception = httpcore.ConnectError("no address to connect to")
+        for address in self._addresses:  # as a resolver's answers are tried, in turn
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        raise failure
+
+
+def pinned_transport(destination: Destination) -> httpx.HTTPTransport:
+    """An httpx transport that sends to `destination`'s checked addresses only; TLS
+    still gets the host name (SNI) and verifies the certificate against it."""
+    transport = httpx.HTTPTransport(trust_env=False)
+    # httpx takes no network backend as an argument, so its pool is made again with
+    # ours, and httpx's usual TLS context (certifi's roots, the host name checked).
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=1,
+        network_backend=_PinnedBackend(destination.addresses),
+    )
+    return transport

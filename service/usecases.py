@@ -131,6 +131,11 @@ def store_record(
     services: Services, parsed: DossierRecord, *, client: ApiClient, given: dict[str, Any]
 ) -> tuple[str, bool]:
     """Create or update a dossier's record from the one-stop system; (its code, True if new)."""
+    logged = dict(given)
+    if logged.get("applicant_id_number"):  # the log holds the person's pseudonym only
+        logged["applicant_id_number"] = citizens.citizen_tag(
+            services.settings, str(logged["applicant_id_number"])
+        )
     with services.writes.begin() as session:
         row, created = upsert_record(session, parsed)
         record(
@@ -139,7 +144,7 @@ def store_record(
             "dossier.create" if created else "dossier.update",
             "dossier",
             row.code,
-            given,
+            logged,
             client_id=client.id,
         )
         return row.code, created
@@ -173,12 +178,22 @@ def note_reads(services: Services, by: Citizen, document_ids: Sequence[int]) -> 
 
 def note_refusal(
     services: Services, actor: str, status: int, reason: str, request: dict[str, str],
-    *, client_id: int | None = None,
+    *, client_id: int | None = None, extra: dict[str, object] | None = None,
 ) -> None:  # fmt: skip
     """A request refused for who sent it (401, 403), for the audit log."""
+    detail = {**request, "reason": reason, **(extra or {})}
     with services.writes.begin() as session:
         record(session, actor, f"request.refused.{status}", "request", request.get("path", ""),
-               {**request, "reason": reason}, client_id=client_id)  # fmt: skip
+               detail, client_id=client_id)  # fmt: skip
+
+
+def note_dossier_read(
+    services: Services, actor: str, code: str, *, via: str, client_id: int | None = None
+) -> None:
+    """Someone read a dossier (its record names the applicant), for the audit log: who,
+    which dossier (by its code), through what; never the applicant's details."""
+    with services.writes.begin() as session:
+        record(session, actor, "dossier.read", "dossier", code, {"via": via}, client_id=client_id)
 
 
 def issue_citizen_token(

@@ -31,7 +31,14 @@ from models import ApiClient, AuditEntry, DeliveryStatus, Webhook, WebhookDelive
 from models.base import utcnow
 from service.audit import record
 from service.auth import Permission, allowed
-from service.destinations import Network, RefusedDestinationError, check_url, redacted, scrubbed
+from service.destinations import (
+    Network,
+    RefusedDestinationError,
+    check_url,
+    pinned_transport,
+    redacted,
+    scrubbed,
+)
 from service.errors import InvalidInputError, NotFoundError
 
 DOSSIER_DIGITISED = "dossier.digitised"
@@ -149,7 +156,8 @@ def deliver(
         delivery.last_error = "not sent: the webhook or its client was removed"
         return None
     try:
-        check_url(hook.url, networks)  # what the name resolves to now, not at registration
+        # What the name resolves to now, not at registration; sent there and nowhere else.
+        destination = check_url(hook.url, networks)
     except RefusedDestinationError as exc:
         delivery.status = DeliveryStatus.FAILED
         delivery.last_error = f"not sent: {exc.detail}"
@@ -165,7 +173,12 @@ def deliver(
     }
     delivery.attempts += 1
     try:
-        with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as http:
+        with httpx.Client(
+            transport=pinned_transport(destination),
+            timeout=timeout,
+            trust_env=False,
+            follow_redirects=False,
+        ) as http:
             response = http.post(hook.url, content=data, headers=headers)
     except httpx.HTTPError as exc:  # its text may carry the URL: never its credentials
         delivery.last_error = scrubbed(f"{type(exc).__name__}: {exc}")

@@ -254,7 +254,7 @@ def test_one_stop_records_are_created_then_updated(api, keys: Keys, services: Se
             e.action
             for e in session.scalars(select(AuditEntry).where(AuditEntry.target_id == CODE))
         ]
-    assert actions == ["dossier.create", "dossier.update"]
+    assert actions == ["dossier.create", "dossier.update", "dossier.read"]  # reads too (#18)
 
 
 @pytest.mark.parametrize(

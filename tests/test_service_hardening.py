@@ -9,6 +9,7 @@ import json
 import os
 import pickle
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -112,6 +113,43 @@ def test_up_refuses_a_redis_it_did_not_start(redis_url: str, tmp_path: Path) -> 
     assert redis_server.password(tmp_path / "redis") in url
 
 
+def test_a_queue_claimed_by_another_instance_is_refused(
+    api, settings: Settings, services: Services, tmp_path: Path
+) -> None:
+    from cli.service import _claim_for_up
+    from tests.service_fixtures import REPO, service_env
+
+    ours = redis_server.instance_id(tmp_path / "redis")
+    assert ours == redis_server.instance_id(tmp_path / "redis")  # made once, kept
+    assert (tmp_path / "redis" / "instance").stat().st_mode & 0o777 == 0o600
+    connection = Redis.from_url(settings.redis_url)
+    assert redis_server.claim(connection, settings.queue_name, ours) is None
+    assert redis_server.claim(connection, settings.queue_name, ours) is None  # still ours
+    assert redis_server.claim(connection, settings.queue_name, "theirs") == ours
+    # Another queue name in the same Redis is another instance's business.
+    assert redis_server.claim(connection, f"{settings.queue_name}-b", "theirs") is None
+
+    # `up` pointed at that Redis (with its password) by another installation: refused.
+    out = io.StringIO()
+    assert not _claim_for_up(settings.redis_url, settings, "theirs", Console(file=out, width=300))
+    assert "belongs to another digitize instance" in out.getvalue()
+    # Its worker will not take our jobs: it stops at once, saying why.
+    env = {**service_env(settings), "DIGITIZE_INSTANCE_ID": "theirs"}
+    worker = subprocess.run(
+        [sys.executable, "-m", "cli.main", "worker", "--burst"],
+        cwd=REPO, env=env, capture_output=True, timeout=300,
+    )  # fmt: skip
+    assert worker.returncode != 0
+    assert "belongs to another digitize instance" in worker.stderr.decode()
+    assert "Traceback" not in worker.stderr.decode()
+    # And its API says the queue is unavailable.
+    services.settings.instance_id = "theirs"
+    health = api.get("/api/v1/health")
+    assert health.status_code == 503 and "another instance" in health.json()["queue"]
+    services.settings.instance_id = ours
+    assert api.get("/api/v1/health").json()["queue"] == "ok"
+
+
 # --- 5. supervision -------------------------------------------------------------------
 
 
@@ -160,6 +198,7 @@ class _Receiver(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         self.server.received.append(self.path)  # type: ignore[attr-defined]
+        self.server.hosts.append(self.headers["Host"])  # type: ignore[attr-defined]
         self.send_response(204)
         self.end_headers()
 
@@ -171,6 +210,7 @@ class _Receiver(BaseHTTPRequestHandler):
 def receiver() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     server.received = []  # type: ignore[attr-defined]
+    server.hosts = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -293,6 +333,151 @@ def test_a_name_that_turns_internal_after_registration_is_not_sent_to(
     row = _delivery(services, delivery)
     assert row.status == DeliveryStatus.FAILED and "internal address" in (row.last_error or "")
     assert receiver.received == []  # type: ignore[attr-defined]
+
+
+def _rebinding(monkeypatch: pytest.MonkeyPatch, host: str, first: str, then: str) -> list[str]:
+    """The system resolver, for `host` only: `first` at the first lookup (the check),
+    `then` at every later one. Returns the answers given, in order."""
+    real = socket.getaddrinfo
+    answers: list[str] = []
+
+    def getaddrinfo(name: str, port: object, *args: object, **kwargs: object) -> list:
+        if name != host:
+            return real(name, port, *args, **kwargs)  # type: ignore[arg-type]
+        address = first if not answers else then
+        answers.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port or 0)))]  # type: ignore[call-overload]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+def _hook_by_name(api, keys, settings: Settings, port: int) -> None:
+    settings.webhook_allowed_networks = "127.0.0.0/8"  # both addresses below are "inside"
+    url = f"http://hooks.example:{port}/hook"
+    with pytest.MonkeyPatch.context() as patch:  # registered while it resolves to loopback
+        patch.setattr("service.destinations.resolve", _resolver({"hooks.example": ["127.0.0.1"]}))
+        made = api.post("/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop"))
+    assert made.status_code == 201, made.text
+    assert api.put(f"/api/v1/dossiers/{CODE}", json={}, headers=keys.header("onestop")).is_success
+
+
+def test_a_delivery_goes_to_the_checked_address_not_to_a_second_lookup(
+    api, keys, settings: Settings, services: Services, receiver: ThreadingHTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """DNS rebinding between check and connection: the check is answered 127.0.0.2
+    (nothing listens there), any later lookup 127.0.0.1 (the receiver). Connecting where
+    the check looked, the delivery never reaches the receiver."""
+    _hook_by_name(api, keys, settings, receiver.server_port)
+    answers = _rebinding(monkeypatch, "hooks.example", "127.0.0.2", "127.0.0.1")
+    [delivery] = _event(services)
+    assert usecases.deliver_webhook(services, delivery) is not None  # not delivered: retried
+    assert answers[0] == "127.0.0.2"
+    assert "127.0.0.1" not in answers  # no second lookup at all
+    assert receiver.received == []  # type: ignore[attr-defined]
+    row = _delivery(services, delivery)
+    assert row.status == DeliveryStatus.PENDING and "ConnectError" in (row.last_error or "")
+
+
+def test_a_pinned_delivery_still_names_its_host(
+    api, keys, settings: Settings, services: Services, receiver: ThreadingHTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The other way round: checked at the receiver's address, sent there (not to the
+    later answer), with the host's name in the Host header."""
+    _hook_by_name(api, keys, settings, receiver.server_port)
+    _rebinding(monkeypatch, "hooks.example", "127.0.0.1", "127.0.0.2")
+    [delivery] = _event(services)
+    assert usecases.deliver_webhook(services, delivery) is None
+    assert receiver.received == ["/hook"]  # type: ignore[attr-defined]
+    assert receiver.hosts == [f"hooks.example:{receiver.server_port}"]  # type: ignore[attr-defined]
+    assert _delivery(services, delivery).status == DeliveryStatus.DELIVERED
+
+
+def _self_signed(folder: Path, name: str) -> tuple[Path, Path]:
+    """A certificate for `name` only (no IP address in it), and its key."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_a_pinned_https_delivery_sends_sni_and_checks_the_certificate_for_the_name(
+    api, keys, settings: Settings, services: Services, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Connected by address, TLS still speaks to the name: SNI is hooks.example, and the
+    certificate is checked against it (one for the name, with no IP in it, passes once
+    trusted; untrusted, the delivery fails)."""
+    import ssl
+
+    cert, key = _self_signed(tmp_path, "hooks.example")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    server.received, server.hosts = [], []  # type: ignore[attr-defined]
+    names: list[str | None] = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _socket, name, _context: names.append(name)  # type: ignore[assignment,misc,return-value]
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.webhook_allowed_networks = "127.0.0.0/8"
+        resolver = _resolver({"hooks.example": ["127.0.0.1"]})
+        monkeypatch.setattr("service.destinations.resolve", resolver)
+        url = f"https://hooks.example:{server.server_port}/hook"
+        made = api.post("/api/v1/webhooks", json={"url": url}, headers=keys.header("onestop"))
+        assert made.status_code == 201, made.text
+        assert api.put(
+            f"/api/v1/dossiers/{CODE}", json={}, headers=keys.header("onestop")
+        ).is_success  # fmt: skip
+
+        [untrusted] = _event(services)  # the usual roots: a self-signed certificate fails
+        assert usecases.deliver_webhook(services, untrusted) is not None
+        assert "CERTIFICATE_VERIFY_FAILED" in (_delivery(services, untrusted).last_error or "")
+        assert names == ["hooks.example"]
+
+        def trusting(**_kwargs: object) -> ssl.SSLContext:
+            trusted = ssl.create_default_context(cafile=str(cert))
+            assert trusted.check_hostname
+            return trusted
+
+        monkeypatch.setattr("service.destinations.httpx.create_ssl_context", trusting)
+        [trusted] = _event(services)
+        assert usecases.deliver_webhook(services, trusted) is None
+        assert server.received == ["/hook"]  # type: ignore[attr-defined]
+        assert names == ["hooks.example", "hooks.example"]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_removing_a_webhook_stops_its_queued_deliveries(
@@ -532,6 +717,105 @@ def test_webhook_failures_never_show_credentials() -> None:
     assert "s3cret" not in scrubbed(text)
 
 
+# --- 7b. reads of dossiers, and 401 floods, in the audit log -----------------------------
+
+ID_NUMBER = "079185001234"
+
+
+def test_dossier_reads_are_logged_by_api_and_staff_pages_without_id_numbers(
+    settings: Settings,
+) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from models import AuditEntry
+    from service import staff
+    from service.auth import create_client
+
+    password = "mật-khẩu-đủ-dài"
+    built = Services.from_settings(settings.model_copy(update={"web_secure_cookies": False}))
+    try:
+        staff.create_user(built.database, "lan", "archive", password, actor="tests")
+        with built.writes.begin() as session:
+            key = create_client(session, "một cửa HN", "onestop", actor="tests")[1]
+        header = {"Authorization": f"Bearer {key}"}
+        record = {"applicant_name": "Nguyễn Văn An", "applicant_id_number": ID_NUMBER}
+        with TestClient(create_app(built), follow_redirects=False) as client:
+            assert client.put(f"/api/v1/dossiers/{CODE}", json=record, headers=header).is_success
+            read = client.get(f"/api/v1/dossiers/{CODE}", headers=header)
+            assert read.json()["applicant_id_number"] == ID_NUMBER  # personal data, read
+            form = client.get("/app/signin").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+            assert csrf is not None
+            client.post("/app/signin", data={"name": "lan", "password": password,
+                                             "csrf": csrf.group(1), "next": "/app"})  # fmt: skip
+            page = client.get(f"/app/dossiers/{CODE}")
+            assert page.status_code == 200 and ID_NUMBER in page.text
+            assert client.get("/api/v1/dossiers/000.00.00.H00-000000-0000",
+                              headers=header).status_code == 404  # fmt: skip
+        with built.sessions() as session:
+            entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    finally:
+        built.close()
+    reads = [(e.actor, e.target_type, e.target_id, e.detail) for e in entries
+             if e.action == "dossier.read"]  # fmt: skip
+    assert reads == [
+        ("một cửa HN", "dossier", CODE, {"via": "api"}),
+        ("staff:lan", "dossier", CODE, {"via": "staff pages"}),
+    ]  # the unknown code read nothing: not logged as a read
+    for entry in entries:
+        written = json.dumps([entry.actor, entry.target_id, entry.detail], ensure_ascii=False)
+        assert ID_NUMBER not in written, entry.action
+
+
+def test_a_flood_of_bad_keys_adds_a_row_a_minute_per_source(api, services: Services) -> None:
+    from api.deps import RefusalLimiter
+    from models import AuditEntry
+
+    now = [1_000_000.0]
+    api.app.state.refusal_limiter = RefusalLimiter(clock=lambda: now[0])
+
+    def refusals() -> list[AuditEntry]:
+        with services.sessions() as session:
+            return list(
+                session.scalars(
+                    select(AuditEntry)
+                    .where(AuditEntry.action == "request.refused.401")
+                    .order_by(AuditEntry.id)
+                )
+            )
+
+    for n in range(300):
+        wrong = {"Authorization": f"Bearer dgz_wrong{n}"}
+        assert api.get("/api/v1/batches", headers=wrong).status_code == 401
+    assert api.get("/api/v1/batches").status_code == 401  # no key at all: the same source
+    [first] = refusals()
+    assert first.detail["source"] == "testclient" and first.detail["unlogged_before"] == 0
+    now[0] += 60  # the next minute: one row, counting the minute before
+    assert api.get("/api/v1/batches", headers={"Authorization": "Bearer dgz_x"}).status_code == 401
+    rows = refusals()
+    assert len(rows) == 2 and rows[1].detail["unlogged_before"] == 300
+
+
+def test_the_refusal_limiter_keeps_sources_apart_and_its_memory_bounded() -> None:
+    from api.deps import RefusalLimiter
+
+    now = [0.0]
+    limiter = RefusalLimiter(clock=lambda: now[0])
+    limiter.max_sources = 3
+    assert limiter.admit("192.0.2.1") == 0
+    assert limiter.admit("192.0.2.1") is None
+    assert limiter.admit("192.0.2.2") == 0  # another source: its own row
+    assert limiter.admit("192.0.2.3") == 0
+    assert limiter.admit("192.0.2.4") == 0  # past the bound: "other sources", one row
+    assert limiter.admit("192.0.2.5") is None
+    now[0] += 60  # a new minute: last minute's sources are forgotten as room is needed
+    assert limiter.admit("192.0.2.6") == 0
+    assert len(limiter._seen) <= 3
+
+
 # --- 7. the audit chain -------------------------------------------------------------------
 
 
@@ -569,6 +853,60 @@ def test_the_audit_chain_holds_and_names_the_first_altered_entry(
     assert report.broken_at == victim and not report.intact
     broken = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert broken.returncode == 1 and f"entry {victim}" in broken.stderr
+
+
+def test_the_service_role_can_append_to_the_audit_log_but_not_change_it(
+    settings: Settings, services: Services
+) -> None:
+    """PostgreSQL: the owner gives a role of the service's own what it needs (`digitize
+    db grant`); connected as that role, the service works and writes the audit log, but
+    cannot update or delete an entry, nor switch the append-only triggers off."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from models import create_engine_for
+    from models.migrate import upgrade
+    from models.roles import grant_service_role
+    from service.context import open_database
+
+    url = settings.effective_database_url()
+    if not url.startswith("postgresql"):
+        pytest.skip("roles are PostgreSQL's")
+    role = f"svc_{uuid.uuid4().hex[:8]}"
+    owner = services.engine
+    with owner.begin() as connection:
+        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+    try:
+        with pytest.raises(ValueError, match="not a plain role"):
+            grant_service_role(owner, 'x"; DROP TABLE audit_log; --')
+        grant_service_role(owner, role)
+        as_service = make_url(url).set(username=role).render_as_string(hide_password=False)
+        engine = create_engine_for(as_service)
+        upgrade(engine)  # at head already: starting the service as the role works
+        database = open_database(as_service)
+        usecases.add_client(database, "một cửa", "onestop", actor="tests")  # writes + audit
+        for statement in (
+            "UPDATE audit_log SET actor = 'someone else'",
+            "DELETE FROM audit_log",
+            "TRUNCATE audit_log",
+            "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+            "DROP TABLE audit_log",
+        ):
+            with engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+                connection.execute(text(statement))
+            assert "permission denied" in str(refused.value) or "must be owner" in str(
+                refused.value
+            ), statement
+        engine.dispose()
+        database.engine.dispose()
+        with owner.connect() as connection:
+            actions = connection.scalars(text("SELECT action FROM audit_log")).all()
+        assert "client.create" in actions
+    finally:
+        with owner.begin() as connection:
+            connection.execute(text(f"DROP OWNED BY {role}"))
+            connection.execute(text(f"DROP ROLE {role}"))
 
 
 def test_a_removed_audit_entry_breaks_the_chain(services: Services) -> None:
@@ -637,8 +975,9 @@ def test_a_killed_redis_is_restarted_with_its_password_and_its_queue(tmp_path: P
     start = functools.partial(redis_server.start, url, folder)
     child = supervisor.add("redis", start, start())
     try:
-        # Each write on disk before it is answered (`up` syncs every second).
-        Redis.from_url(url).config_set("appendfsync", "always")
+        # Each write on disk before it is answered.
+        assert Redis.from_url(url).config_get("appendfsync") == {"appendfsync": "always"}
+        assert Redis.from_url(url).config_get("appendonly") == {"appendonly": "yes"}
         Redis.from_url(url).rpush("kept", "job 1")
         assert child.process is not None
         child.process.kill()

@@ -595,12 +595,15 @@ def dossiers_page(request: Request, session: SessionDep, me: Reader,
 
 
 @router.get("/dossiers/{code}")
-def dossier_page(request: Request, code: str, session: SessionDep, me: Reader) -> Response:
+def dossier_page(
+    request: Request, code: str, session: SessionDep, services: ServicesDep, me: Reader
+) -> Response:
     dossier = queries.get_dossier(session, code)
     history: list[AuditEntry] = entries_for(session, "dossier", dossier.code)
     for attachment in dossier.attachments:
         history += entries_for(session, "document", attachment.document_id)
     history.sort(key=lambda e: (e.at, e.id))
+    usecases.note_dossier_read(services, me.actor, dossier.code, via="staff pages")
     return _render(request, "dossier.html", me, dossier=dossier, history=history)
 
 

@@ -60,11 +60,19 @@ def _job_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def queued_scans_key(settings: Settings) -> str:
+    """The Redis set of scans with work on the queue, written after their jobs: if Redis
+    loses the jobs (a crash past its last sync, a Redis without persistence, a flush), it
+    loses this too, and `workers.reconcile` queues the scan again."""
+    return f"digitize:{settings.queue_name}:queued-scans"
+
+
 def enqueue_scans(settings: Settings, scan_ids: Sequence[int], queue: Queue | None = None) -> None:
     """Start digitising stored scans."""
     queue = queue or work_queue(settings)
     for scan_id in scan_ids:
         queue.enqueue(SPLIT_SCAN, scan_id, **_job_options(settings))
+        queue.connection.sadd(queued_scans_key(settings), scan_id)
 
 
 def enqueue_pages_and_assembly(
@@ -74,7 +82,9 @@ def enqueue_pages_and_assembly(
     options = _job_options(settings)
     page_jobs = [queue.enqueue(PROCESS_PAGES, scan_id, list(chunk), **options) for chunk in chunks]
     depends = Dependency(jobs=page_jobs, allow_failure=True) if page_jobs else None
-    return queue.enqueue(ASSEMBLE_SCAN, scan_id, depends_on=depends, **options)
+    assembly = queue.enqueue(ASSEMBLE_SCAN, scan_id, depends_on=depends, **options)
+    queue.connection.sadd(queued_scans_key(settings), scan_id)
+    return assembly
 
 
 def enqueue_deliveries(settings: Settings, queue: Queue, delivery_ids: Sequence[int]) -> None:

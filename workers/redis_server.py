@@ -1,11 +1,12 @@
 """A Redis server of our own for one machine (`digitize up`).
 
 redis-server is started as a child with its data in DATA_DIR/redis (append-only file,
-so queued work survives a restart), waited for with a timeout, and stopped with one.
-It asks for a password made once and kept in DATA_DIR/redis/password (0600), read from
-a config file of the same mode (never on a command line `ps` shows); workers and the
-API get it in the Redis URL. A Redis already answering on the port is not ours: `up`
-refuses it rather than share another instance's queue.
+synced before each answer, so queued work survives a crash), waited for with a timeout,
+and stopped with one. It asks for a password made once and kept in
+DATA_DIR/redis/password (0600), read from a config file of the same mode (never on a
+command line `ps` shows); workers and the API get it in the Redis URL. A Redis already
+answering on the port is not ours: `up` refuses it rather than share another
+instance's queue.
 """
 
 from __future__ import annotations
@@ -81,6 +82,33 @@ def password(data_dir: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+def instance_id(data_dir: Path) -> str:
+    """This installation's id, made once (DATA_DIR/redis/instance): written into the Redis
+    it uses, so that its workers and API can tell their Redis from another's."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = data_dir / "instance"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(16))
+    return path.read_text(encoding="ascii").strip()
+
+
+def instance_key(queue_name: str) -> str:
+    return f"digitize:{queue_name}:instance"
+
+
+def claim(connection: Redis, queue_name: str, instance: str) -> str | None:
+    """Mark the queue in this Redis as `instance`'s, unless another's; None when it is
+    ours (now or already), else the other instance's id. A Redis that came back empty
+    is claimed again by the first of ours to look."""
+    key = instance_key(queue_name)
+    connection.set(key, instance, nx=True)
+    holder = connection.get(key)
+    current = holder.decode("ascii", "replace") if isinstance(holder, bytes) else str(holder)
+    return None if current == instance else current
+
+
 def with_password(url: str, secret: str) -> str:
     """`url` with `secret` as its password (and no user: Redis's default one)."""
     parts = urlsplit(url)
@@ -105,6 +133,10 @@ def start(url: str, data_dir: Path, *, timeout: float = 20.0) -> subprocess.Pope
         f"port {parts.port or 6379}",
         f'dir "{data_dir.resolve()}"',
         "appendonly yes",
+        # Each write reaches the disk before Redis answers it: a job the API was told is
+        # queued survives Redis (or the machine) dying. Redis syncs once per round of its
+        # event loop, and the queue sees a few writes a second, so this costs little.
+        "appendfsync always",
         'save ""',
         "daemonize no",
         "protected-mode yes",

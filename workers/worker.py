@@ -15,32 +15,44 @@ Asked to stop (SIGTERM, SIGINT), a worker gives its current job
 `DIGITIZE_WORKER_STOP_SECONDS` to finish; then it hands the job back to the queue (a
 retry that does not count against the job's retries: every step is idempotent) and
 goes. RQ alone would wait for the job however long it runs.
+
+In its upkeep a worker also queues again the files whose work Redis lost (see
+`workers.reconcile`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 
 from rq import Queue, SimpleWorker
+from rq.exceptions import StopRequested
 from rq.executions import Execution
 from rq.job import Job
 from rq.worker import WorkerStatus
 
 from config import Settings
 from digitize.imaging.common import use_one_opencv_thread
+from service.context import Services
 from workers import jobs
 from workers.queue import SERIALIZER, connect, work_queue
-from workers.redis_server import redacted
+from workers.reconcile import reconcile_once
+from workers.redis_server import claim, redacted
 
 log = logging.getLogger(__name__)
 
 
 _HAND_BACK_SIGNAL = signal.SIGUSR2  # SIGALRM is RQ's, for job time limits
+
+
+class ForeignRedisError(Exception):
+    """The Redis holds another instance's id for this queue: its jobs are not ours."""
 
 
 class HandedBackError(Exception):
@@ -53,6 +65,8 @@ class DigitizeWorker(SimpleWorker):
 
     grace: int = 60
     stop_seconds: int = 5
+    reconcile: Callable[[], object] | None = None  # run in the upkeep (see build_worker)
+    instance: str = ""  # DIGITIZE_INSTANCE_ID: the queue must be this instance's
     _running: Job | None = None
     _hand_back_timer: threading.Timer | None = None
 
@@ -114,8 +128,45 @@ class DigitizeWorker(SimpleWorker):
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         return int(self.job_monitoring_interval) + self.grace
 
+    def check_instance(self) -> None:
+        """Raise ForeignRedisError if the queue is another instance's (see `claim`)."""
+        if not self.instance:
+            return
+        queue = self.queues[0]
+        other = claim(self.connection, queue.name, self.instance)
+        if other is not None:
+            raise ForeignRedisError(
+                f"the queue {queue.name!r} in this Redis belongs to another digitize "
+                f"instance ({other}), not this one ({self.instance})"
+            )
 
-def build_worker(settings: Settings, *, name: str | None = None) -> DigitizeWorker:
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        # StopRequested (SIGTERM while idle) must reach RQ's loop, not be taken for a
+        # failure of ours: swallowed, the worker would never stop.
+        try:
+            self.check_instance()
+        except ForeignRedisError:
+            log.exception("stopping: not our queue")
+            self._stop_requested = True
+            return
+        except StopRequested:
+            raise
+        except Exception:  # Redis briefly away: the next upkeep looks again
+            log.warning("checking the queue's instance failed", exc_info=True)
+        if self.reconcile is None:
+            return
+        try:
+            self.reconcile()
+        except StopRequested:
+            raise
+        except Exception:  # Redis or the database briefly away: the next upkeep tries again
+            log.warning("reconciling the queue with the database failed", exc_info=True)
+
+
+def build_worker(
+    settings: Settings, *, name: str | None = None, reconcile_with: Services | None = None
+) -> DigitizeWorker:
     connection = connect(settings)
     maintenance = settings.worker_maintenance
     worker = DigitizeWorker(
@@ -130,6 +181,12 @@ def build_worker(settings: Settings, *, name: str | None = None) -> DigitizeWork
     )
     worker.grace = settings.worker_grace
     worker.stop_seconds = settings.worker_stop_seconds
+    worker.instance = settings.instance_id
+    if reconcile_with is not None:
+        queue = worker.queues[0]
+        worker.reconcile = functools.partial(
+            reconcile_once, reconcile_with, queue, worker.name, maintenance
+        )
     return worker
 
 
@@ -138,10 +195,11 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     use_one_opencv_thread()  # a worker per core runs pages side by side already
     services = jobs.services()  # migrate and load once, before the first job
     services.knowledge  # noqa: B018 - loads the catalogue and model now
-    worker = build_worker(settings, name=name)
+    worker = build_worker(settings, name=name, reconcile_with=services)
     where = redacted(settings.redis_url)
     log.info("worker %s on %s, queue %s", worker.name, where, settings.queue_name)
     try:
+        worker.check_instance()  # before taking any job
         return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     finally:
         jobs.close()

@@ -23,10 +23,14 @@ Reuser = Annotated[Principal, Depends(client_or_citizen(Permission.WRITE_DOSSIER
 
 
 @router.get("/{code}", response_model=DossierPublic, responses={404: {"model": Problem}})
-def get_dossier(code: DossierCode, session: SessionDep, _client: Reader) -> DossierPublic:
+def get_dossier(
+    code: DossierCode, session: SessionDep, services: ServicesDep, client: Reader
+) -> DossierPublic:
     """The record with its documents (scanned and reused), their types, procedure,
-    fields and links to each PDF and page image."""
-    return _view(session, code)
+    fields and links to each PDF and page image. Each read is in the audit log."""
+    view = _view(session, code)
+    usecases.note_dossier_read(services, client.name, view.code, via="api", client_id=client.id)
+    return view
 
 
 def _view(session: Session, code: str) -> DossierPublic:
