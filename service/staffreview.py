@@ -18,7 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from digitize.understand.model import TextModel, read_examples
-from models import Attachment, Document, Dossier, DossierDocument, Field, Page, RecordOrigin
+from models import (
+    Attachment,
+    Batch,
+    BatchFile,
+    Document,
+    Dossier,
+    DossierDocument,
+    Field,
+    Page,
+    RecordOrigin,
+)
 from service.audit import record
 from service.context import Services
 from service.errors import InvalidInputError
@@ -143,11 +153,49 @@ def settle_document(
         return document
 
 
+@dataclass(frozen=True)
+class WaitingBatch:
+    """A batch uploaded as one dossier without a code: its documents wait together."""
+
+    batch_id: int
+    documents: list[int]  # its documents not yet in a dossier, this one included
+
+
+def waiting_batch(session: Session, document: Document) -> WaitingBatch | None:
+    """The one-dossier batch, without a code yet, that `document` was uploaded in."""
+    batch = session.scalar(
+        select(Batch)
+        .join(BatchFile, BatchFile.batch_id == Batch.id)
+        .where(BatchFile.scan_id == document.scan_id, Batch.one_dossier.is_(True))
+        .where(Batch.dossier_code.is_(None))
+        .order_by(Batch.id)
+        .limit(1)
+    )
+    if batch is None:
+        return None
+    return WaitingBatch(batch.id, _unfiled_documents(session, batch.id))
+
+
+def _unfiled_documents(session: Session, batch_id: int) -> list[int]:
+    scans = select(BatchFile.scan_id).where(BatchFile.batch_id == batch_id)
+    filed = select(DossierDocument.document_id)
+    return list(
+        session.scalars(
+            select(Document.id)
+            .where(Document.scan_id.in_(scans), Document.dossier_id.is_(None))
+            .where(Document.id.not_in(filed))
+            .order_by(Document.id)
+        )
+    )
+
+
 def settle_dossier(
     services: Services, document_id: int, code: str, *, staff: StaffSession
 ) -> Dossier:
     """Put a document whose dossier code was undecided into dossier `code` (made when no
-    record of it exists yet)."""
+    record of it exists yet). A document of a batch uploaded as one dossier takes the
+    whole batch with it: its other documents, and those of its files still digitising
+    (the batch keeps the code, which the assembly of each file reads)."""
     from service.ingest import checked_dossier_code
 
     checked = checked_dossier_code(code)
@@ -160,20 +208,37 @@ def settle_dossier(
             dossier = Dossier(code=checked, origin=RecordOrigin.FROM_SCAN, review=[])
             session.add(dossier)
             session.flush()
-        document.dossier_id = dossier.id
-        if not _in_a_dossier(session, document.id):
-            position = len(dossier.attachments)
-            session.add(
-                DossierDocument(
-                    dossier_id=dossier.id,
-                    document_id=document.id,
-                    position=position,
-                    origin=Attachment.SCANNED,
-                    added_by=staff.actor,
+        documents = [document]
+        waiting = waiting_batch(session, document)
+        if waiting is not None:
+            batch = session.get(Batch, waiting.batch_id, with_for_update=True)
+            assert batch is not None
+            batch.dossier_code = checked
+            documents += [
+                get_document(session, other) for other in waiting.documents if other != document.id
+            ]
+        position = len(dossier.attachments)
+        for each in documents:
+            each.dossier_id = dossier.id
+            if not _in_a_dossier(session, each.id):
+                session.add(
+                    DossierDocument(
+                        dossier_id=dossier.id,
+                        document_id=each.id,
+                        position=position,
+                        origin=Attachment.SCANNED,
+                        added_by=staff.actor,
+                    )
                 )
-            )
-        record(session, staff.actor, "document.dossier", "document", document.id,
-               {"dossier_code": checked})  # fmt: skip
+                position += 1
+                session.flush()
+            detail: dict[str, Any] = {"dossier_code": checked}
+            if waiting is not None:
+                detail["batch"] = waiting.batch_id
+            record(session, staff.actor, "document.dossier", "document", each.id, detail)
+        if waiting is not None:
+            record(session, staff.actor, "batch.dossier", "batch", waiting.batch_id,
+                   {"dossier_code": checked, "documents": [d.id for d in documents]})  # fmt: skip
         return dossier
 
 

@@ -61,14 +61,17 @@ def upload(
     client: Caller,
     dossier_code: str | None,
     enqueue: Enqueue,
+    one_dossier: bool = False,
 ) -> int:
     """Store uploaded files once each, record them as a batch and queue the scans new to
-    the store; returns the batch's id. Spooled files not moved into the store are removed."""
+    the store; returns the batch's id. Spooled files not moved into the store are removed.
+    `one_dossier`: the files are one dossier even without `dossier_code` (settled later)."""
     try:
         with services.writes.begin() as session:
             batch, new_scans = create_batch(
-                session, services.store, files, client=client, dossier_code=dossier_code
-            )
+                session, services.store, files, client=client, dossier_code=dossier_code,
+                one_dossier=one_dossier,
+            )  # fmt: skip
             processing.settle_batch(session, batch)
             batch_id = batch.id
     finally:

@@ -426,3 +426,71 @@ def test_field_names_statuses_and_sexes_are_said_in_vietnamese() -> None:
     assert note_vi("dossier code undecided") == "Chưa xác định mã hồ sơ"
     assert value_vi("female", "subject_sex") == "Nữ" and value_vi("female", "issuer") == "female"
     assert status_vi("received") == "Đã tiếp nhận" and status_vi("odd") == "odd"
+
+
+def test_one_dossier_without_a_code_is_one_batch_settled_together(
+    web_services: Services, tmp_path: Path
+) -> None:
+    """'Một hồ sơ' without a code: the files of one request are one batch whose
+    documents wait together; the code given on one review page is the whole batch's."""
+    from tests.badfiles import good_jpeg, good_pdf, good_tiff
+    from tests.service_fixtures import run_workers
+
+    files = [good_pdf(tmp_path / "a.pdf"), good_jpeg(tmp_path / "b.jpg")]
+    stack_file = good_tiff(tmp_path / "c.tif")
+    code = "000.00.01.H01-240115-0003"
+    with _client(web_services) as client:
+        sign_in(client, "lan")
+        csrf = _csrf(client.get("/app/upload").text)
+        headers = {"X-CSRF-Token": csrf, "X-Requested-With": "fetch"}
+        answer = client.post(
+            "/app/upload",
+            files=[("files", (f.name, f.read_bytes(), "application/octet-stream")) for f in files],
+            data={"mode": "one", "dossier_code": ""},
+            headers=headers,
+        )
+        assert answer.status_code == 202, answer.text
+        one_id = answer.json()["batch_id"]
+        answer = client.post(
+            "/app/upload",
+            files={"files": (stack_file.name, stack_file.read_bytes(), "image/tiff")},
+            data={"mode": "stack"},
+            headers=headers,
+        )
+        stack_id = answer.json()["batch_id"]
+        run_workers(web_services.settings, count=1)
+        with web_services.sessions() as session:
+            batch = session.get(Batch, one_id)
+            assert batch.one_dossier and batch.dossier_code is None
+            assert len(batch.files) == 2
+            scans = [f.scan_id for f in batch.files]
+            documents = list(
+                session.scalars(select(Document.id).where(Document.scan_id.in_(scans)))
+            )
+            (stack_scan,) = [f.scan_id for f in session.get(Batch, stack_id).files]
+            stack_doc = session.scalar(select(Document.id).where(Document.scan_id == stack_scan))
+            assert not session.get(Batch, stack_id).one_dossier
+        assert len(documents) >= 2 and stack_doc is not None
+        # Each waits for its code, in the queue; the review page says it is the batch's.
+        queue = client.get("/app/review").text
+        assert all(f"/app/review/{d}" in queue for d in [*documents, stack_doc])
+        page = client.get(f"/app/review/{documents[-1]}").text
+        assert f"thuộc lô #{one_id}" in page and "Gắn cả lô vào hồ sơ" in page
+        assert "thuộc lô #" not in client.get(f"/app/review/{stack_doc}").text
+        answer = client.post(f"/app/review/{documents[-1]}/dossier",
+                             data={"code": code, "csrf": csrf})  # fmt: skip
+        assert answer.status_code == 303, answer.text
+        dossier_page = client.get(f"/app/dossiers/{code}").text
+        assert all(f"/app/review/{d}" in dossier_page for d in documents)
+        assert f"/app/review/{stack_doc}" not in dossier_page
+        queue = client.get("/app/review").text
+        assert f"/app/review/{stack_doc}" in queue  # a stack's document is settled alone
+    with web_services.sessions() as session:
+        assert session.get(Batch, one_id).dossier_code == code
+        for document_id in documents:
+            document = session.get(Document, document_id)
+            assert document.dossier is not None and document.dossier.code == code
+        assert session.get(Document, stack_doc).dossier_id is None
+    (entry,) = _audit(web_services, "batch.dossier")
+    assert entry.actor == "staff:lan" and sorted(entry.detail["documents"]) == sorted(documents)
+    assert len(_audit(web_services, "document.dossier")) == len(documents)

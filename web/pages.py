@@ -402,14 +402,18 @@ async def upload(request: Request, services: ServicesDep, me: Uploader) -> Respo
     except Exception:
         discard_all(received.files)
         raise
-    batch_id = await run_in_threadpool(_upload, services, received.files, me, code)
+    one = mode == "one"
+    batch_id = await run_in_threadpool(_upload, services, received.files, me, code, one)
     return JSONResponse({"batch_id": batch_id, "url": f"/app/batches#batch-{batch_id}"}, 202)
 
 
 def _upload(services: Services, files: list[ReceivedFile], me: StaffSession,
-            code: str | None) -> int:  # fmt: skip
+            code: str | None, one_dossier: bool) -> int:  # fmt: skip
+    """All the files of one request are one batch; "one dossier" without a code is one
+    dossier still, whose code is settled on the review page."""
     enqueue = functools.partial(enqueue_scans, services.settings)
-    return usecases.upload(services, files, client=me.caller, dossier_code=code, enqueue=enqueue)
+    return usecases.upload(services, files, client=me.caller, dossier_code=code,
+                           enqueue=enqueue, one_dossier=one_dossier)  # fmt: skip
 
 
 def _batch_rows(session: Session, limit: int = 50) -> list[dict[str, Any]]:
@@ -482,6 +486,7 @@ def review_page(
         in_dossier=document.dossier_id is not None,
         labels=_labels(services, document),
         dossier=session.get(Dossier, document.dossier_id) if document.dossier_id else None,
+        waiting=None if document.dossier_id else staffreview.waiting_batch(session, document),
     )  # fmt: skip
 
 
