@@ -213,15 +213,26 @@ def remove_client(database: Database, client_id: int, *, actor: str) -> ApiClien
 
 
 def add_webhook(
-    services: Services, client: ApiClient, url: str, events: list[str] | None
+    services: Services,
+    client: ApiClient,
+    url: str,
+    events: list[str] | None,
+    *,
+    actor: str | None = None,
 ) -> Webhook:
+    """Register a webhook of `client`; `actor` is who does it for the client (an
+    administrator of the web application), else the client itself."""
     with services.writes.begin() as session:
-        return webhooks.register(session, client, url, events, networks=_networks(services))
+        return webhooks.register(
+            session, client, url, events, networks=_networks(services), actor=actor
+        )
 
 
-def remove_webhook(services: Services, client: ApiClient, hook_id: int) -> None:
+def remove_webhook(
+    services: Services, client: ApiClient, hook_id: int, *, actor: str | None = None
+) -> None:
     with services.writes.begin() as session:
-        webhooks.unregister(session, client, hook_id)
+        webhooks.unregister(session, client, hook_id, actor=actor)
 
 
 def deliver_webhook(services: Services, delivery_id: int) -> str | None:

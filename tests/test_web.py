@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -494,3 +495,72 @@ def test_one_dossier_without_a_code_is_one_batch_settled_together(
     (entry,) = _audit(web_services, "batch.dossier")
     assert entry.actor == "staff:lan" and sorted(entry.detail["documents"]) == sorted(documents)
     assert len(_audit(web_services, "document.dossier")) == len(documents)
+
+
+def test_admin_manages_api_clients_and_webhooks(web_services: Services) -> None:
+    """Clients made (key shown once), revoked; webhooks registered through the API's use
+    case (its destination checks) and deleted; admin role and CSRF token needed; audited
+    with the administrator's name."""
+    from models import ApiClient, Webhook
+
+    PUBLIC_HOOK = "https://93.184.216.34/hook"  # noqa: N806 - a literal: no DNS asked
+
+    with _client(web_services) as lan:
+        sign_in(lan, "lan")
+        csrf = _csrf(lan.get("/app/upload").text)
+        refused = lan.post("/app/admin/clients", data={"name": "x", "role": "admin", "csrf": csrf})
+        assert refused.status_code == 403
+    with _client(web_services) as client:
+        sign_in(client, "quan")
+        page = client.get("/app/admin").text
+        csrf = _csrf(page)
+
+        def form(path: str, **data: object) -> Any:
+            return client.post(path, data={**data, "csrf": csrf})
+
+        no_token = client.post("/app/admin/clients", data={"name": "Một cửa A", "role": "onestop"})
+        assert no_token.status_code == 403
+        made = client.post("/app/admin/clients",
+                           data={"name": "Một cửa A", "role": "onestop", "csrf": csrf})  # fmt: skip
+        assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
+        key = re.search(r'<code class="secret">(dgz_[^<]+)</code>', made.text).group(1)
+        assert "chỉ hiện một lần" in made.text
+        assert key not in client.get("/app/admin").text  # never shown again
+        api = client.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {key}"})
+        assert api.status_code == 200 and api.json() == []
+        twice = form("/app/admin/clients", name="Một cửa A", role="onestop")
+        assert twice.status_code == 409 and "Đã có một ứng dụng mang tên này" in twice.text
+        archive = form("/app/admin/clients", name="Lưu trữ B", role="archive")
+        assert archive.status_code == 200
+        with web_services.sessions() as session:
+            ids = {c.name: c.id for c in session.scalars(select(ApiClient))}
+        onestop_id = ids["Một cửa A"]
+
+        # The destination checks of the API apply: an internal address is refused.
+        inside = form("/app/admin/webhooks", client_id=onestop_id, url="http://127.0.0.1:9/hook")
+        assert inside.status_code == 422 and "Địa chỉ webhook bị từ chối" in inside.text
+        wrong_role = form("/app/admin/webhooks", client_id=ids["Lưu trữ B"], url=PUBLIC_HOOK)
+        assert wrong_role.status_code == 422 and "không nhận webhook" in wrong_role.text
+        added = form("/app/admin/webhooks", client_id=onestop_id, url=PUBLIC_HOOK)
+        assert added.status_code == 200, added.text
+        secret = re.search(r'<code class="secret">([0-9a-f]+)</code>', added.text).group(1)
+        with web_services.sessions() as session:
+            (hook,) = session.scalars(select(Webhook))
+            assert hook.secret == secret and hook.client_id == onestop_id and hook.active
+            hook_id = hook.id
+        listed = client.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {key}"})
+        assert [h["id"] for h in listed.json()] == [hook_id]
+        assert secret not in client.get("/app/admin").text
+        gone = client.post(f"/app/admin/webhooks/{hook_id}/delete", data={"csrf": csrf})
+        assert gone.status_code == 303
+        revoked = client.post(f"/app/admin/clients/{onestop_id}/revoke", data={"csrf": csrf})
+        assert revoked.status_code == 303
+        api = client.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {key}"})
+        assert api.status_code == 401
+    with web_services.sessions() as session:
+        assert not session.get(Webhook, hook_id).active
+    for action in ("client.create", "webhook.register", "webhook.unregister", "client.revoke"):
+        entries = _audit(web_services, action)
+        assert entries and {e.actor for e in entries} == {"staff:quan"}, action
+    (register,) = _audit(web_services, "webhook.register")
+    assert register.client_id == onestop_id

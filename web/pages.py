@@ -34,12 +34,18 @@ from sqlalchemy.orm import Session
 from api.deps import ServicesDep, SessionDep
 from api.uploads import read_upload
 from models import ApiClient, AuditEntry, Document, Dossier, Role, Webhook
-from service import queries, staff, staffreview, usecases
+from service import queries, staff, staffreview, usecases, webhooks
 from service import search as searching
 from service.audit import entries_for
 from service.auth import Permission, allowed
 from service.context import Services
-from service.errors import NotFoundError, ServiceError
+from service.destinations import RefusedDestinationError
+from service.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceError,
+)
 from service.ingest import ReceivedFile, checked_dossier_code, discard_all
 from service.staff import SESSION_COOKIE, StaffSession
 from workers.queue import enqueue_scans
@@ -647,18 +653,110 @@ def search_page(
 @router.get("/admin")
 def admin_page(request: Request, session: SessionDep, services: ServicesDep,
                me: Admin) -> Response:  # fmt: skip
+    return _admin(request, session, services, me, message=request.query_params.get("msg"))
+
+
+def _admin(request: Request, session: Session, services: Services, me: StaffSession,
+           status_code: int = 200, **shown: Any) -> Response:  # fmt: skip
     catalogue = services.knowledge.catalogue
-    return _render(
-        request, "admin.html", me,
+    clients = usecases.list_clients(session)
+    response = _render(
+        request, "admin.html", me, status_code,
         users=staff.list_users(session),
-        clients=list(session.scalars(select(ApiClient).order_by(ApiClient.id))),
-        webhooks=list(session.scalars(select(Webhook).order_by(Webhook.id))),
+        clients=clients,
+        subscribers=[c for c in clients
+                     if c.revoked_at is None and allowed(c.role, Permission.WEBHOOKS)],
+        webhooks=list(session.scalars(
+            select(Webhook).where(Webhook.active).order_by(Webhook.id))),
+        events=webhooks.EVENTS,
         procedures=sorted(catalogue.procedures.values(), key=lambda p: p.key),
         document_types=sorted(catalogue.document_types.values(), key=lambda d: d.key),
         corrections=staffreview.corrections_count(services),
         roles=list(Role),
-        message=request.query_params.get("msg"),
+        **shown,
     )  # fmt: skip
+    if "key" in shown or "secret" in shown:
+        response.headers["Cache-Control"] = "no-store"  # shown once: kept by no cache
+    return response
+
+
+# What went wrong with an administrator's form, said for staff.
+_ADMIN_ERRORS: list[tuple[type[ServiceError], str]] = [
+    (RefusedDestinationError, "Địa chỉ webhook bị từ chối"),
+    (ConflictError, "Đã có một ứng dụng mang tên này"),
+    (NotFoundError, "Không tìm thấy"),
+    (InvalidInputError, "Dữ liệu không hợp lệ"),
+]
+
+
+def _admin_refused(request: Request, services: Services, me: StaffSession,
+                   exc: ServiceError) -> Response:  # fmt: skip
+    said = next((text for kind, text in _ADMIN_ERRORS if isinstance(exc, kind)), "Không làm được")
+    with services.sessions() as session:
+        return _admin(request, session, services, me, exc.status, error=f"{said}: {exc.detail}")
+
+
+@router.post("/admin/clients")
+def admin_create_client(
+    request: Request,
+    services: ServicesDep,
+    me: AdminPost,
+    name: Annotated[str, Form(max_length=200)],
+    role: Annotated[str, Form(max_length=16)],
+) -> Response:
+    """A new API client; its key is shown on this answer only (no-store), never again."""
+    try:
+        client, key = usecases.add_client(services.database, name, role, actor=me.actor)
+    except ServiceError as exc:
+        return _admin_refused(request, services, me, exc)
+    with services.sessions() as session:
+        return _admin(request, session, services, me, key=key, key_for=client.name,
+                      message=f"Đã tạo ứng dụng {client.name}.")  # fmt: skip
+
+
+@router.post("/admin/clients/{client_id}/revoke")
+def admin_revoke_client(client_id: int, services: ServicesDep, me: AdminPost) -> Response:
+    client = usecases.remove_client(services.database, client_id, actor=me.actor)
+    return RedirectResponse("/app/admin?msg=" + quote(f"Đã thu hồi khoá của {client.name}."), 303)
+
+
+@router.post("/admin/webhooks")
+def admin_add_webhook(
+    request: Request,
+    services: ServicesDep,
+    me: AdminPost,
+    client_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    url: Annotated[str, Form(max_length=2000)],
+) -> Response:
+    """A webhook for a client that may have one, through the same use case as the API's
+    (so the same destination checks); its signing secret is shown on this answer only."""
+    try:
+        with services.sessions() as session:
+            client = session.get(ApiClient, client_id)
+            if client is None or client.revoked_at is not None:
+                raise NotFoundError(f"ứng dụng {client_id} (hoặc khoá đã bị thu hồi)")
+            if not allowed(client.role, Permission.WEBHOOKS):
+                raise InvalidInputError(
+                    f"ứng dụng {client.name} có vai trò {ROLE_NAMES[Role(client.role)]}, "
+                    "không nhận webhook (cần vai trò Một cửa)"
+                )
+        hook = usecases.add_webhook(services, client, url.strip(), None, actor=me.actor)
+    except ServiceError as exc:
+        return _admin_refused(request, services, me, exc)
+    with services.sessions() as session:
+        return _admin(request, session, services, me, secret=hook.secret, secret_for=hook.url,
+                      message=f"Đã đăng ký webhook cho {client.name}.")  # fmt: skip
+
+
+@router.post("/admin/webhooks/{hook_id}/delete")
+def admin_delete_webhook(hook_id: int, services: ServicesDep, me: AdminPost) -> Response:
+    with services.sessions() as session:
+        hook = session.get(Webhook, hook_id)
+        if hook is None:
+            raise NotFoundError(f"không có webhook {hook_id}")
+        client = hook.client
+    usecases.remove_webhook(services, client, hook_id, actor=me.actor)
+    return RedirectResponse("/app/admin?msg=" + quote("Đã xoá webhook."), 303)
 
 
 @router.post("/admin/users")
