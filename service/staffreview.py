@@ -282,9 +282,11 @@ def corrections_count(services: Services) -> int:
         return sum(1 for line in handle if line.strip())
 
 
-def retrain(services: Services, *, staff: StaffSession) -> int:
+def retrain(services: Services, *, actor: str) -> int:
     """Train the classifier on the packaged examples and the corrections; saved where
-    new worker processes load it (DATA_DIR/classifier.npz). Returns the examples used."""
+    new worker processes load it (DATA_DIR/classifier.npz). Returns the examples used.
+    Run by a worker (workers/jobs.retrain_classifier), not in a request: it takes
+    seconds, and more as corrections pile up."""
     sources = [p for p in (TRAINING_EXAMPLES, services.settings.corrections_file) if p.is_file()]
     if not sources:
         raise InvalidInputError("không có dữ liệu để học")
@@ -295,6 +297,6 @@ def retrain(services: Services, *, staff: StaffSession) -> int:
     out = services.settings.data_dir / "classifier.npz"
     model.save(out, meta={"examples": len(examples), "sources": [str(s) for s in sources]})
     with services.writes.begin() as session:
-        record(session, staff.actor, "classifier.retrain", "classifier", out.name,
+        record(session, actor, "classifier.retrain", "classifier", out.name,
                {"examples": len(examples)})  # fmt: skip
     return len(examples)

@@ -329,6 +329,9 @@ def test_document_type_and_dossier_are_settled_on_the_review_page(
 
 
 def test_retraining_learns_from_the_corrections_staff_made(web_services: Services) -> None:
+    from tests.service_fixtures import run_workers
+    from workers.queue import work_queue
+
     document_id = _seed_document(web_services)
     doc_type = next(iter(web_services.knowledge.catalogue.document_types))
     with _client(web_services) as client:
@@ -340,9 +343,25 @@ def test_retraining_learns_from_the_corrections_staff_made(web_services: Service
         sign_in(client, "quan")
         page = client.get("/app/admin")
         assert "1 chỉnh sửa của cán bộ" in page.text
-        answer = client.post("/app/admin/retrain", data={"csrf": _csrf(page.text)})
+        csrf = _csrf(page.text)
+        answer = client.post("/app/admin/retrain", data={"csrf": csrf})
         assert answer.status_code == 303
-        assert "ví dụ" in client.get(answer.headers["location"]).text
+        assert "Đã xếp việc học lại" in client.get(answer.headers["location"]).text
+        # Queued, not run in the request; a second press starts nothing more.
+        assert not (web_services.settings.data_dir / "classifier.npz").exists()
+        again = client.post("/app/admin/retrain", data={"csrf": csrf})
+        waiting = client.get(again.headers["location"]).text
+        assert "đang chạy; chưa bắt đầu lần nữa" in waiting
+        assert 'data-state="queued"' in waiting and "admin.js" in waiting
+        queued = work_queue(web_services.settings)
+        assert [j.func_name for j in queued.get_jobs()] == ["workers.jobs.retrain_classifier"]
+        run_workers(web_services.settings, count=1)
+        done = client.get("/app/admin").text
+        assert 'data-state="finished"' in done and "admin.js" not in done
+        assert re.search(r"học từ \d+ ví dụ, do staff:quan yêu cầu", done), done
+        # Once it has ended, the button queues a new one.
+        answer = client.post("/app/admin/retrain", data={"csrf": csrf})
+        assert "Đã xếp việc học lại" in client.get(answer.headers["location"]).text
     assert (web_services.settings.data_dir / "classifier.npz").is_file()
     (entry,) = _audit(web_services, "classifier.retrain")
     assert entry.actor == "staff:quan" and entry.detail["examples"] > 1

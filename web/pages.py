@@ -28,6 +28,7 @@ from fastapi.responses import (
     StreamingResponse,
 )
 from fastapi.templating import Jinja2Templates
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,7 @@ from service.errors import (
 )
 from service.ingest import ReceivedFile, checked_dossier_code, discard_all
 from service.staff import SESSION_COOKIE, StaffSession
+from workers import queue as work
 from workers.queue import enqueue_scans
 
 HERE = Path(__file__).resolve().parent
@@ -672,6 +674,7 @@ def _admin(request: Request, session: Session, services: Services, me: StaffSess
         procedures=sorted(catalogue.procedures.values(), key=lambda p: p.key),
         document_types=sorted(catalogue.document_types.values(), key=lambda d: d.key),
         corrections=staffreview.corrections_count(services),
+        retrain=_retrain_state(services),
         roles=list(Role),
         **shown,
     )  # fmt: skip
@@ -782,7 +785,33 @@ def admin_disable_user(user_id: int, change: str, services: ServicesDep,
 
 @router.post("/admin/retrain")
 def admin_retrain(services: ServicesDep, me: AdminPost) -> Response:
-    used = staffreview.retrain(services, staff=me)
-    return RedirectResponse(
-        "/app/admin?msg=" + quote(f"Đã học lại từ {used} ví dụ (có các chỉnh sửa)."), 303
+    """Queue the retraining (a worker runs it); a second press while one is queued or
+    running shows that one instead of starting another."""
+    try:
+        _job, queued = work.enqueue_retrain(services.settings, me.actor)
+    except RedisError:
+        raise WebRefusedError(503, "Không kết nối được hàng đợi công việc; thử lại sau.") from None
+    said = (
+        "Đã xếp việc học lại vào hàng đợi."
+        if queued
+        else "Việc học lại đang chạy; chưa bắt đầu lần nữa."
     )
+    return RedirectResponse(f"/app/admin?msg={quote(said)}#retrain", 303)
+
+
+def _retrain_state(services: Services) -> dict[str, Any]:
+    """The latest retraining as the admin page shows it."""
+    try:
+        job = work.last_retrain(services.settings)
+        if job is None:
+            return {"state": "none"}
+        found = job.get_status(refresh=True)
+        status = str(getattr(found, "value", found) or "")
+        result = job.return_value() if status == "finished" else None
+    except RedisError:
+        return {"state": "unknown"}
+    when = job.ended_at or job.started_at or job.enqueued_at
+    state: dict[str, Any] = {"state": status, "by": (job.args or ["?"])[0], "at": when}
+    if isinstance(result, dict):
+        state.update(examples=result.get("examples"), error=result.get("error"))
+    return state
