@@ -583,3 +583,55 @@ def test_admin_manages_api_clients_and_webhooks(web_services: Services) -> None:
         assert entries and {e.actor for e in entries} == {"staff:quan"}, action
     (register,) = _audit(web_services, "webhook.register")
     assert register.client_id == onestop_id
+
+
+def test_client_address_believes_forwarded_for_only_from_trusted_proxies() -> None:
+    from service.destinations import parse_networks
+    from web.pages import client_address
+
+    proxies = parse_networks("10.0.0.5, 10.1.0.0/16")
+    # From a trusted proxy: the right-most address that is not one of ours.
+    assert client_address("10.0.0.5", ["203.0.113.9"], proxies) == "203.0.113.9"
+    assert client_address("10.0.0.5", ["6.6.6.6, 203.0.113.9"], proxies) == "203.0.113.9"
+    assert client_address("10.0.0.5", ["6.6.6.6", "203.0.113.9, 10.1.2.3"], proxies) == (
+        "203.0.113.9"
+    )
+    assert client_address("10.0.0.5", ["10.1.2.3"], proxies) == "10.1.2.3"  # all ours
+    assert client_address("10.0.0.5", ["không-phải-địa-chỉ"], proxies) == "10.0.0.5"
+    assert client_address("10.0.0.5", [], proxies) == "10.0.0.5"
+    # From anyone else, or with no proxy configured, the header is ignored.
+    assert client_address("198.51.100.7", ["203.0.113.9"], proxies) == "198.51.100.7"
+    assert client_address("10.0.0.5", ["203.0.113.9"], []) == "10.0.0.5"
+
+
+def test_sign_in_slow_down_and_audit_use_the_address_behind_a_trusted_proxy(
+    web_settings: Settings,
+) -> None:
+    settings = web_settings.model_copy(update={"trusted_proxies": "10.0.0.5"})
+    services = Services.from_settings(settings)
+    try:
+
+        def client(peer: str, forwarded: str) -> TestClient:
+            headers = {"X-Forwarded-For": forwarded}
+            return TestClient(create_app(services), follow_redirects=False,
+                              client=(peer, 40000), headers=headers)  # fmt: skip
+
+        # Nine wrong guesses (3x the free failures) from one person behind the proxy,
+        # each at another name, slow that address down...
+        with client("10.0.0.5", "6.6.6.6, 203.0.113.9") as guesser:
+            for n in range(9):
+                assert sign_in(guesser, f"ai-{n}", "sai mật khẩu").status_code == 401
+            assert sign_in(guesser, "ai-khac", "sai mật khẩu").status_code == 429
+        # ...but not another person behind the same proxy.
+        with client("10.0.0.5", "203.0.113.10") as other:
+            assert sign_in(other, "ai-nua", "sai mật khẩu").status_code == 401
+        # A peer that is not our proxy cannot pick its address by the header.
+        with client("198.51.100.7", "203.0.113.11") as spoofer:
+            assert sign_in(spoofer, "gia-mao", "sai mật khẩu").status_code == 401
+        addresses = {e.detail["name"]: e.detail["address"]
+                     for e in _audit(services, "user.sign_in_refused")}  # fmt: skip
+        assert addresses["ai-0"] == addresses["ai-khac"] == "203.0.113.9"
+        assert addresses["ai-nua"] == "203.0.113.10"
+        assert addresses["gia-mao"] == "198.51.100.7"
+    finally:
+        services.close()

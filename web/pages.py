@@ -8,9 +8,10 @@ fragment or JSON; a browser's navigation gets the whole page.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -40,7 +41,7 @@ from service import search as searching
 from service.audit import entries_for
 from service.auth import Permission, allowed
 from service.context import Services
-from service.destinations import RefusedDestinationError
+from service.destinations import Network, RefusedDestinationError, parse_networks
 from service.errors import (
     ConflictError,
     InvalidInputError,
@@ -169,7 +170,43 @@ class WebRefusedError(Exception):
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else "?"
+    """Who signs in, for the slow-down by address and the audit: the socket's peer, or,
+    when that peer is a trusted proxy, what the proxies said in X-Forwarded-For."""
+    peer = request.client.host if request.client else "?"
+    trusted = _trusted(request.app.state.services.settings.trusted_proxies)
+    forwarded = request.headers.getlist("x-forwarded-for")
+    return client_address(peer, forwarded, trusted)
+
+
+@functools.lru_cache(maxsize=4)
+def _trusted(raw: str) -> tuple[Network, ...]:
+    return tuple(parse_networks(raw))
+
+
+def client_address(peer: str, forwarded: list[str], trusted: Sequence[Network]) -> str:
+    """The right-most address of X-Forwarded-For that is not one of our proxies, read
+    only when the peer is one of them: each proxy appends the address it saw, so the
+    entries to its left were written by the client and may be anything."""
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for line in forwarded for hop in line.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop if _ip(hop) is not None else peer  # garbage: keep the last proxy
+        peer = hop
+    return peer  # every hop is a proxy of ours
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip in network for network in trusted)
 
 
 def _render(request: Request, template: str, me: StaffSession | None, status_code: int = 200,
