@@ -537,6 +537,10 @@ def test_admin_manages_api_clients_and_webhooks(web_services: Services) -> None:
         def form(path: str, **data: object) -> Any:
             return client.post(path, data={**data, "csrf": csrf})
 
+        with web_services.sessions() as session:
+            (me,) = [u for u in staff.list_users(session) if u.name == "quan"]
+        assert form(f"/app/admin/users/{me.id}/disable").status_code == 422  # not oneself
+        assert "tài khoản của bạn" in page
         no_token = client.post("/app/admin/clients", data={"name": "Một cửa A", "role": "onestop"})
         assert no_token.status_code == 403
         made = client.post("/app/admin/clients",

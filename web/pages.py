@@ -815,6 +815,8 @@ def admin_disable_user(user_id: int, change: str, services: ServicesDep,
                        me: AdminPost) -> Response:  # fmt: skip
     if change not in ("disable", "enable"):
         raise NotFoundError("không có thao tác này")
+    if user_id == me.user_id:  # an administrator never locks themself out
+        raise InvalidInputError("không thể khoá hay mở khoá tài khoản của chính mình")
     staff.set_disabled(services.database, user_id, change == "disable", actor=me.actor)
     return RedirectResponse("/app/admin", 303)
 
