@@ -444,6 +444,7 @@ def test_field_names_statuses_and_sexes_are_said_in_vietnamese() -> None:
     assert field_vi("so_giay_phep") == "so giay phep"  # a form's own name, readable
     assert note_vi("field id_number: uncertain") == "Trường Số định danh cá nhân: chưa chắc chắn"
     assert note_vi("dossier code undecided") == "Chưa xác định mã hồ sơ"
+    assert note_vi("field address: cut short").startswith("Trường Nơi cư trú: có thể bị cắt")
     assert value_vi("female", "subject_sex") == "Nữ" and value_vi("female", "issuer") == "female"
     assert status_vi("received") == "Đã tiếp nhận" and status_vi("odd") == "odd"
 

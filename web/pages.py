@@ -123,10 +123,26 @@ def status_vi(status: str) -> str:
     return _STATUSES.get(status, status)
 
 
+# The field problems the reading step names (digitize/understand/fields.py), for staff.
+_PROBLEMS = {
+    "placeholder": "chỉ là chỗ trống của mẫu",
+    "printed instruction": "là lời dẫn in sẵn",
+    "garbled": "đọc bị rối",
+    "printed part of the label": "lẫn phần nhãn in sẵn",
+    "cut short": "có thể bị cắt (phần sau ở dòng không đọc được)",
+    "not a name": "không giống tên người",
+    "too short": "quá ngắn",
+    "footnote marker": "có dấu chú thích",
+    "uncertain reading": "đọc chưa chắc chắn",
+}
+
+
 def note_vi(note: str) -> str:
     for pattern, text in _NOTES:
         match = pattern.match(note)
         if match:
+            if pattern.groups == 2 and match.group(2) in _PROBLEMS:
+                note = f"field {match.group(1)}: {_PROBLEMS[match.group(2)]}"
             said = pattern.sub(text, note)
             field = match.group(1) if pattern.groups else None
             return said.replace(f"Trường {field}", f"Trường {field_vi(field)}") if field else said
