@@ -640,3 +640,20 @@ def test_sign_in_slow_down_and_audit_use_the_address_behind_a_trusted_proxy(
         assert addresses["gia-mao"] == "198.51.100.7"
     finally:
         services.close()
+
+
+def test_a_retraining_lock_left_by_a_dead_job_is_taken_over(web_settings: Settings) -> None:
+    """A worker that died mid-retraining leaves the lock behind: the next press must not
+    wait an hour for it to expire."""
+    from redis import Redis
+
+    from workers.queue import _retrain_keys, enqueue_retrain, last_retrain
+
+    connection = Redis.from_url(web_settings.redis_url)
+    running, _last = _retrain_keys(web_settings)
+    connection.set(running, "retrain-gone", ex=3600)  # its job is nowhere
+    job, queued = enqueue_retrain(web_settings, "staff:quan", connection)
+    assert queued and connection.get(running).decode() == job.id
+    again, queued = enqueue_retrain(web_settings, "staff:quan", connection)
+    assert not queued and again.id == job.id  # still queued: no second one
+    assert last_retrain(web_settings, connection).id == job.id
