@@ -173,6 +173,13 @@ class Settings(BaseSettings):
     worker_stop_seconds: int = Field(
         5, ge=1, le=600, description="seconds a worker asked to stop gives its current job"
     )
+    # issue 15 (round b): behind a reverse proxy, whose X-Forwarded-For to believe
+    trusted_proxies: str = Field(
+        "",
+        description="reverse proxies (addresses or networks, ','-joined, e.g. 10.0.0.5, "
+        "10.1.0.0/16) whose X-Forwarded-For gives the staff member's address for the "
+        "sign-in slow-down and the audit; from any other peer the header is ignored",
+    )
 
     # issue 18, second round: Redis faults (README, "Security").
     queue_reconcile_seconds: int = Field(

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, EnumText, Json, utcnow
@@ -48,6 +48,9 @@ class Batch(Base):
     client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
     uploaded_by: Mapped[str] = mapped_column(String(200))  # the client's name, kept as it was
     dossier_code: Mapped[str | None] = mapped_column(String(64))  # files of one known dossier
+    # All its files are one dossier, even while its code is unknown (issue 15): the code a
+    # reviewer settles for one of its documents becomes `dossier_code`, for all of them.
+    one_dossier: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[BatchStatus] = mapped_column(EnumText(BatchStatus), default=BatchStatus.QUEUED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]

@@ -130,6 +130,7 @@ def create_batch(
     *,
     client: ApiClient,
     dossier_code: str | None = None,
+    one_dossier: bool = False,
 ) -> tuple[Batch, list[int]]:
     """Record a batch of received files; returns it and the ids of scans new to the store.
 
@@ -138,7 +139,12 @@ def create_batch(
     """
     if not files:
         raise InvalidInputError("no files in the upload")
-    batch = Batch(client_id=client.id, uploaded_by=client.name, dossier_code=dossier_code)
+    batch = Batch(
+        client_id=client.id,
+        uploaded_by=client.name,
+        dossier_code=dossier_code,
+        one_dossier=one_dossier or dossier_code is not None,
+    )
     session.add(batch)
     new_scans: list[int] = []
     for position, received in enumerate(files):
@@ -167,6 +173,7 @@ def create_batch(
             "files": [f.filename for f in files],
             "sha256": [f.sha256 for f in files],
             "dossier_code": dossier_code,
+            **({"one_dossier": True} if one_dossier else {}),
         },
         client_id=client.id,
     )

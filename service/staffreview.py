@@ -18,7 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from digitize.understand.model import TextModel, read_examples
-from models import Attachment, Document, Dossier, DossierDocument, Field, Page, RecordOrigin
+from models import (
+    Attachment,
+    Batch,
+    BatchFile,
+    Document,
+    Dossier,
+    DossierDocument,
+    Field,
+    Page,
+    RecordOrigin,
+)
 from service.audit import record
 from service.context import Services
 from service.errors import InvalidInputError
@@ -38,16 +48,21 @@ class QueueItem:
     open_items: list[str]
 
 
-def review_queue(session: Session, limit: int = 200) -> list[QueueItem]:
-    """Documents with something left to check, oldest first."""
+def _maybe_open() -> Any:
+    """Documents that may have something left to check (open_items says for sure)."""
     flagged = (
         select(Field.document_id)
         .where(Field.review.is_(True), Field.corrected_by.is_(None))
         .distinct()
     )
+    return Document.id.in_(flagged) | (Document.review != []) | (Document.dossier_id.is_(None))
+
+
+def review_queue(session: Session, limit: int = 200) -> list[QueueItem]:
+    """Documents with something left to check, oldest first."""
     documents = session.scalars(
         select(Document)
-        .where(Document.id.in_(flagged) | (Document.review != []) | (Document.dossier_id.is_(None)))
+        .where(_maybe_open())
         .options(selectinload(Document.fields))
         .order_by(Document.created_at, Document.id)
         .limit(limit * 3)
@@ -60,6 +75,23 @@ def review_queue(session: Session, limit: int = 200) -> list[QueueItem]:
         if len(items) >= limit:
             break
     return items
+
+
+def next_in_queue(session: Session, document: Document, look: int = 20) -> int | None:
+    """The document after `document` in the review queue (by id, wrapping round to the
+    oldest): the review page's "next", found without building the whole queue."""
+    for after in (Document.id > document.id, Document.id != document.id):
+        candidates = session.scalars(
+            select(Document)
+            .where(_maybe_open(), after)
+            .options(selectinload(Document.fields))
+            .order_by(Document.id)
+            .limit(look)
+        )
+        for candidate in candidates:
+            if open_items(session, candidate):
+                return candidate.id
+    return None
 
 
 def open_items(session: Session, document: Document) -> list[str]:
@@ -143,11 +175,49 @@ def settle_document(
         return document
 
 
+@dataclass(frozen=True)
+class WaitingBatch:
+    """A batch uploaded as one dossier without a code: its documents wait together."""
+
+    batch_id: int
+    documents: list[int]  # its documents not yet in a dossier, this one included
+
+
+def waiting_batch(session: Session, document: Document) -> WaitingBatch | None:
+    """The one-dossier batch, without a code yet, that `document` was uploaded in."""
+    batch = session.scalar(
+        select(Batch)
+        .join(BatchFile, BatchFile.batch_id == Batch.id)
+        .where(BatchFile.scan_id == document.scan_id, Batch.one_dossier.is_(True))
+        .where(Batch.dossier_code.is_(None))
+        .order_by(Batch.id)
+        .limit(1)
+    )
+    if batch is None:
+        return None
+    return WaitingBatch(batch.id, _unfiled_documents(session, batch.id))
+
+
+def _unfiled_documents(session: Session, batch_id: int) -> list[int]:
+    scans = select(BatchFile.scan_id).where(BatchFile.batch_id == batch_id)
+    filed = select(DossierDocument.document_id)
+    return list(
+        session.scalars(
+            select(Document.id)
+            .where(Document.scan_id.in_(scans), Document.dossier_id.is_(None))
+            .where(Document.id.not_in(filed))
+            .order_by(Document.id)
+        )
+    )
+
+
 def settle_dossier(
     services: Services, document_id: int, code: str, *, staff: StaffSession
 ) -> Dossier:
     """Put a document whose dossier code was undecided into dossier `code` (made when no
-    record of it exists yet)."""
+    record of it exists yet). A document of a batch uploaded as one dossier takes the
+    whole batch with it: its other documents, and those of its files still digitising
+    (the batch keeps the code, which the assembly of each file reads)."""
     from service.ingest import checked_dossier_code
 
     checked = checked_dossier_code(code)
@@ -160,20 +230,37 @@ def settle_dossier(
             dossier = Dossier(code=checked, origin=RecordOrigin.FROM_SCAN, review=[])
             session.add(dossier)
             session.flush()
-        document.dossier_id = dossier.id
-        if not _in_a_dossier(session, document.id):
-            position = len(dossier.attachments)
-            session.add(
-                DossierDocument(
-                    dossier_id=dossier.id,
-                    document_id=document.id,
-                    position=position,
-                    origin=Attachment.SCANNED,
-                    added_by=staff.actor,
+        documents = [document]
+        waiting = waiting_batch(session, document)
+        if waiting is not None:
+            batch = session.get(Batch, waiting.batch_id, with_for_update=True)
+            assert batch is not None
+            batch.dossier_code = checked
+            documents += [
+                get_document(session, other) for other in waiting.documents if other != document.id
+            ]
+        position = len(dossier.attachments)
+        for each in documents:
+            each.dossier_id = dossier.id
+            if not _in_a_dossier(session, each.id):
+                session.add(
+                    DossierDocument(
+                        dossier_id=dossier.id,
+                        document_id=each.id,
+                        position=position,
+                        origin=Attachment.SCANNED,
+                        added_by=staff.actor,
+                    )
                 )
-            )
-        record(session, staff.actor, "document.dossier", "document", document.id,
-               {"dossier_code": checked})  # fmt: skip
+                position += 1
+                session.flush()
+            detail: dict[str, Any] = {"dossier_code": checked}
+            if waiting is not None:
+                detail["batch"] = waiting.batch_id
+            record(session, staff.actor, "document.dossier", "document", each.id, detail)
+        if waiting is not None:
+            record(session, staff.actor, "batch.dossier", "batch", waiting.batch_id,
+                   {"dossier_code": checked, "documents": [d.id for d in documents]})  # fmt: skip
         return dossier
 
 
@@ -217,9 +304,11 @@ def corrections_count(services: Services) -> int:
         return sum(1 for line in handle if line.strip())
 
 
-def retrain(services: Services, *, staff: StaffSession) -> int:
+def retrain(services: Services, *, actor: str) -> int:
     """Train the classifier on the packaged examples and the corrections; saved where
-    new worker processes load it (DATA_DIR/classifier.npz). Returns the examples used."""
+    new worker processes load it (DATA_DIR/classifier.npz). Returns the examples used.
+    Run by a worker (workers/jobs.retrain_classifier), not in a request: it takes
+    seconds, and more as corrections pile up."""
     sources = [p for p in (TRAINING_EXAMPLES, services.settings.corrections_file) if p.is_file()]
     if not sources:
         raise InvalidInputError("không có dữ liệu để học")
@@ -230,6 +319,6 @@ def retrain(services: Services, *, staff: StaffSession) -> int:
     out = services.settings.data_dir / "classifier.npz"
     model.save(out, meta={"examples": len(examples), "sources": [str(s) for s in sources]})
     with services.writes.begin() as session:
-        record(session, staff.actor, "classifier.retrain", "classifier", out.name,
+        record(session, actor, "classifier.retrain", "classifier", out.name,
                {"examples": len(examples)})  # fmt: skip
     return len(examples)

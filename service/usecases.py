@@ -61,14 +61,17 @@ def upload(
     client: Caller,
     dossier_code: str | None,
     enqueue: Enqueue,
+    one_dossier: bool = False,
 ) -> int:
     """Store uploaded files once each, record them as a batch and queue the scans new to
-    the store; returns the batch's id. Spooled files not moved into the store are removed."""
+    the store; returns the batch's id. Spooled files not moved into the store are removed.
+    `one_dossier`: the files are one dossier even without `dossier_code` (settled later)."""
     try:
         with services.writes.begin() as session:
             batch, new_scans = create_batch(
-                session, services.store, files, client=client, dossier_code=dossier_code
-            )
+                session, services.store, files, client=client, dossier_code=dossier_code,
+                one_dossier=one_dossier,
+            )  # fmt: skip
             processing.settle_batch(session, batch)
             batch_id = batch.id
     finally:
@@ -225,15 +228,26 @@ def remove_client(database: Database, client_id: int, *, actor: str) -> ApiClien
 
 
 def add_webhook(
-    services: Services, client: ApiClient, url: str, events: list[str] | None
+    services: Services,
+    client: ApiClient,
+    url: str,
+    events: list[str] | None,
+    *,
+    actor: str | None = None,
 ) -> Webhook:
+    """Register a webhook of `client`; `actor` is who does it for the client (an
+    administrator of the web application), else the client itself."""
     with services.writes.begin() as session:
-        return webhooks.register(session, client, url, events, networks=_networks(services))
+        return webhooks.register(
+            session, client, url, events, networks=_networks(services), actor=actor
+        )
 
 
-def remove_webhook(services: Services, client: ApiClient, hook_id: int) -> None:
+def remove_webhook(
+    services: Services, client: ApiClient, hook_id: int, *, actor: str | None = None
+) -> None:
     with services.writes.begin() as session:
-        webhooks.unregister(session, client, hook_id)
+        webhooks.unregister(session, client, hook_id, actor=actor)
 
 
 def deliver_webhook(services: Services, delivery_id: int) -> str | None:

@@ -60,7 +60,9 @@ def register(
     events: list[str] | None = None,
     *,
     networks: list[Network],
+    actor: str | None = None,
 ) -> Webhook:
+    """`actor`: who registers it for the client (an administrator), else the client."""
     check_url(url, networks)
     events = events or list(EVENTS)
     unknown = sorted(set(events) - set(EVENTS))
@@ -73,8 +75,9 @@ def register(
     session.flush()
     detail = {"url": redacted(url), "events": events}
     record(
-        session, client.name, "webhook.register", "webhook", hook.id, detail, client_id=client.id
-    )
+        session, actor or client.name, "webhook.register", "webhook", hook.id, detail,
+        client_id=client.id,
+    )  # fmt: skip
     return hook
 
 
@@ -88,15 +91,18 @@ def hooks_of(session: Session, client: ApiClient) -> list[Webhook]:
     )
 
 
-def unregister(session: Session, client: ApiClient, hook_id: int) -> None:
+def unregister(
+    session: Session, client: ApiClient, hook_id: int, *, actor: str | None = None
+) -> None:
     hook = session.get(Webhook, hook_id)
     if hook is None or hook.client_id != client.id or not hook.active:
         raise NotFoundError(f"no webhook {hook_id}")
     hook.active = False
     detail = {"url": redacted(hook.url)}
     record(
-        session, client.name, "webhook.unregister", "webhook", hook.id, detail, client_id=client.id
-    )
+        session, actor or client.name, "webhook.unregister", "webhook", hook.id, detail,
+        client_id=client.id,
+    )  # fmt: skip
 
 
 def _sent_record(client_id: int, dossier_code: str) -> Any:

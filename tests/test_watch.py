@@ -7,10 +7,13 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from redis import Redis
 from sqlalchemy import func, select
 
@@ -19,7 +22,7 @@ from models import Batch, BatchFile
 from service.context import Services
 from service.watch import Watcher
 from tests.badfiles import good_jpeg
-from tests.service_fixtures import REPO, service_env
+from tests.service_fixtures import REPO, free_port, service_env
 from workers.queue import enqueue_scans
 
 SAMPLE = REPO / "samples" / "scans" / "to-khai-khai-sinh.jpg"
@@ -147,3 +150,50 @@ def test_watch_command_once(settings: Settings, services: Services, tmp_path: Pa
     )  # fmt: skip
     assert missing.returncode == 1 and "is not a folder" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+@pytest.mark.slow
+def test_up_with_a_watched_folder_digitises_a_file_dropped_in_it(
+    settings: Settings, services: Services, tmp_path: Path
+) -> None:
+    """`digitize up` with DIGITIZE_WATCH_DIR: its own Redis, a worker, the API and the
+    watcher; a scan saved into the folder ends in done/ with a finished batch."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    env = {
+        **service_env(settings),
+        # A free port without a password: `up` starts a Redis of its own there.
+        "DIGITIZE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "DIGITIZE_WATCH_DIR": str(inbox),
+        "DIGITIZE_WATCH_INTERVAL": "0.2",
+    }
+    args = [sys.executable, "-m", "cli.main", "up", "--workers", "1",
+            "--host", "127.0.0.1", "--port", str(free_port())]  # fmt: skip
+    up = subprocess.Popen(args, cwd=REPO, env=env, start_new_session=True,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        good_jpeg(tmp_path / "trang.jpg")
+        shutil.move(tmp_path / "trang.jpg", inbox / "trang.jpg")  # renamed into place
+        deadline = time.monotonic() + 600
+        status = None
+        while time.monotonic() < deadline and up.poll() is None:
+            batches = _batches(services)
+            status = batches[0].status.value if batches else None
+            if status in ("done", "partial", "failed"):
+                break
+            time.sleep(1)
+        assert up.poll() is None, up.stderr.read().decode() if up.stderr else ""
+        assert status == "done", status
+        assert (inbox / "done" / "trang.jpg").is_file()
+        assert "lô #1" in (inbox / "done" / "trang.jpg.txt").read_text()
+        assert not list((inbox / "processing").glob("*"))
+        (batch,) = _batches(services)
+        assert batch.uploaded_by.startswith("watch:")
+    finally:
+        up.send_signal(signal.SIGTERM)
+        try:
+            up.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(up.pid, signal.SIGKILL)
+            up.wait()
+    assert up.returncode == 0

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -328,6 +329,9 @@ def test_document_type_and_dossier_are_settled_on_the_review_page(
 
 
 def test_retraining_learns_from_the_corrections_staff_made(web_services: Services) -> None:
+    from tests.service_fixtures import run_workers
+    from workers.queue import work_queue
+
     document_id = _seed_document(web_services)
     doc_type = next(iter(web_services.knowledge.catalogue.document_types))
     with _client(web_services) as client:
@@ -339,9 +343,25 @@ def test_retraining_learns_from_the_corrections_staff_made(web_services: Service
         sign_in(client, "quan")
         page = client.get("/app/admin")
         assert "1 chỉnh sửa của cán bộ" in page.text
-        answer = client.post("/app/admin/retrain", data={"csrf": _csrf(page.text)})
+        csrf = _csrf(page.text)
+        answer = client.post("/app/admin/retrain", data={"csrf": csrf})
         assert answer.status_code == 303
-        assert "ví dụ" in client.get(answer.headers["location"]).text
+        assert "Đã xếp việc học lại" in client.get(answer.headers["location"]).text
+        # Queued, not run in the request; a second press starts nothing more.
+        assert not (web_services.settings.data_dir / "classifier.npz").exists()
+        again = client.post("/app/admin/retrain", data={"csrf": csrf})
+        waiting = client.get(again.headers["location"]).text
+        assert "đang chạy; chưa bắt đầu lần nữa" in waiting
+        assert 'data-state="queued"' in waiting and "admin.js" in waiting
+        queued = work_queue(web_services.settings)
+        assert [j.func_name for j in queued.get_jobs()] == ["workers.jobs.retrain_classifier"]
+        run_workers(web_services.settings, count=1)
+        done = client.get("/app/admin").text
+        assert 'data-state="finished"' in done and "admin.js" not in done
+        assert re.search(r"học từ \d+ ví dụ, do staff:quan yêu cầu", done), done
+        # Once it has ended, the button queues a new one.
+        answer = client.post("/app/admin/retrain", data={"csrf": csrf})
+        assert "Đã xếp việc học lại" in client.get(answer.headers["location"]).text
     assert (web_services.settings.data_dir / "classifier.npz").is_file()
     (entry,) = _audit(web_services, "classifier.retrain")
     assert entry.actor == "staff:quan" and entry.detail["examples"] > 1
@@ -424,5 +444,216 @@ def test_field_names_statuses_and_sexes_are_said_in_vietnamese() -> None:
     assert field_vi("so_giay_phep") == "so giay phep"  # a form's own name, readable
     assert note_vi("field id_number: uncertain") == "Trường Số định danh cá nhân: chưa chắc chắn"
     assert note_vi("dossier code undecided") == "Chưa xác định mã hồ sơ"
+    assert note_vi("field address: cut short").startswith("Trường Nơi cư trú: có thể bị cắt")
     assert value_vi("female", "subject_sex") == "Nữ" and value_vi("female", "issuer") == "female"
     assert status_vi("received") == "Đã tiếp nhận" and status_vi("odd") == "odd"
+
+
+def test_one_dossier_without_a_code_is_one_batch_settled_together(
+    web_services: Services, tmp_path: Path
+) -> None:
+    """'Một hồ sơ' without a code: the files of one request are one batch whose
+    documents wait together; the code given on one review page is the whole batch's."""
+    from tests.badfiles import good_jpeg, good_pdf, good_tiff
+    from tests.service_fixtures import run_workers
+
+    files = [good_pdf(tmp_path / "a.pdf"), good_jpeg(tmp_path / "b.jpg")]
+    stack_file = good_tiff(tmp_path / "c.tif")
+    code = "000.00.01.H01-240115-0003"
+    with _client(web_services) as client:
+        sign_in(client, "lan")
+        csrf = _csrf(client.get("/app/upload").text)
+        headers = {"X-CSRF-Token": csrf, "X-Requested-With": "fetch"}
+        answer = client.post(
+            "/app/upload",
+            files=[("files", (f.name, f.read_bytes(), "application/octet-stream")) for f in files],
+            data={"mode": "one", "dossier_code": ""},
+            headers=headers,
+        )
+        assert answer.status_code == 202, answer.text
+        one_id = answer.json()["batch_id"]
+        answer = client.post(
+            "/app/upload",
+            files={"files": (stack_file.name, stack_file.read_bytes(), "image/tiff")},
+            data={"mode": "stack"},
+            headers=headers,
+        )
+        stack_id = answer.json()["batch_id"]
+        run_workers(web_services.settings, count=1)
+        with web_services.sessions() as session:
+            batch = session.get(Batch, one_id)
+            assert batch.one_dossier and batch.dossier_code is None
+            assert len(batch.files) == 2
+            scans = [f.scan_id for f in batch.files]
+            documents = list(
+                session.scalars(select(Document.id).where(Document.scan_id.in_(scans)))
+            )
+            (stack_scan,) = [f.scan_id for f in session.get(Batch, stack_id).files]
+            stack_doc = session.scalar(select(Document.id).where(Document.scan_id == stack_scan))
+            assert not session.get(Batch, stack_id).one_dossier
+        assert len(documents) >= 2 and stack_doc is not None
+        # Each waits for its code, in the queue; the review page says it is the batch's.
+        queue = client.get("/app/review").text
+        assert all(f"/app/review/{d}" in queue for d in [*documents, stack_doc])
+        page = client.get(f"/app/review/{documents[-1]}").text
+        assert f"thuộc lô #{one_id}" in page and "Gắn cả lô vào hồ sơ" in page
+        assert "thuộc lô #" not in client.get(f"/app/review/{stack_doc}").text
+        answer = client.post(f"/app/review/{documents[-1]}/dossier",
+                             data={"code": code, "csrf": csrf})  # fmt: skip
+        assert answer.status_code == 303, answer.text
+        dossier_page = client.get(f"/app/dossiers/{code}").text
+        assert all(f"/app/review/{d}" in dossier_page for d in documents)
+        assert f"/app/review/{stack_doc}" not in dossier_page
+        queue = client.get("/app/review").text
+        assert f"/app/review/{stack_doc}" in queue  # a stack's document is settled alone
+    with web_services.sessions() as session:
+        assert session.get(Batch, one_id).dossier_code == code
+        for document_id in documents:
+            document = session.get(Document, document_id)
+            assert document.dossier is not None and document.dossier.code == code
+        assert session.get(Document, stack_doc).dossier_id is None
+    (entry,) = _audit(web_services, "batch.dossier")
+    assert entry.actor == "staff:lan" and sorted(entry.detail["documents"]) == sorted(documents)
+    assert len(_audit(web_services, "document.dossier")) == len(documents)
+
+
+def test_admin_manages_api_clients_and_webhooks(web_services: Services) -> None:
+    """Clients made (key shown once), revoked; webhooks registered through the API's use
+    case (its destination checks) and deleted; admin role and CSRF token needed; audited
+    with the administrator's name."""
+    from models import ApiClient, Webhook
+
+    PUBLIC_HOOK = "https://93.184.216.34/hook"  # noqa: N806 - a literal: no DNS asked
+
+    with _client(web_services) as lan:
+        sign_in(lan, "lan")
+        csrf = _csrf(lan.get("/app/upload").text)
+        refused = lan.post("/app/admin/clients", data={"name": "x", "role": "admin", "csrf": csrf})
+        assert refused.status_code == 403
+    with _client(web_services) as client:
+        sign_in(client, "quan")
+        page = client.get("/app/admin").text
+        csrf = _csrf(page)
+
+        def form(path: str, **data: object) -> Any:
+            return client.post(path, data={**data, "csrf": csrf})
+
+        with web_services.sessions() as session:
+            (me,) = [u for u in staff.list_users(session) if u.name == "quan"]
+        assert form(f"/app/admin/users/{me.id}/disable").status_code == 422  # not oneself
+        assert "tài khoản của bạn" in page
+        no_token = client.post("/app/admin/clients", data={"name": "Một cửa A", "role": "onestop"})
+        assert no_token.status_code == 403
+        made = client.post("/app/admin/clients",
+                           data={"name": "Một cửa A", "role": "onestop", "csrf": csrf})  # fmt: skip
+        assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
+        key = re.search(r'<code class="secret">(dgz_[^<]+)</code>', made.text).group(1)
+        assert "chỉ hiện một lần" in made.text
+        assert key not in client.get("/app/admin").text  # never shown again
+        api = client.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {key}"})
+        assert api.status_code == 200 and api.json() == []
+        twice = form("/app/admin/clients", name="Một cửa A", role="onestop")
+        assert twice.status_code == 409 and "Đã có một ứng dụng mang tên này" in twice.text
+        archive = form("/app/admin/clients", name="Lưu trữ B", role="archive")
+        assert archive.status_code == 200
+        with web_services.sessions() as session:
+            ids = {c.name: c.id for c in session.scalars(select(ApiClient))}
+        onestop_id = ids["Một cửa A"]
+
+        # The destination checks of the API apply: an internal address is refused.
+        inside = form("/app/admin/webhooks", client_id=onestop_id, url="http://127.0.0.1:9/hook")
+        assert inside.status_code == 422 and "Địa chỉ webhook bị từ chối" in inside.text
+        wrong_role = form("/app/admin/webhooks", client_id=ids["Lưu trữ B"], url=PUBLIC_HOOK)
+        assert wrong_role.status_code == 422 and "không nhận webhook" in wrong_role.text
+        added = form("/app/admin/webhooks", client_id=onestop_id, url=PUBLIC_HOOK)
+        assert added.status_code == 200, added.text
+        secret = re.search(r'<code class="secret">([0-9a-f]+)</code>', added.text).group(1)
+        with web_services.sessions() as session:
+            (hook,) = session.scalars(select(Webhook))
+            assert hook.secret == secret and hook.client_id == onestop_id and hook.active
+            hook_id = hook.id
+        listed = client.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {key}"})
+        assert [h["id"] for h in listed.json()] == [hook_id]
+        assert secret not in client.get("/app/admin").text
+        gone = client.post(f"/app/admin/webhooks/{hook_id}/delete", data={"csrf": csrf})
+        assert gone.status_code == 303
+        revoked = client.post(f"/app/admin/clients/{onestop_id}/revoke", data={"csrf": csrf})
+        assert revoked.status_code == 303
+        api = client.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {key}"})
+        assert api.status_code == 401
+    with web_services.sessions() as session:
+        assert not session.get(Webhook, hook_id).active
+    for action in ("client.create", "webhook.register", "webhook.unregister", "client.revoke"):
+        entries = _audit(web_services, action)
+        assert entries and {e.actor for e in entries} == {"staff:quan"}, action
+    (register,) = _audit(web_services, "webhook.register")
+    assert register.client_id == onestop_id
+
+
+def test_client_address_believes_forwarded_for_only_from_trusted_proxies() -> None:
+    from service.destinations import parse_networks
+    from web.pages import client_address
+
+    proxies = parse_networks("10.0.0.5, 10.1.0.0/16")
+    # From a trusted proxy: the right-most address that is not one of ours.
+    assert client_address("10.0.0.5", ["203.0.113.9"], proxies) == "203.0.113.9"
+    assert client_address("10.0.0.5", ["6.6.6.6, 203.0.113.9"], proxies) == "203.0.113.9"
+    assert client_address("10.0.0.5", ["6.6.6.6", "203.0.113.9, 10.1.2.3"], proxies) == (
+        "203.0.113.9"
+    )
+    assert client_address("10.0.0.5", ["10.1.2.3"], proxies) == "10.1.2.3"  # all ours
+    assert client_address("10.0.0.5", ["không-phải-địa-chỉ"], proxies) == "10.0.0.5"
+    assert client_address("10.0.0.5", [], proxies) == "10.0.0.5"
+    # From anyone else, or with no proxy configured, the header is ignored.
+    assert client_address("198.51.100.7", ["203.0.113.9"], proxies) == "198.51.100.7"
+    assert client_address("10.0.0.5", ["203.0.113.9"], []) == "10.0.0.5"
+
+
+def test_sign_in_slow_down_and_audit_use_the_address_behind_a_trusted_proxy(
+    web_settings: Settings,
+) -> None:
+    settings = web_settings.model_copy(update={"trusted_proxies": "10.0.0.5"})
+    services = Services.from_settings(settings)
+    try:
+
+        def client(peer: str, forwarded: str) -> TestClient:
+            headers = {"X-Forwarded-For": forwarded}
+            return TestClient(create_app(services), follow_redirects=False,
+                              client=(peer, 40000), headers=headers)  # fmt: skip
+
+        # Nine wrong guesses (3x the free failures) from one person behind the proxy,
+        # each at another name, slow that address down...
+        with client("10.0.0.5", "6.6.6.6, 203.0.113.9") as guesser:
+            for n in range(9):
+                assert sign_in(guesser, f"ai-{n}", "sai mật khẩu").status_code == 401
+            assert sign_in(guesser, "ai-khac", "sai mật khẩu").status_code == 429
+        # ...but not another person behind the same proxy.
+        with client("10.0.0.5", "203.0.113.10") as other:
+            assert sign_in(other, "ai-nua", "sai mật khẩu").status_code == 401
+        # A peer that is not our proxy cannot pick its address by the header.
+        with client("198.51.100.7", "203.0.113.11") as spoofer:
+            assert sign_in(spoofer, "gia-mao", "sai mật khẩu").status_code == 401
+        addresses = {e.detail["name"]: e.detail["address"]
+                     for e in _audit(services, "user.sign_in_refused")}  # fmt: skip
+        assert addresses["ai-0"] == addresses["ai-khac"] == "203.0.113.9"
+        assert addresses["ai-nua"] == "203.0.113.10"
+        assert addresses["gia-mao"] == "198.51.100.7"
+    finally:
+        services.close()
+
+
+def test_a_retraining_lock_left_by_a_dead_job_is_taken_over(web_settings: Settings) -> None:
+    """A worker that died mid-retraining leaves the lock behind: the next press must not
+    wait an hour for it to expire."""
+    from redis import Redis
+
+    from workers.queue import _retrain_keys, enqueue_retrain, last_retrain
+
+    connection = Redis.from_url(web_settings.redis_url)
+    running, _last = _retrain_keys(web_settings)
+    connection.set(running, "retrain-gone", ex=3600)  # its job is nowhere
+    job, queued = enqueue_retrain(web_settings, "staff:quan", connection)
+    assert queued and connection.get(running).decode() == job.id
+    again, queued = enqueue_retrain(web_settings, "staff:quan", connection)
+    assert not queued and again.id == job.id  # still queued: no second one
+    assert last_retrain(web_settings, connection).id == job.id

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from config import Settings
-from models import Field
+from models import ApiClient, Batch, Field, Webhook
 from service import staff
 from service.context import Services
 from tests.badfiles import good_jpeg, good_tiff
@@ -34,11 +34,12 @@ PASSWORD = "mật-khẩu-thử-nghiệm"
 CORRECTED = "Phạm Thị Kiểm Thử"
 DOSSIER = "000.00.01.H01-240115-0001"
 
-# A file dropped on the page, as a browser's drag and drop delivers it.
+# Two files dropped on the page, as a browser's drag and drop delivers them.
 DROP = """async (url) => {
   const blob = await (await fetch(url)).blob();
   const data = new DataTransfer();
-  data.items.add(new File([blob], "keo-tha.jpg", { type: "image/jpeg" }));
+  data.items.add(new File([blob], "keo-tha-1.jpg", { type: "image/jpeg" }));
+  data.items.add(new File([blob, "x"], "keo-tha-2.jpg", { type: "image/jpeg" }));
   document.getElementById("drop").dispatchEvent(
     new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
 }"""
@@ -246,18 +247,36 @@ def test_staff_upload_review_search_and_refusals(
     page.goto(f"{base}/app/upload")
     expect(page).to_have_url(f"{base}/app/upload")  # still signed in
 
-    # A folder chosen whole, and a file dropped on the page: one progress bar each.
+    # A folder chosen whole (the webkitdirectory input, given a real directory), and
+    # several files dropped on the page: one progress bar each, each file its own batch.
     folder = tmp_path / "may-quet"
     folder.mkdir()
     good_jpeg(folder / "trang-1.jpg")
     good_tiff(folder / "trang-2.tif")
+    (folder / "ghi-chu.txt").write_text("không phải bản quét")  # left out by the page
     page.goto(f"{base}/app/upload")
     page.set_input_files("#folder", str(folder))
     expect(page.locator("#uploads li.done")).to_have_count(2, timeout=120_000)
+    expect(page.locator("#uploads")).to_contain_text("may-quet/trang-1.jpg")
     page.evaluate(DROP, f"/app/documents/{document_id}/pages/1.jpg?size=thumbnail")
-    expect(page.locator("#uploads li.done")).to_have_count(3, timeout=120_000)
-    expect(page.locator("#uploads li").last).to_contain_text("keo-tha.jpg")
+    expect(page.locator("#uploads li.done")).to_have_count(4, timeout=120_000)
+    expect(page.locator("#uploads")).to_contain_text("keo-tha-2.jpg")
     _shot(page, "12b-upload-folder-and-drop")
+    # "Một hồ sơ" without a code: the folder's files are one batch, one dossier.
+    page.goto(f"{base}/app/upload")
+    page.check("input[name=mode][value=one]")
+    page.set_input_files("#folder", str(folder))
+    expect(page.locator("#uploads li.done")).to_have_count(2, timeout=120_000)
+    expect(page.locator("#uploads li.done").first).to_contain_text("(một hồ sơ)")
+    _shot(page, "12c-upload-one-dossier")
+    with services.sessions() as session:
+        batches = list(session.scalars(select(Batch).order_by(Batch.id)))
+        names = [[f.filename for f in b.files] for b in batches[1:]]
+        assert sorted(names[:2]) == [["trang-1.jpg"], ["trang-2.tif"]]
+        assert sorted(names[2:4]) == [["keo-tha-1.jpg"], ["keo-tha-2.jpg"]]  # sent side by side
+        assert sorted(names[4]) == ["trang-1.jpg", "trang-2.tif"] and len(batches) == 6
+        assert batches[5].one_dossier and batches[5].dossier_code is None
+        assert not any(b.one_dossier for b in batches[:5])
 
     # Sign out: the session is over.
     page.click("form.signout button")
@@ -271,4 +290,34 @@ def test_staff_upload_review_search_and_refusals(
     page.goto(f"{base}/app/admin")
     expect(page.locator("main")).to_contain_text("chỉnh sửa của cán bộ")
     _shot(page, "14-admin")
+    # An API client made here: its key shown this once.
+    page.fill("#new-client input[name=name]", "Phần mềm một cửa tỉnh")
+    page.select_option("#new-client select[name=role]", "onestop")
+    page.click("#new-client button")
+    expect(page.locator("#new-key")).to_contain_text("chỉ hiện một lần")
+    key = page.locator("#new-key code.secret").inner_text()
+    assert key.startswith("dgz_")
+    answer = page.request.get(f"{base}/api/v1/webhooks", headers={"Authorization": f"Bearer {key}"})
+    assert answer.status == 200
+    _shot(page, "15-admin-client-key")
+    # A webhook for it: an internal address refused by the API's checks, a public one taken.
+    page.fill("#new-webhook input[name=url]", "http://10.0.0.1/hook")
+    page.click("#new-webhook button")
+    expect(page.locator("p.error")).to_contain_text("Địa chỉ webhook bị từ chối")
+    page.fill("#new-webhook input[name=url]", "https://93.184.216.34/digitize")
+    page.click("#new-webhook button")
+    expect(page.locator("#new-secret")).to_contain_text("chỉ hiện một lần")
+    _shot(page, "16-admin-webhook")
+    # Retraining on the queue: the worker runs it; the page follows it to its end.
+    page.goto(f"{base}/app/admin")
+    page.click("#retrain-form button")
+    expect(page.locator("p.ok[role=status]")).to_contain_text("hàng đợi")
+    expect(page.locator("#retrain-state")).to_have_attribute("data-state", "finished",
+                                                             timeout=600_000)  # fmt: skip
+    expect(page.locator("#retrain-state")).to_contain_text("ví dụ")
+    _shot(page, "17-admin-retrained")
+    with services.sessions() as session:
+        (client,) = session.scalars(select(ApiClient))
+        (hook,) = session.scalars(select(Webhook))
+        assert hook.client_id == client.id and client.role == "onestop"
     context.close()

@@ -8,9 +8,10 @@ fragment or JSON; a browser's navigation gets the whole page.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -28,20 +29,28 @@ from fastapi.responses import (
     StreamingResponse,
 )
 from fastapi.templating import Jinja2Templates
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import ServicesDep, SessionDep
 from api.uploads import read_upload
-from models import ApiClient, AuditEntry, Document, Dossier, Role, Webhook
-from service import queries, staff, staffreview, usecases
+from models import ApiClient, AuditEntry, Document, Dossier, Page, Role, Webhook
+from service import queries, staff, staffreview, usecases, webhooks
 from service import search as searching
 from service.audit import entries_for
 from service.auth import Permission, allowed
 from service.context import Services
-from service.errors import NotFoundError, ServiceError
+from service.destinations import Network, RefusedDestinationError, parse_networks
+from service.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceError,
+)
 from service.ingest import ReceivedFile, checked_dossier_code, discard_all
 from service.staff import SESSION_COOKIE, StaffSession
+from workers import queue as work
 from workers.queue import enqueue_scans
 
 HERE = Path(__file__).resolve().parent
@@ -114,10 +123,26 @@ def status_vi(status: str) -> str:
     return _STATUSES.get(status, status)
 
 
+# The field problems the reading step names (digitize/understand/fields.py), for staff.
+_PROBLEMS = {
+    "placeholder": "chỉ là chỗ trống của mẫu",
+    "printed instruction": "là lời dẫn in sẵn",
+    "garbled": "đọc bị rối",
+    "printed part of the label": "lẫn phần nhãn in sẵn",
+    "cut short": "có thể bị cắt (phần sau ở dòng không đọc được)",
+    "not a name": "không giống tên người",
+    "too short": "quá ngắn",
+    "footnote marker": "có dấu chú thích",
+    "uncertain reading": "đọc chưa chắc chắn",
+}
+
+
 def note_vi(note: str) -> str:
     for pattern, text in _NOTES:
         match = pattern.match(note)
         if match:
+            if pattern.groups == 2 and match.group(2) in _PROBLEMS:
+                note = f"field {match.group(1)}: {_PROBLEMS[match.group(2)]}"
             said = pattern.sub(text, note)
             field = match.group(1) if pattern.groups else None
             return said.replace(f"Trường {field}", f"Trường {field_vi(field)}") if field else said
@@ -161,7 +186,43 @@ class WebRefusedError(Exception):
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else "?"
+    """Who signs in, for the slow-down by address and the audit: the socket's peer, or,
+    when that peer is a trusted proxy, what the proxies said in X-Forwarded-For."""
+    peer = request.client.host if request.client else "?"
+    trusted = _trusted(request.app.state.services.settings.trusted_proxies)
+    forwarded = request.headers.getlist("x-forwarded-for")
+    return client_address(peer, forwarded, trusted)
+
+
+@functools.lru_cache(maxsize=4)
+def _trusted(raw: str) -> tuple[Network, ...]:
+    return tuple(parse_networks(raw))
+
+
+def client_address(peer: str, forwarded: list[str], trusted: Sequence[Network]) -> str:
+    """The right-most address of X-Forwarded-For that is not one of our proxies, read
+    only when the peer is one of them: each proxy appends the address it saw, so the
+    entries to its left were written by the client and may be anything."""
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for line in forwarded for hop in line.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop if _ip(hop) is not None else peer  # garbage: keep the last proxy
+        peer = hop
+    return peer  # every hop is a proxy of ours
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip in network for network in trusted)
 
 
 def _render(request: Request, template: str, me: StaffSession | None, status_code: int = 200,
@@ -402,14 +463,18 @@ async def upload(request: Request, services: ServicesDep, me: Uploader) -> Respo
     except Exception:
         discard_all(received.files)
         raise
-    batch_id = await run_in_threadpool(_upload, services, received.files, me, code)
+    one = mode == "one"
+    batch_id = await run_in_threadpool(_upload, services, received.files, me, code, one)
     return JSONResponse({"batch_id": batch_id, "url": f"/app/batches#batch-{batch_id}"}, 202)
 
 
 def _upload(services: Services, files: list[ReceivedFile], me: StaffSession,
-            code: str | None) -> int:  # fmt: skip
+            code: str | None, one_dossier: bool) -> int:  # fmt: skip
+    """All the files of one request are one batch; "one dossier" without a code is one
+    dossier still, whose code is settled on the review page."""
     enqueue = functools.partial(enqueue_scans, services.settings)
-    return usecases.upload(services, files, client=me.caller, dossier_code=code, enqueue=enqueue)
+    return usecases.upload(services, files, client=me.caller, dossier_code=code,
+                           enqueue=enqueue, one_dossier=one_dossier)  # fmt: skip
 
 
 def _batch_rows(session: Session, limit: int = 50) -> list[dict[str, Any]]:
@@ -452,13 +517,15 @@ def review_queue(request: Request, session: SessionDep, me: Reviewer) -> Respons
 
 
 def _page_sizes(session: Session, document: Document) -> dict[int, tuple[int, int]]:
-    """Width and height of each page as the boxes of its fields count them."""
-    sizes = {}
-    for number in range(1, len(document.pages) + 1):
-        page = queries.document_page(session, document, number)
-        report = page.report or {}
-        sizes[page.number] = (int(report.get("width") or 0), int(report.get("height") or 0))
-    return sizes
+    """Width and height of each page as the boxes of its fields count them: read out of
+    the pages' reports by the database (one query; a whole report holds every line)."""
+    rows = session.execute(
+        select(
+            Page.number, Page.report["width"].as_float(), Page.report["height"].as_float()
+        ).where(Page.scan_id == document.scan_id, Page.number.in_(document.pages))
+    )
+    found = {number: (int(width or 0), int(height or 0)) for number, width, height in rows}
+    return {n: found.get(page, (0, 0)) for n, page in enumerate(document.pages, start=1)}
 
 
 @router.get("/review/{document_id}")
@@ -467,21 +534,19 @@ def review_page(
     me: Reviewer,
 ) -> Response:  # fmt: skip
     document = queries.get_document(session, document_id)
-    queue = [item.document.id for item in staffreview.review_queue(session)]
-    following = [d for d in queue if d != document.id]
-    after = [d for d in queue if d > document.id]
     catalogue = services.knowledge.catalogue
     return _render(
         request, "review.html", me,
         document=document,
         open_items=staffreview.open_items(session, document),
         sizes=_page_sizes(session, document),
-        next_document=(after or following or [None])[0],
+        next_document=staffreview.next_in_queue(session, document),
         document_types=sorted(catalogue.document_types.values(), key=lambda d: d.name),
         procedures=sorted(catalogue.procedures.values(), key=lambda p: p.name),
         in_dossier=document.dossier_id is not None,
         labels=_labels(services, document),
         dossier=session.get(Dossier, document.dossier_id) if document.dossier_id else None,
+        waiting=None if document.dossier_id else staffreview.waiting_batch(session, document),
     )  # fmt: skip
 
 
@@ -645,18 +710,111 @@ def search_page(
 @router.get("/admin")
 def admin_page(request: Request, session: SessionDep, services: ServicesDep,
                me: Admin) -> Response:  # fmt: skip
+    return _admin(request, session, services, me, message=request.query_params.get("msg"))
+
+
+def _admin(request: Request, session: Session, services: Services, me: StaffSession,
+           status_code: int = 200, **shown: Any) -> Response:  # fmt: skip
     catalogue = services.knowledge.catalogue
-    return _render(
-        request, "admin.html", me,
+    clients = usecases.list_clients(session)
+    response = _render(
+        request, "admin.html", me, status_code,
         users=staff.list_users(session),
-        clients=list(session.scalars(select(ApiClient).order_by(ApiClient.id))),
-        webhooks=list(session.scalars(select(Webhook).order_by(Webhook.id))),
+        clients=clients,
+        subscribers=[c for c in clients
+                     if c.revoked_at is None and allowed(c.role, Permission.WEBHOOKS)],
+        webhooks=list(session.scalars(
+            select(Webhook).where(Webhook.active).order_by(Webhook.id))),
+        events=webhooks.EVENTS,
         procedures=sorted(catalogue.procedures.values(), key=lambda p: p.key),
         document_types=sorted(catalogue.document_types.values(), key=lambda d: d.key),
         corrections=staffreview.corrections_count(services),
+        retrain=_retrain_state(services),
         roles=list(Role),
-        message=request.query_params.get("msg"),
+        **shown,
     )  # fmt: skip
+    if "key" in shown or "secret" in shown:
+        response.headers["Cache-Control"] = "no-store"  # shown once: kept by no cache
+    return response
+
+
+# What went wrong with an administrator's form, said for staff.
+_ADMIN_ERRORS: list[tuple[type[ServiceError], str]] = [
+    (RefusedDestinationError, "Địa chỉ webhook bị từ chối"),
+    (ConflictError, "Đã có một ứng dụng mang tên này"),
+    (NotFoundError, "Không tìm thấy"),
+    (InvalidInputError, "Dữ liệu không hợp lệ"),
+]
+
+
+def _admin_refused(request: Request, services: Services, me: StaffSession,
+                   exc: ServiceError) -> Response:  # fmt: skip
+    said = next((text for kind, text in _ADMIN_ERRORS if isinstance(exc, kind)), "Không làm được")
+    with services.sessions() as session:
+        return _admin(request, session, services, me, exc.status, error=f"{said}: {exc.detail}")
+
+
+@router.post("/admin/clients")
+def admin_create_client(
+    request: Request,
+    services: ServicesDep,
+    me: AdminPost,
+    name: Annotated[str, Form(max_length=200)],
+    role: Annotated[str, Form(max_length=16)],
+) -> Response:
+    """A new API client; its key is shown on this answer only (no-store), never again."""
+    try:
+        client, key = usecases.add_client(services.database, name, role, actor=me.actor)
+    except ServiceError as exc:
+        return _admin_refused(request, services, me, exc)
+    with services.sessions() as session:
+        return _admin(request, session, services, me, key=key, key_for=client.name,
+                      message=f"Đã tạo ứng dụng {client.name}.")  # fmt: skip
+
+
+@router.post("/admin/clients/{client_id}/revoke")
+def admin_revoke_client(client_id: int, services: ServicesDep, me: AdminPost) -> Response:
+    client = usecases.remove_client(services.database, client_id, actor=me.actor)
+    return RedirectResponse("/app/admin?msg=" + quote(f"Đã thu hồi khoá của {client.name}."), 303)
+
+
+@router.post("/admin/webhooks")
+def admin_add_webhook(
+    request: Request,
+    services: ServicesDep,
+    me: AdminPost,
+    client_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    url: Annotated[str, Form(max_length=2000)],
+) -> Response:
+    """A webhook for a client that may have one, through the same use case as the API's
+    (so the same destination checks); its signing secret is shown on this answer only."""
+    try:
+        with services.sessions() as session:
+            client = session.get(ApiClient, client_id)
+            if client is None or client.revoked_at is not None:
+                raise NotFoundError(f"ứng dụng {client_id} (hoặc khoá đã bị thu hồi)")
+            if not allowed(client.role, Permission.WEBHOOKS):
+                raise InvalidInputError(
+                    f"ứng dụng {client.name} có vai trò {ROLE_NAMES[Role(client.role)]}, "
+                    "không nhận webhook (cần vai trò Một cửa)"
+                )
+        hook = usecases.add_webhook(services, client, url.strip(), None, actor=me.actor)
+    except ServiceError as exc:
+        return _admin_refused(request, services, me, exc)
+    with services.sessions() as session:
+        return _admin(request, session, services, me, secret=hook.secret, secret_for=hook.url,
+                      message=f"Đã đăng ký webhook cho {client.name}.")  # fmt: skip
+
+
+@router.post("/admin/webhooks/{hook_id}/delete")
+def admin_delete_webhook(hook_id: int, services: ServicesDep, me: AdminPost) -> Response:
+    with services.sessions() as session:
+        hook = session.get(Webhook, hook_id)
+        if hook is None:
+            raise NotFoundError(f"không có webhook {hook_id}")
+        client = hook.client
+    usecases.remove_webhook(services, client, hook_id, actor=me.actor)
+    return RedirectResponse("/app/admin?msg=" + quote("Đã xoá webhook."), 303)
 
 
 @router.post("/admin/users")
@@ -676,13 +834,41 @@ def admin_disable_user(user_id: int, change: str, services: ServicesDep,
                        me: AdminPost) -> Response:  # fmt: skip
     if change not in ("disable", "enable"):
         raise NotFoundError("không có thao tác này")
+    if user_id == me.user_id:  # an administrator never locks themself out
+        raise InvalidInputError("không thể khoá hay mở khoá tài khoản của chính mình")
     staff.set_disabled(services.database, user_id, change == "disable", actor=me.actor)
     return RedirectResponse("/app/admin", 303)
 
 
 @router.post("/admin/retrain")
 def admin_retrain(services: ServicesDep, me: AdminPost) -> Response:
-    used = staffreview.retrain(services, staff=me)
-    return RedirectResponse(
-        "/app/admin?msg=" + quote(f"Đã học lại từ {used} ví dụ (có các chỉnh sửa)."), 303
+    """Queue the retraining (a worker runs it); a second press while one is queued or
+    running shows that one instead of starting another."""
+    try:
+        _job, queued = work.enqueue_retrain(services.settings, me.actor)
+    except RedisError:
+        raise WebRefusedError(503, "Không kết nối được hàng đợi công việc; thử lại sau.") from None
+    said = (
+        "Đã xếp việc học lại vào hàng đợi."
+        if queued
+        else "Việc học lại đang chạy; chưa bắt đầu lần nữa."
     )
+    return RedirectResponse(f"/app/admin?msg={quote(said)}#retrain", 303)
+
+
+def _retrain_state(services: Services) -> dict[str, Any]:
+    """The latest retraining as the admin page shows it."""
+    try:
+        job = work.last_retrain(services.settings)
+        if job is None:
+            return {"state": "none"}
+        found = job.get_status(refresh=True)
+        status = str(getattr(found, "value", found) or "")
+        result = job.return_value() if status == "finished" else None
+    except RedisError:
+        return {"state": "unknown"}
+    when = job.ended_at or job.started_at or job.enqueued_at
+    state: dict[str, Any] = {"state": status, "by": (job.args or ["?"])[0], "at": when}
+    if isinstance(result, dict):
+        state.update(examples=result.get("examples"), error=result.get("error"))
+    return state

@@ -17,8 +17,9 @@ from rq.job import Job
 
 from config import Settings
 from digitize.ocr.engine import OcrEngine
-from service import processing, usecases, webhooks
+from service import processing, staffreview, usecases, webhooks
 from service.context import Services
+from service.errors import ServiceError
 from workers import queue as work
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,24 @@ def deliver_webhook(delivery_id: int) -> None:
     failure = usecases.deliver_webhook(services(), delivery_id)
     if failure is not None:  # the attempt is on record; the queue tries again later
         raise webhooks.DeliveryFailedError(failure)
+
+
+def retrain_classifier(actor: str) -> dict[str, Any]:
+    """Retrain the classifier (the admin page's button); the outcome is the job's result,
+    which the page shows. A refusal (nothing to learn from) is a result, not a failure."""
+    job = get_current_job()
+    settings = services().settings
+    try:
+        used = staffreview.retrain(services(), actor=actor)
+    except ServiceError as exc:
+        return {"error": exc.detail}
+    finally:
+        if job is not None:
+            work.release_retrain(settings, job.id, job.connection)
+    # This worker classifies with the new model from its next job on; others when they
+    # restart (their model is loaded once per process).
+    close()
+    return {"examples": used}
 
 
 def on_failure(

@@ -16,11 +16,13 @@ module to queue what follows each job.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from redis import Redis
 from rq import Callback, Queue, Retry
+from rq.exceptions import NoSuchJobError
 from rq.job import Dependency, Job
 from rq.serializers import JSONSerializer
 
@@ -31,6 +33,7 @@ SPLIT_SCAN = f"{_JOBS}.split_scan"
 PROCESS_PAGES = f"{_JOBS}.process_pages"
 ASSEMBLE_SCAN = f"{_JOBS}.assemble_scan"
 DELIVER_WEBHOOK = f"{_JOBS}.deliver_webhook"
+RETRAIN = f"{_JOBS}.retrain_classifier"
 ON_FAILURE = f"{_JOBS}.on_failure"
 SERIALIZER = JSONSerializer  # queue, jobs and workers all read and write with it
 
@@ -98,3 +101,66 @@ def enqueue_deliveries(settings: Settings, queue: Queue, delivery_ids: Sequence[
             result_ttl=24 * 3600,
             failure_ttl=30 * 24 * 3600,
         )
+
+
+# --- retraining the classifier (one at a time) ----------------------------------------
+
+RETRAIN_TIMEOUT = 3600
+# Compare-and-delete: the lock is released only by (or for) the job that holds it.
+_RELEASE = (
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+)
+_UNFINISHED = {"queued", "started", "deferred", "scheduled"}
+
+
+def _retrain_keys(settings: Settings) -> tuple[str, str]:
+    base = f"digitize:{settings.queue_name}:retrain"
+    return f"{base}:running", f"{base}:last"
+
+
+def enqueue_retrain(
+    settings: Settings, actor: str, connection: Redis | None = None
+) -> tuple[Job, bool]:
+    """Queue a retraining of the classifier, unless one is queued or running already:
+    (the job, True if it was queued now). A lock in Redis (SET NX) makes two presses at
+    once queue one job; a lock left by a job that ended without releasing it (its
+    worker died) is taken over."""
+    connection = connection or connect(settings)
+    running, last = _retrain_keys(settings)
+    queue = work_queue(settings, connection)
+    for _ in range(2):
+        job_id = f"retrain-{uuid.uuid4().hex}"
+        if connection.set(running, job_id, nx=True, ex=RETRAIN_TIMEOUT + 60):
+            connection.set(last, job_id)
+            job = queue.enqueue(
+                RETRAIN, actor, job_id=job_id, job_timeout=RETRAIN_TIMEOUT,
+                result_ttl=30 * 24 * 3600, failure_ttl=30 * 24 * 3600,
+            )  # fmt: skip
+            return job, True
+        holder = connection.get(running)
+        if holder is None:
+            continue
+        held = _fetch(connection, holder.decode())
+        if held is not None and held.get_status(refresh=True) in _UNFINISHED:
+            return held, False
+        release_retrain(settings, holder.decode(), connection)  # stale: its job ended
+    raise RuntimeError("the retraining lock could not be taken")
+
+
+def release_retrain(settings: Settings, job_id: str, connection: Redis | None = None) -> None:
+    connection = connection or connect(settings)
+    connection.eval(_RELEASE, 1, _retrain_keys(settings)[0], job_id)
+
+
+def last_retrain(settings: Settings, connection: Redis | None = None) -> Job | None:
+    """The latest retraining job (queued, running or ended), None if none is known."""
+    connection = connection or connect(settings)
+    job_id = connection.get(_retrain_keys(settings)[1])
+    return _fetch(connection, job_id.decode()) if job_id else None
+
+
+def _fetch(connection: Redis, job_id: str) -> Job | None:
+    try:
+        return Job.fetch(job_id, connection=connection, serializer=SERIALIZER)
+    except NoSuchJobError:
+        return None
