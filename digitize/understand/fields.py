@@ -437,6 +437,15 @@ def _read_segment(
         comma = "," if spans[-2][0].text[lo:hi].rstrip().endswith(",") else ""
         raw = f"{raw}{comma} {normalise.strip_leaders(following[0].text)}"
     found = _finish(spec, raw, segment.score, page.number, spans, review_below)
+    if (
+        "cut short" in found.problems
+        and len(spans) == 1
+        and following
+        and _goes_on_below(line, following[0])
+    ):
+        spans.append((following[0], 0, len(following[0].text)))
+        raw = f"{raw} {normalise.strip_leaders(following[0].text)}"
+        found = _finish(spec, raw, segment.score, page.number, spans, review_below)
     label_line = page.lines[segment.line_index]
     label_words = _words_in(label_line, 0, max(0, segment.start - 1))
     value_words = [w for line_, lo, hi in spans for w in _words_in(line_, lo, hi)]
@@ -501,7 +510,30 @@ def _wraps_onto(page: PageText, line: Line, following: Line, labels: _Labels | N
     right = max(other.bbox[2] for other in page.lines)
     return (
         line.bbox[2] >= right - _WRAP_RIGHT_LINE_HEIGHTS * height
-        and abs(following.bbox[0] - line.bbox[0]) <= height
+        and abs(_text_left(following) - _text_left(line)) <= height
+    )
+
+
+def _text_left(line: Line) -> int:
+    """Where the line's text starts: a speck read as "." or "'" before it does not count
+    (". Rịa, tỉnh Bà Rịa - Vũng Tàu" read 130 px left of the line it goes on)."""
+    for word in line.words:
+        if any(ch.isalnum() for ch in word.text):
+            return word.bbox[0]
+    return line.bbox[0]
+
+
+def _goes_on_below(line: Line, following: Line) -> bool:
+    """A short line right under `line` and inside its width, no label on it: the end of
+    a centred value that wrapped ("Kính gửi: Công an ..., thành phố Đà" over "Nẵng")."""
+    height = line.bbox[3] - line.bbox[1]
+    text = following.text.strip()
+    if height <= 0 or not text or ":" in text or len(text.split()) > 4:
+        return False
+    return (
+        0 <= following.bbox[1] - line.bbox[3] <= height
+        and following.bbox[0] >= line.bbox[0] - height
+        and following.bbox[2] <= line.bbox[2] + height
     )
 
 
@@ -624,6 +656,19 @@ def _province_names() -> frozenset[str]:
     return frozenset(fold(name) for name in load_provinces().values())
 
 
+_CITY_IN_TEXT = re.compile(r"\b(?:thanh pho|tinh)\s+([a-z][a-z -]*)$")
+
+
+def _opens_province(words: str) -> bool:
+    """Whether `words` are the first words of a province's name and not a whole one
+    ("ba", "ba ria - vung", "da"): a value cut where its line wrapped."""
+    words = " ".join(words.replace("-", " ").split())
+    names = {" ".join(name.replace("-", " ").split()) for name in _province_names()}
+    return (
+        bool(words) and words not in names and any(name.startswith(words + " ") for name in names)
+    )
+
+
 def _strip_markers(raw: str) -> str:
     text = _LEADING_MARKER.sub("", raw.strip())
     text = _TRAILING_MARKER.sub("", text)
@@ -654,6 +699,9 @@ def _doubtful(kind: FieldKind, raw: str) -> list[str]:
         and province.group(1).strip() not in _province_names()
     ):
         return ["cut short"]  # "..., tỉnh Khánh": the rest wrapped onto a line not read
+    city = _CITY_IN_TEXT.search(folded.rstrip(" ,.-"))
+    if kind in (FieldKind.TEXT, FieldKind.ADDRESS) and city and _opens_province(city.group(1)):
+        return ["cut short"]  # "..., thành phố Đà": the rest ("Nẵng") on a line not read
     if kind in (FieldKind.TEXT, FieldKind.ADDRESS) and _ENDS_ON_PLACE_WORD.search(
         folded.rstrip(" ,.")
     ):
@@ -751,7 +799,23 @@ def _ids_by_kind(
 def _cross_check(
     found: dict[str, ExtractedField], doc_type: DocumentType
 ) -> dict[str, ExtractedField]:
-    """ID numbers against the date of birth and sex on the same document."""
+    """ID numbers against the date of birth and sex on the same document; a text field
+    holding a person's name read for a name field (the owner's name under a business-name
+    wording the catalogue does not know) is not sure."""
+    names = {
+        fold(str(f.value)): f.name
+        for spec in doc_type.fields
+        if spec.kind is FieldKind.NAME and (f := found.get(spec.name)) and f.value is not None
+    }
+    for spec in doc_type.fields:
+        current = found.get(spec.name)
+        if spec.kind is not FieldKind.TEXT or current is None or current.value is None:
+            continue
+        other = names.get(fold(str(current.value)))
+        if other and not current.review:
+            found[spec.name] = dataclasses.replace(
+                current, review=True, problems=(*current.problems, f"same value as {other}")
+            )
     for spec in doc_type.fields:
         if spec.kind is not FieldKind.ID_NUMBER or spec.name not in found:
             continue
