@@ -343,6 +343,7 @@ def test_retraining_learns_from_the_corrections_staff_made(web_services: Service
         assert answer.status_code == 303
         assert "ví dụ" in client.get(answer.headers["location"]).text
     assert (web_services.settings.data_dir / "classifier.npz").is_file()
+    assert (web_services.settings.data_dir / "learned_fields.json").is_file()
     (entry,) = _audit(web_services, "classifier.retrain")
     assert entry.actor == "staff:quan" and entry.detail["examples"] > 1
 
