@@ -232,3 +232,14 @@ def test_a_persons_name_read_as_a_business_name_is_not_sure(catalogue) -> None:
     fields = extract_fields([form], business)
     assert fields["business_name"].review
     assert "same value as applicant_name" in fields["business_name"].problems
+
+
+def test_a_colon_read_inside_a_value_typed_over_leaders(catalogue) -> None:
+    """ "1. Họ, chữ đệm và tên:Trần.Văn.:Toàn....": the speck read as ':' ends nothing."""
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    form = page(
+        1, "1. Họ, chữ đệm và tên:Trần.Văn.:Toàn..........", "5. Số điện thoại liên hệ: 0912345678"
+    )
+    fields = extract_fields([form], ct01)
+    assert fields["applicant_name"].value == "Trần Văn Toàn"
+    assert fields["phone"].value == "0912345678"

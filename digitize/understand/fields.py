@@ -140,7 +140,7 @@ def _find_segments(
         text = line.text
         if _is_heading(text):
             section = fold(text)
-        colons = [m.start() for m in re.finditer(":", text)]
+        colons = _label_colons(text)
         if not colons:
             continue
         breaks = _gap_breaks(line)
@@ -177,6 +177,17 @@ def _find_segments(
                 _Segment(page.number, index, label, score, colon + 1, end, ended, section)
             )
     return segments, section
+
+
+def _label_colons(text: str) -> list[int]:
+    """The colons of the line that may end a label: not one read inside a value typed
+    over leaders, with no blank since the previous colon ("tên:Trần.Văn.:Toàn....")."""
+    colons: list[int] = []
+    for match in re.finditer(":", text):
+        if colons and not re.search(r"\s", text[colons[-1] + 1 : match.start()]):
+            continue
+        colons.append(match.start())
+    return colons
 
 
 # Section headings: a Roman numeral ("II. THÔNG TIN CỦA CHA", OCR may read "I." as
@@ -598,6 +609,7 @@ def _finish(
     elif spec.kind in (FieldKind.TEXT, FieldKind.ADDRESS, FieldKind.NAME):
         # Dots of a leader the value was typed over, read between its words
         # ("xã.Nghi.Phong", "Đăng. ký. thường trú").
+        raw = _COLON_BETWEEN_LETTERS.sub(" ", raw)  # "Trần.Văn.:Toàn": a speck
         raw = " ".join(_DOT_BETWEEN_LETTERS.sub(" ", raw).split())
         raw = _STRAY_QUOTES.sub("", raw)  # Vietnamese has no apostrophes: OCR specks
     problems += _doubtful(spec.kind, raw)
@@ -644,6 +656,7 @@ _DOT_BETWEEN_LETTERS = re.compile(
 # blank left empty ("Kính gửi: Ủy ban nhân dân ......").
 _STUBS = frozenset({"uy ban nhan dan", "ubnd", "cong an", "truong cong an", "so", "ong/ba"})
 _PROVINCE_IN_TEXT = re.compile(r"\btinh\s+([a-z][a-z -]*)$")
+_COLON_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])\.?:(?=[^\W\d_])")
 _STRAY_QUOTES = re.compile(r"['‘’`´]")
 # A place ending on the word that should open its name: "..., tỉnh" (the name wrapped
 # onto a line not read).
