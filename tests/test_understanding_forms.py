@@ -243,3 +243,19 @@ def test_a_colon_read_inside_a_value_typed_over_leaders(catalogue) -> None:
     fields = extract_fields([form], ct01)
     assert fields["applicant_name"].value == "Trần Văn Toàn"
     assert fields["phone"].value == "0912345678"
+
+
+def test_a_label_printed_again_before_another_value_is_not_sure(catalogue) -> None:
+    """Two people's "Địa chỉ" and no heading saying whose is whose: the first is a guess."""
+    receipt = catalogue.document_types["giay_tiep_nhan_ho_so"]
+    one = page(1, "Địa chỉ: Số 12 phố Huế, quận Hai Bà Trưng", "Số điện thoại: 0912345678")
+    assert not extract_fields([one], receipt)["address"].review
+    two = page(
+        1,
+        "Địa chỉ: Số 12 phố Huế, quận Hai Bà Trưng",
+        "Số điện thoại: 0912345678",
+        "Địa chỉ: Số 4 phố Lý Thường Kiệt, quận Hoàn Kiếm",
+    )
+    address = extract_fields([two], receipt)["address"]
+    assert address.review
+    assert "label found with other values" in address.problems

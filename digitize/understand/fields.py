@@ -87,6 +87,9 @@ class _Layout:
     pages: Sequence[PageText]
     segments: list[_Segment] = field(default_factory=list)
     shared: frozenset[str] = frozenset()  # folded labels more than one field reads
+    # folded labels a field reads at a later printing (the spouse's "Số định danh cá
+    # nhân" is the second): the catalogue says whose each printing is
+    ordered: frozenset[str] = frozenset()
     labels: _Labels | None = None
 
 
@@ -111,7 +114,11 @@ def extract_fields(
         found, section = _find_segments(page, index, section)
         segments += found
     counts = Counter(fold(label) for spec in doc_type.fields for label in set(spec.labels))
-    layout = _Layout(pages, segments, frozenset(k for k, n in counts.items() if n > 1), index)
+    ordered = frozenset(
+        fold(label) for spec in doc_type.fields if spec.occurrence > 1 for label in spec.labels
+    )
+    shared = frozenset(k for k, n in counts.items() if n > 1)
+    layout = _Layout(pages, segments, shared, labels=index, ordered=ordered)
     found: dict[str, ExtractedField] = {}
     for spec in doc_type.fields:
         result = _read_field(layout, spec, review_below)
@@ -402,7 +409,36 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
             review=True,
             problems=(*found.problems, "role not shown by a section heading"),
         )
+    elif spec.occurrence == 1 and found.value is not None and not found.review:
+        # The label printed again, before another value (the person the form is about
+        # and the applicant both have "Số định danh cá nhân"), and no section heading
+        # said which is whose: the first one is only a guess.
+        for hit in hits:
+            if hit.label in layout.ordered or hit.line_index == found_line(layout, found):
+                continue
+            if not _holds_text(layout, hit):
+                continue
+            other = _read_segment(layout, spec, hit, review_below)
+            if other.value is not None and other.value != found.value:
+                found = dataclasses.replace(
+                    found, review=True, problems=(*found.problems, "label found with other values")
+                )
+                break
     return found
+
+
+def found_line(layout: _Layout, found: ExtractedField) -> int:
+    """The index of the line the value was read on (-1 when unknown)."""
+    if found.bbox is None or found.page is None:
+        return -1
+    page = next((p for p in layout.pages if p.number == found.page), None)
+    if page is None:
+        return -1
+    top = found.bbox[1]
+    for index, line in enumerate(page.lines):
+        if line.bbox[1] <= top + 1 and top <= line.bbox[3]:
+            return index
+    return -1
 
 
 def _holds_text(layout: _Layout, segment: _Segment) -> bool:
