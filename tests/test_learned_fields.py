@@ -95,3 +95,11 @@ def test_digitize_train_learns_field_wordings_from_corrections(tmp_path: Path) -
     knowledge = load_knowledge(Settings(data_dir=data))
     labels = knowledge.catalogue.document_types[LAND].field("land_parcel").labels
     assert "Thửa số" in labels
+
+
+def test_the_part_of_a_wrapped_label_is_not_learned(catalogue) -> None:
+    """ "Giới" / "tính: Nam": the word left on the value's line is no wording of its own."""
+    ct01 = "to_khai_thay_doi_thong_tin_cu_tru"
+    text = "2. Ngày, tháng, năm sinh: 05/06/1970 ..... 3. Giới\ntính: Nam ........"
+    records = [{"text": text, "doc_type": ct01, "fields": {"applicant_sex": "male"}}]
+    assert learn_wordings(records, catalogue)["wordings"] == {}

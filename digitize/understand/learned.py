@@ -98,7 +98,12 @@ def labels_before_value(text: str, spec: FieldSpec, value: object) -> list[str]:
             before = _LEADERS.split(before)[-1]
             label = _MARKERS.sub("", _NUMBERING.sub("", before.strip())).strip(" ,;")
             words = label.split()
-            if 1 <= len(words) <= _MAX_LABEL_WORDS and any(ch.isalpha() for ch in label):
+            # a label starts with a capital; one in lower case is the tail of a wrapped one
+            if (
+                1 <= len(words) <= _MAX_LABEL_WORDS
+                and any(ch.isalpha() for ch in label)
+                and not label[0].islower()
+            ):
                 found.append(" ".join(words))
     return found
 
@@ -129,12 +134,13 @@ def learn_wordings(records: Iterable[Mapping[str, Any]], catalogue: Catalogue) -
     wordings: Learned = {}
     for doc_type, by_field in seen.items():
         doc = catalogue.document_types[doc_type]
-        printed = {fold(label): s.name for s in doc.fields for label in s.labels}
+        printed = {fold(label) for s in doc.fields for label in s.labels}
         for name, counts in by_field.items():
             keep = [
                 label
                 for label in sorted(counts, key=lambda lb: (-counts[lb], lb))
-                if printed.get(fold(label)) is None and owners[(doc_type, fold(label))] == {name}
+                if not _part_of_printed(fold(label), printed)
+                and owners[(doc_type, fold(label))] == {name}
             ]
             if keep:
                 wordings.setdefault(doc_type, {})[name] = keep
@@ -143,6 +149,13 @@ def learn_wordings(records: Iterable[Mapping[str, Any]], catalogue: Catalogue) -
         "wordings": wordings,
         "seen": {t: {f: dict(c) for f, c in fs.items()} for t, fs in seen.items()},
     }
+
+
+def _part_of_printed(label: str, printed: set[str]) -> bool:
+    """A catalogue label, or the part of one left on the value's line when the label
+    wrapped ("tính" of "Giới tính", "nhân/CCCD/Hộ chiếu" of "Số định danh cá nhân/CCCD/Hộ
+    chiếu"): learning it would read every printing of the whole label alike."""
+    return any(known.endswith(label) or label in known.split("/") for known in printed)
 
 
 def read_corrections(path: Path) -> list[dict[str, Any]]:
