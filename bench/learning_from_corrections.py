@@ -9,7 +9,9 @@ typed copy of every template or wording (the lowest-numbered file of its group) 
 written as a corrections.jsonl record (the page text, document type, fields). The
 extractor learns the wordings of those corrections (`digitize train` does the same from
 DATA_DIR/corrections.jsonl), and understanding is redone on the OTHER copies only, before
-and after learning: no copy learned from is scored.
+and after learning: no copy learned from is scored. OUT/<split> is then a labelled set of
+the scored copies, which `digitize evaluate OUT/<split> --results OUT/<split>/after`
+(or `/before`) scores with its full table.
 """
 
 from __future__ import annotations
@@ -82,11 +84,17 @@ def main() -> int:
             base.unknown_below,
             base.review_below,
         )
-        scored = out / split / "truth"
+        # OUT/<split> is a labelled set of the scored copies (scans linked, truth
+        # copied): `digitize evaluate OUT/<split> --results OUT/<split>/after` scores it.
+        scored, scans = out / split / "truth", out / split / "scans"
         scored.mkdir(parents=True, exist_ok=True)
+        scans.mkdir(parents=True, exist_ok=True)
         for path in truths:
             if path not in teach:
                 (scored / path.name).write_bytes(path.read_bytes())
+                scan = args.dev / split / "scans" / Path(path.stem).name
+                if scan.exists() and not (scans / scan.name).exists():
+                    (scans / scan.name).symlink_to(scan.resolve())
         (out / split / "corrections.jsonl").write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8"
         )
