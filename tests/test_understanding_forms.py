@@ -160,6 +160,13 @@ def test_a_label_split_after_the_previous_fields_leaders(catalogue) -> None:
     fields = extract_fields([form], ct01)
     assert fields["applicant_sex"].value == "female"
     assert fields["applicant_dob"].value == "1991-08-10"
+    # with OCR's specks: "3," for "3." and a colon read after the head of the label
+    specked = page(
+        1,
+        "2. Ngày, tháng, năm sinh: 10/08/1991 ........... . — 3, GIỚI :",
+        "tính:.Nữ ..........................",
+    )
+    assert extract_fields([specked], ct01)["applicant_sex"].value == "female"
 
 
 def test_a_value_written_by_hand_is_flagged_with_its_box(catalogue) -> None:

@@ -231,9 +231,10 @@ def _label_head(lines: Sequence[Line], index: int) -> str:
     if ":" in above.text:
         # "2. Ngày, tháng, năm sinh: ...... 3. Giới" over "tính: Nam": the label
         # begins after the last leader of the line above.
-        tail = _LEADERS.split(above.text)[-1].strip()
+        # OCR may add specks around it: ". — 3, GIỚI :" (a colon read after the head).
+        tail = _LEADERS.split(above.text)[-1].strip(" .,:;—–-")
         short = 0 < len(tail.split()) <= 3 and ":" not in tail
-        return re.sub(r"^\d{1,2}[.)]\s*", "", tail) if short else ""
+        return re.sub(r"^\d{1,2}[.,)]\s*", "", tail) if short else ""
     if _is_heading(above.text) or len(above.text) > 40:
         return ""
     height = line.bbox[3] - line.bbox[1]
