@@ -410,12 +410,13 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
             review=True,
             problems=(*found.problems, "role not shown by a section heading"),
         )
-    elif spec.occurrence == 1 and found.value is not None and not found.review:
+    elif len(hits) > 1 and spec.occurrence == 1 and found.value is not None and not found.review:
         # The label printed again, before another value (the person the form is about
         # and the applicant both have "Số định danh cá nhân"), and no section heading
         # said which is whose: the first one is only a guess.
+        own_line = found_line(layout, found)
         for hit in hits:
-            if hit.label in layout.ordered or hit.line_index == found_line(layout, found):
+            if hit.label in layout.ordered or (hit.page, hit.line_index) == (found.page, own_line):
                 continue
             if not _holds_text(layout, hit):
                 continue
@@ -713,10 +714,15 @@ def _opens_province(words: str) -> bool:
     """Whether `words` are the first words of a province's name and not a whole one
     ("ba", "ba ria - vung", "da"): a value cut where its line wrapped."""
     words = " ".join(words.replace("-", " ").split())
-    names = {" ".join(name.replace("-", " ").split()) for name in _province_names()}
+    names = _province_names_spaced()
     return (
         bool(words) and words not in names and any(name.startswith(words + " ") for name in names)
     )
+
+
+@functools.cache
+def _province_names_spaced() -> frozenset[str]:
+    return frozenset(" ".join(name.replace("-", " ").split()) for name in _province_names())
 
 
 def _strip_markers(raw: str) -> str:
