@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from cli.process import load_knowledge  # noqa: E402
 from config import Settings  # noqa: E402
+from digitize.results import PageReport  # noqa: E402
 from digitize.understand import load_catalogue, page_from_report  # noqa: E402
 from digitize.understand.evaluation import (  # noqa: E402
     BLANK_SURE,
@@ -71,7 +72,14 @@ def main() -> int:
     for split in SPLITS:
         for path in sorted((args.ocr / split).glob("*.json")):
             result = json.loads(path.read_text(encoding="utf-8"))
-            loaded.append((split, path, result, [page_from_report(p) for p in result["pages"]]))
+            loaded.append(
+                (
+                    split,
+                    path,
+                    result,
+                    [page_from_report(PageReport.from_json(p)) for p in result["pages"]],
+                )
+            )
             total_pages += len(result["pages"])
     for _ in range(max(1, args.repeat)):
         start = time.perf_counter()

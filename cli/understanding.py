@@ -45,6 +45,7 @@ from digitize.understand.evaluation import (
     silent_error_rate,
 )
 from digitize.understand.files import understand_file
+from digitize.understand.learned import learn_wordings, read_corrections, save_learned
 from digitize.understand.model import Example, TextModel, read_examples
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -97,7 +98,11 @@ def add_parsers(commands: Any) -> None:
         description=(
             "Train the classifier on labelled examples (JSON lines with text and doc_type) "
             "plus the corrections in DATA_DIR/corrections.jsonl, and save it where "
-            "`digitize process` finds it (DATA_DIR/classifier.npz unless --out)."
+            "`digitize process` finds it (DATA_DIR/classifier.npz unless --out). Field "
+            "corrections also teach the extractor: the label printed before each "
+            "corrected value becomes a learned wording of that field "
+            "(DATA_DIR/learned_fields.json, read at extraction; the catalogue files "
+            "are not changed)."
         ),
         formatter_class=formatter,
     )
@@ -110,6 +115,13 @@ def add_parsers(commands: Any) -> None:
     )
     train.add_argument("--no-corrections", action="store_true", help="ignore corrections")
     train.add_argument("--out", type=Path, metavar="FILE", help="where to save the model")
+    train.add_argument(
+        "--wordings-out",
+        type=Path,
+        metavar="FILE",
+        help="where to save the field wordings learned from corrections "
+        "(default DATA_DIR/learned_fields.json)",
+    )
     train.set_defaults(run=run_train)
 
     understand = commands.add_parser(
@@ -289,6 +301,7 @@ def run_train(args: argparse.Namespace) -> int:
             model = TextModel.train(examples)
         out = args.out or settings.data_dir / "classifier.npz"
         model.save(out, meta=_training_meta(examples, sources))
+        wordings = _learn_wordings(args, settings, catalogue)
     except (OSError, DigitizeError) as exc:
         console.print(f"[red]error:[/] {escape(_reason(exc))}", soft_wrap=True)
         return EXIT_FAILED
@@ -299,7 +312,21 @@ def run_train(args: argparse.Namespace) -> int:
         f"trained on {len(examples)} examples of {len(counts)} document types "
         f"from {', '.join(str(s) for s in sources)}; saved {out}"
     )
+    if wordings is not None:
+        console.print(wordings)
     return EXIT_OK
+
+
+def _learn_wordings(args: argparse.Namespace, settings: Settings, catalogue: Any) -> str | None:
+    """Field wordings learned from the corrections' field values, saved where
+    understanding reads them (DATA_DIR/learned_fields.json unless --wordings-out)."""
+    if args.no_corrections or not settings.corrections_file.is_file():
+        return None
+    learned = learn_wordings(read_corrections(settings.corrections_file), catalogue)
+    out = args.wordings_out or settings.learned_fields_file
+    save_learned(learned, out)
+    count = sum(len(v) for fields in learned["wordings"].values() for v in fields.values())
+    return f"learned {count} field wordings from the corrections; saved {out}"
 
 
 def _training_meta(examples: list[Example], sources: list[Path]) -> dict[str, object]:

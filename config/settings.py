@@ -142,6 +142,11 @@ class Settings(BaseSettings):
     def corrections_file(self) -> Path:
         return self.data_dir / "corrections.jsonl"
 
+    @property
+    def learned_fields_file(self) -> Path:
+        """Field wordings learned from the corrections (issue 13; `digitize train`)."""
+        return self.data_dir / "learned_fields.json"
+
     def effective_model(self) -> Path | None:
         """The classifier model to use: the one set, a retrained one, or the packaged one."""
         from digitize.understand.model import DEFAULT_MODEL  # settings stay import-light
@@ -203,4 +208,5 @@ def load_knowledge(settings: Settings) -> Knowledge:
         settings.effective_model(),
         unknown_below=settings.unknown_below,
         review_below=settings.review_below,
+        learned_path=settings.learned_fields_file,
     )

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from digitize.understand import load_catalogue
+from digitize.understand.learned import learn_wordings, read_corrections, save_learned
 from digitize.understand.model import TextModel, read_examples
 from models import (
     Attachment,
@@ -305,8 +307,9 @@ def corrections_count(services: Services) -> int:
 
 
 def retrain(services: Services, *, actor: str) -> int:
-    """Train the classifier on the packaged examples and the corrections; saved where
-    new worker processes load it (DATA_DIR/classifier.npz). Returns the examples used.
+    """Train the classifier on the packaged examples and the corrections, and learn the
+    field wordings of the field corrections; saved where new worker processes load them
+    (DATA_DIR/classifier.npz, DATA_DIR/learned_fields.json). Returns the examples used.
     Run by a worker (workers/jobs.retrain_classifier), not in a request: it takes
     seconds, and more as corrections pile up."""
     sources = [p for p in (TRAINING_EXAMPLES, services.settings.corrections_file) if p.is_file()]
@@ -318,6 +321,13 @@ def retrain(services: Services, *, actor: str) -> int:
     model = TextModel.train(examples)
     out = services.settings.data_dir / "classifier.npz"
     model.save(out, meta={"examples": len(examples), "sources": [str(s) for s in sources]})
+    corrections = services.settings.corrections_file
+    if corrections.is_file():
+        # Field corrections teach the extractor the label wordings before their values;
+        # learned against the catalogue as staff wrote it, not one holding earlier ones.
+        base = load_catalogue(services.settings.catalogue_dir)
+        learned = learn_wordings(read_corrections(corrections), base)
+        save_learned(learned, services.settings.learned_fields_file)
     with services.writes.begin() as session:
         record(session, actor, "classifier.retrain", "classifier", out.name,
                {"examples": len(examples)})  # fmt: skip

@@ -160,6 +160,13 @@ def test_a_label_split_after_the_previous_fields_leaders(catalogue) -> None:
     fields = extract_fields([form], ct01)
     assert fields["applicant_sex"].value == "female"
     assert fields["applicant_dob"].value == "1991-08-10"
+    # with OCR's specks: "3," for "3." and a colon read after the head of the label
+    specked = page(
+        1,
+        "2. Ngày, tháng, năm sinh: 10/08/1991 ........... . — 3, GIỚI :",
+        "tính:.Nữ ..........................",
+    )
+    assert extract_fields([specked], ct01)["applicant_sex"].value == "female"
 
 
 def test_a_value_written_by_hand_is_flagged_with_its_box(catalogue) -> None:
@@ -199,3 +206,63 @@ def test_an_address_cut_short_or_specked_is_not_sure(catalogue) -> None:
     assert "cut short" in address.problems
     form = page(1, "Địa chỉ: Số 24 đường Phan Chu Trinh, quận Ninh Kiều, thành phố Cần 'Thơ")
     assert extract_fields([form], receipt)["address"].value.endswith("thành phố Cần Thơ")
+
+
+def test_a_centred_value_wrapped_under_its_line_is_read_whole(catalogue) -> None:
+    """ "Kính gửi: ..., thành phố Đà" over a centred "Nẵng": the city's name is not cut."""
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    top = page(1, "Kính gửi: Công an phường Hòa Khánh Bắc, quận Liên Chiểu, thành phố Đà")
+    line = top.lines[0]
+    under = Line((Word("Nẵng", (500, 145, 560, 175), 0.95),), (500, 145, 560, 175))
+    issuer = extract_fields([PageText(1, (line, under))], ct01)["issuer"]
+    assert issuer.value.endswith("thành phố Đà Nẵng")
+    alone = extract_fields([PageText(1, (line,))], ct01)["issuer"]
+    assert alone.review
+    assert "cut short" in alone.problems
+
+
+def test_a_wrapped_line_behind_a_speck_goes_on(catalogue) -> None:
+    receipt = catalogue.document_types["giay_tiep_nhan_ho_so"]
+    form = page(
+        1, "Địa chỉ: Số 148, ngõ 26, phố Lê Duẩn, thành phố Bà", "Rịa, tỉnh Bà Rịa - Vũng Tàu"
+    )
+    first, second = form.lines
+    speck = Word(".", (20, second.bbox[1], 26, second.bbox[3]), 0.4)
+    specked = Line((speck, *second.words), (20, *second.bbox[1:]))
+    address = extract_fields([PageText(1, (first, specked))], receipt)["address"]
+    assert address.value.endswith("thành phố Bà Rịa, tỉnh Bà Rịa - Vũng Tàu")
+
+
+def test_a_persons_name_read_as_a_business_name_is_not_sure(catalogue) -> None:
+    business = catalogue.document_types["giay_de_nghi_dang_ky_ho_kinh_doanh"]
+    form = page(1, "Tôi là: VŨ HẢI LINH", "Tên hộ kinh doanh: VŨ HẢI LINH")
+    fields = extract_fields([form], business)
+    assert fields["business_name"].review
+    assert "same value as applicant_name" in fields["business_name"].problems
+
+
+def test_a_colon_read_inside_a_value_typed_over_leaders(catalogue) -> None:
+    """ "1. Họ, chữ đệm và tên:Trần.Văn.:Toàn....": the speck read as ':' ends nothing."""
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    form = page(
+        1, "1. Họ, chữ đệm và tên:Trần.Văn.:Toàn..........", "5. Số điện thoại liên hệ: 0912345678"
+    )
+    fields = extract_fields([form], ct01)
+    assert fields["applicant_name"].value == "Trần Văn Toàn"
+    assert fields["phone"].value == "0912345678"
+
+
+def test_a_label_printed_again_before_another_value_is_not_sure(catalogue) -> None:
+    """Two people's "Địa chỉ" and no heading saying whose is whose: the first is a guess."""
+    receipt = catalogue.document_types["giay_tiep_nhan_ho_so"]
+    one = page(1, "Địa chỉ: Số 12 phố Huế, quận Hai Bà Trưng", "Số điện thoại: 0912345678")
+    assert not extract_fields([one], receipt)["address"].review
+    two = page(
+        1,
+        "Địa chỉ: Số 12 phố Huế, quận Hai Bà Trưng",
+        "Số điện thoại: 0912345678",
+        "Địa chỉ: Số 4 phố Lý Thường Kiệt, quận Hoàn Kiếm",
+    )
+    address = extract_fields([two], receipt)["address"]
+    assert address.review
+    assert "label found with other values" in address.problems

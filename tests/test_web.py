@@ -363,6 +363,7 @@ def test_retraining_learns_from_the_corrections_staff_made(web_services: Service
         answer = client.post("/app/admin/retrain", data={"csrf": csrf})
         assert "Đã xếp việc học lại" in client.get(answer.headers["location"]).text
     assert (web_services.settings.data_dir / "classifier.npz").is_file()
+    assert (web_services.settings.data_dir / "learned_fields.json").is_file()
     (entry,) = _audit(web_services, "classifier.retrain")
     assert entry.actor == "staff:quan" and entry.detail["examples"] > 1
 

@@ -23,6 +23,7 @@ from digitize.understand.classify import (
     title_scores,
 )
 from digitize.understand.fields import REVIEW_BELOW, ExtractedField, extract_fields
+from digitize.understand.learned import load_learned, with_learned
 from digitize.understand.model import TextModel
 from digitize.understand.pages import PageText
 
@@ -58,9 +59,15 @@ class Knowledge:
         *,
         unknown_below: float = UNKNOWN_BELOW,
         review_below: float = REVIEW_BELOW,
+        learned_path: Path | None = None,
     ) -> Knowledge:
+        """`learned_path`: field wordings learned from corrections (`learned.py`), added
+        to the catalogue's labels when the file exists."""
         model = TextModel.load(model_path) if model_path is not None else None
-        return cls(load_catalogue(catalogue_dir), model, unknown_below, review_below)
+        catalogue = load_catalogue(catalogue_dir)
+        if learned_path is not None:
+            catalogue = with_learned(catalogue, load_learned(learned_path))
+        return cls(catalogue, model, unknown_below, review_below)
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,9 @@ class _Layout:
     pages: Sequence[PageText]
     segments: list[_Segment] = field(default_factory=list)
     shared: frozenset[str] = frozenset()  # folded labels more than one field reads
+    # folded labels a field reads at a later printing (the spouse's "Số định danh cá
+    # nhân" is the second): the catalogue says whose each printing is
+    ordered: frozenset[str] = frozenset()
     labels: _Labels | None = None
 
 
@@ -111,7 +114,11 @@ def extract_fields(
         found, section = _find_segments(page, index, section)
         segments += found
     counts = Counter(fold(label) for spec in doc_type.fields for label in set(spec.labels))
-    layout = _Layout(pages, segments, frozenset(k for k, n in counts.items() if n > 1), index)
+    ordered = frozenset(
+        fold(label) for spec in doc_type.fields if spec.occurrence > 1 for label in spec.labels
+    )
+    shared = frozenset(k for k, n in counts.items() if n > 1)
+    layout = _Layout(pages, segments, shared, labels=index, ordered=ordered)
     found: dict[str, ExtractedField] = {}
     for spec in doc_type.fields:
         result = _read_field(layout, spec, review_below)
@@ -140,7 +147,7 @@ def _find_segments(
         text = line.text
         if _is_heading(text):
             section = fold(text)
-        colons = [m.start() for m in re.finditer(":", text)]
+        colons = _label_colons(text)
         if not colons:
             continue
         breaks = _gap_breaks(line)
@@ -179,6 +186,17 @@ def _find_segments(
     return segments, section
 
 
+def _label_colons(text: str) -> list[int]:
+    """The colons of the line that may end a label: not one read inside a value typed
+    over leaders, with no blank since the previous colon ("tên:Trần.Văn.:Toàn....")."""
+    colons: list[int] = []
+    for match in re.finditer(":", text):
+        if colons and not re.search(r"\s", text[colons[-1] + 1 : match.start()]):
+            continue
+        colons.append(match.start())
+    return colons
+
+
 # Section headings: a Roman numeral ("II. THÔNG TIN CỦA CHA", OCR may read "I." as
 # "L." or "1."), or the words that open a party's block ("Thông tin bên nữ:", "BÊN NAM").
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]{1,4}|[l1L])\s*[.)]\s+[^\W\d]{2,}")
@@ -213,9 +231,10 @@ def _label_head(lines: Sequence[Line], index: int) -> str:
     if ":" in above.text:
         # "2. Ngày, tháng, năm sinh: ...... 3. Giới" over "tính: Nam": the label
         # begins after the last leader of the line above.
-        tail = _LEADERS.split(above.text)[-1].strip()
+        # OCR may add specks around it: ". — 3, GIỚI :" (a colon read after the head).
+        tail = _LEADERS.split(above.text)[-1].strip(" .,:;—–-")
         short = 0 < len(tail.split()) <= 3 and ":" not in tail
-        return re.sub(r"^\d{1,2}[.)]\s*", "", tail) if short else ""
+        return re.sub(r"^\d{1,2}[.,)]\s*", "", tail) if short else ""
     if _is_heading(above.text) or len(above.text) > 40:
         return ""
     height = line.bbox[3] - line.bbox[1]
@@ -391,7 +410,37 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
             review=True,
             problems=(*found.problems, "role not shown by a section heading"),
         )
+    elif len(hits) > 1 and spec.occurrence == 1 and found.value is not None and not found.review:
+        # The label printed again, before another value (the person the form is about
+        # and the applicant both have "Số định danh cá nhân"), and no section heading
+        # said which is whose: the first one is only a guess.
+        own_line = found_line(layout, found)
+        for hit in hits:
+            if hit.label in layout.ordered or (hit.page, hit.line_index) == (found.page, own_line):
+                continue
+            if not _holds_text(layout, hit):
+                continue
+            other = _read_segment(layout, spec, hit, review_below)
+            if other.value is not None and other.value != found.value:
+                found = dataclasses.replace(
+                    found, review=True, problems=(*found.problems, "label found with other values")
+                )
+                break
     return found
+
+
+def found_line(layout: _Layout, found: ExtractedField) -> int:
+    """The index of the line the value was read on (-1 when unknown)."""
+    if found.bbox is None or found.page is None:
+        return -1
+    page = next((p for p in layout.pages if p.number == found.page), None)
+    if page is None:
+        return -1
+    top = found.bbox[1]
+    for index, line in enumerate(page.lines):
+        if line.bbox[1] <= top + 1 and top <= line.bbox[3]:
+            return index
+    return -1
 
 
 def _holds_text(layout: _Layout, segment: _Segment) -> bool:
@@ -437,6 +486,15 @@ def _read_segment(
         comma = "," if spans[-2][0].text[lo:hi].rstrip().endswith(",") else ""
         raw = f"{raw}{comma} {normalise.strip_leaders(following[0].text)}"
     found = _finish(spec, raw, segment.score, page.number, spans, review_below)
+    if (
+        "cut short" in found.problems
+        and len(spans) == 1
+        and following
+        and _goes_on_below(line, following[0])
+    ):
+        spans.append((following[0], 0, len(following[0].text)))
+        raw = f"{raw} {normalise.strip_leaders(following[0].text)}"
+        found = _finish(spec, raw, segment.score, page.number, spans, review_below)
     label_line = page.lines[segment.line_index]
     label_words = _words_in(label_line, 0, max(0, segment.start - 1))
     value_words = [w for line_, lo, hi in spans for w in _words_in(line_, lo, hi)]
@@ -501,7 +559,30 @@ def _wraps_onto(page: PageText, line: Line, following: Line, labels: _Labels | N
     right = max(other.bbox[2] for other in page.lines)
     return (
         line.bbox[2] >= right - _WRAP_RIGHT_LINE_HEIGHTS * height
-        and abs(following.bbox[0] - line.bbox[0]) <= height
+        and abs(_text_left(following) - _text_left(line)) <= height
+    )
+
+
+def _text_left(line: Line) -> int:
+    """Where the line's text starts: a speck read as "." or "'" before it does not count
+    (". Rịa, tỉnh Bà Rịa - Vũng Tàu" read 130 px left of the line it goes on)."""
+    for word in line.words:
+        if any(ch.isalnum() for ch in word.text):
+            return word.bbox[0]
+    return line.bbox[0]
+
+
+def _goes_on_below(line: Line, following: Line) -> bool:
+    """A short line right under `line` and inside its width, no label on it: the end of
+    a centred value that wrapped ("Kính gửi: Công an ..., thành phố Đà" over "Nẵng")."""
+    height = line.bbox[3] - line.bbox[1]
+    text = following.text.strip()
+    if height <= 0 or not text or ":" in text or len(text.split()) > 4:
+        return False
+    return (
+        0 <= following.bbox[1] - line.bbox[3] <= height
+        and following.bbox[0] >= line.bbox[0] - height
+        and following.bbox[2] <= line.bbox[2] + height
     )
 
 
@@ -566,6 +647,7 @@ def _finish(
     elif spec.kind in (FieldKind.TEXT, FieldKind.ADDRESS, FieldKind.NAME):
         # Dots of a leader the value was typed over, read between its words
         # ("xã.Nghi.Phong", "Đăng. ký. thường trú").
+        raw = _COLON_BETWEEN_LETTERS.sub(" ", raw)  # "Trần.Văn.:Toàn": a speck
         raw = " ".join(_DOT_BETWEEN_LETTERS.sub(" ", raw).split())
         raw = _STRAY_QUOTES.sub("", raw)  # Vietnamese has no apostrophes: OCR specks
     problems += _doubtful(spec.kind, raw)
@@ -612,6 +694,7 @@ _DOT_BETWEEN_LETTERS = re.compile(
 # blank left empty ("Kính gửi: Ủy ban nhân dân ......").
 _STUBS = frozenset({"uy ban nhan dan", "ubnd", "cong an", "truong cong an", "so", "ong/ba"})
 _PROVINCE_IN_TEXT = re.compile(r"\btinh\s+([a-z][a-z -]*)$")
+_COLON_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])\.?:(?=[^\W\d_])")
 _STRAY_QUOTES = re.compile(r"['‘’`´]")
 # A place ending on the word that should open its name: "..., tỉnh" (the name wrapped
 # onto a line not read).
@@ -622,6 +705,24 @@ _NAME_WORD = re.compile(r"^[^\W\d_]+$")
 @functools.cache
 def _province_names() -> frozenset[str]:
     return frozenset(fold(name) for name in load_provinces().values())
+
+
+_CITY_IN_TEXT = re.compile(r"\b(?:thanh pho|tinh)\s+([a-z][a-z -]*)$")
+
+
+def _opens_province(words: str) -> bool:
+    """Whether `words` are the first words of a province's name and not a whole one
+    ("ba", "ba ria - vung", "da"): a value cut where its line wrapped."""
+    words = " ".join(words.replace("-", " ").split())
+    names = _province_names_spaced()
+    return (
+        bool(words) and words not in names and any(name.startswith(words + " ") for name in names)
+    )
+
+
+@functools.cache
+def _province_names_spaced() -> frozenset[str]:
+    return frozenset(" ".join(name.replace("-", " ").split()) for name in _province_names())
 
 
 def _strip_markers(raw: str) -> str:
@@ -654,6 +755,9 @@ def _doubtful(kind: FieldKind, raw: str) -> list[str]:
         and province.group(1).strip() not in _province_names()
     ):
         return ["cut short"]  # "..., tỉnh Khánh": the rest wrapped onto a line not read
+    city = _CITY_IN_TEXT.search(folded.rstrip(" ,.-"))
+    if kind in (FieldKind.TEXT, FieldKind.ADDRESS) and city and _opens_province(city.group(1)):
+        return ["cut short"]  # "..., thành phố Đà": the rest ("Nẵng") on a line not read
     if kind in (FieldKind.TEXT, FieldKind.ADDRESS) and _ENDS_ON_PLACE_WORD.search(
         folded.rstrip(" ,.")
     ):
@@ -751,7 +855,23 @@ def _ids_by_kind(
 def _cross_check(
     found: dict[str, ExtractedField], doc_type: DocumentType
 ) -> dict[str, ExtractedField]:
-    """ID numbers against the date of birth and sex on the same document."""
+    """ID numbers against the date of birth and sex on the same document; a text field
+    holding a person's name read for a name field (the owner's name under a business-name
+    wording the catalogue does not know) is not sure."""
+    names = {
+        fold(str(f.value)): f.name
+        for spec in doc_type.fields
+        if spec.kind is FieldKind.NAME and (f := found.get(spec.name)) and f.value is not None
+    }
+    for spec in doc_type.fields:
+        current = found.get(spec.name)
+        if spec.kind is not FieldKind.TEXT or current is None or current.value is None:
+            continue
+        other = names.get(fold(str(current.value)))
+        if other and not current.review:
+            found[spec.name] = dataclasses.replace(
+                current, review=True, problems=(*current.problems, f"same value as {other}")
+            )
     for spec in doc_type.fields:
         if spec.kind is not FieldKind.ID_NUMBER or spec.name not in found:
             continue
