@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from digitize.understand.link import DossierRecord
 from models import ApiClient, Database, Document, Field, Role, ScanStatus, Webhook
 from service import citizens, processing, webhooks
+from service import search as searching
 from service.audit import record
 from service.auth import create_client, revoke_client
 from service.citizens import Citizen
@@ -101,6 +102,36 @@ def _queue(scan_ids: Sequence[int], enqueue: Enqueue, batch_id: int) -> None:
             "the files are stored but the work queue cannot be reached; "
             f"retry later with POST /api/v1/batches/{batch_id}/retry"
         ) from None
+
+
+# --- search ---------------------------------------------------------------------------
+
+
+def search(
+    session: Session,
+    text: str,
+    *,
+    procedure: str | None = None,
+    doc_type: str | None = None,
+    receiving_unit: str | None = None,
+    status: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> searching.Results:
+    """Documents whose pages hold every word, phrase, number and code of `text`, best
+    first (see `service/search.py`), under these filters (None: not filtered). A read:
+    it runs on the caller's read session and opens no unit of work."""
+    filters = searching.Filters(
+        procedure=procedure,
+        doc_type=doc_type,
+        receiving_unit=receiving_unit,
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    return searching.search(session, text, filters, limit=limit, offset=offset)
 
 
 # --- review ---------------------------------------------------------------------------
