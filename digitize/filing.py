@@ -182,6 +182,18 @@ class FileFiler:
                     self._reader, self._not_understood = None, describe_unexpected(exc)
             self._read += 1
 
+    def understand(self) -> FileUnderstanding:
+        """What the file is (documents, dossiers), every page read, nothing filed: for
+        results already filed whose understanding is made again (`digitize understand`).
+        Raises DigitizeError if it cannot be understood."""
+        if self._reader is None and self._not_understood is None:
+            raise DigitizeError("understanding needs the catalogue and the classifier")
+        self.read(self._pages)
+        understood = self._understand()
+        if understood is None:
+            raise DigitizeError(f"documents not understood: {self._not_understood}")
+        return understood
+
     def finish(
         self,
         sink: FilingSink,
