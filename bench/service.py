@@ -13,7 +13,9 @@ Each round runs both, alternating which goes first:
   GET /api/v1/batches/{id} says it is done (upload, queue, workers, assembly, storage).
 
 Printed: pages per minute, peak memory (PSS of each process tree, summed; Redis
-included) and the overhead, 1 - service/process. The target is under 10 %.
+included) and the overhead, 1 - service/process. The target is under 10 %. For the
+service, the peak of each process (Redis, API, each worker, with the children a worker
+forks for its jobs) is printed too, so a peak that grows says where.
 """
 
 from __future__ import annotations
@@ -53,24 +55,46 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _tree_pss(processes: list[psutil.Process]) -> float:
+def _tree_pss(root: psutil.Process) -> float:
+    """PSS (MB) of a process and its children (a worker's job runs in a forked child)."""
+    try:
+        family = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
     total = 0.0
-    for root in processes:
+    for process in family:
         try:
-            family = [root, *root.children(recursive=True)]
+            total += process.memory_full_info().pss
         except psutil.Error:
             continue
-        for process in family:
-            try:
-                total += process.memory_full_info().pss
-            except psutil.Error:
-                continue
     return total / 2**20
 
 
-def run_service(stack: Path, workers: int, timeout: float) -> tuple[float, float, int]:
-    """Seconds from upload to done, peak PSS (MB), and pages, for one fresh service."""
-    data = Path(tempfile.mkdtemp(prefix="bench-service-"))
+class Peaks:
+    """Peak PSS of the whole service and of each of its processes (with children), so a
+    figure that grows says which process grows."""
+
+    def __init__(self, roots: dict[str, psutil.Process]) -> None:
+        self.roots = roots
+        self.total = 0.0
+        self.each = dict.fromkeys(roots, 0.0)
+
+    def sample(self) -> None:
+        now = {name: _tree_pss(root) for name, root in self.roots.items()}
+        self.total = max(self.total, sum(now.values()))
+        for name, mb in now.items():
+            self.each[name] = max(self.each[name], mb)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {mb:.0f}" for name, mb in self.each.items())
+
+
+def run_service(
+    stack: Path, workers: int, timeout: float, keep: Path | None = None
+) -> tuple[float, Peaks, int]:
+    """Seconds from upload to done, peak PSS (MB), and pages, for one fresh service
+    (its data folder left in `keep` if given, to look into or assemble again)."""
+    data = Path(tempfile.mkdtemp(prefix="bench-service-", dir=keep))
     redis_port, api_port = _free_port(), _free_port()
     env = {
         **os.environ,
@@ -101,13 +125,13 @@ def run_service(stack: Path, workers: int, timeout: float) -> tuple[float, float
         )
         _wait_for(lambda: _answers(client), 60)
         time.sleep(3)  # the workers finish loading the catalogue and model
-        roots = [psutil.Process(p.pid) for p in started]
-        peak = [0.0]
+        names = ["redis", "api", *(f"worker-{n}" for n in range(workers))]
+        peaks = Peaks({name: psutil.Process(p.pid) for name, p in zip(names, started, strict=True)})
         stop = threading.Event()
 
         def sample() -> None:
             while not stop.is_set():
-                peak[0] = max(peak[0], _tree_pss(roots))
+                peaks.sample()
                 stop.wait(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -125,7 +149,7 @@ def run_service(stack: Path, workers: int, timeout: float) -> tuple[float, float
         sampler.join()
         if batch["status"] != "done":
             print(f"  ! batch {batch['status']}: {batch['files'][0]['error']}")
-        return seconds, peak[0], batch["progress"]["pages_total"]
+        return seconds, peaks, batch["progress"]["pages_total"]
     finally:
         # The API and the workers first, Redis (started first) once they are gone.
         for group in (started[1:], started[:1]):
@@ -136,7 +160,10 @@ def run_service(stack: Path, workers: int, timeout: float) -> tuple[float, float
                     process.wait(timeout=60)
                 except subprocess.TimeoutExpired:
                     process.kill()
-        shutil.rmtree(data, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(data, ignore_errors=True)
+        else:
+            print(f"  data kept in {data}")
 
 
 def _answers(client: httpx.Client) -> bool:
@@ -179,6 +206,9 @@ def main() -> int:
     parser.add_argument(
         "--only", choices=["process", "service"], help="run one of the two (no overhead figure)"
     )
+    parser.add_argument(
+        "--keep", type=Path, help="keep each service run's data folder in this folder"
+    )
     args = parser.parse_args()
 
     stack = make_stack(args.dossiers, args.seed)
@@ -189,17 +219,19 @@ def main() -> int:
             if args.only not in (None, which):
                 continue
             load = os.getloadavg()[0]
+            each = ""
             if which == "process":
                 seconds, peak = run_process(stack, args.timeout)
                 pages = _pages(stack)
             else:
-                seconds, peak, pages = run_service(stack, args.workers, args.timeout)
+                seconds, peaks, pages = run_service(stack, args.workers, args.timeout, args.keep)
+                peak, each = peaks.total, f"\n  peak per process (MB, with its children): {peaks}"
             ppm = pages / seconds * 60
             runs[which].append({"seconds": seconds, "pages_per_minute": ppm, "peak_pss_mb": peak,
                                 "load_before": load, "load_after": os.getloadavg()[0]})  # fmt: skip
             print(f"round {round_number + 1} {which:<8} {pages} pages in {seconds:6.1f} s: "
                   f"{ppm:6.1f} pages/min, peak {peak:5.0f} MB "
-                  f"(load {load:.2f} -> {os.getloadavg()[0]:.2f})", flush=True)  # fmt: skip
+                  f"(load {load:.2f} -> {os.getloadavg()[0]:.2f}){each}", flush=True)  # fmt: skip
     if args.only:
         return 0
     process = statistics.median(r["pages_per_minute"] for r in runs["process"])

@@ -17,7 +17,7 @@ import json
 import tempfile
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,11 +31,11 @@ from cli import process
 from config import Settings, load_knowledge
 from digitize.batch import write_json_atomically
 from digitize.errors import DigitizeError
+from digitize.filing import FileFiler, FilingOptions
 from digitize.results import PageReport
 from digitize.understand import (
     CatalogueError,
     load_catalogue,
-    page_from_report,
 )
 from digitize.understand.evaluation import (
     BLANK_SURE,
@@ -44,7 +44,6 @@ from digitize.understand.evaluation import (
     score_results,
     silent_error_rate,
 )
-from digitize.understand.files import understand_file
 from digitize.understand.learned import learn_wordings, read_corrections, save_learned
 from digitize.understand.model import Example, TextModel, read_examples
 
@@ -340,6 +339,16 @@ def _training_meta(examples: list[Example], sources: list[Path]) -> dict[str, ob
 # -- understand ------------------------------------------------------------------------
 
 
+class _Reports:
+    """A result file's page reports, read back (`PageReports`)."""
+
+    def __init__(self, reports: Sequence[PageReport]) -> None:
+        self._reports = reports
+
+    def report(self, index: int) -> PageReport:
+        return self._reports[index]
+
+
 def run_understand(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     try:
@@ -351,11 +360,13 @@ def run_understand(args: argparse.Namespace) -> int:
     for path in track(args.results, description="understanding", console=console):
         try:
             result = json.loads(path.read_text(encoding="utf-8"))
-            pages = [page_from_report(PageReport.from_json(r)) for r in result["pages"]]
-            # Documents and dossiers again; per-document PDFs and record links stay as made.
-            result.update(understand_file(pages, knowledge).as_json())
+            reports = [PageReport.from_json(r) for r in result["pages"]]
+            # Documents and dossiers again, through the one filing path; per-document
+            # PDFs and record links stay as made.
+            filer = FileFiler(_Reports(reports), len(reports), FilingOptions(knowledge=knowledge))
+            result.update(filer.understand().as_json())
             write_json_atomically(path, result)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (DigitizeError, OSError, ValueError, KeyError, TypeError) as exc:
             console.print(f"[red]failed[/] {escape(str(path))}: {escape(_reason(exc))}")
             failed += 1
     return EXIT_FAILED if failed else EXIT_OK

@@ -38,6 +38,7 @@ from digitize.filing import (
     FiledFile,
     FileFiler,
     FilingOptions,
+    PagePdfs,
     Placement,
     describe_unexpected,
     dossier_folders,
@@ -339,7 +340,7 @@ class _OutputFolder:
 
     def file_pdf(
         self,
-        pages: Sequence[PageSource],
+        pages: PagePdfs,
         metadata: DocumentMetadata,
         *,
         pdfa: bool,
@@ -347,16 +348,17 @@ class _OutputFolder:
     ) -> Assembled:
         mark = DigitiserMark(copy.unit, copy.digitised_by, metadata.created) if copy else None
         try:
-            return assemble_pdf(
-                pages,
-                self.pdf_path,
-                metadata=metadata,
-                pdfa=pdfa,
-                # The whole file's PDF is marked and signed too; unsigned, it is not written.
-                mark=mark,
-                signer=copy.signer if copy else None,
-                signature=copy.signature if copy else None,
-            )
+            with pages.open(range(1, len(pages) + 1)) as sources:
+                return assemble_pdf(
+                    sources,
+                    self.pdf_path,
+                    metadata=metadata,
+                    pdfa=pdfa,
+                    # The whole file's PDF is marked and signed too; unsigned, it is not written.
+                    mark=mark,
+                    signer=copy.signer if copy else None,
+                    signature=copy.signature if copy else None,
+                )
         except DigitizeError as exc:
             raise _WritingFailedError(f"writing the PDF: {exc}") from exc
 

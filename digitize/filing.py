@@ -4,9 +4,10 @@ each dossier of a stack linked to its one-stop record.
 The one path from page reports to filed documents, for the command line (`batch.py`,
 which files into an output folder while later pages are still in OCR) and the service
 (`service/processing.py`, which files into its store once every page is done). They
-differ only in where the reports come from (`PageReports`) and where the PDFs go
-(`FilingSink`); the reports are read one at a time, in page order, so memory does not
-grow with the file's length:
+differ only in where the reports and the one-page PDFs come from (`PageReports`,
+`PagePdfs`) and where the PDFs go (`FilingSink`); the reports are read one at a time,
+in page order, and the one-page PDFs opened one document's worth at a time, so memory
+and open copies do not grow with the file's length:
 
     FileFiler.read(n)   reports of pages up to n: understood as they come (FileReader)
     FileFiler.finish()  the rest read; the whole file's PDF (if the sink keeps one);
@@ -16,7 +17,8 @@ grow with the file's length:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +59,35 @@ class PageReports(Protocol):
     def report(self, index: int) -> PageReport: ...
 
 
+class PagePdfs(Protocol):
+    """Where a digitised file's one-page PDFs are read from: a few pages at a time (one
+    document's), so a store that must download them never holds a stack's at once."""
+
+    def __len__(self) -> int: ...
+
+    def open(self, numbers: Sequence[int]) -> AbstractContextManager[list[PageSource]]:
+        """The one-page PDFs of pages `numbers` (1-based), usable while the context lasts."""
+        ...
+
+
+class PagesAtHand:
+    """`PagePdfs` already on the local disk: `sources[n - 1]` is page n's."""
+
+    def __init__(self, sources: Sequence[PageSource]) -> None:
+        self._sources = sources
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    @contextmanager
+    def open(self, numbers: Sequence[int]) -> Iterator[list[PageSource]]:
+        yield [self._sources[n - 1] for n in numbers]
+
+
+def _page_pdfs(pages: PagePdfs | Sequence[PageSource]) -> PagePdfs:
+    return PagesAtHand(pages) if isinstance(pages, Sequence) else pages
+
+
 @dataclass(frozen=True, slots=True)
 class Placement:
     path: Path  # where the document's PDF is written
@@ -68,14 +99,14 @@ class FilingSink(Protocol):
 
     def file_pdf(
         self,
-        pages: Sequence[PageSource],
+        pages: PagePdfs,
         metadata: DocumentMetadata,
         *,
         pdfa: bool,
         copy: CopyOptions | None,
     ) -> Assembled | None:
         """The whole file as one PDF, if this sink keeps one (DigitizeError if it cannot),
-        marked and signed as `copy` says."""
+        marked and signed as `copy` says. A sink that keeps none opens no page."""
 
     def places(
         self, understood: FileUnderstanding | None, documents: Sequence[UnderstoodDocument]
@@ -151,17 +182,31 @@ class FileFiler:
                     self._reader, self._not_understood = None, describe_unexpected(exc)
             self._read += 1
 
+    def understand(self) -> FileUnderstanding:
+        """What the file is (documents, dossiers), every page read, nothing filed: for
+        results already filed whose understanding is made again (`digitize understand`).
+        Raises DigitizeError if it cannot be understood."""
+        if self._reader is None and self._not_understood is None:
+            raise DigitizeError("understanding needs the catalogue and the classifier")
+        self.read(self._pages)
+        understood = self._understand()
+        if understood is None:
+            raise DigitizeError(f"documents not understood: {self._not_understood}")
+        return understood
+
     def finish(
         self,
         sink: FilingSink,
         *,
-        page_pdfs: Sequence[PageSource],
+        page_pdfs: PagePdfs | Sequence[PageSource],
         page_warnings: Sequence[str],
         title: str,
         created: datetime,
     ) -> FiledFile:
-        """File the file: `page_pdfs[n - 1]` is page n's one-page PDF, `page_warnings`
-        what its pages reported. Raises what `sink.file_pdf` raises."""
+        """File the file: `page_pdfs` holds each page's one-page PDF (a sequence:
+        `page_pdfs[n - 1]` is page n's), `page_warnings` what its pages reported. Raises
+        what `sink.file_pdf` raises."""
+        page_pdfs = _page_pdfs(page_pdfs)
         self.read(self._pages)
         options = self._options
         pdfa = options.pdfa and not self._kept_text
@@ -241,7 +286,7 @@ def file_digitised(
     sink: FilingSink,
     options: FilingOptions,
     *,
-    page_pdfs: Sequence[PageSource],
+    page_pdfs: PagePdfs | Sequence[PageSource],
     page_warnings: Sequence[str],
     title: str,
     created: datetime,
@@ -360,7 +405,7 @@ def _write_copy(
 
 def write_document_pdfs(
     documents: Sequence[UnderstoodDocument],
-    page_pdfs: Sequence[PageSource],
+    page_pdfs: PagePdfs | Sequence[PageSource],
     target: Callable[[int, UnderstoodDocument], Path],
     *,
     metadata: DocumentMetadata,
@@ -369,32 +414,38 @@ def write_document_pdfs(
     copy: CopyOptions | None = None,
     dossier_codes: Sequence[str | None] | None = None,
 ) -> FiledDocuments:
-    """One PDF per document, from the file's one-page PDFs (`page_pdfs[n - 1]` is page n):
-    the one place a document's PDF is written.
+    """One PDF per document, from the file's one-page PDFs (opened one document's pages
+    at a time; as a sequence, `page_pdfs[n - 1]` is page n's): the one place a
+    document's PDF is written.
 
     `target(index, document)` says where each goes; a document that cannot be written
     is reported and the others are still written. With `copy`, each is made a copy
     with legal value (see `digitize.records`), its dossier's code from `dossier_codes`.
     """
+    pdfs = _page_pdfs(page_pdfs)
     filed = FiledDocuments([])
     for index, document in enumerate(documents):
         path = target(index, document)
         name = title(index, document) if title else document.doc_type_name or document.doc_type
-        sources = [page_pdfs[page - 1] for page in document.pages]
         named = replace(metadata, title=name or metadata.title)
         info = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if copy is None:
-                assemble_pdf(sources, path, metadata=named, pdfa=pdfa)
-            else:
-                code = dossier_codes[index] if dossier_codes else None
-                info = _write_copy(document, sources, path, named, pdfa, copy, code, filed.warnings)
-        except (DigitizeError, OSError) as exc:
-            filed.warnings.append(f"document {index + 1} not written: {exc}")
-            filed.paths.append(None)
-            filed.copies.append(None)
-            continue
+        # Outside the `try`: pages that cannot be had (a store out of reach) fail the
+        # filing, for the caller to try again, rather than leave a document out.
+        with pdfs.open(document.pages) as sources:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if copy is None:
+                    assemble_pdf(sources, path, metadata=named, pdfa=pdfa)
+                else:
+                    code = dossier_codes[index] if dossier_codes else None
+                    info = _write_copy(
+                        document, sources, path, named, pdfa, copy, code, filed.warnings
+                    )
+            except (DigitizeError, OSError) as exc:
+                filed.warnings.append(f"document {index + 1} not written: {exc}")
+                filed.paths.append(None)
+                filed.copies.append(None)
+                continue
         filed.paths.append(path)
         filed.copies.append(info)
     return filed

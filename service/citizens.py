@@ -28,9 +28,8 @@ from digitize.understand.checks import check_id_number
 from models import ApiClient, Attachment, Document, Dossier, DossierDocument
 from models.base import utcnow
 from service.audit import record
-from service.context import Services
 from service.errors import ConflictError, InvalidInputError, NotFoundError
-from service.queries import get_document, get_dossier
+from service.queries import get_dossier
 from service.search import refresh_facets
 
 _AUDIENCE = "digitize:citizen"
@@ -166,30 +165,6 @@ def log_refusal(session: Session, citizen: Citizen, document_id: int, *, exists:
         session, citizen.actor, "citizen.refused", "document", document_id,
         {"token": citizen.token_id, "reason": reason},
     )  # fmt: skip
-
-
-def document_for(
-    services: Services, session: Session, principal: ApiClient | Citizen, document_id: int
-) -> Document:
-    """Document `document_id` as `principal` may see it: any, for an API client (whose
-    role the caller checked); for a citizen only their own, every refusal logged."""
-    if not isinstance(principal, Citizen):
-        document = get_document(session, document_id)
-        if document.holder_id_number is not None:  # a citizen's personal data, read
-            with services.writes.begin() as audit:
-                record(audit, principal.name, "document.read", "document", document.id,
-                       client_id=principal.id)  # fmt: skip
-        return document
-    document = own_document(session, principal, document_id)
-    if document is None:
-        exists = session.get(Document, document_id) is not None
-        with services.writes.begin() as audit:
-            log_refusal(audit, principal, document_id, exists=exists)
-        raise NotFoundError(f"no document {document_id}")
-    with services.writes.begin() as audit:
-        record(audit, principal.actor, "citizen.read", "document", document.id,
-               {"token": principal.token_id})  # fmt: skip
-    return document
 
 
 def dossiers_of(session: Session, document: Document) -> list[str]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -306,6 +306,27 @@ class _StoredReports:
         return PageReport.from_json(raw or {"number": index + 1})
 
 
+class _StoredPagePdfs:
+    """A scan's one-page PDFs, local copies from the store made one document's pages at
+    a time (`PagePdfs`): on a remote store a stack's pages are never all downloaded, nor
+    all open, at once."""
+
+    def __init__(self, store: BlobStore, keys: Sequence[str]) -> None:
+        self._store = store
+        self._keys = keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @contextmanager
+    def open(self, numbers: Sequence[int]) -> Iterator[list[PageSource]]:
+        with ExitStack() as copies:
+            yield [
+                PageSource(copies.enter_context(self._store.local_copy(self._keys[n - 1])))
+                for n in numbers
+            ]
+
+
 class _WorkFolder:
     """Documents' PDFs go to a work folder, from where they are stored (`FilingSink`)."""
 
@@ -383,11 +404,8 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
                 _fail_scan(session, scan, _page_failures(unfinished) or "the file has no pages")
         return []
 
-    with tempfile.TemporaryDirectory(prefix="digitize-assemble-") as work, ExitStack() as stack:
-        page_pdfs = [
-            PageSource(stack.enter_context(services.store.local_copy(p.pdf_key or "")))
-            for p in pages
-        ]
+    with tempfile.TemporaryDirectory(prefix="digitize-assemble-") as work:
+        page_pdfs = _StoredPagePdfs(services.store, [p.pdf_key or "" for p in pages])
         filed = file_digitised(
             _StoredReports(services, scan_id),
             len(pages),

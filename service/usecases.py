@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digitize.understand.link import DossierRecord
-from models import ApiClient, Database, Field, Role, ScanStatus, Webhook
+from models import ApiClient, Database, Document, Field, Role, ScanStatus, Webhook
 from service import citizens, processing, webhooks
+from service import search as searching
 from service.audit import record
 from service.auth import create_client, revoke_client
 from service.citizens import Citizen
@@ -106,6 +107,36 @@ def _queue(scan_ids: Sequence[int], enqueue: Enqueue, batch_id: int) -> None:
         ) from None
 
 
+# --- search ---------------------------------------------------------------------------
+
+
+def search(
+    session: Session,
+    text: str,
+    *,
+    procedure: str | None = None,
+    doc_type: str | None = None,
+    receiving_unit: str | None = None,
+    status: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> searching.Results:
+    """Documents whose pages hold every word, phrase, number and code of `text`, best
+    first (see `service/search.py`), under these filters (None: not filtered). A read:
+    it runs on the caller's read session and opens no unit of work."""
+    filters = searching.Filters(
+        procedure=procedure,
+        doc_type=doc_type,
+        receiving_unit=receiving_unit,
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    return searching.search(session, text, filters, limit=limit, offset=offset)
+
+
 # --- review ---------------------------------------------------------------------------
 
 
@@ -170,6 +201,31 @@ def reuse(services: Services, code: str, document_id: int, *, by: ApiClient | Ci
                 detail = {"token": citizen.token_id, "document": document_id, "reason": exc.detail}
                 record(session, actor, "citizen.refused", "dossier", code, detail)
         raise
+
+
+def read_document(
+    services: Services, session: Session, principal: ApiClient | Citizen, document_id: int
+) -> Document:
+    """Document `document_id` as `principal` may see it, read on the request's `session`:
+    any, for an API client (whose role the caller checked); for a citizen only their
+    own. Reading a citizen's personal data, and every refusal, is logged."""
+    if not isinstance(principal, Citizen):
+        document = get_document(session, document_id)
+        if document.holder_id_number is not None:  # a citizen's personal data, read
+            with services.writes.begin() as audit:
+                record(audit, principal.name, "document.read", "document", document.id,
+                       client_id=principal.id)  # fmt: skip
+        return document
+    document = citizens.own_document(session, principal, document_id)
+    if document is None:
+        exists = session.get(Document, document_id) is not None
+        with services.writes.begin() as audit:
+            citizens.log_refusal(audit, principal, document_id, exists=exists)
+        raise NotFoundError(f"no document {document_id}")
+    with services.writes.begin() as audit:
+        record(audit, principal.actor, "citizen.read", "document", document.id,
+               {"token": principal.token_id})  # fmt: skip
+    return document
 
 
 def note_reads(services: Services, by: Citizen, document_ids: Sequence[int]) -> None:

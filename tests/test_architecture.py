@@ -131,6 +131,17 @@ def test_routes_and_jobs_leave_transactions_to_the_use_cases() -> None:
     assert not wrong
 
 
+# What routes call to read: queries on the caller's session, which never write.
+READ_MODULES = ("service.queries", "service.citizens")
+
+
+def test_reads_open_no_transaction() -> None:
+    """A read that must also write (an audit line for a citizen's data read or refused)
+    is a use case, which opens the transaction, not a query helper."""
+    wrong = [name for name in READ_MODULES if "writes.begin(" in MODULES[name].read_text()]
+    assert not wrong
+
+
 def test_no_route_reaches_into_the_queue_steps() -> None:
     wrong = [
         name

@@ -3,6 +3,9 @@ its pages' reports one at a time (memory flat in a stack's length)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from digitize.results import Line, PageReport, TextSource, Word
 from models import Document, Page, PageStatus, Scan, ScanStatus
 from service.context import Services
 from service.processing import assemble_scan
+from storage import BlobStore
 from tests.badfiles import good_pdf
 
 TEXT = "GIẤY KHAI SINH\nHọ, chữ đệm, tên: ĐINH THỊ THU HÀ\nNgày sinh: 02/09/2023"
@@ -87,3 +91,41 @@ def test_a_kept_text_layer_makes_the_documents_plain_pdf(
     assert document is not None and document.pdf_key is not None
     with services.store.local_copy(document.pdf_key) as path, pikepdf.open(path) as pdf:
         assert pdf.open_metadata().get("pdfaid:part") is None
+
+
+class _CountingStore:
+    """The test's store, counting the local copies of page PDFs open at once."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self._store = store
+        self.open = 0
+        self.most = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        with self._store.local_copy(key) as path:
+            self.open += 1
+            self.most = max(self.most, self.open)
+            try:
+                yield path
+            finally:
+                self.open -= 1
+
+
+def test_assembly_opens_one_document_s_pages_at_a_time(services: Services, tmp_path: Path) -> None:
+    """A stack's page PDFs are not all copied out of the store at once (on S3 each copy
+    is a download held on disk): only the pages of the document being written."""
+    scan_id = _scan(services, tmp_path, pages=6)
+    counting = _CountingStore(services.store)
+    assemble_scan(replace(services, store=counting), scan_id)  # type: ignore[arg-type]
+    with services.sessions() as session:
+        scan = session.get(Scan, scan_id)
+        assert scan is not None and scan.status is ScanStatus.DONE, scan and scan.warnings
+        documents = session.scalars(select(Document).where(Document.scan_id == scan_id)).all()
+    longest = max(len(d.pages) for d in documents)
+    assert longest < 6, "the scan must hold several documents for this test to say anything"
+    assert counting.open == 0  # every copy given back
+    assert 0 < counting.most <= longest

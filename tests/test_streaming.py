@@ -19,6 +19,8 @@ from PIL import Image
 
 import digitize.batch as batch
 import digitize.pipeline as pipeline
+from cli.main import main as cli_main
+from config import Settings, load_knowledge
 from digitize.batch import JsonList, digitize_files, write_json_atomically
 from digitize.filing import FilingOptions
 from digitize.pipeline import PipelineOptions
@@ -241,6 +243,13 @@ def test_a_stack_s_page_reports_are_not_kept_in_memory(
         entry.pop("pdf")
     assert {k: written[k] for k in again} == again
     assert not list((tmp_path / "out").glob(".digitize-work-*"))
+    # `digitize understand` makes the same again from the file (through FileFiler).
+    monkeypatch.setenv("DIGITIZE_DATA_DIR", str(tmp_path / "data"))
+    assert cli_main(["understand", str(result.json)]) == 0
+    redone = json.loads(result.json.read_text(encoding="utf-8"))
+    pages = [page_from_report(PageReport.from_json(p)) for p in written["pages"]]
+    expected = understand_file(pages, load_knowledge(Settings())).as_json()
+    assert expected["dossiers"] and {k: redone[k] for k in expected} == expected
 
 
 class Book:

@@ -688,11 +688,11 @@ def search_page(
 ) -> Response:
     results = None
     if q.strip():
-        filters = searching.Filters(
-            procedure=procedure or None, doc_type=doc_type or None,
+        results = usecases.search(
+            session, q, procedure=procedure or None, doc_type=doc_type or None,
             receiving_unit=receiving_unit or None, date_from=date_from, date_to=date_to,
+            limit=20, offset=offset,
         )  # fmt: skip
-        results = searching.search(session, q, filters, limit=20, offset=offset)
     catalogue = services.knowledge.catalogue
     return _render(
         request, "search.html", me, q=q, results=results, offset=offset,

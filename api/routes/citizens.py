@@ -63,7 +63,7 @@ def get_own(
     document_id: RowId, session: SessionDep, services: ServicesDep, citizen: CitizenDep
 ) -> DocumentPublic:
     """One of the citizen's documents; anyone else's is "not found", and logged."""
-    return document_public(citizens.document_for(services, session, citizen, document_id))
+    return document_public(usecases.read_document(services, session, citizen, document_id))
 
 
 @router.get(

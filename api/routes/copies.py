@@ -13,9 +13,8 @@ from api.bounds import DossierCode, RowId
 from api.deps import Principal, ServicesDep, SessionDep, client_or_citizen, require
 from api.schemas import Problem
 from models import ApiClient
-from service import copies, queries
+from service import copies, queries, usecases
 from service.auth import Permission
-from service.citizens import document_for
 from service.errors import NotFoundError
 
 router = APIRouter(tags=["copies"])
@@ -46,7 +45,7 @@ def verify(
 ) -> Verification:
     """Whether the stored PDF's signature is intact, who signed it and when, whether it
     was changed after signing, and whether it is still PDF/A-2b."""
-    document = document_for(services, session, reader, document_id)
+    document = usecases.read_document(services, session, reader, document_id)
     if document.pdf_key is None:
         raise NotFoundError(f"document {document_id} has no PDF (see its batch's warnings)")
     roots = copies.verification_roots(services.settings)

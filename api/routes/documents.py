@@ -20,7 +20,6 @@ from api.schemas import (
 from models import ApiClient
 from service import queries, usecases
 from service.auth import Permission
-from service.citizens import document_for
 from service.errors import NotFoundError
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -34,7 +33,7 @@ def get_document(
     document_id: RowId, session: SessionDep, services: ServicesDep, reader: Reader
 ) -> DocumentPublic:
     """A document; a citizen token reaches only the citizen's own."""
-    return document_public(document_for(services, session, reader, document_id))
+    return document_public(usecases.read_document(services, session, reader, document_id))
 
 
 @router.get(
@@ -46,7 +45,7 @@ def get_pdf(
     document_id: RowId, session: SessionDep, services: ServicesDep, reader: Reader
 ) -> StreamingResponse:
     """The searchable PDF (PDF/A-2b): the page images with the invisible text layer."""
-    document = document_for(services, session, reader, document_id)
+    document = usecases.read_document(services, session, reader, document_id)
     if document.pdf_key is None:
         raise NotFoundError(f"document {document_id} has no PDF (see its batch's warnings)")
     return _stream(
@@ -69,7 +68,7 @@ def get_page_image(
     size: Annotated[Literal["preview", "thumbnail"], Query()] = "preview",
 ) -> StreamingResponse:
     """Page `number` (1-based, in the document) as JPEG: upright and straightened."""
-    document = document_for(services, session, reader, document_id)
+    document = usecases.read_document(services, session, reader, document_id)
     page = queries.document_page(session, document, number)
     key = page.thumbnail_key if size == "thumbnail" else page.preview_key
     if key is None:

@@ -14,6 +14,7 @@ from api.schemas import API, Problem, Procedure
 from digitize.search_text import MAX_QUERY_CHARS
 from models import ApiClient
 from service import search as searching
+from service import usecases
 from service.auth import Permission
 
 router = APIRouter(tags=["search"])
@@ -97,15 +98,18 @@ def search(
     best first: exact matches (diacritics as typed) before matches without them, then
     words side by side as typed, then relevance. One result per document, at its best
     page, with a snippet of that page."""
-    filters = searching.Filters(
+    found = usecases.search(
+        session,
+        q,
         procedure=procedure,
         doc_type=doc_type,
         receiving_unit=receiving_unit,
         status=status,
         date_from=date_from,
         date_to=date_to,
+        limit=limit,
+        offset=offset,
     )
-    found = searching.search(session, q, filters, limit=limit, offset=offset)
     return SearchResults(
         query=found.query.text,
         total=found.total,
