@@ -3,8 +3,9 @@ to how results are made (not to what they say) changed nothing.
 
     .venv/bin/python bench/same_outputs.py BEFORE_DIR AFTER_DIR
 
-Compares every result JSON under both folders, all of it but its `created` time (as
-data, and as text byte for byte), and every PDF (the file's and each document's of a
+Compares every result JSON under both folders, all of it but the run's clock times
+(`created`, and each document's `metadata.digitised_at`), as data and as text byte for
+byte, and every PDF (the file's and each document's of a
 stack) by its pages: each page is known by a digest of its content stream and images
 (the text layer and the scan), so the per-document PDFs' page lists are compared as
 the pages of the file's PDF they hold, and checked against their documents' pages.
@@ -24,7 +25,7 @@ from typing import Any
 
 import pikepdf
 
-_CREATED = re.compile(r'^ "created": .*$', re.MULTILINE)
+_CLOCK_TIMES = re.compile(r'^ *"(created|digitised_at)": .*$', re.MULTILINE)
 
 
 def page_digests(path: Path) -> list[str]:
@@ -46,15 +47,17 @@ def page_digests(path: Path) -> list[str]:
 
 
 def outputs(folder: Path) -> tuple[dict[str, Any], dict[str, str], dict[str, list[str]]]:
-    """The folder's result JSONs (without `created`), as data and as text, and its PDFs'
-    page digests."""
+    """The folder's result JSONs (without the run's clock times), as data and as text,
+    and its PDFs' page digests."""
     results, texts, pdfs = {}, {}, {}
     for path in sorted(folder.rglob("*.json")):
         text = path.read_text(encoding="utf-8")
         result = json.loads(text)
         result.pop("created", None)
+        for document in result.get("documents", ()):
+            (document.get("metadata") or {}).pop("digitised_at", None)
         results[str(path.relative_to(folder))] = result
-        texts[str(path.relative_to(folder))] = _CREATED.sub("", text)
+        texts[str(path.relative_to(folder))] = _CLOCK_TIMES.sub("", text)
     for path in sorted(folder.rglob("*.pdf")):
         pdfs[str(path.relative_to(folder))] = page_digests(path)
     return results, texts, pdfs
