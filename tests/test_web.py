@@ -446,6 +446,23 @@ def test_field_names_statuses_and_sexes_are_said_in_vietnamese() -> None:
     assert note_vi("field id_number: uncertain") == "Trường Số định danh cá nhân: chưa chắc chắn"
     assert note_vi("dossier code undecided") == "Chưa xác định mã hồ sơ"
     assert note_vi("field address: cut short").startswith("Trường Nơi cư trú: có thể bị cắt")
+    # Every problem of a note is said, several joined, the ID checks' too.
+    assert note_vi("field applicant_name: handwritten, label found with other values") == (
+        "Trường Họ tên người yêu cầu: viết tay (máy không đọc chữ viết tay), "
+        "nhãn này có ở nhiều chỗ, với giá trị khác nhau"
+    )
+    assert note_vi("field id_number: sex digit says male, document says female") == (
+        "Trường Số định danh cá nhân: số định danh chỉ giới tính Nam, giấy tờ ghi Nữ"
+    )
+    assert note_vi("field id_number: unknown province code 099, uncertain reading") == (
+        "Trường Số định danh cá nhân: mã tỉnh 099 không có trong danh mục, đọc chưa chắc chắn"
+    )
+    assert note_vi("field business_name: same value as applicant_name") == (
+        "Trường Tên hộ kinh doanh: trùng giá trị với trường Họ tên người yêu cầu"
+    )
+    assert note_vi("field capital_vnd: cannot read 'hai trăm' as money") == (
+        "Trường Vốn kinh doanh (đồng): không đọc được 'hai trăm' thành số tiền"
+    )
     assert value_vi("female", "subject_sex") == "Nữ" and value_vi("female", "issuer") == "female"
     assert status_vi("received") == "Đã tiếp nhận" and status_vi("odd") == "odd"
 

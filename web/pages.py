@@ -123,26 +123,73 @@ def status_vi(status: str) -> str:
     return _STATUSES.get(status, status)
 
 
-# The field problems the reading step names (digitize/understand/fields.py), for staff.
-_PROBLEMS = {
-    "placeholder": "chỉ là chỗ trống của mẫu",
-    "printed instruction": "là lời dẫn in sẵn",
-    "garbled": "đọc bị rối",
-    "printed part of the label": "lẫn phần nhãn in sẵn",
-    "cut short": "có thể bị cắt (phần sau ở dòng không đọc được)",
-    "not a name": "không giống tên người",
-    "too short": "quá ngắn",
-    "footnote marker": "có dấu chú thích",
-    "uncertain reading": "đọc chưa chắc chắn",
+# The field problems the reading step names (digitize/understand/fields.py and the ID
+# checks of digitize/understand/checks.py), for staff. A note joins several with ", ".
+_KINDS = {
+    "name": "họ tên",
+    "date": "ngày tháng",
+    "year": "năm",
+    "sex": "giới tính",
+    "id_number": "số định danh",
+    "phone": "số điện thoại",
+    "money": "số tiền",
+    "area": "diện tích",
+    "integer": "số",
+    "dossier_code": "mã hồ sơ",
+    "text": "chữ",
+    "address": "địa chỉ",
 }
+_PROBLEMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
+    ("placeholder", "chỉ là chỗ trống của mẫu"),
+    ("printed instruction", "là lời dẫn in sẵn"),
+    ("garbled", "đọc bị rối"),
+    ("printed part of the label", "lẫn phần nhãn in sẵn"),
+    ("cut short", "có thể bị cắt (phần sau ở dòng không đọc được)"),
+    ("not a name", "không giống tên người"),
+    ("too short", "quá ngắn"),
+    ("footnote marker", "có dấu chú thích"),
+    ("uncertain reading", "đọc chưa chắc chắn"),
+    ("uncertain", "chưa chắc chắn"),
+    ("handwritten", "viết tay (máy không đọc chữ viết tay)"),
+    ("empty", "để trống"),
+    ("label found with other values", "nhãn này có ở nhiều chỗ, với giá trị khác nhau"),
+    (r"same value as (\w+)", lambda m: f"trùng giá trị với trường {field_vi(m[1])}"),
+    (r"unknown province code (\d+)", r"mã tỉnh \1 không có trong danh mục"),
+    (
+        r"sex digit says (\w+), document says (\w+)",
+        lambda m: (
+            f"số định danh chỉ giới tính {value_vi(m[1], '_sex')}, "
+            f"giấy tờ ghi {value_vi(m[2], '_sex')}"
+        ),
+    ),
+    (r"century and sex digit (\S+) is not 0-5", r"chữ số thế kỷ và giới tính \1 không thuộc 0–5"),
+    (
+        r"birth year (\d+) in the number, (\d+) on the document",
+        r"năm sinh trong số là \1, trên giấy tờ là \2",
+    ),
+    (
+        r"cannot read (.+) as (\w+)",
+        lambda m: f"không đọc được {m[1]} thành {_KINDS.get(m[2], m[2])}",
+    ),
+]
+_PROBLEM_PATTERNS = [
+    (re.compile(rf"(?:^|(?<=, ))(?:{pattern})(?=, |$)"), said) for pattern, said in _PROBLEMS
+]
+
+
+def problems_vi(problems: str) -> str:
+    """A note's problems ("cut short, not a name") in Vietnamese; any not known stay."""
+    for pattern, said in _PROBLEM_PATTERNS:
+        problems = pattern.sub(said, problems)
+    return problems
 
 
 def note_vi(note: str) -> str:
     for pattern, text in _NOTES:
         match = pattern.match(note)
         if match:
-            if pattern.groups == 2 and match.group(2) in _PROBLEMS:
-                note = f"field {match.group(1)}: {_PROBLEMS[match.group(2)]}"
+            if pattern.groups == 2:
+                note = f"field {match.group(1)}: {problems_vi(match.group(2))}"
             said = pattern.sub(text, note)
             field = match.group(1) if pattern.groups else None
             return said.replace(f"Trường {field}", f"Trường {field_vi(field)}") if field else said
