@@ -52,7 +52,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -145,23 +145,35 @@ def index_documents(session: Session, documents: Iterable[Document | int]) -> in
     ).all()
     texts = _page_texts(session, [(d.scan_id, n) for d in docs for n in d.pages])
     values = _field_values(session, {d.id: d.pages for d in docs})
-    facets = _facets(session, ids)
-    rows = []
-    for doc in docs:
-        for number, scan_page in enumerate(doc.pages[:PAGE_MASK], 1):
-            parts = [texts.get((doc.scan_id, scan_page)) or ""]
-            parts += [value for page, value in values.get(doc.id, []) if page == number]
-            forms = index_text("\n".join(parts))
-            if forms.exact or forms.codes:
-                rows.append(
-                    {"id": doc.id << PAGE_BITS | number, "document_id": doc.id, "page": number,
-                     "exact": forms.exact,
-                     "folded": forms.folded, "codes": forms.codes,
-                     "facets": facets.get(doc.id, "")}
-                )  # fmt: skip
+    rows = page_rows(docs, texts, values, _facets(session, ids))
     if rows:
         session.execute(insert(SearchPage), rows)
     return len(rows)
+
+
+def page_rows(
+    documents: Iterable[tuple[int, int, Sequence[int]]],
+    texts: Mapping[tuple[int, int], str | None],
+    values: Mapping[int, list[tuple[int, str]]],
+    facets: Mapping[int, str],
+) -> list[dict[str, Any]]:
+    """The index's rows of these documents, each (id, scan id, its pages in the scan),
+    from their pages' texts by (scan, page), their field values (`field_values`) and
+    filter tokens (`document_facets`); blank pages get no row. Pure, so a bulk load
+    (bench/search.py) makes exactly the rows `index_documents` does."""
+    rows = []
+    for document_id, scan_id, pages in documents:
+        for number, scan_page in enumerate(pages[:PAGE_MASK], 1):
+            parts = [texts.get((scan_id, scan_page)) or ""]
+            parts += [value for page, value in values.get(document_id, []) if page == number]
+            forms = index_text("\n".join(parts))
+            if forms.exact or forms.codes:
+                rows.append(
+                    {"id": document_id << PAGE_BITS | number, "document_id": document_id,
+                     "page": number, "exact": forms.exact, "folded": forms.folded,
+                     "codes": forms.codes, "facets": facets.get(document_id, "")}
+                )  # fmt: skip
+    return rows
 
 
 def refresh_facets(session: Session, documents: Iterable[Document | int]) -> int:
@@ -212,22 +224,31 @@ def _dossier_tokens(dossier: Any) -> Iterator[str | None]:
 def _facets(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """Each document's filter tokens, as the text of its column (see the module's
     docstring)."""
-    tokens: dict[int, set[str | None]] = defaultdict(set)
-    for doc in session.execute(
+    documents = session.execute(
         select(Document.id, Document.doc_type, Document.procedure, Document.procedure_code)
         .where(Document.id.in_(ids))
-    ):  # fmt: skip
+    )  # fmt: skip
+    dossiers = session.execute(
+        select(DossierDocument.document_id, Dossier.code, Dossier.status, Dossier.receiving_unit,
+               Dossier.procedure, Dossier.procedure_code, Dossier.received_date)
+        .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+        .where(DossierDocument.document_id.in_(ids))
+    )  # fmt: skip
+    return document_facets(documents, dossiers)
+
+
+def document_facets(documents: Iterable[Any], dossiers: Iterable[Any]) -> dict[int, str]:
+    """Each document's filter tokens from its row (id, doc_type, procedure,
+    procedure_code) and the rows of the dossiers it is in (document_id, code, status,
+    receiving_unit, procedure, procedure_code, received_date)."""
+    tokens: dict[int, set[str | None]] = defaultdict(set)
+    for doc in documents:
         tokens[doc.id] |= {
             facet_token("t", doc.doc_type),
             facet_token("p", doc.procedure),
             facet_token("p", doc.procedure_code),
         }
-    for dossier in session.execute(
-        select(DossierDocument.document_id, Dossier.code, Dossier.status, Dossier.receiving_unit,
-               Dossier.procedure, Dossier.procedure_code, Dossier.received_date)
-        .join(Dossier, Dossier.id == DossierDocument.dossier_id)
-        .where(DossierDocument.document_id.in_(ids))
-    ):  # fmt: skip
+    for dossier in dossiers:
         tokens[dossier.document_id].update(_dossier_tokens(dossier))
     return {
         document: " ".join(sorted(t for t in found if t is not None))
@@ -257,6 +278,14 @@ def _field_values(
         .where(Field.document_id.in_(pages))
         .order_by(Field.id)
     )
+    return field_values(rows, pages)
+
+
+def field_values(
+    rows: Iterable[Any], pages: Mapping[int, Sequence[int]]
+) -> dict[int, list[tuple[int, str]]]:
+    """`_field_values` of field rows (document_id, page, value, corrected_value,
+    corrected_by) in the order they were stored."""
     values: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for row in rows:
         current = row.corrected_value if row.corrected_by is not None else row.value
