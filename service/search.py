@@ -812,10 +812,23 @@ class _Postgres(_Engine):
             self.matches += " AND sp.pairs @@ CAST(:pairs AS tsquery)"
 
     def results(self, session: Session, limit: int, offset: int) -> tuple[int, list[_Row]]:
-        """One statement, so the matching pages are read once: found (through the
-        indexes), counted, scored with ts_rank only when RANK_LIMIT pages or fewer match
-        (each then read again by its key, out of TOAST: the few hundred there are),
-        each document at its best page, the page of results."""
+        # The planner prices the scoring for every match, though it runs for a few
+        # hundred at most, and would compile the statement (JIT: 45 ms) to save less.
+        session.execute(text("SET LOCAL jit = off"))
+        return super().results(session, limit, offset)
+
+    def count(self, session: Session) -> tuple[int, int]:
+        row = self._run(
+            session,
+            f"SELECT count(*) AS pages, count(DISTINCT {self.document_id}) AS documents "
+            f"FROM search_pages sp WHERE {self.matches}{self.filters}",
+            self._used(f"{self.matches} "),
+        ).one()
+        return int(row.pages), int(row.documents)
+
+    def _flags(self) -> tuple[str, str]:
+        """SQL of a page's tiers: every word in its exact form; the words side by side.
+        Sets found through the indexes, not checks of each page's vector (see above)."""
         exact, together = "true", "false"
         if self.accented:
             exact = "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
@@ -831,6 +844,13 @@ class _Postgres(_Engine):
                 f"sp.id IN (SELECT id FROM search_pages WHERE {whole}"
                 "pairs @@ CAST(:together_pairs AS tsquery))"
             )
+        return exact, together
+
+    def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
+        """The RANK_LIMIT pages or fewer that match, read once (through the indexes),
+        scored with ts_rank (each read again by its key, out of TOAST), each document at
+        its best page, the page of results."""
+        exact, together = self._flags()
         rank = f"ts_rank('{_TS_RANK_WEIGHTS}', scored.vector, CAST(:either AS tsquery))"
         order = "exact DESC, together DESC, score DESC NULLS LAST"
         sql = f"""
@@ -840,34 +860,82 @@ class _Postgres(_Engine):
                        CAST({together} AS integer) AS together
                 FROM search_pages sp
                 WHERE {self.matches}{self.filters}
-            ), counted AS (
-                SELECT count(*) AS pages, count(DISTINCT document_id) AS documents
-                FROM matched
             ), flagged AS (
                 SELECT document_id, page, exact, together,
-                       CASE WHEN (SELECT pages FROM counted) <= :rank_limit THEN
-                           (SELECT {rank} FROM search_pages scored WHERE scored.id = matched.id)
-                       END AS score
+                       (SELECT {rank} FROM search_pages scored WHERE scored.id = matched.id)
+                       AS score
                 FROM matched
             ), best AS (
                 SELECT *, ROW_NUMBER() OVER (
                     PARTITION BY document_id ORDER BY {order}, page
                 ) AS nth
                 FROM flagged
-            ), chosen AS (
-                SELECT document_id, page, exact, together, score FROM best WHERE nth = 1
-                ORDER BY {order}, document_id DESC
-                LIMIT :limit OFFSET :offset
             )
-            SELECT counted.documents, chosen.* FROM counted LEFT JOIN chosen ON true
-            ORDER BY {order}, chosen.document_id DESC"""
-        params = {"limit": limit, "offset": offset, "rank_limit": RANK_LIMIT, **self._used(sql)}
-        # The planner prices the scoring for every match, though it runs for a few
-        # hundred at most, and would compile the statement (JIT: 45 ms) to save less.
-        session.execute(text("SET LOCAL jit = off"))
-        result = self._run(session, sql, params).all()
-        rows = [r for r in result if r.document_id is not None]
-        return int(result[0].documents), _rows(rows)
+            SELECT document_id, page, exact, together, score FROM best WHERE nth = 1
+            ORDER BY {order}, document_id DESC
+            LIMIT :limit OFFSET :offset"""
+        params = {"limit": limit, "offset": offset, **self._used(sql)}
+        return _rows(self._run(session, sql, params))
+
+    def newest(self, session: Session, limit: int, offset: int) -> list[_Row]:
+        """Too many pages to score: each tier (as `_Sqlite.newest`) newest document
+        first, its pages read in that order only as far as the page of results needs.
+        A tier's pages are found through the indexes and sorted by id (a few thousand
+        integers); only the pages read are checked for a whole phrase of more than two
+        words, which reads the page's vector, where checking every candidate cost most
+        of a common phrase's time."""
+        tiers = [(e, t) for e in (True, False) for t in (True, False)
+                 if (self.accented or e) and (self.query.phrase or not t)]  # fmt: skip
+        exact_set = "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
+        paired = (
+            "sp.id IN (SELECT id FROM search_pages WHERE pairs @@ CAST(:together_pairs AS tsquery))"
+        )
+        whole = "true"
+        if self.query.phrase and len(self.query.phrase) > 2:
+            whole = (
+                "(SELECT w.vector FROM search_pages w WHERE w.id = c.id) @@ CAST(:whole AS tsquery)"
+            )
+        wanted = offset + limit
+        found: dict[int, _Row] = {}
+        for is_exact, is_together in tiers:
+            conditions = f"{self.matches}{self.filters}"
+            if self.accented:
+                conditions += f" AND {'' if is_exact else 'NOT '}{exact_set}"
+            pairs, check = "false", "true"
+            if self.query.phrase and is_together:
+                conditions += f" AND {paired}"
+                check = whole
+            elif self.query.phrase:
+                pairs, check = paired, f"NOT (c.paired AND {whole})"
+            # OFFSET 0 keeps the sort apart, so the check runs on the rows read only.
+            sql = f"""
+                SELECT c.id FROM (
+                    SELECT sp.id, {pairs} AS paired FROM search_pages sp
+                    WHERE {conditions} ORDER BY sp.id DESC OFFSET 0
+                ) c WHERE {check}"""
+            params = self._used(sql)
+            if ":whole " in sql:
+                params["whole"] = _ts_phrase(self.query.phrase or (), "B")
+            statement = text(sql).bindparams(
+                *(bindparam(name, type_=Date if name.startswith("date") else String)
+                  for name in self.params),
+            ).execution_options(stream_results=True, max_row_buffer=64)  # fmt: skip
+            result = session.execute(statement, {**self.params, **params})
+            try:
+                for (page_id,) in result:
+                    document, page = page_id >> PAGE_BITS, page_id & PAGE_MASK
+                    seen = found.get(document)
+                    if seen is None:
+                        if len(found) == wanted:
+                            break  # the pages of the last document wanted are all in
+                        found[document] = _Row(document, page, is_exact, is_together, None)
+                    elif (seen.exact, seen.together) == (is_exact, is_together):
+                        found[document] = _Row(document, page, is_exact, is_together, None)
+            finally:
+                result.close()
+            if len(found) == wanted:
+                break
+        return list(found.values())[offset:wanted]
 
     def _used(self, sql: str) -> dict[str, str]:
         return {name: value for name, value in self.terms.items() if f":{name} " in sql}
