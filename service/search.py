@@ -87,6 +87,14 @@ PAGE_MASK = (1 << PAGE_BITS) - 1
 # (about 20 us a page on SQLite): 500 pages stay well inside the time a search may
 # take, and past that a query is too broad for relevance to tell much.
 RANK_LIMIT = 500
+# PostgreSQL: more matching pages than this are not flagged with their tiers all at
+# once; the tiers are read newest first, only as far as a page of results needs
+# (`_Postgres.newest`). Flagging is one pass over the matches, quicker for a few
+# thousand; past that, a common phrase's whole-phrase checks on every page cost most.
+LAZY_PAGES = 2000
+# Under filters, a together tier reads the pages the words and filters leave, up to
+# this many, rather than every page with a common pair (see `_Postgres.newest`).
+FILTERED_READ_PAGES = 20_000
 # Relevance weights of a hit in each form (exact, folded, codes), and in the filter tokens.
 _BM25_WEIGHTS = "4.0, 1.0, 2.0, 0.0"  # facets: never scored (filtered searches are not)
 _NOT_LETTERS = re.compile(r"[\W_]+")
@@ -812,26 +820,19 @@ class _Postgres(_Engine):
             self.matches += " AND sp.pairs @@ CAST(:pairs AS tsquery)"
 
     def results(self, session: Session, limit: int, offset: int) -> tuple[int, list[_Row]]:
-        # The planner prices the scoring for every match, though it runs for a few
-        # hundred at most, and would compile the statement (JIT: 45 ms) to save less.
-        session.execute(text("SET LOCAL jit = off"))
-        return super().results(session, limit, offset)
-
-    def count(self, session: Session) -> tuple[int, int]:
-        row = self._run(
-            session,
-            f"SELECT count(*) AS pages, count(DISTINCT {self.document_id}) AS documents "
-            f"FROM search_pages sp WHERE {self.matches}{self.filters}",
-            self._used(f"{self.matches} "),
-        ).one()
-        return int(row.pages), int(row.documents)
-
-    def _flags(self) -> tuple[str, str]:
-        """SQL of a page's tiers: every word in its exact form; the words side by side.
-        Sets found through the indexes, not checks of each page's vector (see above)."""
+        """One statement, so the matching pages are read once: found (through the
+        indexes) and counted; then, when LAZY_PAGES or fewer match, each flagged with
+        its tiers, scored with ts_rank when RANK_LIMIT or fewer match (each then read
+        again by its key, out of TOAST: the few hundred there are), each document at
+        its best page, the page of results. Past LAZY_PAGES the statement stops at the
+        count, and the tiers are read newest first (`newest`): flagging every page of
+        a common phrase meant checking the whole phrase on thousands of pages."""
         exact, together = "true", "false"
         if self.accented:
-            exact = "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
+            exact = (
+                "matched.id IN "
+                "(SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
+            )
         if self.query.phrase:
             # The pages with all the pairs. Two words side by side are one pair: the
             # pairs index answers alone. A longer phrase is checked whole on them, as
@@ -841,99 +842,128 @@ class _Postgres(_Engine):
             if len(self.query.phrase) > 2 or self.facets:
                 whole = "vector @@ CAST(:together AS tsquery) AND "
             together = (
-                f"sp.id IN (SELECT id FROM search_pages WHERE {whole}"
+                f"matched.id IN (SELECT id FROM search_pages WHERE {whole}"
                 "pairs @@ CAST(:together_pairs AS tsquery))"
             )
-        return exact, together
-
-    def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
-        """The RANK_LIMIT pages or fewer that match, read once (through the indexes),
-        scored with ts_rank (each read again by its key, out of TOAST), each document at
-        its best page, the page of results."""
-        exact, together = self._flags()
         rank = f"ts_rank('{_TS_RANK_WEIGHTS}', scored.vector, CAST(:either AS tsquery))"
         order = "exact DESC, together DESC, score DESC NULLS LAST"
         sql = f"""
             WITH matched AS MATERIALIZED (
-                SELECT sp.id, sp.document_id, sp.page,
-                       CAST({exact} AS integer) AS exact,
-                       CAST({together} AS integer) AS together
+                SELECT sp.id, sp.document_id, sp.page
                 FROM search_pages sp
                 WHERE {self.matches}{self.filters}
-            ), flagged AS (
-                SELECT document_id, page, exact, together,
-                       (SELECT {rank} FROM search_pages scored WHERE scored.id = matched.id)
-                       AS score
+            ), counted AS (
+                SELECT count(*) AS pages, count(DISTINCT document_id) AS documents
                 FROM matched
+            ), flagged AS (
+                SELECT document_id, page,
+                       CAST({exact} AS integer) AS exact,
+                       CAST({together} AS integer) AS together,
+                       CASE WHEN (SELECT pages FROM counted) <= :rank_limit THEN
+                           (SELECT {rank} FROM search_pages scored WHERE scored.id = matched.id)
+                       END AS score
+                FROM matched
+                WHERE (SELECT pages FROM counted) <= :lazy_pages
             ), best AS (
                 SELECT *, ROW_NUMBER() OVER (
                     PARTITION BY document_id ORDER BY {order}, page
                 ) AS nth
                 FROM flagged
+            ), chosen AS (
+                SELECT document_id, page, exact, together, score FROM best WHERE nth = 1
+                ORDER BY {order}, document_id DESC
+                LIMIT :limit OFFSET :offset
             )
-            SELECT document_id, page, exact, together, score FROM best WHERE nth = 1
-            ORDER BY {order}, document_id DESC
-            LIMIT :limit OFFSET :offset"""
-        params = {"limit": limit, "offset": offset, **self._used(sql)}
-        return _rows(self._run(session, sql, params))
+            SELECT counted.pages, counted.documents, chosen.* FROM counted
+            LEFT JOIN chosen ON true
+            ORDER BY {order}, chosen.document_id DESC"""
+        params = {"limit": limit, "offset": offset, "rank_limit": RANK_LIMIT,
+                  "lazy_pages": LAZY_PAGES, **self._used(sql)}  # fmt: skip
+        # The planner prices the scoring for every match, though it runs for a few
+        # hundred at most, and would compile the statement (JIT: 45 ms) to save less.
+        session.execute(text("SET LOCAL jit = off"))
+        result = self._run(session, sql, params).all()
+        pages, documents = int(result[0].pages), int(result[0].documents)
+        if pages > LAZY_PAGES and documents > offset:
+            return documents, self.newest(session, limit, offset, pages)
+        return documents, _rows([r for r in result if r.document_id is not None])
 
-    def newest(self, session: Session, limit: int, offset: int) -> list[_Row]:
+    def newest(  # type: ignore[override]
+        self, session: Session, limit: int, offset: int, pages: int = 0
+    ) -> list[_Row]:
         """Too many pages to score: each tier (as `_Sqlite.newest`) newest document
         first, its pages read in that order only as far as the page of results needs.
-        A tier's pages are found through the indexes and sorted by id (a few thousand
-        integers); only the pages read are checked for a whole phrase of more than two
-        words, which reads the page's vector, where checking every candidate cost most
-        of a common phrase's time."""
+
+        A tier's pages are found through one index: the words' (all of them, and for
+        the exact tiers their exact forms too, in one tsquery), or for the together
+        tiers the pairs'. They are sorted by id (integers) and read a few dozen at a
+        time; a together tier's pages are checked for the words and the whole phrase
+        as they are read (from the page's vector), so only the pages read are.
+        A tier's pages need not exclude the better tiers' pages: the tiers before it
+        were read to their end, so such a page's document is already found, and is
+        skipped (`found`)."""
         tiers = [(e, t) for e in (True, False) for t in (True, False)
                  if (self.accented or e) and (self.query.phrase or not t)]  # fmt: skip
-        exact_set = "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
-        paired = (
-            "sp.id IN (SELECT id FROM search_pages WHERE pairs @@ CAST(:together_pairs AS tsquery))"
-        )
-        whole = "true"
-        if self.query.phrase and len(self.query.phrase) > 2:
-            whole = (
-                "(SELECT w.vector FROM search_pages w WHERE w.id = c.id) @@ CAST(:whole AS tsquery)"
-            )
         wanted = offset + limit
         found: dict[int, _Row] = {}
         for is_exact, is_together in tiers:
-            conditions = f"{self.matches}{self.filters}"
-            if self.accented:
-                conditions += f" AND {'' if is_exact else 'NOT '}{exact_set}"
-            pairs, check = "false", "true"
-            if self.query.phrase and is_together:
-                conditions += f" AND {paired}"
-                check = whole
-            elif self.query.phrase:
-                pairs, check = paired, f"NOT (c.paired AND {whole})"
+            words = self.terms["folded"]
+            if is_exact and self.accented:
+                words = f"({words}) & ({self.terms['exact']})"
+            params = {"words": words, "pairs": self.terms["pairs"]}
+            check = ""
+            if is_together:
+                # The pages with every pair, then on each page read the rest: every
+                # word (exact for the exact tier) and the whole phrase, from the page's
+                # vector. Not one GIN query with the words: the planner thinks a rare
+                # few pages have the pairs (most pairs are not in its statistics) and
+                # would check the words on each candidate anyway, all of them. Under
+                # filters the pages the words and the filters' tokens leave are fewer
+                # than a common pair's ("ho va" is on every form): those are read.
+                candidates = "sp.pairs @@ CAST(:together_pairs AS tsquery)"
+                if self.facets and pages <= FILTERED_READ_PAGES:
+                    candidates = "sp.vector @@ CAST(:found AS tsquery)"
+                    params["found"] = words
+                params["together_pairs"] = self.terms["together_pairs"]
+                if len(self.query.phrase or ()) > 2 or "pairs" not in candidates:
+                    words += f" & {_ts_phrase(self.query.phrase or (), 'B')}"
+                params["words"] = words
+                check = (
+                    " WHERE (SELECT w.vector FROM search_pages w WHERE w.id = c.id) "
+                    "@@ CAST(:words AS tsquery)"
+                )
+            else:
+                candidates = "sp.vector @@ CAST(:words AS tsquery)"
+            if self.terms["pairs"]:
+                candidates += " AND sp.pairs @@ CAST(:pairs AS tsquery)"
             # OFFSET 0 keeps the sort apart, so the check runs on the rows read only.
             sql = f"""
                 SELECT c.id FROM (
-                    SELECT sp.id, {pairs} AS paired FROM search_pages sp
-                    WHERE {conditions} ORDER BY sp.id DESC OFFSET 0
-                ) c WHERE {check}"""
-            params = self._used(sql)
-            if ":whole " in sql:
-                params["whole"] = _ts_phrase(self.query.phrase or (), "B")
-            statement = text(sql).bindparams(
-                *(bindparam(name, type_=Date if name.startswith("date") else String)
-                  for name in self.params),
-            ).execution_options(stream_results=True, max_row_buffer=64)  # fmt: skip
-            result = session.execute(statement, {**self.params, **params})
-            try:
-                for (page_id,) in result:
+                    SELECT sp.id FROM search_pages sp
+                    WHERE {candidates}{self.filters} AND sp.id < :before
+                    ORDER BY sp.id DESC OFFSET 0
+                ) c{check}
+                LIMIT :batch"""
+            params = {name: value for name, value in params.items() if f":{name} " in sql}
+            before, complete = 1 << 62, False
+            while not complete:
+                batch = 3 * max(wanted - len(found), 0) + 10
+                result = self._run(session, sql, {**params, "before": before, "batch": batch})
+                read = [page_id for (page_id,) in result]
+                for page_id in read:
                     document, page = page_id >> PAGE_BITS, page_id & PAGE_MASK
                     seen = found.get(document)
                     if seen is None:
                         if len(found) == wanted:
-                            break  # the pages of the last document wanted are all in
+                            complete = True  # the pages of the last document wanted are in
+                            break
                         found[document] = _Row(document, page, is_exact, is_together, None)
                     elif (seen.exact, seen.together) == (is_exact, is_together):
                         found[document] = _Row(document, page, is_exact, is_together, None)
-            finally:
-                result.close()
-            if len(found) == wanted:
+                if len(read) < batch:
+                    break  # the tier is read to its end
+                before = read[-1]
+            if complete or len(found) == wanted:
                 break
         return list(found.values())[offset:wanted]
 
