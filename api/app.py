@@ -68,8 +68,9 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
 
 
 def health(services: ServicesDep) -> JSONResponse:
-    """Whether the database and the work queue answer, and how many workers live
-    (no key needed). 503 when one is away or no worker lives: uploads would wait."""
+    """Whether the database, the work queue and the file store answer, and how many
+    workers live (no key needed). 503 when one is away or no worker lives: uploads
+    would wait. The body says which part is down."""
     checks: dict[str, str] = {}
     try:
         with services.engine.connect() as connection:
@@ -93,6 +94,11 @@ def health(services: ServicesDep) -> JSONResponse:
     except Exception as exc:
         checks["queue"] = f"unavailable: {type(exc).__name__}"
         checks["workers"] = "unknown"
+    try:
+        services.store.ping()
+        checks["store"] = "ok"
+    except Exception as exc:
+        checks["store"] = f"unavailable: {type(exc).__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ok" if healthy else "degraded", **checks, "live_workers": workers},

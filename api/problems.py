@@ -12,10 +12,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from service.errors import ServiceError
+from storage import StorageUnavailableError
 
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+STORE_RETRY_AFTER = 30  # seconds: a store restarting, a network path coming back
 
 
 def problem(
@@ -81,6 +83,16 @@ def install(app: FastAPI) -> None:
             where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
             parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
         return problem(422, "; ".join(parts) or "invalid request", title="Invalid input")
+
+    @app.exception_handler(StorageUnavailableError)
+    async def _store_away(_request: Request, exc: StorageUnavailableError) -> JSONResponse:
+        # The store is away, not the request wrong: say so, and when to try again.
+        log.warning("file store unavailable: %s", exc)
+        return problem(
+            503,
+            "the file store is not answering; try again shortly",
+            headers={"Retry-After": str(STORE_RETRY_AFTER)},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

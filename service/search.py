@@ -52,7 +52,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -87,6 +87,14 @@ PAGE_MASK = (1 << PAGE_BITS) - 1
 # (about 20 us a page on SQLite): 500 pages stay well inside the time a search may
 # take, and past that a query is too broad for relevance to tell much.
 RANK_LIMIT = 500
+# PostgreSQL: more matching pages than this are not flagged with their tiers all at
+# once; the tiers are read newest first, only as far as a page of results needs
+# (`_Postgres.newest`). Flagging is one pass over the matches, quicker for a few
+# thousand; past that, a common phrase's whole-phrase checks on every page cost most.
+LAZY_PAGES = 2000
+# Under filters, a together tier reads the pages the words and filters leave, up to
+# this many, rather than every page with a common pair (see `_Postgres.newest`).
+FILTERED_READ_PAGES = 20_000
 # Relevance weights of a hit in each form (exact, folded, codes), and in the filter tokens.
 _BM25_WEIGHTS = "4.0, 1.0, 2.0, 0.0"  # facets: never scored (filtered searches are not)
 _NOT_LETTERS = re.compile(r"[\W_]+")
@@ -145,23 +153,35 @@ def index_documents(session: Session, documents: Iterable[Document | int]) -> in
     ).all()
     texts = _page_texts(session, [(d.scan_id, n) for d in docs for n in d.pages])
     values = _field_values(session, {d.id: d.pages for d in docs})
-    facets = _facets(session, ids)
-    rows = []
-    for doc in docs:
-        for number, scan_page in enumerate(doc.pages[:PAGE_MASK], 1):
-            parts = [texts.get((doc.scan_id, scan_page)) or ""]
-            parts += [value for page, value in values.get(doc.id, []) if page == number]
-            forms = index_text("\n".join(parts))
-            if forms.exact or forms.codes:
-                rows.append(
-                    {"id": doc.id << PAGE_BITS | number, "document_id": doc.id, "page": number,
-                     "exact": forms.exact,
-                     "folded": forms.folded, "codes": forms.codes,
-                     "facets": facets.get(doc.id, "")}
-                )  # fmt: skip
+    rows = page_rows(docs, texts, values, _facets(session, ids))
     if rows:
         session.execute(insert(SearchPage), rows)
     return len(rows)
+
+
+def page_rows(
+    documents: Iterable[tuple[int, int, Sequence[int]]],
+    texts: Mapping[tuple[int, int], str | None],
+    values: Mapping[int, list[tuple[int, str]]],
+    facets: Mapping[int, str],
+) -> list[dict[str, Any]]:
+    """The index's rows of these documents, each (id, scan id, its pages in the scan),
+    from their pages' texts by (scan, page), their field values (`field_values`) and
+    filter tokens (`document_facets`); blank pages get no row. Pure, so a bulk load
+    (bench/search.py) makes exactly the rows `index_documents` does."""
+    rows = []
+    for document_id, scan_id, pages in documents:
+        for number, scan_page in enumerate(pages[:PAGE_MASK], 1):
+            parts = [texts.get((scan_id, scan_page)) or ""]
+            parts += [value for page, value in values.get(document_id, []) if page == number]
+            forms = index_text("\n".join(parts))
+            if forms.exact or forms.codes:
+                rows.append(
+                    {"id": document_id << PAGE_BITS | number, "document_id": document_id,
+                     "page": number, "exact": forms.exact, "folded": forms.folded,
+                     "codes": forms.codes, "facets": facets.get(document_id, "")}
+                )  # fmt: skip
+    return rows
 
 
 def refresh_facets(session: Session, documents: Iterable[Document | int]) -> int:
@@ -212,22 +232,31 @@ def _dossier_tokens(dossier: Any) -> Iterator[str | None]:
 def _facets(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """Each document's filter tokens, as the text of its column (see the module's
     docstring)."""
-    tokens: dict[int, set[str | None]] = defaultdict(set)
-    for doc in session.execute(
+    documents = session.execute(
         select(Document.id, Document.doc_type, Document.procedure, Document.procedure_code)
         .where(Document.id.in_(ids))
-    ):  # fmt: skip
+    )  # fmt: skip
+    dossiers = session.execute(
+        select(DossierDocument.document_id, Dossier.code, Dossier.status, Dossier.receiving_unit,
+               Dossier.procedure, Dossier.procedure_code, Dossier.received_date)
+        .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+        .where(DossierDocument.document_id.in_(ids))
+    )  # fmt: skip
+    return document_facets(documents, dossiers)
+
+
+def document_facets(documents: Iterable[Any], dossiers: Iterable[Any]) -> dict[int, str]:
+    """Each document's filter tokens from its row (id, doc_type, procedure,
+    procedure_code) and the rows of the dossiers it is in (document_id, code, status,
+    receiving_unit, procedure, procedure_code, received_date)."""
+    tokens: dict[int, set[str | None]] = defaultdict(set)
+    for doc in documents:
         tokens[doc.id] |= {
             facet_token("t", doc.doc_type),
             facet_token("p", doc.procedure),
             facet_token("p", doc.procedure_code),
         }
-    for dossier in session.execute(
-        select(DossierDocument.document_id, Dossier.code, Dossier.status, Dossier.receiving_unit,
-               Dossier.procedure, Dossier.procedure_code, Dossier.received_date)
-        .join(Dossier, Dossier.id == DossierDocument.dossier_id)
-        .where(DossierDocument.document_id.in_(ids))
-    ):  # fmt: skip
+    for dossier in dossiers:
         tokens[dossier.document_id].update(_dossier_tokens(dossier))
     return {
         document: " ".join(sorted(t for t in found if t is not None))
@@ -257,6 +286,14 @@ def _field_values(
         .where(Field.document_id.in_(pages))
         .order_by(Field.id)
     )
+    return field_values(rows, pages)
+
+
+def field_values(
+    rows: Iterable[Any], pages: Mapping[int, Sequence[int]]
+) -> dict[int, list[tuple[int, str]]]:
+    """`_field_values` of field rows (document_id, page, value, corrected_value,
+    corrected_by) in the order they were stored."""
     values: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for row in rows:
         current = row.corrected_value if row.corrected_by is not None else row.value
@@ -784,12 +821,18 @@ class _Postgres(_Engine):
 
     def results(self, session: Session, limit: int, offset: int) -> tuple[int, list[_Row]]:
         """One statement, so the matching pages are read once: found (through the
-        indexes), counted, scored with ts_rank only when RANK_LIMIT pages or fewer match
-        (each then read again by its key, out of TOAST: the few hundred there are),
-        each document at its best page, the page of results."""
+        indexes) and counted; then, when LAZY_PAGES or fewer match, each flagged with
+        its tiers, scored with ts_rank when RANK_LIMIT or fewer match (each then read
+        again by its key, out of TOAST: the few hundred there are), each document at
+        its best page, the page of results. Past LAZY_PAGES the statement stops at the
+        count, and the tiers are read newest first (`newest`): flagging every page of
+        a common phrase meant checking the whole phrase on thousands of pages."""
         exact, together = "true", "false"
         if self.accented:
-            exact = "sp.id IN (SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
+            exact = (
+                "matched.id IN "
+                "(SELECT id FROM search_pages WHERE vector @@ CAST(:exact AS tsquery))"
+            )
         if self.query.phrase:
             # The pages with all the pairs. Two words side by side are one pair: the
             # pairs index answers alone. A longer phrase is checked whole on them, as
@@ -799,27 +842,28 @@ class _Postgres(_Engine):
             if len(self.query.phrase) > 2 or self.facets:
                 whole = "vector @@ CAST(:together AS tsquery) AND "
             together = (
-                f"sp.id IN (SELECT id FROM search_pages WHERE {whole}"
+                f"matched.id IN (SELECT id FROM search_pages WHERE {whole}"
                 "pairs @@ CAST(:together_pairs AS tsquery))"
             )
         rank = f"ts_rank('{_TS_RANK_WEIGHTS}', scored.vector, CAST(:either AS tsquery))"
         order = "exact DESC, together DESC, score DESC NULLS LAST"
         sql = f"""
             WITH matched AS MATERIALIZED (
-                SELECT sp.id, sp.document_id, sp.page,
-                       CAST({exact} AS integer) AS exact,
-                       CAST({together} AS integer) AS together
+                SELECT sp.id, sp.document_id, sp.page
                 FROM search_pages sp
                 WHERE {self.matches}{self.filters}
             ), counted AS (
                 SELECT count(*) AS pages, count(DISTINCT document_id) AS documents
                 FROM matched
             ), flagged AS (
-                SELECT document_id, page, exact, together,
+                SELECT document_id, page,
+                       CAST({exact} AS integer) AS exact,
+                       CAST({together} AS integer) AS together,
                        CASE WHEN (SELECT pages FROM counted) <= :rank_limit THEN
                            (SELECT {rank} FROM search_pages scored WHERE scored.id = matched.id)
                        END AS score
                 FROM matched
+                WHERE (SELECT pages FROM counted) <= :lazy_pages
             ), best AS (
                 SELECT *, ROW_NUMBER() OVER (
                     PARTITION BY document_id ORDER BY {order}, page
@@ -830,15 +874,98 @@ class _Postgres(_Engine):
                 ORDER BY {order}, document_id DESC
                 LIMIT :limit OFFSET :offset
             )
-            SELECT counted.documents, chosen.* FROM counted LEFT JOIN chosen ON true
+            SELECT counted.pages, counted.documents, chosen.* FROM counted
+            LEFT JOIN chosen ON true
             ORDER BY {order}, chosen.document_id DESC"""
-        params = {"limit": limit, "offset": offset, "rank_limit": RANK_LIMIT, **self._used(sql)}
+        params = {"limit": limit, "offset": offset, "rank_limit": RANK_LIMIT,
+                  "lazy_pages": LAZY_PAGES, **self._used(sql)}  # fmt: skip
         # The planner prices the scoring for every match, though it runs for a few
         # hundred at most, and would compile the statement (JIT: 45 ms) to save less.
         session.execute(text("SET LOCAL jit = off"))
         result = self._run(session, sql, params).all()
-        rows = [r for r in result if r.document_id is not None]
-        return int(result[0].documents), _rows(rows)
+        pages, documents = int(result[0].pages), int(result[0].documents)
+        if pages > LAZY_PAGES and documents > offset:
+            return documents, self.newest(session, limit, offset, pages)
+        return documents, _rows([r for r in result if r.document_id is not None])
+
+    def newest(  # type: ignore[override]
+        self, session: Session, limit: int, offset: int, pages: int = 0
+    ) -> list[_Row]:
+        """Too many pages to score: each tier (as `_Sqlite.newest`) newest document
+        first, its pages read in that order only as far as the page of results needs.
+
+        A tier's pages are found through one index: the words' (all of them, and for
+        the exact tiers their exact forms too, in one tsquery), or for the together
+        tiers the pairs'. They are sorted by id (integers) and read a few dozen at a
+        time; a together tier's pages are checked for the words and the whole phrase
+        as they are read (from the page's vector), so only the pages read are.
+        A tier's pages need not exclude the better tiers' pages: the tiers before it
+        were read to their end, so such a page's document is already found, and is
+        skipped (`found`)."""
+        tiers = [(e, t) for e in (True, False) for t in (True, False)
+                 if (self.accented or e) and (self.query.phrase or not t)]  # fmt: skip
+        wanted = offset + limit
+        found: dict[int, _Row] = {}
+        for is_exact, is_together in tiers:
+            words = self.terms["folded"]
+            if is_exact and self.accented:
+                words = f"({words}) & ({self.terms['exact']})"
+            params = {"words": words, "pairs": self.terms["pairs"]}
+            check = ""
+            if is_together:
+                # The pages with every pair, then on each page read the rest: every
+                # word (exact for the exact tier) and the whole phrase, from the page's
+                # vector. Not one GIN query with the words: the planner thinks a rare
+                # few pages have the pairs (most pairs are not in its statistics) and
+                # would check the words on each candidate anyway, all of them. Under
+                # filters the pages the words and the filters' tokens leave are fewer
+                # than a common pair's ("ho va" is on every form): those are read.
+                candidates = "sp.pairs @@ CAST(:together_pairs AS tsquery)"
+                if self.facets and pages <= FILTERED_READ_PAGES:
+                    candidates = "sp.vector @@ CAST(:found AS tsquery)"
+                    params["found"] = words
+                params["together_pairs"] = self.terms["together_pairs"]
+                if len(self.query.phrase or ()) > 2 or "pairs" not in candidates:
+                    words += f" & {_ts_phrase(self.query.phrase or (), 'B')}"
+                params["words"] = words
+                check = (
+                    " WHERE (SELECT w.vector FROM search_pages w WHERE w.id = c.id) "
+                    "@@ CAST(:words AS tsquery)"
+                )
+            else:
+                candidates = "sp.vector @@ CAST(:words AS tsquery)"
+            if self.terms["pairs"]:
+                candidates += " AND sp.pairs @@ CAST(:pairs AS tsquery)"
+            # OFFSET 0 keeps the sort apart, so the check runs on the rows read only.
+            sql = f"""
+                SELECT c.id FROM (
+                    SELECT sp.id FROM search_pages sp
+                    WHERE {candidates}{self.filters} AND sp.id < :before
+                    ORDER BY sp.id DESC OFFSET 0
+                ) c{check}
+                LIMIT :batch"""
+            params = {name: value for name, value in params.items() if f":{name} " in sql}
+            before, complete = 1 << 62, False
+            while not complete:
+                batch = 3 * max(wanted - len(found), 0) + 10
+                result = self._run(session, sql, {**params, "before": before, "batch": batch})
+                read = [page_id for (page_id,) in result]
+                for page_id in read:
+                    document, page = page_id >> PAGE_BITS, page_id & PAGE_MASK
+                    seen = found.get(document)
+                    if seen is None:
+                        if len(found) == wanted:
+                            complete = True  # the pages of the last document wanted are in
+                            break
+                        found[document] = _Row(document, page, is_exact, is_together, None)
+                    elif (seen.exact, seen.together) == (is_exact, is_together):
+                        found[document] = _Row(document, page, is_exact, is_together, None)
+                if len(read) < batch:
+                    break  # the tier is read to its end
+                before = read[-1]
+            if complete or len(found) == wanted:
+                break
+        return list(found.values())[offset:wanted]
 
     def _used(self, sql: str) -> dict[str, str]:
         return {name: value for name, value in self.terms.items() if f":{name} " in sql}

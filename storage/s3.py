@@ -82,6 +82,7 @@ class S3Store:
         if self.options.part_size < 5 << 20:
             raise StorageError("S3 parts are at least 5 MiB")  # the protocol's minimum
         self._client_of: tuple[int, Any] | None = None
+        self._probe_of: tuple[int, Any] | None = None  # the health check's client (ping)
         self._kept = _KeptCopies(self.options.kept_originals)
 
     # --- the interface ------------------------------------------------------------------
@@ -265,7 +266,21 @@ class S3Store:
             self._client_of = (pid, self._make_client())
         return self._client_of[1]
 
-    def _make_client(self) -> Any:
+    def ping(self) -> None:
+        """Whether the bucket answers us (a health check): StorageUnavailableError if
+        not. One try with short timeouts, on a client of its own, so a store that is
+        away is told in seconds rather than after the retries of a real transfer."""
+        pid = os.getpid()
+        if self._probe_of is None or self._probe_of[0] != pid:
+            self._probe_of = (pid, self._make_client(attempts=1, connect=3, read=5))
+        try:
+            self._probe_of[1].head_bucket(Bucket=self.bucket)
+        except Exception as exc:
+            reason = _code(exc) or type(exc).__name__
+            where = f"s3://{self.bucket}/{self.prefix}"
+            raise StorageUnavailableError(f"the store {where} cannot be used: {reason}") from exc
+
+    def _make_client(self, attempts: int | None = None, connect: int = 10, read: int = 120) -> Any:
         import boto3  # only a deployment with S3 storage pays for importing it
         from botocore.config import Config
 
@@ -273,9 +288,9 @@ class S3Store:
         config = Config(
             # Path-style (endpoint/bucket/key): what SeaweedFS and MinIO expect by default.
             s3={"addressing_style": "path" if options.endpoint_url else "auto"},
-            retries={"mode": "standard", "max_attempts": options.attempts},
-            connect_timeout=10,
-            read_timeout=120,
+            retries={"mode": "standard", "max_attempts": attempts or options.attempts},
+            connect_timeout=connect,
+            read_timeout=read,
             # We send SHA-256 ourselves and check reads ourselves; botocore's own CRC32
             # trailers (aws-chunked) are not understood by every S3-compatible server.
             request_checksum_calculation="when_required",

@@ -314,3 +314,29 @@ def test_with_the_queue_away_files_are_kept_and_can_be_sent_again(
         )
         assert retried.status_code == 200, retried.text
     assert _queued(services) == 1
+
+
+def test_a_store_that_is_away_is_a_503_to_try_again(
+    services: Services, keys: Keys, tmp_path: Path, s3_server
+) -> None:
+    """An upload while the S3 store does not answer: 503 problem+json with Retry-After
+    (the client should try again), not a 500; and /health names the store as down."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.service_fixtures import free_port
+
+    away = s3_server.store(endpoint_url=f"http://127.0.0.1:{free_port()}", attempts=1)
+    with TestClient(create_app(replace(services, store=away))) as client:
+        answer = _upload(client, keys, ("trang-1.jpg", good_jpeg(tmp_path / "a.jpg").read_bytes()))
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert int(answer.headers["retry-after"]) > 0
+        assert "file store" in answer.json()["detail"]
+        health = client.get("/api/v1/health")
+        assert health.status_code == 503
+        assert health.json()["store"].startswith("unavailable")
+        assert health.json()["database"] == "ok"
+    assert _queued(services) == 0

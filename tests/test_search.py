@@ -102,11 +102,19 @@ def nfd(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
 
-@pytest.fixture(params=["scored", "newest"])
+@pytest.fixture(params=["scored", "newest", "lazy", "lazy-pairs"])
 def ranking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both ways of ordering: every match scored for relevance, or (past RANK_LIMIT
-    matching pages) each tier newest first; tiers, filters and paging are the same."""
-    if request.param == "newest":
+    matching pages) each tier newest first; tiers, filters and paging are the same.
+    PostgreSQL reads the tiers lazily past LAZY_PAGES ("lazy"), and under filters
+    through the pairs past FILTERED_READ_PAGES ("lazy-pairs"): the same results."""
+    if request.param.startswith("lazy"):
+        if "sqlite" in request.node.callspec.id:
+            pytest.skip("SQLite has no lazy tiers (its newest is read so already)")
+        monkeypatch.setattr(search_module, "LAZY_PAGES", 0)
+    if request.param == "lazy-pairs":
+        monkeypatch.setattr(search_module, "FILTERED_READ_PAGES", 0)
+    if request.param != "scored":
         monkeypatch.setattr(search_module, "RANK_LIMIT", 0)
     return str(request.param)
 

@@ -590,6 +590,17 @@ def test_health_reports_live_workers(api, settings: Settings) -> None:
         answered = api.get("/api/v1/health")
         assert answered.status_code == 200, answered.text
         assert answered.json()["live_workers"] == 1
+        assert answered.json()["store"] == "ok"
+        # The store's folder gone (a shared mount lost): 503, and the body says the store.
+        root = settings.effective_storage_dir
+        root.rename(root.with_name("store-away"))
+        try:
+            away = api.get("/api/v1/health")
+        finally:
+            root.with_name("store-away").rename(root)
+        assert away.status_code == 503
+        assert away.json()["store"] == "unavailable: StorageUnavailableError"
+        assert away.json()["workers"] == "ok" and away.json()["database"] == "ok"
     finally:
         worker.register_death()
     assert api.get("/api/v1/health").status_code == 503

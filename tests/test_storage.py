@@ -173,6 +173,49 @@ def test_bytes_that_changed_in_the_store_are_refused_on_read(
         pass
 
 
+def test_bytes_changed_in_the_local_store_are_refused_on_read(tmp_path: Path) -> None:
+    """The folder keeps each file's SHA-256 on the file (an extended attribute): bytes
+    changed in place are refused by open() at the end of the stream and by
+    local_copy(); an original replaced by another file is checked against the SHA-256
+    its key names; a file from before checksums were kept is read as it is."""
+    store = LocalStore(tmp_path / "store")
+    data = b"%PDF-1.7 the document as filed" * 100
+    key = f"documents/{hashlib.sha256(data).hexdigest()}.pdf"
+    store.put_file(key, _file(tmp_path / "doc", data), write_once=True)
+    assert _read(store, key) == data
+    with store.local_copy(key) as path:
+        assert path.read_bytes() == data
+    path = store.path(key)
+    path.chmod(0o600)
+    with path.open("r+b") as handle:  # the same size, in place: only the checksum can tell
+        handle.seek(len(data) - 5)
+        handle.write(b"XXXXX")
+    with pytest.raises(CorruptObjectError, match="SHA-256"):
+        _read(store, key)
+    with pytest.raises(CorruptObjectError), store.local_copy(key):
+        pass
+    with path.open("ab") as handle:  # longer than written
+        handle.write(b"more")
+    with pytest.raises(CorruptObjectError, match="bytes"):
+        _read(store, key)
+
+    original = b"a scan as uploaded"
+    sha = hashlib.sha256(original).hexdigest()
+    store.put_file(original_key(sha), _file(tmp_path / "scan", original), write_once=True)
+    stored = store.path(original_key(sha))
+    stored.unlink()
+    stored.write_bytes(b"another scan put there")  # a new file: no checksum of its own
+    with pytest.raises(CorruptObjectError, match="SHA-256"), store.local_copy(original_key(sha)):
+        pass
+    with pytest.raises(CorruptObjectError, match="SHA-256"):
+        _read(store, original_key(sha))
+
+    older = store.path("pages/" + "ab" * 32 + "/00001.jpg")
+    older.parent.mkdir(parents=True)
+    older.write_bytes(b"a preview stored before checksums")
+    assert _read(store, "pages/" + "ab" * 32 + "/00001.jpg") == older.read_bytes()
+
+
 def test_a_broken_read_goes_on_where_it_stopped() -> None:
     """A connection that drops mid-object: the reader asks again from the byte it had
     (a ranged read), and the whole still checks. The drop is simulated: a real server
@@ -247,6 +290,17 @@ def test_an_unusable_s3_store_is_a_retryable_error(s3_server: S3Server) -> None:
         assert not isinstance(caught.value, DigitizeError), why
         with pytest.raises(StorageUnavailableError):
             store.put_bytes("pages/x/00001.jpg", b"x")
+        with pytest.raises(StorageUnavailableError):  # the health check says so too
+            store.ping()
+    s3_server.store().ping()
+
+
+def test_a_local_store_whose_folder_is_gone_is_unavailable(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    store.ping()
+    (tmp_path / "store").rename(tmp_path / "elsewhere")
+    with pytest.raises(StorageUnavailableError):
+        store.ping()
 
 
 def test_the_settings_choose_the_store(s3_server: S3Server, tmp_path: Path) -> None:
