@@ -195,6 +195,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         "DIGITIZE_WEBHOOK_BACKOFF": settings.webhook_backoff,
         "DIGITIZE_WEBHOOK_TIMEOUT": str(settings.webhook_timeout),
         "DIGITIZE_WEBHOOK_ALLOWED_NETWORKS": settings.webhook_allowed_networks,
+        "DIGITIZE_MAX_PAGE_MEGAPIXELS": str(settings.max_page_megapixels),
     }
     return {**os.environ, **values}
 
