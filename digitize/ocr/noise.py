@@ -1,0 +1,58 @@
+"""What Tesseract read that is not text: specks and scratches it could not place.
+
+Our OCR input is read as one uniform block (psm 6, see tesseract.py), and in a block
+every blob is taken for a glyph: a speck of dust becomes "l" or ":", a damaged dotted
+line "eeHrrrriirirrree". Tesseract's own page layout analysis (psm 3) sets such blobs
+aside as noise; this does the same after the fact, on evidence Tesseract gives:
+
+- a word no larger than a speck: at most 1 mm either way, and roundish (a hyphen or a
+  dash is flat and stays). No letter of body text is that small (the x-height of 8 pt
+  type is 1.3 mm), and a lone dot or comma carries nothing worth searching. Tesseract's
+  confidence does not tell: it read 0.7 mm specks as ":" at 0.8.
+- a word Tesseract all but rejects (confidence below 0.1). On the real forms of
+  ../shared/real-forms, 87 of 89 such words matched no word of the form's text.
+
+Nothing else is touched: a poorly read word of real text (confidence 0.1 and up)
+still helps search and review more than a gap would.
+"""
+
+from __future__ import annotations
+
+from digitize.results import Line, OcrText, Word
+
+_SPECK_MM = 1.0
+_SPECK_ASPECT = 2.0  # a speck's box is no more than this much longer one way
+_REJECTED = 0.1
+
+
+def drop_noise(text: OcrText, dpi: float) -> OcrText:
+    """`text` without the words that are specks or rejected reads; empty lines go."""
+    speck = _SPECK_MM * dpi / 25.4
+    lines = []
+    for line in text.lines:
+        words = tuple(word for word in line.words if not _is_noise(word, speck))
+        if len(words) == len(line.words):
+            lines.append(line)
+        elif words:
+            lines.append(Line(words, _union(words), line.block))
+    return OcrText(tuple(lines), engine=text.engine)
+
+
+def _is_noise(word: Word, speck: float) -> bool:
+    if word.confidence < _REJECTED:
+        return True
+    x0, y0, x1, y1 = word.bbox
+    width, height = x1 - x0, y1 - y0
+    return (
+        max(width, height) <= speck
+        and max(width, height) <= _SPECK_ASPECT * max(1, min(width, height))
+    )
+
+
+def _union(words: tuple[Word, ...]) -> tuple[int, int, int, int]:
+    return (
+        min(w.bbox[0] for w in words),
+        min(w.bbox[1] for w in words),
+        max(w.bbox[2] for w in words),
+        max(w.bbox[3] for w in words),
+    )
