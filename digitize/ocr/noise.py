@@ -42,11 +42,8 @@ def _is_noise(word: Word, speck: float) -> bool:
     if word.confidence < _REJECTED:
         return True
     x0, y0, x1, y1 = word.bbox
-    width, height = x1 - x0, y1 - y0
-    return (
-        max(width, height) <= speck
-        and max(width, height) <= _SPECK_ASPECT * max(1, min(width, height))
-    )
+    longer, shorter = max(x1 - x0, y1 - y0), max(1, min(x1 - x0, y1 - y0))
+    return longer <= speck and longer <= _SPECK_ASPECT * shorter
 
 
 def _union(words: tuple[Word, ...]) -> tuple[int, int, int, int]:
