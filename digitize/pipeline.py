@@ -8,7 +8,7 @@ The stages run in this order (see `prepare_page`, `ocr_input` and `process_page`
     -> archive image compressed (JPEG, or CCITT G4 for black and white)
     -> OCR input: ~300 dpi, background flattened to black and white, dotted leaders
        erased (from this image only), cropped to the ink
-    -> OCR -> specks and rejected reads dropped -> leaders put back into the text as dots
+    -> OCR -> what it read from specks dropped -> leaders put back into the text as dots
     -> one-page PDF with the invisible text layer
 
 A PDF page that already carries text skips all of it and is kept as it is.
