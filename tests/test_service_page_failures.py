@@ -1,7 +1,8 @@
 """A page the pipeline cannot digitise, through the queue (issue 14): the service agrees
 with the command line. Some pages of a file failed: the file is `partial`, the others
 filed; every page failed: the file is `failed` with the reasons, and so is a batch of
-only such files. Real workers, Redis, Tesseract, SQLite and PostgreSQL."""
+only such files; a retry reads such pages again. Real workers, Redis, Tesseract,
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -70,3 +71,11 @@ def test_failed_pages_make_a_file_partial_and_all_failed_fail_it(
     assert only_failed["status"] == "failed"
     assert only_failed["files"][0]["status"] == "failed"
     assert only_failed["progress"]["files_failed"] == 1
+
+    # Retried once the limit is raised, its stand-in pages are read again.
+    retried = api.post(f"/api/v1/batches/{only_failed['id']}/retry", headers=keys.header("archive"))
+    assert retried.json()["status"] == "processing", retried.text
+    run_workers(settings.model_copy(update={"max_page_megapixels": 250.0}), count=1)
+    again = _batch(api, keys, only_failed["id"])
+    assert again["status"] == "done", again
+    assert again["files"][0]["error"] is None and again["files"][0]["documents"]
