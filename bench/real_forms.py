@@ -11,6 +11,7 @@ than 1 CER point.
 
     .venv/bin/python bench/real_forms.py                  # everything (CPU-heavy)
     .venv/bin/python bench/real_forms.py --geometry-only  # rotations and skews only
+    .venv/bin/python bench/real_forms.py --upright-only   # CER of the 100 upright images
 
 OCR of a fed page is skipped when the page came out with the same turn and skew as
 the upright feed (the same pixels up to resampling): its text is the upright feed's.
@@ -105,6 +106,9 @@ def page_count(pdf: Path) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--geometry-only", action="store_true", help="no OCR: rotations only")
+    parser.add_argument(
+        "--upright-only", action="store_true", help="feed each page upright only (CER check)"
+    )
     parser.add_argument("--dpi", type=int, nargs="+", default=[200, 300], help="render dpi")
     parser.add_argument("--forms", type=Path, default=FORMS, help="folder of form PDFs")
     args = parser.parse_args()
@@ -129,7 +133,7 @@ def main() -> int:
                     bare = None if args.geometry_only else cer(truth, bare_tesseract(upright, dpi))
                     reference: tuple[int, float, str] | None = None
                     marks = []
-                    for turn in TURNS:
+                    for turn in (0,) if args.upright_only else TURNS:
                         fed = np.ascontiguousarray(np.rot90(upright, k=turn // 90))
                         prepared = prepare_page(
                             ScannedPage(fed, float(dpi), False, ColourMode.GREY),

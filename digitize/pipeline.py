@@ -8,7 +8,7 @@ The stages run in this order (see `prepare_page`, `ocr_input` and `process_page`
     -> archive image compressed (JPEG, or CCITT G4 for black and white)
     -> OCR input: ~300 dpi, background flattened to black and white, dotted leaders
        erased (from this image only), cropped to the ink
-    -> OCR -> leaders put back into the text as dots
+    -> OCR -> what it read from specks dropped -> leaders put back into the text as dots
     -> one-page PDF with the invisible text layer
 
 A PDF page that already carries text skips all of it and is kept as it is.
@@ -51,6 +51,7 @@ from digitize.imaging.preview import page_previews
 from digitize.imaging.rules import erase_rules
 from digitize.inputs import ReadLimits, ScannedPage, TextPage, page_inches, read_page
 from digitize.ocr.engine import OcrEngine
+from digitize.ocr.noise import drop_noise
 from digitize.pdf import PageSource, encode_page, write_page_pdf
 from digitize.results import ColourMode, FoundCode, Line, OcrText, PageReport, TextSource, Word
 
@@ -321,8 +322,10 @@ def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInpu
 
 
 def recognise(job: OcrInput, engine: OcrEngine) -> OcrText:
-    """Run the engine, put the erased leaders back, and map the boxes onto the archive image."""
-    text = restore_leaders(engine.recognise(job.image, job.dpi), job.leaders)
+    """Run the engine, drop what it read from specks, put the erased leaders back, and
+    map the boxes onto the archive image."""
+    text = drop_noise(engine.recognise(job.image, job.dpi), job.dpi)
+    text = restore_leaders(text, job.leaders)
     return text.mapped(offset=job.offset, factor=job.factor)
 
 

@@ -185,7 +185,9 @@ def process_pages(
                     text=outcome.report.text,
                     blank=outcome.report.blank,
                     warning=outcome.warning,
-                    error=None,
+                    # A page the pipeline could not digitise (too large, undecodable)
+                    # is stored with its blank stand-in and the reason (issue 14).
+                    error=outcome.error,
                     processed_at=utcnow(),
                     **keys,
                 )
@@ -258,7 +260,11 @@ def requeue_scan(session: Session, scan: Scan, *, actor: str) -> bool:
         return False
     session.execute(
         update(Page)
-        .where(Page.scan_id == scan.id, Page.status == PageStatus.FAILED)
+        .where(
+            Page.scan_id == scan.id,
+            # Stand-ins too (a page too large may be read after the limit is raised).
+            (Page.status == PageStatus.FAILED) | Page.error.is_not(None),
+        )
         .values(status=PageStatus.PENDING, error=None, attempts=0)
     )
     reason = scan.error
@@ -397,11 +403,17 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
         digitiser = batches[0].uploaded_by if batches else None
         batch_code = next((b.dossier_code for b in batches if b.dossier_code), None)
     unfinished = [p for p in pages if p.status != PageStatus.DONE]
-    if not pages or unfinished:
+    # As the command line does: a file none of whose pages could be digitised (each a
+    # blank stand-in) fails with the reasons; some of them make it partial.
+    nothing_read = bool(pages) and all(p.error is not None for p in pages)
+    if not pages or unfinished or nothing_read:
         with services.writes.begin() as session:
             scan = session.get(Scan, scan_id, with_for_update=True)
             if scan is not None and not scan.status.finished:
-                _fail_scan(session, scan, _page_failures(unfinished) or "the file has no pages")
+                reason = _page_failures(unfinished or pages) or "the file has no pages"
+                if nothing_read and len(pages) > 1:
+                    reason = f"no page could be digitised: {reason}"
+                _fail_scan(session, scan, reason)
         return []
 
     with tempfile.TemporaryDirectory(prefix="digitize-assemble-") as work:

@@ -196,6 +196,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         "DIGITIZE_WEBHOOK_TIMEOUT": str(settings.webhook_timeout),
         "DIGITIZE_WEBHOOK_ALLOWED_NETWORKS": settings.webhook_allowed_networks,
         "DIGITIZE_QUEUE_RECONCILE_SECONDS": str(settings.queue_reconcile_seconds),
+        "DIGITIZE_MAX_PAGE_MEGAPIXELS": str(settings.max_page_megapixels),
     }
     return {**os.environ, **values}
 
