@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from service.errors import ServiceError
-from storage import StorageUnavailableError
+from storage import CorruptObjectError, StorageUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,17 @@ def install(app: FastAPI) -> None:
             503,
             "the file store is not answering; try again shortly",
             headers={"Retry-After": str(STORE_RETRY_AFTER)},
+        )
+
+    @app.exception_handler(CorruptObjectError)
+    async def _store_corrupt(_request: Request, exc: CorruptObjectError) -> JSONResponse:
+        # A stored file no longer matches its checksum: never served, and said as such
+        # (the key names no path; the log keeps it for the administrator).
+        log.error("stored file fails its checksum: %s", exc)
+        return problem(
+            500,
+            "a stored file no longer matches its checksum; the administrator is told",
+            title="Stored file damaged",
         )
 
     @app.exception_handler(Exception)

@@ -32,7 +32,7 @@ from digitize.pdf.sign import (
 from digitize.records import CopyOptions
 from digitize.understand.catalogue import Catalogue
 from models import Document, Dossier
-from storage import BlobStore
+from storage import BlobStore, CorruptObjectError
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,21 @@ def verify_bytes(data: bytes, roots: Sequence[x509.Certificate]) -> SignatureChe
         check.pdfa = not problems
         check.pdfa_problems = problems
     return check
+
+
+def verify_stored(store: BlobStore, key: str, roots: Sequence[x509.Certificate]) -> SignatureCheck:
+    """`verify_bytes` of a stored document. Bytes changed behind the store's back are
+    refused by the store's checksum before any signature is read: the answer is then
+    that the file is not intact, which is what a verifier asks."""
+    try:
+        data = read_blob(store, key)
+    except CorruptObjectError as exc:
+        log.error("stored document changed after it was written: %s", exc)
+        return SignatureCheck(
+            signed=False,
+            problems=["the stored file's bytes differ from those written (store checksum)"],
+        )
+    return verify_bytes(data, roots)
 
 
 def read_blob(store: BlobStore, key: str) -> bytes:

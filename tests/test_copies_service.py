@@ -179,6 +179,8 @@ def test_service_files_signed_copies_with_metadata_verify_and_package(
     stored.write_bytes(bytes(data))
     check = api.get(f"/api/v1/documents/{document['id']}/verify", headers=keys.header("onestop"))
     assert check.json()["intact"] is False and check.json()["ok"] is False
+    # The store's own checksum caught it before any signature was read (issue 17).
+    assert any("store checksum" in problem for problem in check.json()["problems"])
 
 
 @pytest.mark.parametrize("command", [["worker", "--burst"], ["serve", "--port", "1"]])

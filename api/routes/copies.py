@@ -49,7 +49,7 @@ def verify(
     if document.pdf_key is None:
         raise NotFoundError(f"document {document_id} has no PDF (see its batch's warnings)")
     roots = copies.verification_roots(services.settings)
-    check = copies.verify_bytes(copies.read_blob(services.store, document.pdf_key), roots)
+    check = copies.verify_stored(services.store, document.pdf_key, roots)
     return Verification.model_validate(check.as_json())
 
 
