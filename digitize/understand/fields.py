@@ -610,7 +610,8 @@ def _finish_date(page: PageText, line: Line, review_below: float) -> ExtractedFi
     return _finish(spec, text[start:].strip(), 1.0, page.number, span, review_below)
 
 
-_NORMALISERS: dict[FieldKind, Callable[[str], Value | None]] = {
+# Each kind's normaliser (also used to find a corrected value in learned.py).
+NORMALISERS: dict[FieldKind, Callable[[str], Value | None]] = {
     FieldKind.NAME: normalise.normalise_name,
     FieldKind.DATE: normalise.normalise_date,
     FieldKind.YEAR: normalise.normalise_year,
@@ -661,7 +662,7 @@ def _finish(
         code = check_dossier_code(raw)
         value, problems = code.value, list(code.problems)
     else:
-        value = _NORMALISERS[spec.kind](raw) if raw else None
+        value = NORMALISERS[spec.kind](raw) if raw else None
         if raw and value is None:
             problems.append(f"cannot read {raw!r} as {spec.kind.value}")
     if not raw and not problems:

@@ -23,6 +23,7 @@ from typing import Any
 from digitize.errors import DigitizeError
 from digitize.understand import normalise
 from digitize.understand.catalogue import Catalogue, DocumentType, FieldKind, FieldSpec
+from digitize.understand.fields import NORMALISERS
 from digitize.understand.vietnamese import fold
 
 LEARNED_VERSION = 1
@@ -50,7 +51,7 @@ def _same_value(kind: FieldKind, text: str, want: object) -> bool:
         return bool(digits) and digits == re.sub(r"\D", "", str(want))
     if kind is FieldKind.DOSSIER_CODE:
         return fold(text).replace(" ", "") == fold(str(want)).replace(" ", "")
-    normaliser: Callable[[str], object] | None = _NORMALISERS.get(kind)
+    normaliser: Callable[[str], object] | None = NORMALISERS.get(kind)
     if normaliser is None:
         return False
     got = normaliser(text)
@@ -63,20 +64,6 @@ def _same_value(kind: FieldKind, text: str, want: object) -> bool:
         return abs(float(got) - float(wanted)) < 0.01  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return got == wanted
-
-
-_NORMALISERS: dict[FieldKind, Callable[[str], object]] = {
-    FieldKind.NAME: normalise.normalise_name,
-    FieldKind.DATE: normalise.normalise_date,
-    FieldKind.YEAR: normalise.normalise_year,
-    FieldKind.SEX: normalise.normalise_sex,
-    FieldKind.PHONE: normalise.normalise_phone,
-    FieldKind.MONEY: normalise.normalise_money,
-    FieldKind.AREA: normalise.normalise_area,
-    FieldKind.INTEGER: normalise.normalise_integer,
-    FieldKind.TEXT: normalise.normalise_text,
-    FieldKind.ADDRESS: normalise.normalise_address,
-}
 
 
 def labels_before_value(text: str, spec: FieldSpec, value: object) -> list[str]:
