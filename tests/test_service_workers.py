@@ -5,6 +5,7 @@ mid-job loses no page and doubles none; broken files fail with their reason."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import signal
@@ -161,8 +162,19 @@ def test_a_worker_killed_mid_job_loses_no_page_and_doubles_none(
         in_flight[:] = started
         return bool(started) and bool(done)  # in the middle of a job, after a first page
 
+    def frozen_mid_page() -> bool:
+        # Freeze the worker's whole tree before looking again: on a busy machine the page
+        # seen in flight could otherwise finish between the look and the kill.
+        if not working_on_a_page():
+            return False
+        _signal_tree(victim.pid, signal.SIGSTOP)
+        if working_on_a_page():
+            return True
+        _signal_tree(victim.pid, signal.SIGCONT)
+        return False
+
     try:
-        wait_until(working_on_a_page, 300, "the worker to be in the middle of a job", 0.05)
+        wait_until(frozen_mid_page, 300, "the worker to be in the middle of a job", 0.05)
     finally:
         _kill_tree(victim.pid)  # as a machine dies: the worker, its job's process, Tesseract
         victim.wait(timeout=30)
@@ -193,6 +205,13 @@ def test_a_worker_killed_mid_job_loses_no_page_and_doubles_none(
     for document in documents:
         with services.store.local_copy(document.pdf_key) as path, pikepdf.open(path) as pdf:
             assert len(pdf.pages) == len(document.pages)
+
+
+def _signal_tree(pid: int, signum: signal.Signals) -> None:
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):  # a Tesseract run that ended meanwhile
+            process.send_signal(signum)
 
 
 def _kill_tree(pid: int) -> None:
