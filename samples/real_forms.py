@@ -40,7 +40,7 @@ from samples import templates as t
 from samples.expected import normalise
 from samples.labelled import Planned, labelled_parts
 from samples.output import write_file, write_json
-from samples.people import MALE, Case, make_case
+from samples.people import FEMALE, MALE, Case, make_case, make_person
 from samples.render import FONTS, load_font
 
 REAL_FORMS = Path(__file__).resolve().parents[2] / "shared" / "real-forms" / "pdf"
@@ -75,6 +75,9 @@ class RealForm:
     split: str  # tuned or heldout
     blanks: tuple[Blank, ...] = ()
     kinds: tuple[tuple[str, str], ...] = ()  # field -> kind of samples.expected
+    # The household members table (CT01) gets 0-4 typed rows, listed in the truth's
+    # "tables" (issue 13, round d).
+    household_table: bool = False
 
 
 _NAME = r"Họ, chữ đệm, tên:"
@@ -188,6 +191,7 @@ REAL: tuple[RealForm, ...] = (
             Blank(r"Nội dung đề nghị.*?:", "residence_short", "residence_request"),
         ),
         (("residence_request", "text"),),
+        household_table=True,
     ),
     RealForm(
         "ct04",
@@ -465,6 +469,105 @@ def _fill_date_lines(
     return done
 
 
+# -- the household members table (CT01) ----------------------------------------------------
+
+HOUSEHOLD_TABLE = "household_members"
+# The table's columns in the order CT01 prints them after "TT", and the truth's kind.
+HOUSEHOLD_COLUMNS = (
+    ("full_name", "name"),
+    ("date_of_birth", "date"),
+    ("sex", "sex"),
+    ("id_number", "id_number"),
+    ("relation", "text"),
+)
+_RELATIONS = ("Vợ", "Chồng", "Con", "Con", "Cha", "Mẹ", "Con dâu", "Cháu", "Em")
+
+
+def table_rules(grey: np.ndarray, top: int) -> tuple[list[int], list[int]]:
+    """The column and row lines of the ruled table starting at pixel row `top` of a
+    clean rendering: columns are near-solid dark pixel columns under the header, rows
+    pixel rows a quarter dark or more between the side lines (CT01 dots its row lines).
+    Found by projection, independently of `digitize.imaging.tables`, whose work this
+    set measures."""
+    dark = grey < 128
+    band = dark[top : top + grey.shape[0] // 20]
+    xs = np.flatnonzero(band.mean(axis=0) >= 0.9)
+    columns = [int(g.mean()) for g in np.split(xs, np.flatnonzero(np.diff(xs) > 2) + 1) if g.size]
+    if len(columns) < 3:
+        return columns, []
+    left, right = columns[0] + 3, columns[-1] - 3
+    below = dark[top:, left:right]
+    # The side line still stands: the table has not ended.
+    side = dark[top:, columns[0] - 1 : columns[0] + 2].any(axis=1)
+    end = int(np.flatnonzero(~side)[0]) if (~side).any() else below.shape[0]
+    ys = np.flatnonzero(below[: end + 3].mean(axis=1) >= 0.25)
+    rows = [
+        top + int(g.mean()) for g in np.split(ys, np.flatnonzero(np.diff(ys) > 2) + 1) if g.size
+    ]
+    return columns, rows
+
+
+def household_members(rng: random.Random, case: Case, count: int) -> list[dict[str, str]]:
+    """`count` members as CT01 lists them: printed text of each column."""
+    members = []
+    for _ in range(count):
+        sex = rng.choice((MALE, FEMALE))
+        born = date(rng.randint(1945, 2020), rng.randint(1, 12), rng.randint(1, 28))
+        person = make_person(rng, sex, born)
+        members.append(
+            {
+                "full_name": person.name,
+                "date_of_birth": born.strftime("%d/%m/%Y"),
+                "sex": sex,
+                "id_number": person.id_number,
+                "relation": rng.choice(_RELATIONS),
+            }
+        )
+    return members
+
+
+def _fill_household(
+    image: Image.Image,
+    lines: Sequence[_PdfLine],
+    members: Sequence[dict[str, str]],
+    dpi: int,
+    font_name: str,
+) -> list[dict[str, object]]:
+    """Type the members into the table's first rows; the truth of each row."""
+    header = next((ln for ln in lines if ln.page == 1 and ln.words[0][0] == "TT"), None)
+    if header is None:
+        raise ValueError("ct01: no household table header 'TT'")
+    scale = dpi / 72
+    grey = np.asarray(image)
+    top = round(min(w[2] for w in header.words) * scale)
+    # The table's top rule is above the header's words: start from the header cell.
+    columns, rows = table_rules(grey, max(0, top - round(12 * scale)))
+    if len(columns) != 7 or len(rows) < 3 + len(members):
+        raise ValueError(f"ct01: household table not found ({len(columns)} columns)")
+    body = rows[1:]  # the first rule under the table's top is the header's bottom
+    if rows[0] > top:  # the top rule was not in the band: rows[0] is the header's bottom
+        body = rows
+    draw = ImageDraw.Draw(image)
+    truth: list[dict[str, object]] = []
+    for number, member in enumerate(members):
+        y0, y1 = body[number], body[number + 1]
+        size = max(8, round((y1 - y0) * 0.42))
+        texts = [str(number + 1), *(member[key] for key, _ in HOUSEHOLD_COLUMNS)]
+        for text, x0, x1 in zip(texts, columns, columns[1:], strict=False):
+            font = load_font(FONTS[font_name].path("regular"), size)
+            while size > 8 and draw.textlength(text, font=font) > (x1 - x0) - 0.3 * size:
+                size -= 1
+                font = load_font(FONTS[font_name].path("regular"), size)
+            draw.text(((x0 + x1) / 2, (y0 + y1) / 2), text, font=font, fill=20, anchor="mm")
+        truth.append(
+            {
+                key: normalise(kind, _parse_dmy(member[key]) if kind == "date" else member[key])
+                for key, kind in HOUSEHOLD_COLUMNS
+            }
+        )
+    return truth
+
+
 def _damage(image: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
     """An office scanner: slight skew, blur, noise, specks, now and then black and white."""
     nrng = np.random.default_rng(rng.getrandbits(32))
@@ -506,6 +609,7 @@ def fill_real_form(
     lines = pdf_lines(pdf)
     expected: dict[str, object] = {}
     by_hand: list[str] = []
+    tables: dict[str, list[dict[str, object]]] = {}
     kinds = dict(form.kinds)
     with tempfile.TemporaryDirectory() as temp:
         pages = _render(pdf, dpi, Path(temp))
@@ -531,6 +635,10 @@ def fill_real_form(
             if blank.field:
                 kind = kinds.get(blank.field) or _kind(blank.field)
                 expected[blank.field] = _truth_value(case, blank, text, kind)
+        if form.household_table:
+            table_rng = random.Random(f"{seed}:household:{form.file}:{copy}:{handwritten}")
+            members = household_members(table_rng, case, table_rng.randint(0, 4))
+            tables[HOUSEHOLD_TABLE] = _fill_household(pages[0], lines, members, dpi, font)
         for number in range(1, len(pages) + 1):
             if _fill_date_lines(
                 pages[number - 1], lines, number, case.document_date, values["place"], dpi, font
@@ -555,6 +663,7 @@ def fill_real_form(
                 "procedure": form.procedure if filled else None,
                 "expected": expected,
                 "handwritten": by_hand,
+                **({"tables": tables} if tables else {}),
             }
         )
     truth = {

@@ -17,6 +17,8 @@ ink right above and right below are kept, so the letter keeps its shape.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -30,15 +32,24 @@ _DASH_MIN_MM = 0.5  # and this long, three times their thickness: tone marks are
 _DASHED_MIN_MM = 12.0  # three dashes at least
 
 
-def erase_rules(black_white: np.ndarray, dpi: float) -> int:
-    """Paint ruled lines and box sides white in a page with ink 0 and paper 255, in
-    place; returns how many pixels were painted."""
+@dataclass(frozen=True, slots=True)
+class RuleMasks:
+    """Where the rules are, 1 on a rule: what `erase_rules` paints white, and what table
+    detection (`imaging.tables`) builds its grids from."""
+
+    ink: np.ndarray
+    horizontal: np.ndarray
+    vertical: np.ndarray  # only vertical rules that meet a horizontal one
+
+
+def find_rules(black_white: np.ndarray, dpi: float) -> RuleMasks | None:
+    """The ruled lines and box sides of a page with ink 0 and paper 255 (None: none)."""
     ink = (black_white < 128).astype(np.uint8)
     h_len = max(8, px(_H_MIN_MM, dpi))
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, h_len), np.uint8))
     horizontal |= _dashed_rules(ink, dpi, h_len)
     if not horizontal.any():
-        return 0
+        return None
     v_len = max(8, px(_V_MIN_MM, dpi))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((v_len, 1), np.uint8))
     if vertical.any():
@@ -51,6 +62,17 @@ def erase_rules(black_white: np.ndarray, dpi: float) -> int:
         keep[touching] = True
         keep[0] = False
         vertical = keep[labels].astype(np.uint8)
+    return RuleMasks(ink, horizontal, vertical)
+
+
+def erase_rules(black_white: np.ndarray, dpi: float, masks: RuleMasks | None = None) -> int:
+    """Paint ruled lines and box sides white in a page with ink 0 and paper 255, in
+    place; returns how many pixels were painted. `masks`: `find_rules` of this very
+    image, when the caller has them already."""
+    masks = masks or find_rules(black_white, dpi)
+    if masks is None:
+        return 0
+    ink, horizontal, vertical = masks.ink, masks.horizontal, masks.vertical
     rules = horizontal | vertical
     thick = max(2, px(_THICK_MM, dpi))
     other = ink & (1 - rules)
