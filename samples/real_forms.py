@@ -597,10 +597,12 @@ def fill_real_form(
     *,
     filled: bool = True,
     handwritten: float = 0.0,
+    household: int | None = None,
 ) -> Path:
     """One (filled or blank) scanned copy of a real template, its truth beside it.
     `handwritten`: the share of the text blanks (not grids) filled in by hand; their
-    fields are listed under the truth's "handwritten", not "expected"."""
+    fields are listed under the truth's "handwritten", not "expected". `household`: how
+    many members the household table lists (default: 0-4 drawn from the seed)."""
     rng = random.Random(f"{seed}:real:{form.file}:{copy}:{filled}")
     dpi = rng.choice((200, 300))
     font = rng.choice(sorted(FONTS))
@@ -637,7 +639,8 @@ def fill_real_form(
                 expected[blank.field] = _truth_value(case, blank, text, kind)
         if form.household_table:
             table_rng = random.Random(f"{seed}:household:{form.file}:{copy}:{handwritten}")
-            members = household_members(table_rng, case, table_rng.randint(0, 4))
+            count = table_rng.randint(0, 4) if household is None else household
+            members = household_members(table_rng, case, count)
             tables[HOUSEHOLD_TABLE] = _fill_household(pages[0], lines, members, dpi, font)
         for number in range(1, len(pages) + 1):
             if _fill_date_lines(

@@ -40,6 +40,7 @@ from digitize.understand.vietnamese import fold
 
 TABLES_FILE = "tables.toml"
 _HEADER_MATCH = 0.72  # a header cell this close to a column's header names the column
+_STROKES = "|Il!ỈỊÌÍịìíĨĩ[]/\\'\"“”‘’`´,."
 _LEADER_WORD = re.compile(r"^[.…_·,:\-–—\s]*$")
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{\w+\}|<<.*?>>|\[\[.*?\]\]")
 # Handwriting beside the printed header: as in fields.py, taller and less sure.
@@ -166,11 +167,23 @@ def _cells(page: PageText, grid: TableGrid) -> list[list[list[Word]]]:
                 continue
             r = _slot(rows, cy)
             c = _slot(columns, cx)
+            if _rule_remains(word, columns[c], columns[c + 1]):
+                continue
             cells[r][c].append(word)
     for row in cells:
         for k, cell in enumerate(row):
             row[k] = sorted(cell, key=lambda w, cell=tuple(cell): (_line_of(w, cell), w.bbox[0]))
     return cells
+
+
+def _rule_remains(word: Word, left: int, right: int) -> bool:
+    """What OCR read from what was left of a column rule: one stroke ("I", "|", "Ỉ",
+    a quote) standing against the cell's side."""
+    x0, y0, x1, y1 = word.bbox
+    if word.text.strip(_STROKES) or x1 - x0 > (y1 - y0) / 2:
+        return False
+    reach = y1 - y0
+    return x0 - left <= reach or right - x1 <= reach
 
 
 def _slot(edges: Sequence[int], at: float) -> int:
