@@ -15,8 +15,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from digitize.imaging.binarise import binarise
-from digitize.imaging.rules import find_rules
-from digitize.imaging.tables import find_tables
+from digitize.imaging.rules import erase_rules, find_rules
+from digitize.imaging.tables import erase_row_rules, find_tables
 from digitize.results import Line, PageReport, TableGrid, Word
 from digitize.understand.evaluation import (
     TABLE_CELLS,
@@ -107,6 +107,29 @@ def test_a_digit_grid_is_not_a_table() -> None:
     assert _tables(np.asarray(image).copy()) == []
 
 
+def test_dotted_row_lines_leave_the_ocr_image_and_letters_on_them_stay() -> None:
+    page = _table_page([["1", "Nguyễn Văn Giang", "01/02/1980", "Nam", "001080001234", "Con"]])
+    black_white = binarise(page, DPI)
+    masks = find_rules(black_white, DPI)
+    assert masks is not None
+    grids = find_tables(masks, DPI)
+    erase_rules(black_white, DPI, masks)  # as the pipeline does first: the column lines go
+    text_band = (slice(ROWS[2] - 60, ROWS[2] - 8), slice(COLUMNS[1], COLUMNS[-1]))
+    letters_before = int((black_white[text_band] < 128).sum())
+    # A descender reaching across the dotted line: "g" of Giang stands on it.
+    draw = ImageDraw.Draw(image := Image.fromarray(black_white))
+    draw.rectangle((800, ROWS[3] - 20, 803, ROWS[3] + 20), fill=0)
+    black_white = np.asarray(image).copy()
+    assert erase_row_rules(black_white, grids, DPI) > 0
+    for y in ROWS[2:]:
+        inked = np.flatnonzero((black_white[y - 2 : y + 6] < 128).any(axis=0))
+        inside = inked[(inked > COLUMNS[0] + 8) & (inked < COLUMNS[-1] - 4)]
+        # Only the stroke crossing a line is left, and the dots it touches.
+        assert all(790 <= x <= 812 for x in inside) if y == ROWS[3] else inside.size == 0
+    assert (black_white[ROWS[3] - 20 : ROWS[3] + 21, 800:804] < 128).all()
+    assert int((black_white[text_band] < 128).sum()) == letters_before
+
+
 # -- reading rows ------------------------------------------------------------------------
 
 GRID = TableGrid(COLUMNS, ROWS)
@@ -190,6 +213,14 @@ def test_wrong_cells_are_never_sure() -> None:
     assert second["id_number"].review
     assert any("province" in p for p in second["id_number"].problems)
     assert second["relation"].problems == ("uncertain reading",)
+
+
+def test_what_ocr_reads_from_a_rule_is_not_a_value() -> None:
+    flat = Word("=.", (COLUMNS[1] + 20, ROWS[1] - 3, COLUMNS[1] + 80, ROWS[1] + 3), 0.7)
+    across = Word("AE", (COLUMNS[0] + 5, ROWS[3] + 20, COLUMNS[-1] - 5, ROWS[3] + 60), 0.15)
+    stroke = Word("I", (COLUMNS[2] - 22, ROWS[1] + 20, COLUMNS[2] - 6, ROWS[1] + 60), 0.5)
+    rows = _read([_page([flat, across, stroke, _word("Lê", 0, 1), _word("Nam", 0, 3)])])
+    assert [row["full_name"].raw for row in rows] == ["Lê"]
 
 
 def test_a_table_going_on_over_the_next_page_keeps_its_columns() -> None:

@@ -39,6 +39,7 @@ from digitize.understand.pages import PageText
 from digitize.understand.vietnamese import fold
 
 TABLES_FILE = "tables.toml"
+_FLAT_WORD = 0.4  # a word flatter than this share of the page's usual word: no letter
 _HEADER_MATCH = 0.72  # a header cell this close to a column's header names the column
 _STROKES = "|Il!ỈỊÌÍịìíĨĩ[]/\\'\"“”‘’`´,."
 _LEADER_WORD = re.compile(r"^[.…_·,:\-–—\s]*$")
@@ -159,11 +160,19 @@ def _cells(page: PageText, grid: TableGrid) -> list[list[list[Word]]]:
     rows, columns = grid.rows, grid.columns
     cells: list[list[list[Word]]] = [[[] for _ in columns[1:]] for _ in rows[1:]]
     x0, y0, x1, y1 = grid.bbox
+    heights = [w.bbox[3] - w.bbox[1] for line in page.lines for w in line.words]
+    least = _FLAT_WORD * statistics.median(heights) if heights else 0
     for line in page.lines:
         for word in line.words:
             cx = (word.bbox[0] + word.bbox[2]) / 2
             cy = (word.bbox[1] + word.bbox[3]) / 2
             if not (x0 <= cx < x1 and y0 <= cy < y1) or _LEADER_WORD.match(word.text):
+                continue
+            # What OCR read from a rule's remains: flatter than any letter, or one
+            # "word" across two column lines or more.
+            if word.bbox[3] - word.bbox[1] < least:
+                continue
+            if sum(word.bbox[0] < x < word.bbox[2] for x in columns[1:-1]) >= 2:
                 continue
             r = _slot(rows, cy)
             c = _slot(columns, cx)
