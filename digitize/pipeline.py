@@ -49,7 +49,7 @@ from digitize.imaging.geometry import (
 from digitize.imaging.leaders import Leader, erase_leaders, restore_leaders
 from digitize.imaging.preview import page_previews
 from digitize.imaging.rules import erase_rules, find_rules
-from digitize.imaging.tables import erase_row_rules, find_tables
+from digitize.imaging.tables import erase_table_rules, find_tables
 from digitize.inputs import ReadLimits, ScannedPage, TextPage, page_inches, read_page
 from digitize.ocr.cells import read_lost_cells
 from digitize.ocr.engine import OcrEngine
@@ -324,7 +324,7 @@ def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInpu
     tables = find_tables(rules, dpi) if rules is not None else []
     erase_rules(black_white, dpi, rules)  # before leaders: a dotted blank may sit on a rule
     del rules
-    erase_row_rules(black_white, tables, dpi)
+    erase_table_rules(black_white, tables, dpi)
     leaders = erase_leaders(black_white, dpi)
     box = ink_box(black_white, margin=px(_OCR_MARGIN_MM, dpi))
     if box is None:

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from digitize.imaging.binarise import binarise
 from digitize.imaging.rules import erase_rules, find_rules
-from digitize.imaging.tables import erase_row_rules, find_tables
+from digitize.imaging.tables import erase_table_rules, find_tables
 from digitize.results import Line, PageReport, TableGrid, Word
 from digitize.understand.evaluation import (
     TABLE_CELLS,
@@ -120,7 +120,7 @@ def test_dotted_row_lines_leave_the_ocr_image_and_letters_on_them_stay() -> None
     draw = ImageDraw.Draw(image := Image.fromarray(black_white))
     draw.rectangle((800, ROWS[3] - 20, 803, ROWS[3] + 20), fill=0)
     black_white = np.asarray(image).copy()
-    assert erase_row_rules(black_white, grids, DPI) > 0
+    assert erase_table_rules(black_white, grids, DPI) > 0
     for y in ROWS[2:]:
         inked = np.flatnonzero((black_white[y - 2 : y + 6] < 128).any(axis=0))
         inside = inked[(inked > COLUMNS[0] + 8) & (inked < COLUMNS[-1] - 4)]

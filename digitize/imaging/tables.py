@@ -128,26 +128,38 @@ def _grid(masks: RuleMasks, dpi: float, rules: list[tuple[int, int, int, int]]) 
     return TableGrid(tuple(columns), tuple(merged))
 
 
-def erase_row_rules(black_white: np.ndarray, tables: list[TableGrid], dpi: float) -> int:
-    """Paint white, in place, the ink lying wholly along the tables' row rules: CT01's
-    dotted row lines are not rules to `imaging.rules` (each dot is a speck), and OCR
-    reads a row of dots as a line of junk ("œ....Ô....Ô"). A letter reaching into the
-    rule's band reaches out of it too, and stays. Returns the pixels painted."""
+def erase_table_rules(black_white: np.ndarray, tables: list[TableGrid], dpi: float) -> int:
+    """Paint white, in place, the ink lying wholly along the tables' rules: CT01's dotted
+    row lines are not rules to `imaging.rules` (each dot is a speck), nor is a column
+    line broken by the scan below its break (it meets no horizontal rule there); OCR
+    reads a row of dots as junk ("œ....Ô....Ô") and a column line as "I" or "|". A
+    letter reaching into a rule's band reaches out of it too, and stays. Returns the
+    pixels painted."""
     thin = max(2, px(_THIN_MM, dpi))
+    reach = thin + 2  # the band either side of a rule: the rule's own width, a slant
+    height, width = black_white.shape
     painted = 0
     for table in tables:
         left, right = table.columns[0], table.columns[-1]
-        for y in table.rows:
-            top, bottom = max(0, y - 2 * thin), min(black_white.shape[0], y + 2 * thin + 1)
-            band = (black_white[top:bottom, left:right] < 128).astype(np.uint8)
+        top, bottom = table.rows[0], table.rows[-1]
+        bands = [
+            (slice(max(0, y - reach), min(height, y + reach + 1)), slice(left, right), 0)
+            for y in table.rows
+        ] + [
+            (slice(top, bottom), slice(max(0, x - reach), min(width, x + reach + 1)), 1)
+            for x in table.columns
+        ]
+        for rows, columns, axis in bands:
+            band = (black_white[rows, columns] < 128).astype(np.uint8)
             if not band.any():
                 continue
             _, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
-            y0 = stats[:, cv2.CC_STAT_TOP]
-            y1 = y0 + stats[:, cv2.CC_STAT_HEIGHT]
-            along = (y0 > 0) & (y1 < band.shape[0]) & (stats[:, cv2.CC_STAT_HEIGHT] <= thin)
+            # Along the band: inside it across, and thin across.
+            start = stats[:, cv2.CC_STAT_TOP if axis == 0 else cv2.CC_STAT_LEFT]
+            size = stats[:, cv2.CC_STAT_HEIGHT if axis == 0 else cv2.CC_STAT_WIDTH]
+            along = (start > 0) & (start + size < band.shape[axis]) & (size <= thin)
             along[0] = False
             erase = along[labels]
-            black_white[top:bottom, left:right][erase] = 255
+            black_white[rows, columns][erase] = 255
             painted += int(erase.sum())
     return painted

@@ -15,7 +15,8 @@ field of its column's kind, with the same `review` and `problems`:
 - a word OCR was unsure of: `uncertain reading`; words much taller and less sure than
   the header's printed words: `handwritten` (the cell's box is kept for the reviewer).
 
-Rows whose every cell is empty are left out.
+Rows whose every cell is empty are left out, and so are rows holding a single letter or
+digit in all (a speck read as "L" or "1").
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from digitize.understand.vietnamese import fold
 
 TABLES_FILE = "tables.toml"
 _FLAT_WORD = 0.4  # a word flatter than this share of the page's usual word: no letter
+_MIN_ROW_LETTERS = 2  # a row holding less is empty
 _HEADER_MATCH = 0.72  # a header cell this close to a column's header names the column
 _STROKES = "|Il!ỈỊÌÍịìíĨĩ[]/\\'\"“”‘’`´,."
 _LEADER_WORD = re.compile(r"^[.…_·,:\-–—\s]*$")
@@ -271,7 +273,8 @@ def _read_row(
     printed: tuple[float, float] | None,
     review_below: float,
 ) -> dict[str, ExtractedField]:
-    if not any(row[g] for g in mapping):
+    letters = sum(ch.isalnum() for g in mapping for w in row[g] for ch in w.text)
+    if letters < _MIN_ROW_LETTERS:  # empty, or a speck read as one letter
         return {}
     read: dict[str, ExtractedField] = {}
     for g, column in sorted(mapping.items(), key=lambda item: item[0]):
