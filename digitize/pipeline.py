@@ -321,10 +321,12 @@ def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInpu
         grey, dpi = resize_to_dpi(grey, dpi, target)
     black_white = binarise(grey, dpi)
     rules = find_rules(black_white, dpi)
-    tables = find_tables(rules, dpi) if rules is not None else []
-    erase_rules(black_white, dpi, rules)  # before leaders: a dotted blank may sit on a rule
-    del rules
-    erase_table_rules(black_white, tables, dpi)
+    tables: list[TableGrid] = []
+    if rules is not None:
+        tables = find_tables(rules, dpi)
+        erase_rules(black_white, dpi, rules)  # before leaders: a dotted blank may sit on a rule
+        del rules
+        erase_table_rules(black_white, tables, dpi)
     leaders = erase_leaders(black_white, dpi)
     box = ink_box(black_white, margin=px(_OCR_MARGIN_MM, dpi))
     if box is None:

@@ -17,7 +17,7 @@ ink right above and right below are kept, so the letter keeps its shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -40,6 +40,8 @@ class RuleMasks:
     ink: np.ndarray
     horizontal: np.ndarray
     vertical: np.ndarray  # only vertical rules that meet a horizontal one
+    # (x, y, width, height) of each vertical rule kept, for `imaging.tables`
+    vertical_boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int32))
 
 
 def find_rules(black_white: np.ndarray, dpi: float) -> RuleMasks | None:
@@ -52,17 +54,19 @@ def find_rules(black_white: np.ndarray, dpi: float) -> RuleMasks | None:
         return None
     v_len = max(8, px(_V_MIN_MM, dpi))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((v_len, 1), np.uint8))
+    boxes = np.zeros((0, 4), np.int32)
     if vertical.any():
         # Only vertical rules that meet a horizontal one: box sides and table columns.
         reach = max(2, px(_THICK_MM, dpi))
         near = cv2.dilate(horizontal, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
-        count, labels = cv2.connectedComponents(vertical, connectivity=8)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
         touching = np.unique(labels[(near > 0) & (vertical > 0)])
         keep = np.zeros(count, bool)
         keep[touching] = True
         keep[0] = False
         vertical = keep[labels].astype(np.uint8)
-    return RuleMasks(ink, horizontal, vertical)
+        boxes = stats[keep][:, :4].astype(np.int32)
+    return RuleMasks(ink, horizontal, vertical, boxes)
 
 
 def erase_rules(black_white: np.ndarray, dpi: float, masks: RuleMasks | None = None) -> int:

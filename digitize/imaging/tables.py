@@ -33,21 +33,9 @@ _MIN_ROW_MM = 3.0  # rules closer than this are one rule (a double line, a thick
 
 def find_tables(masks: RuleMasks, dpi: float) -> list[TableGrid]:
     """The ruled tables of a page, top to bottom, in the pixels of the masks' image."""
-    vertical = masks.vertical
-    if not vertical.any():
+    if len(masks.vertical_boxes) < 3:  # three column rules at least
         return []
-    count, _, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
-    if count < 4:  # three column rules at least
-        return []
-    spans = [
-        (
-            int(s[cv2.CC_STAT_LEFT]),
-            int(s[cv2.CC_STAT_TOP]),
-            int(s[cv2.CC_STAT_WIDTH]),
-            int(s[cv2.CC_STAT_HEIGHT]),
-        )
-        for s in stats[1:]
-    ]
+    spans = [(int(x), int(y), int(w), int(h)) for x, y, w, h in masks.vertical_boxes]
     tables = []
     for group in _side_by_side(spans):
         grid = _grid(masks, dpi, [spans[i] for i in group])
