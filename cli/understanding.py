@@ -43,6 +43,7 @@ from digitize.understand.evaluation import (
     SURE,
     TABLE_BLANK_SURE,
     TABLE_CELLS,
+    TABLE_HAND_FLAGGED,
     TABLE_ROWS,
     TABLE_ROWS_EXACT,
     TABLE_SURE,
@@ -431,6 +432,7 @@ def _print_scores(console: Console, scores: Mapping[str, Any], split: str = "") 
     order = ["procedure", "document type", "fields (all)", "ID numbers", SURE, BLANK_SURE]
     order.append(HAND_FLAGGED)
     order += [TABLE_ROWS, TABLE_ROWS_EXACT, TABLE_CELLS, TABLE_SURE, TABLE_BLANK_SURE]
+    order.append(TABLE_HAND_FLAGGED)
     names = order + sorted(n for n in scores["scores"] if n not in order)
     for name in names:
         if name not in scores["scores"]:

@@ -370,17 +370,24 @@ def _draw_value(
 
 
 def _draw_hand(
-    image: Image.Image, line: _PdfLine, x_pt: float, text: str, dpi: int, rng: random.Random
+    image: Image.Image,
+    line: _PdfLine,
+    x_pt: float,
+    text: str,
+    dpi: int,
+    rng: random.Random,
+    right: int | None = None,
 ) -> str:
     """The value written by hand, as synthetic strokes: an italic face letter by letter,
     each turned, shifted off the baseline and resized a little, in ballpoint blue-grey,
-    the baseline drifting; the pen's width varies."""
+    the baseline drifting; the pen's width varies. `right`: where the writing must stop
+    (pixels; default the page's right margin)."""
     scale = dpi / 72
     y0, y1 = min(w[2] for w in line.words), max(w[4] for w in line.words)
     size = max(10, round((y1 - y0) * scale * rng.uniform(0.8, 1.05)))
     face = FONTS[rng.choice(sorted(FONTS))].path("italic")
     x, base = float(x_pt * scale), (y0 + (y1 - y0) * 0.05) * scale
-    right = image.width - round(15 / 25.4 * dpi)
+    right = right if right is not None else image.width - round(15 / 25.4 * dpi)
     drift, phase = rng.uniform(0.03, 0.1) * size, rng.uniform(0, 6.3)
     pen = rng.choice((1, 2, 2, 3))
     written = []
@@ -532,8 +539,11 @@ def _fill_household(
     members: Sequence[dict[str, str]],
     dpi: int,
     font_name: str,
+    by_hand: Sequence[bool] = (),
+    rng: random.Random | None = None,
 ) -> list[dict[str, object]]:
-    """Type the members into the table's first rows; the truth of each row."""
+    """Type the members into the table's first rows (or write those of `by_hand` by
+    hand, listed under the row's "handwritten"); the truth of each row."""
     header = next((ln for ln in lines if ln.page == 1 and ln.words[0][0] == "TT"), None)
     if header is None:
         raise ValueError("ct01: no household table header 'TT'")
@@ -553,18 +563,26 @@ def _fill_household(
         y0, y1 = body[number], body[number + 1]
         size = max(8, round((y1 - y0) * 0.42))
         texts = [str(number + 1), *(member[key] for key, _ in HOUSEHOLD_COLUMNS)]
-        for text, x0, x1 in zip(texts, columns, columns[1:], strict=False):
+        hand = number < len(by_hand) and by_hand[number] and rng is not None
+        for k, (text, x0, x1) in enumerate(zip(texts, columns, columns[1:], strict=False)):
+            if hand and k > 0 and rng is not None:
+                # A row written by hand, cell by cell, inside the cell's rules.
+                pad = (y1 - y0) * 0.2 / scale
+                cell = _PdfLine(1, text, ((text, 0, y0 / scale + pad, 0, y1 / scale - pad),))
+                _draw_hand(image, cell, (x0 + 6) / scale, text, dpi, rng, right=x1 - 4)
+                continue
             font = load_font(FONTS[font_name].path("regular"), size)
             while size > 8 and draw.textlength(text, font=font) > (x1 - x0) - 0.3 * size:
                 size -= 1
                 font = load_font(FONTS[font_name].path("regular"), size)
             draw.text(((x0 + x1) / 2, (y0 + y1) / 2), text, font=font, fill=20, anchor="mm")
-        truth.append(
-            {
-                key: normalise(kind, _parse_dmy(member[key]) if kind == "date" else member[key])
-                for key, kind in HOUSEHOLD_COLUMNS
-            }
-        )
+        row: dict[str, object] = {
+            key: normalise(kind, _parse_dmy(member[key]) if kind == "date" else member[key])
+            for key, kind in HOUSEHOLD_COLUMNS
+        }
+        if hand:
+            row["handwritten"] = [key for key, _ in HOUSEHOLD_COLUMNS]
+        truth.append(row)
     return truth
 
 
@@ -641,7 +659,10 @@ def fill_real_form(
             table_rng = random.Random(f"{seed}:household:{form.file}:{copy}:{handwritten}")
             count = table_rng.randint(0, 4) if household is None else household
             members = household_members(table_rng, case, count)
-            tables[HOUSEHOLD_TABLE] = _fill_household(pages[0], lines, members, dpi, font)
+            hand_rows = [table_rng.random() < handwritten for _ in members]
+            tables[HOUSEHOLD_TABLE] = _fill_household(
+                pages[0], lines, members, dpi, font, hand_rows, table_rng
+            )
         for number in range(1, len(pages) + 1):
             if _fill_date_lines(
                 pages[number - 1], lines, number, case.document_date, values["place"], dpi, font

@@ -281,6 +281,31 @@ def test_evaluation_scores_table_rows_cells_and_silent_errors(tmp_path: Path) ->
     assert "fields (all)" not in scores  # the field figures are untouched
 
 
+def test_cells_written_by_hand_are_scored_by_their_flag(tmp_path: Path) -> None:
+    from digitize.understand import load_catalogue
+    from digitize.understand.evaluation import TABLE_HAND_FLAGGED
+
+    want = [{"full_name": "Lê Hoa", "sex": "female", "handwritten": ["full_name", "sex"]}]
+    truth = {"file": "a.tif", "documents": [
+        {"pages": [1], "doc_type": CT01, "expected": {}, "tables": {"household_members": want}}
+    ]}  # fmt: skip
+    flagged = {"value": None, "review": True, "problems": ["handwritten"]}
+    result = {"documents": [{"pages": [1], "doc_type": CT01, "fields": {}, "tables": [
+        {"name": "household_members", "rows": [
+            {"full_name": flagged, "sex": {"value": "female", "review": False, "problems": []}},
+        ]},
+    ]}]}  # fmt: skip
+    (tmp_path / "truth").mkdir()
+    (tmp_path / "results").mkdir()
+    (tmp_path / "truth" / "a.tif.json").write_text(json.dumps(truth), encoding="utf-8")
+    (tmp_path / "results" / "a.json").write_text(json.dumps(result), encoding="utf-8")
+    scores = score_results(tmp_path / "truth", tmp_path / "results", load_catalogue())["scores"]
+    assert scores[TABLE_HAND_FLAGGED] == {"right": 1, "total": 2}
+    assert scores[TABLE_SURE] == {"right": 0, "total": 1}  # by hand, yet returned sure
+    assert scores[TABLE_ROWS] == {"right": 1, "total": 1}
+    assert TABLE_CELLS not in scores
+
+
 # -- real Tesseract on the real CT01 -----------------------------------------------------
 
 

@@ -28,6 +28,7 @@ TABLE_ROWS_EXACT = "table rows exact"  # every cell of the row right
 TABLE_CELLS = "table cells (all)"
 TABLE_SURE = "table cells returned sure"  # right = sure and right, as SURE for fields
 TABLE_BLANK_SURE = "table cells returned sure on blank forms"
+TABLE_HAND_FLAGGED = "table cells handwritten flagged"
 
 
 def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str, Any]:
@@ -183,7 +184,20 @@ def _score_tables(
                 f"{row_where} {'missing' if have is None else 'not in the truth'}",
             )
             exact = want is not None and have is not None
+            hand = set((want or {}).get("handwritten") or ())
+            for column in sorted(hand):
+                cell = (have or {}).get(column) or {}
+                flagged = bool(cell.get("review")) and "handwritten" in cell.get("problems", ())
+                _count(
+                    tally,
+                    TABLE_HAND_FLAGGED,
+                    flagged,
+                    misses,
+                    f"{row_where} {column} handwritten, not flagged ({cell.get('problems')})",
+                )
             for column in want or {}:
+                if column == "handwritten" or column in hand:
+                    continue  # written by hand: flagged or not, not read
                 cell = (have or {}).get(column) or {}
                 value = cell.get("value")
                 right = _same(value, want[column]) if want else False
@@ -194,7 +208,11 @@ def _score_tables(
             for column, cell in (have or {}).items():
                 if cell.get("value") is None or cell.get("review"):
                     continue
-                right = want is not None and _same(cell.get("value"), want.get(column))
+                right = (
+                    want is not None
+                    and column not in hand
+                    and _same(cell.get("value"), want.get(column))
+                )
                 _count(
                     tally,
                     TABLE_SURE,
@@ -203,7 +221,8 @@ def _score_tables(
                     f"{row_where}: SILENT {column} {cell.get('value')!r} != "
                     f"{(want or {}).get(column)!r}",
                 )
-            _count(tally, TABLE_ROWS_EXACT, exact, [], "")
+            if not hand:  # a row by hand is scored by its flags only
+                _count(tally, TABLE_ROWS_EXACT, exact, [], "")
 
 
 def _count(
