@@ -223,6 +223,27 @@ def test_what_ocr_reads_from_a_rule_is_not_a_value() -> None:
     assert [row["full_name"].raw for row in rows] == ["Lê"]
 
 
+def test_a_row_written_by_hand_is_flagged_cell_by_cell_with_its_box() -> None:
+    def hand(text: str, column: int, height: int = 70, confidence: float = 0.55) -> Word:
+        top, left = ROWS[3] + 10, COLUMNS[column] + 15
+        return Word(text, (left, top, left + 25 * len(text), top + height), confidence)
+
+    body = [
+        _word("Trần", 0, 1), _word("An", 0, 1, dx=120), _word("Nam", 0, 3),
+        # Row 2 by hand: taller than the printed header, less sure; "Nam" alone is
+        # short and surely read, yet in the same hand.
+        hand("Lê", 1), hand("Hoa", 1), hand("Nam", 3, height=45, confidence=0.9),
+        hand("Con", 5),
+    ]  # fmt: skip
+    typed, written = _read([_page(body)])
+    assert not any("handwritten" in cell.problems for cell in typed.values())
+    assert not typed["full_name"].review
+    for name in ("full_name", "sex", "relation"):
+        assert written[name].review and "handwritten" in written[name].problems
+        assert written[name].bbox is not None
+    assert written["date_of_birth"].problems == ("empty",)
+
+
 def test_a_table_going_on_over_the_next_page_keeps_its_columns() -> None:
     first = _page([_word("Trần", 0, 1), _word("An", 0, 1, dx=120)])
     headless = TableGrid(COLUMNS, (100, 200, 300))

@@ -218,8 +218,8 @@ def _score_tables(
                     TABLE_SURE,
                     right,
                     misses,
-                    f"{row_where}: SILENT {column} {cell.get('value')!r} != "
-                    f"{(want or {}).get(column)!r}",
+                    f"{row_where}: SILENT {column} {cell.get('value')!r} "
+                    + ("written by hand" if column in hand else f"!= {(want or {}).get(column)!r}"),
                 )
             if not hand:  # a row by hand is scored by its flags only
                 _count(tally, TABLE_ROWS_EXACT, exact, [], "")

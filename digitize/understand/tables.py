@@ -21,6 +21,7 @@ digit in all (a speck read as "L" or "1").
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import statistics
@@ -280,6 +281,22 @@ def _read_row(
     for g, column in sorted(mapping.items(), key=lambda item: item[0]):
         read[column.name] = _read_cell(page, column, row[g], printed, review_below)
     _check_ids(read, mapping)
+    # A row is written by one hand: when the row as a whole reads as handwriting, or
+    # half its filled cells do, so does every filled cell of it (a short "Nam" alone
+    # tells little).
+    words = [w for g in mapping for w in row[g]]
+    filled = [cell for cell in read.values() if cell.raw]
+    hand = sum("handwritten" in cell.problems for cell in filled)
+    if printed is not None and (_handwritten(words, printed) or 2 * hand >= len(filled) > 0):
+        for name, cell in read.items():
+            if cell.raw and "handwritten" not in cell.problems:
+                problems = tuple(p for p in cell.problems if p != "uncertain reading")
+                read[name] = dataclasses.replace(
+                    cell,
+                    review=True,
+                    confidence=cell.confidence * (0.5 if not cell.problems else 1.0),
+                    problems=(*problems, "handwritten"),
+                )
     return {c.name: read[c.name] for c in _in_spec_order(mapping)}
 
 
