@@ -41,8 +41,15 @@ from digitize.understand.evaluation import (
     BLANK_SURE,
     HAND_FLAGGED,
     SURE,
+    TABLE_BLANK_SURE,
+    TABLE_CELLS,
+    TABLE_HAND_FLAGGED,
+    TABLE_ROWS,
+    TABLE_ROWS_EXACT,
+    TABLE_SURE,
     score_results,
     silent_error_rate,
+    table_silent_error_rate,
 )
 from digitize.understand.learned import learn_wordings, read_corrections, save_learned
 from digitize.understand.model import Example, TextModel, read_examples
@@ -424,6 +431,8 @@ def _print_scores(console: Console, scores: Mapping[str, Any], split: str = "") 
     table = Table("measure", "right", "total", "accuracy", title=title)
     order = ["procedure", "document type", "fields (all)", "ID numbers", SURE, BLANK_SURE]
     order.append(HAND_FLAGGED)
+    order += [TABLE_ROWS, TABLE_ROWS_EXACT, TABLE_CELLS, TABLE_SURE, TABLE_BLANK_SURE]
+    order.append(TABLE_HAND_FLAGGED)
     names = order + sorted(n for n in scores["scores"] if n not in order)
     for name in names:
         if name not in scores["scores"]:
@@ -436,6 +445,12 @@ def _print_scores(console: Console, scores: Mapping[str, Any], split: str = "") 
     silent = silent_error_rate(dict(scores))
     if silent is not None:
         console.print(f"silent errors (wrong with review false): {100 * silent:.1f} % of sure")
+    table_silent = table_silent_error_rate(dict(scores))
+    if table_silent is not None:
+        console.print(
+            f"table cells: silent errors (wrong with review false): {100 * table_silent:.1f} %"
+            " of sure"
+        )
     for miss in scores["misses"][:40]:
         console.print(f"  miss: {escape(miss)}", soft_wrap=True, highlight=False)
     if len(scores["misses"]) > 40:

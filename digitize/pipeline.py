@@ -48,12 +48,23 @@ from digitize.imaging.geometry import (
 )
 from digitize.imaging.leaders import Leader, erase_leaders, restore_leaders
 from digitize.imaging.preview import page_previews
-from digitize.imaging.rules import erase_rules
+from digitize.imaging.rules import erase_rules, find_rules
+from digitize.imaging.tables import erase_table_rules, find_tables
 from digitize.inputs import ReadLimits, ScannedPage, TextPage, page_inches, read_page
+from digitize.ocr.cells import read_lost_cells
 from digitize.ocr.engine import OcrEngine
 from digitize.ocr.noise import drop_noise
 from digitize.pdf import PageSource, encode_page, write_page_pdf
-from digitize.results import ColourMode, FoundCode, Line, OcrText, PageReport, TextSource, Word
+from digitize.results import (
+    ColourMode,
+    FoundCode,
+    Line,
+    OcrText,
+    PageReport,
+    TableGrid,
+    TextSource,
+    Word,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +114,7 @@ class OcrInput:
     offset: tuple[int, int]  # of the crop, in the (possibly resized) page
     factor: float  # archive pixels per OCR pixel
     leaders: list[Leader] = field(default_factory=list)  # erased; boxes in the crop's pixels
+    tables: tuple[TableGrid, ...] = ()  # ruled tables found, in the crop's pixels
 
 
 @dataclass(slots=True)
@@ -308,7 +320,13 @@ def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInpu
     if target != dpi:
         grey, dpi = resize_to_dpi(grey, dpi, target)
     black_white = binarise(grey, dpi)
-    erase_rules(black_white, dpi)  # before leaders: a dotted blank may sit on a rule
+    rules = find_rules(black_white, dpi)
+    tables: list[TableGrid] = []
+    if rules is not None:
+        tables = find_tables(rules, dpi)
+        erase_rules(black_white, dpi, rules)  # before leaders: a dotted blank may sit on a rule
+        del rules
+        erase_table_rules(black_white, tables, dpi)
     leaders = erase_leaders(black_white, dpi)
     box = ink_box(black_white, margin=px(_OCR_MARGIN_MM, dpi))
     if box is None:
@@ -318,13 +336,16 @@ def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInpu
     _show(debug, "5-ocr", crop)
     factor = prepared.grey.shape[1] / grey.shape[1]
     leaders = [leader.shifted(-x0, -y0) for leader in leaders]
-    return OcrInput(crop, round(dpi), (x0, y0), factor, leaders)
+    crop_tables = tuple(table.mapped(offset=(-x0, -y0)) for table in tables)
+    return OcrInput(crop, round(dpi), (x0, y0), factor, leaders, crop_tables)
 
 
 def recognise(job: OcrInput, engine: OcrEngine) -> OcrText:
     """Run the engine, drop what it read from specks, put the erased leaders back, and
     map the boxes onto the archive image."""
     text = drop_noise(engine.recognise(job.image, job.dpi), job.dpi)
+    if job.tables:
+        text = read_lost_cells(text, job.image, job.dpi, job.tables, engine)
     text = restore_leaders(text, job.leaders)
     return text.mapped(offset=job.offset, factor=job.factor)
 
@@ -432,6 +453,11 @@ def _process_page(
         dpi, colour_mode = prepared.dpi, prepared.colour_mode
         geometry, blank, codes = prepared.geometry, prepared.blank, prepared.codes
         del prepared
+    tables = (
+        tuple(t.mapped(offset=job.offset, factor=job.factor) for t in job.tables)
+        if job is not None
+        else ()
+    )
     warning = None
     text = OcrText()
     if job is not None:
@@ -461,6 +487,7 @@ def _process_page(
         lines=report_lines(text),
         codes=tuple(FoundCode(c.kind.value, c.text, c.bbox, c.readable) for c in codes),
         geometry_note=geometry.note or None,
+        tables=tables,
     )
     return PageOutcome(report, PageSource(pdf_path), warning, previews)
 

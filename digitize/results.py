@@ -98,6 +98,44 @@ class OcrText:
         return OcrText(lines=lines, engine=self.engine)
 
 
+@dataclass(frozen=True, slots=True)
+class TableGrid:
+    """A ruled table found on the page (digitize.imaging.tables): the x of its column
+    rules, left to right, and the y of its row rules, top to bottom. Cell (r, c) spans
+    columns[c]..columns[c + 1] and rows[r]..rows[r + 1]; its text is the page's words
+    whose centre falls inside."""
+
+    columns: tuple[int, ...]
+    rows: tuple[int, ...]
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.columns[0], self.rows[0], self.columns[-1], self.rows[-1])
+
+    def mapped(self, *, offset: tuple[int, int] = (0, 0), factor: float = 1.0) -> TableGrid:
+        """Moved like `OcrText.mapped`: shifted by `offset`, then scaled by `factor`."""
+        dx, dy = offset
+        return TableGrid(
+            tuple(round((x + dx) * factor) for x in self.columns),
+            tuple(round((y + dy) * factor) for y in self.rows),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {"columns": list(self.columns), "rows": list(self.rows)}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> TableGrid | None:
+        """None for a grid that is not one (fewer than two rules either way)."""
+        try:
+            columns = tuple(int(x) for x in raw.get("columns") or ())
+            rows = tuple(int(y) for y in raw.get("rows") or ())
+        except (TypeError, ValueError, AttributeError):
+            return None
+        if len(columns) < 2 or len(rows) < 2:
+            return None
+        return cls(tuple(sorted(columns)), tuple(sorted(rows)))
+
+
 class TextSource(StrEnum):
     """Where a page's text came from."""
 
@@ -145,6 +183,8 @@ class PageReport:
     error: str | None = None
     # A skew measurement set aside, or the OCR check that settled which way is up.
     geometry_note: str | None = None
+    # Ruled tables found on the page (issue 13): understanding reads their cells.
+    tables: tuple[TableGrid, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -179,6 +219,7 @@ class PageReport:
             ],
             "error": self.error,
             "geometry_note": self.geometry_note,
+            "tables": [table.as_json() for table in self.tables],
         }
 
     @classmethod
@@ -222,10 +263,16 @@ class PageReport:
             ),
             error=_optional_text(raw.get("error")),
             geometry_note=_optional_text(raw.get("geometry_note")),
+            tables=_tables(raw.get("tables")),
         )
 
 
 _NO_BOX: BBox = (0, 0, 0, 0)
+
+
+def _tables(raw: Any) -> tuple[TableGrid, ...]:
+    grids = (TableGrid.from_json(t) for t in raw or () if isinstance(t, Mapping))
+    return tuple(grid for grid in grids if grid is not None)
 
 
 def _optional_text(raw: Any) -> str | None:

@@ -40,7 +40,7 @@ from samples import templates as t
 from samples.expected import normalise
 from samples.labelled import Planned, labelled_parts
 from samples.output import write_file, write_json
-from samples.people import MALE, Case, make_case
+from samples.people import FEMALE, MALE, Case, make_case, make_person
 from samples.render import FONTS, load_font
 
 REAL_FORMS = Path(__file__).resolve().parents[2] / "shared" / "real-forms" / "pdf"
@@ -75,6 +75,9 @@ class RealForm:
     split: str  # tuned or heldout
     blanks: tuple[Blank, ...] = ()
     kinds: tuple[tuple[str, str], ...] = ()  # field -> kind of samples.expected
+    # The household members table (CT01) gets 0-4 typed rows, listed in the truth's
+    # "tables" (issue 13, round d).
+    household_table: bool = False
 
 
 _NAME = r"Họ, chữ đệm, tên:"
@@ -188,6 +191,7 @@ REAL: tuple[RealForm, ...] = (
             Blank(r"Nội dung đề nghị.*?:", "residence_short", "residence_request"),
         ),
         (("residence_request", "text"),),
+        household_table=True,
     ),
     RealForm(
         "ct04",
@@ -366,17 +370,24 @@ def _draw_value(
 
 
 def _draw_hand(
-    image: Image.Image, line: _PdfLine, x_pt: float, text: str, dpi: int, rng: random.Random
+    image: Image.Image,
+    line: _PdfLine,
+    x_pt: float,
+    text: str,
+    dpi: int,
+    rng: random.Random,
+    right: int | None = None,
 ) -> str:
     """The value written by hand, as synthetic strokes: an italic face letter by letter,
     each turned, shifted off the baseline and resized a little, in ballpoint blue-grey,
-    the baseline drifting; the pen's width varies."""
+    the baseline drifting; the pen's width varies. `right`: where the writing must stop
+    (pixels; default the page's right margin)."""
     scale = dpi / 72
     y0, y1 = min(w[2] for w in line.words), max(w[4] for w in line.words)
     size = max(10, round((y1 - y0) * scale * rng.uniform(0.8, 1.05)))
     face = FONTS[rng.choice(sorted(FONTS))].path("italic")
     x, base = float(x_pt * scale), (y0 + (y1 - y0) * 0.05) * scale
-    right = image.width - round(15 / 25.4 * dpi)
+    right = right if right is not None else image.width - round(15 / 25.4 * dpi)
     drift, phase = rng.uniform(0.03, 0.1) * size, rng.uniform(0, 6.3)
     pen = rng.choice((1, 2, 2, 3))
     written = []
@@ -465,6 +476,116 @@ def _fill_date_lines(
     return done
 
 
+# -- the household members table (CT01) ----------------------------------------------------
+
+HOUSEHOLD_TABLE = "household_members"
+# The table's columns in the order CT01 prints them after "TT", and the truth's kind.
+HOUSEHOLD_COLUMNS = (
+    ("full_name", "name"),
+    ("date_of_birth", "date"),
+    ("sex", "sex"),
+    ("id_number", "id_number"),
+    ("relation", "text"),
+)
+_RELATIONS = ("Vợ", "Chồng", "Con", "Con", "Cha", "Mẹ", "Con dâu", "Cháu", "Em")
+
+
+def table_rules(grey: np.ndarray, top: int) -> tuple[list[int], list[int]]:
+    """The column and row lines of the ruled table starting at pixel row `top` of a
+    clean rendering: columns are near-solid dark pixel columns under the header, rows
+    pixel rows a quarter dark or more between the side lines (CT01 dots its row lines).
+    Found by projection, independently of `digitize.imaging.tables`, whose work this
+    set measures."""
+    dark = grey < 128
+    band = dark[top : top + grey.shape[0] // 20]
+    xs = np.flatnonzero(band.mean(axis=0) >= 0.9)
+    columns = [int(g.mean()) for g in np.split(xs, np.flatnonzero(np.diff(xs) > 2) + 1) if g.size]
+    if len(columns) < 3:
+        return columns, []
+    left, right = columns[0] + 3, columns[-1] - 3
+    below = dark[top:, left:right]
+    # The side line still stands: the table has not ended.
+    side = dark[top:, columns[0] - 1 : columns[0] + 2].any(axis=1)
+    end = int(np.flatnonzero(~side)[0]) if (~side).any() else below.shape[0]
+    ys = np.flatnonzero(below[: end + 3].mean(axis=1) >= 0.25)
+    rows = [
+        top + int(g.mean()) for g in np.split(ys, np.flatnonzero(np.diff(ys) > 2) + 1) if g.size
+    ]
+    return columns, rows
+
+
+def household_members(rng: random.Random, case: Case, count: int) -> list[dict[str, str]]:
+    """`count` members as CT01 lists them: printed text of each column."""
+    members = []
+    for _ in range(count):
+        sex = rng.choice((MALE, FEMALE))
+        born = date(rng.randint(1945, 2020), rng.randint(1, 12), rng.randint(1, 28))
+        person = make_person(rng, sex, born)
+        members.append(
+            {
+                "full_name": person.name,
+                "date_of_birth": born.strftime("%d/%m/%Y"),
+                "sex": sex,
+                "id_number": person.id_number,
+                "relation": rng.choice(_RELATIONS),
+            }
+        )
+    return members
+
+
+def _fill_household(
+    image: Image.Image,
+    lines: Sequence[_PdfLine],
+    members: Sequence[dict[str, str]],
+    dpi: int,
+    font_name: str,
+    by_hand: Sequence[bool] = (),
+    rng: random.Random | None = None,
+) -> list[dict[str, object]]:
+    """Type the members into the table's first rows (or write those of `by_hand` by
+    hand, listed under the row's "handwritten"); the truth of each row."""
+    header = next((ln for ln in lines if ln.page == 1 and ln.words[0][0] == "TT"), None)
+    if header is None:
+        raise ValueError("ct01: no household table header 'TT'")
+    scale = dpi / 72
+    grey = np.asarray(image)
+    top = round(min(w[2] for w in header.words) * scale)
+    # The table's top rule is above the header's words: start from the header cell.
+    columns, rows = table_rules(grey, max(0, top - round(12 * scale)))
+    if len(columns) != 7 or len(rows) < 3 + len(members):
+        raise ValueError(f"ct01: household table not found ({len(columns)} columns)")
+    body = rows[1:]  # the first rule under the table's top is the header's bottom
+    if rows[0] > top:  # the top rule was not in the band: rows[0] is the header's bottom
+        body = rows
+    draw = ImageDraw.Draw(image)
+    truth: list[dict[str, object]] = []
+    for number, member in enumerate(members):
+        y0, y1 = body[number], body[number + 1]
+        size = max(8, round((y1 - y0) * 0.42))
+        texts = [str(number + 1), *(member[key] for key, _ in HOUSEHOLD_COLUMNS)]
+        hand = number < len(by_hand) and by_hand[number] and rng is not None
+        for k, (text, x0, x1) in enumerate(zip(texts, columns, columns[1:], strict=False)):
+            if hand and k > 0 and rng is not None:
+                # A row written by hand, cell by cell, inside the cell's rules.
+                pad = (y1 - y0) * 0.2 / scale
+                cell = _PdfLine(1, text, ((text, 0, y0 / scale + pad, 0, y1 / scale - pad),))
+                _draw_hand(image, cell, (x0 + 6) / scale, text, dpi, rng, right=x1 - 4)
+                continue
+            font = load_font(FONTS[font_name].path("regular"), size)
+            while size > 8 and draw.textlength(text, font=font) > (x1 - x0) - 0.3 * size:
+                size -= 1
+                font = load_font(FONTS[font_name].path("regular"), size)
+            draw.text(((x0 + x1) / 2, (y0 + y1) / 2), text, font=font, fill=20, anchor="mm")
+        row: dict[str, object] = {
+            key: normalise(kind, _parse_dmy(member[key]) if kind == "date" else member[key])
+            for key, kind in HOUSEHOLD_COLUMNS
+        }
+        if hand:
+            row["handwritten"] = [key for key, _ in HOUSEHOLD_COLUMNS]
+        truth.append(row)
+    return truth
+
+
 def _damage(image: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
     """An office scanner: slight skew, blur, noise, specks, now and then black and white."""
     nrng = np.random.default_rng(rng.getrandbits(32))
@@ -494,10 +615,12 @@ def fill_real_form(
     *,
     filled: bool = True,
     handwritten: float = 0.0,
+    household: int | None = None,
 ) -> Path:
     """One (filled or blank) scanned copy of a real template, its truth beside it.
     `handwritten`: the share of the text blanks (not grids) filled in by hand; their
-    fields are listed under the truth's "handwritten", not "expected"."""
+    fields are listed under the truth's "handwritten", not "expected". `household`: how
+    many members the household table lists (default: 0-4 drawn from the seed)."""
     rng = random.Random(f"{seed}:real:{form.file}:{copy}:{filled}")
     dpi = rng.choice((200, 300))
     font = rng.choice(sorted(FONTS))
@@ -506,6 +629,7 @@ def fill_real_form(
     lines = pdf_lines(pdf)
     expected: dict[str, object] = {}
     by_hand: list[str] = []
+    tables: dict[str, list[dict[str, object]]] = {}
     kinds = dict(form.kinds)
     with tempfile.TemporaryDirectory() as temp:
         pages = _render(pdf, dpi, Path(temp))
@@ -531,6 +655,14 @@ def fill_real_form(
             if blank.field:
                 kind = kinds.get(blank.field) or _kind(blank.field)
                 expected[blank.field] = _truth_value(case, blank, text, kind)
+        if form.household_table:
+            table_rng = random.Random(f"{seed}:household:{form.file}:{copy}:{handwritten}")
+            count = table_rng.randint(0, 4) if household is None else household
+            members = household_members(table_rng, case, count)
+            hand_rows = [table_rng.random() < handwritten for _ in members]
+            tables[HOUSEHOLD_TABLE] = _fill_household(
+                pages[0], lines, members, dpi, font, hand_rows, table_rng
+            )
         for number in range(1, len(pages) + 1):
             if _fill_date_lines(
                 pages[number - 1], lines, number, case.document_date, values["place"], dpi, font
@@ -555,6 +687,7 @@ def fill_real_form(
                 "procedure": form.procedure if filled else None,
                 "expected": expected,
                 "handwritten": by_hand,
+                **({"tables": tables} if tables else {}),
             }
         )
     truth = {

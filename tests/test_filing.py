@@ -62,7 +62,7 @@ def test_the_json_keeps_the_contract_s_names_and_values() -> None:
     assert list(data) == [
         "number", "rotation", "skew_deg", "dpi", "text", "confidence", "words", "blank",
         "dpi_estimated", "text_source", "width", "height", "colour_mode", "lines", "codes",
-        "error", "geometry_note",
+        "error", "geometry_note", "tables",
     ]  # fmt: skip
     assert data["colour_mode"] == "unknown" and data["text_source"] == "pdf"
     assert data["lines"][0] == {

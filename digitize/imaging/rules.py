@@ -17,6 +17,8 @@ ink right above and right below are kept, so the letter keeps its shape.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import cv2
 import numpy as np
 
@@ -30,27 +32,51 @@ _DASH_MIN_MM = 0.5  # and this long, three times their thickness: tone marks are
 _DASHED_MIN_MM = 12.0  # three dashes at least
 
 
-def erase_rules(black_white: np.ndarray, dpi: float) -> int:
-    """Paint ruled lines and box sides white in a page with ink 0 and paper 255, in
-    place; returns how many pixels were painted."""
+@dataclass(frozen=True, slots=True)
+class RuleMasks:
+    """Where the rules are, 1 on a rule: what `erase_rules` paints white, and what table
+    detection (`imaging.tables`) builds its grids from."""
+
+    ink: np.ndarray
+    horizontal: np.ndarray
+    vertical: np.ndarray  # only vertical rules that meet a horizontal one
+    # (x, y, width, height) of each vertical rule kept, for `imaging.tables`
+    vertical_boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int32))
+
+
+def find_rules(black_white: np.ndarray, dpi: float) -> RuleMasks | None:
+    """The ruled lines and box sides of a page with ink 0 and paper 255 (None: none)."""
     ink = (black_white < 128).astype(np.uint8)
     h_len = max(8, px(_H_MIN_MM, dpi))
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, h_len), np.uint8))
     horizontal |= _dashed_rules(ink, dpi, h_len)
     if not horizontal.any():
-        return 0
+        return None
     v_len = max(8, px(_V_MIN_MM, dpi))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((v_len, 1), np.uint8))
+    boxes = np.zeros((0, 4), np.int32)
     if vertical.any():
         # Only vertical rules that meet a horizontal one: box sides and table columns.
         reach = max(2, px(_THICK_MM, dpi))
         near = cv2.dilate(horizontal, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
-        count, labels = cv2.connectedComponents(vertical, connectivity=8)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
         touching = np.unique(labels[(near > 0) & (vertical > 0)])
         keep = np.zeros(count, bool)
         keep[touching] = True
         keep[0] = False
         vertical = keep[labels].astype(np.uint8)
+        boxes = stats[keep][:, :4].astype(np.int32)
+    return RuleMasks(ink, horizontal, vertical, boxes)
+
+
+def erase_rules(black_white: np.ndarray, dpi: float, masks: RuleMasks | None = None) -> int:
+    """Paint ruled lines and box sides white in a page with ink 0 and paper 255, in
+    place; returns how many pixels were painted. `masks`: `find_rules` of this very
+    image, when the caller has them already."""
+    masks = masks or find_rules(black_white, dpi)
+    if masks is None:
+        return 0
+    ink, horizontal, vertical = masks.ink, masks.horizontal, masks.vertical
     rules = horizontal | vertical
     thick = max(2, px(_THICK_MM, dpi))
     other = ink & (1 - rules)

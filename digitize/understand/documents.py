@@ -26,6 +26,12 @@ from digitize.understand.fields import REVIEW_BELOW, ExtractedField, extract_fie
 from digitize.understand.learned import load_learned, with_learned
 from digitize.understand.model import TextModel
 from digitize.understand.pages import PageText
+from digitize.understand.tables import (
+    ExtractedTable,
+    TableSpec,
+    load_table_specs,
+    read_tables,
+)
 
 _NEW_DOCUMENT_TITLE = (
     0.7  # a title this clear (ratio 0.88) at the top of a page starts a new document
@@ -40,6 +46,12 @@ class Knowledge:
     model: TextModel | None = None
     unknown_below: float = UNKNOWN_BELOW
     review_below: float = REVIEW_BELOW
+    # Tables read as rows (issue 13): `tables.toml` of the catalogue; None = the packaged one.
+    table_specs: tuple[TableSpec, ...] | None = None
+
+    @functools.cached_property
+    def tables(self) -> tuple[TableSpec, ...]:
+        return load_table_specs() if self.table_specs is None else self.table_specs
 
     @functools.cached_property
     def all_labels(self) -> frozenset[str]:
@@ -67,7 +79,8 @@ class Knowledge:
         catalogue = load_catalogue(catalogue_dir)
         if learned_path is not None:
             catalogue = with_learned(catalogue, load_learned(learned_path))
-        return cls(catalogue, model, unknown_below, review_below)
+        tables = load_table_specs(catalogue_dir)
+        return cls(catalogue, model, unknown_below, review_below, tables)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +95,7 @@ class UnderstoodDocument:
     procedure_confidence: float
     fields: dict[str, ExtractedField] = field(default_factory=dict)
     review: tuple[str, ...] = ()
+    tables: tuple[ExtractedTable, ...] = ()  # issue 13: tables read as rows
 
     def as_json(self) -> dict[str, object]:
         procedure = (
@@ -102,6 +116,7 @@ class UnderstoodDocument:
             "procedure_confidence": round(self.procedure_confidence, 3),
             "fields": {name: item.as_json() for name, item in self.fields.items()},
             "review": list(self.review),
+            "tables": [table.as_json() for table in self.tables],
         }
 
 
@@ -145,6 +160,11 @@ def understand_document(pages: Sequence[PageText], knowledge: Knowledge) -> Unde
         if doc
         else {}
     )
+    tables = (
+        read_tables(pages, doc_type, knowledge.tables, review_below=knowledge.review_below)
+        if doc
+        else ()
+    )
     procedure_text = ""
     if doc and doc.procedure_field and doc.procedure_field in fields:
         procedure_text = fields[doc.procedure_field].raw
@@ -160,6 +180,13 @@ def understand_document(pages: Sequence[PageText], knowledge: Knowledge) -> Unde
         for name, item in fields.items()
         if item.review
     ]
+    review += [
+        f"table {table.name} row {number} {name}: {', '.join(cell.problems) or 'uncertain'}"
+        for table in tables
+        for number, row in enumerate(table.rows, 1)
+        for name, cell in row.items()
+        if cell.review
+    ]
     return UnderstoodDocument(
         pages=tuple(page.number for page in pages),
         doc_type=doc_type,
@@ -171,6 +198,7 @@ def understand_document(pages: Sequence[PageText], knowledge: Knowledge) -> Unde
         procedure_confidence=confidence * procedure_certainty if procedure else 0.0,
         fields=fields,
         review=tuple(review),
+        tables=tables,
     )
 
 

@@ -22,6 +22,13 @@ SURE_UNLABELLED = "fields returned sure, none expected"
 BLANK_SURE = "fields returned sure on blank forms"
 HAND_FLAGGED = "handwritten fields flagged"  # review true with the problem "handwritten"
 TYPED_NOT_HAND = "typed fields not taken for handwriting"
+# Tables read as rows (issue 13), scored apart so the field figures keep their meaning.
+TABLE_ROWS = "table rows found"  # a true row has a row at its place; extra rows count wrong
+TABLE_ROWS_EXACT = "table rows exact"  # every cell of the row right
+TABLE_CELLS = "table cells (all)"
+TABLE_SURE = "table cells returned sure"  # right = sure and right, as SURE for fields
+TABLE_BLANK_SURE = "table cells returned sure on blank forms"
+TABLE_HAND_FLAGGED = "table cells handwritten flagged"
 
 
 def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str, Any]:
@@ -44,6 +51,18 @@ def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str
         )
         if truth.get("blank"):
             for doc in predicted:
+                for table in doc.get("tables") or ():
+                    for row in table.get("rows") or ():
+                        for name, cell in row.items():
+                            sure = cell.get("value") is not None and not cell.get("review")
+                            _count(
+                                tally,
+                                TABLE_BLANK_SURE,
+                                not sure,
+                                misses,
+                                f"{truth['file']} (blank): table {table.get('name')} {name} "
+                                f"{cell.get('value')!r} returned sure",
+                            )
                 for name, got in (doc.get("fields") or {}).items():
                     sure = got.get("value") is not None and not got.get("review")
                     # right = fields flagged or empty; total = every field returned
@@ -118,6 +137,7 @@ def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str
                 _count(
                     tally, TYPED_NOT_HAND, typed_ok, misses, f"{where}: typed {name} taken for hand"
                 )
+            _score_tables(tally, misses, where, expected.get("tables"), got.get("tables"))
             if got.get("doc_type") == expected["doc_type"]:
                 for name, entry in (got.get("fields") or {}).items():
                     if name in wanted or name in hand:
@@ -135,6 +155,74 @@ def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str
         "scores": {name: {"right": r, "total": t} for name, (r, t) in sorted(tally.items())},
         "misses": misses,
     }
+
+
+def _score_tables(
+    tally: dict[str, list[int]],
+    misses: list[str],
+    where: str,
+    expected: dict[str, list[dict[str, object]]] | None,
+    got: list[dict[str, Any]] | None,
+) -> None:
+    """Rows and cells of each true table against the predicted table of that name, row
+    by row in order (a row missing, or an extra row, shifts nothing: rows are compared
+    by position, as a reader of the table would)."""
+    if expected is None:
+        return  # the truth lists no tables for this document
+    by_name = {t.get("name"): t for t in got or ()}
+    for name, rows in expected.items():
+        predicted = (by_name.get(name) or {}).get("rows") or []
+        for k in range(max(len(rows), len(predicted))):
+            want = rows[k] if k < len(rows) else None
+            have = predicted[k] if k < len(predicted) else None
+            row_where = f"{where}: table {name} row {k + 1}"
+            _count(
+                tally,
+                TABLE_ROWS,
+                want is not None and have is not None,
+                misses,
+                f"{row_where} {'missing' if have is None else 'not in the truth'}",
+            )
+            exact = want is not None and have is not None
+            hand = set((want or {}).get("handwritten") or ())
+            for column in sorted(hand):
+                cell = (have or {}).get(column) or {}
+                flagged = bool(cell.get("review")) and "handwritten" in cell.get("problems", ())
+                _count(
+                    tally,
+                    TABLE_HAND_FLAGGED,
+                    flagged,
+                    misses,
+                    f"{row_where} {column} handwritten, not flagged ({cell.get('problems')})",
+                )
+            for column in want or {}:
+                if column == "handwritten" or column in hand:
+                    continue  # written by hand: flagged or not, not read
+                cell = (have or {}).get(column) or {}
+                value = cell.get("value")
+                right = _same(value, want[column]) if want else False
+                exact = exact and right
+                why = f"{row_where} {column} {value!r} != {want[column]!r}" if want else ""
+                _count(tally, f"table cell {column}", right, misses, why)
+                _count(tally, TABLE_CELLS, right, [], "")
+            for column, cell in (have or {}).items():
+                if cell.get("value") is None or cell.get("review"):
+                    continue
+                right = (
+                    want is not None
+                    and column not in hand
+                    and _same(cell.get("value"), want.get(column))
+                )
+                _count(
+                    tally,
+                    TABLE_SURE,
+                    right,
+                    misses,
+                    f"{row_where}: SILENT {column} {cell.get('value')!r} "
+                    + ("written by hand" if column in hand else f"!= {(want or {}).get(column)!r}"),
+                )
+            if not hand:  # a row by hand is scored by its flags only
+                _count(tally, TABLE_ROWS_EXACT, exact, [], "")
 
 
 def _count(
@@ -161,6 +249,14 @@ def _same(value: object, want: object) -> bool:
 def silent_error_rate(scores: dict[str, Any]) -> float | None:
     """Wrong values returned sure, as a share of the fields returned sure."""
     entry = scores["scores"].get(SURE)
+    if not entry or not entry["total"]:
+        return None
+    return 1 - entry["right"] / entry["total"]
+
+
+def table_silent_error_rate(scores: dict[str, Any]) -> float | None:
+    """Wrong table cells returned sure, as a share of the table cells returned sure."""
+    entry = scores["scores"].get(TABLE_SURE)
     if not entry or not entry["total"]:
         return None
     return 1 - entry["right"] / entry["total"]

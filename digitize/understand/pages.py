@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from digitize.results import Line, OcrText, PageReport, Word
+from digitize.results import Line, OcrText, PageReport, TableGrid, Word
 from digitize.text import nfc
 
 
@@ -28,14 +28,17 @@ class PageText:
     lines: tuple[Line, ...]
     blank: bool = False
     codes: tuple[PageCode, ...] = ()
+    tables: tuple[TableGrid, ...] = ()  # ruled tables found on the page (issue 13)
 
     @property
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
 
 
-def page_from_ocr(number: int, text: OcrText, *, blank: bool = False) -> PageText:
-    return PageText(number, text.lines, blank)
+def page_from_ocr(
+    number: int, text: OcrText, *, blank: bool = False, tables: tuple[TableGrid, ...] = ()
+) -> PageText:
+    return PageText(number, text.lines, blank, tables=tables)
 
 
 def page_from_report(report: PageReport) -> PageText:
@@ -49,4 +52,4 @@ def page_from_report(report: PageReport) -> PageText:
         for line in report.lines
     )
     codes = tuple(PageCode(c.kind, nfc(c.text), c.readable) for c in report.codes)
-    return PageText(report.number, lines, report.blank, codes)
+    return PageText(report.number, lines, report.blank, codes, report.tables)
