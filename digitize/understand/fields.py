@@ -24,6 +24,7 @@ from digitize.results import BBox, Line, Word
 from digitize.understand import normalise
 from digitize.understand.catalogue import DocumentType, FieldKind, FieldSpec
 from digitize.understand.checks import check_dossier_code, check_id_number, load_provinces
+from digitize.understand.field_model import NONE, FieldModel, accepts, clean_label, value_kind
 from digitize.understand.pages import PageText
 from digitize.understand.vietnamese import fold
 
@@ -80,6 +81,7 @@ class _Segment:
     end: int
     ended: bool  # the value stopped before the line's end (leaders, a blank, a label)
     section: str = ""  # folded heading of the section the label stands in
+    wording: str = ""  # a label the catalogue does not know, as printed (for the model)
 
 
 @dataclass(slots=True)
@@ -91,6 +93,7 @@ class _Layout:
     # nhân" is the second): the catalogue says whose each printing is
     ordered: frozenset[str] = frozenset()
     labels: _Labels | None = None
+    unknown: list[_Segment] = field(default_factory=list)  # labels no catalogue entry reads
 
 
 def extract_fields(
@@ -99,26 +102,29 @@ def extract_fields(
     *,
     review_below: float = REVIEW_BELOW,
     other_labels: frozenset[str] = frozenset(),
+    field_model: FieldModel | None = None,
 ) -> dict[str, ExtractedField]:
     """Every catalogued field of `doc_type` found on `pages`; required ones always listed.
 
     A field goes to review when it is less sure than `review_below`, failed a check, or
-    is required and missing.
+    is required and missing. `field_model` names the field of labels the catalogue does
+    not know, for the fields their catalogued labels did not find.
     """
     labels = {fold(label) for spec in doc_type.fields for label in spec.labels}
     others = frozenset(fold(label) for label in other_labels) - labels
     index = _label_index(frozenset(labels), others)
     segments: list[_Segment] = []
+    unknown: list[_Segment] | None = [] if field_model is not None else None
     section = ""
     for page in pages:
-        found, section = _find_segments(page, index, section)
+        found, section = _find_segments(page, index, section, unknown)
         segments += found
     counts = Counter(fold(label) for spec in doc_type.fields for label in set(spec.labels))
     ordered = frozenset(
         fold(label) for spec in doc_type.fields if spec.occurrence > 1 for label in spec.labels
     )
     shared = frozenset(k for k, n in counts.items() if n > 1)
-    layout = _Layout(pages, segments, shared, labels=index, ordered=ordered)
+    layout = _Layout(pages, segments, shared, labels=index, ordered=ordered, unknown=unknown or [])
     found: dict[str, ExtractedField] = {}
     for spec in doc_type.fields:
         result = _read_field(layout, spec, review_below)
@@ -127,6 +133,8 @@ def extract_fields(
         if result is not None:
             found[spec.name] = result
     _ids_by_kind(layout, doc_type, found, review_below)
+    if field_model is not None:
+        _fields_by_model(layout, doc_type, found, field_model, review_below)
     return _cross_check(found, doc_type)
 
 
@@ -134,13 +142,14 @@ def extract_fields(
 
 
 def _find_segments(
-    page: PageText, labels: _Labels, section: str = ""
+    page: PageText, labels: _Labels, section: str = "", unknown: list[_Segment] | None = None
 ) -> tuple[list[_Segment], str]:
     """Every 'label: value' on the page whose label is one of `labels`, and the section
     heading in force at the page's end (sections run on over pages).
 
     `others` are labels of other document types: they only mark where a value before
-    them ends.
+    them ends. The 'label: value' pairs whose label this type does not read go to
+    `unknown` (when given), their wording kept for the field model.
     """
     segments = []
     for index, line in enumerate(page.lines):
@@ -171,7 +180,8 @@ def _find_segments(
             previous_end = colon + 1
         for k, colon in enumerate(colons):
             _, label, score = starts[k]
-            if not label or label not in labels.own:
+            own = bool(label) and label in labels.own
+            if not own and unknown is None:
                 continue
             end = starts[k + 1][0] if k + 1 < len(colons) else len(text)
             first_word = re.search(r"\S", text[colon + 1 : end])
@@ -180,9 +190,19 @@ def _find_segments(
                 end = min([end, *(b for b in breaks if value_start < b < end)])
             value = text[colon + 1 : end]
             ended = bool(_LEADERS.search(value)) or end < len(text.rstrip())
-            segments.append(
-                _Segment(page.number, index, label, score, colon + 1, end, ended, section)
-            )
+            if own:
+                segments.append(
+                    _Segment(page.number, index, label, score, colon + 1, end, ended, section)
+                )
+                continue
+            # The wording from the end of the previous value (its leaders or a wide blank).
+            lo = colons[k - 1] + 1 if k else 0
+            cuts = [b for b in breaks if lo < b < colon]
+            wording = clean_label(text[max([lo, *cuts]) : colon])
+            if wording and unknown is not None:
+                unknown.append(
+                    _Segment(page.number, index, "", 0.0, colon + 1, end, ended, section, wording)
+                )
     return segments, section
 
 
@@ -848,6 +868,76 @@ def _ids_by_kind(
             )
         found[spec.name] = result
         candidates.remove(pool[0])
+
+
+# -- fields named by the learned model ----------------------------------------------------
+
+# The model's probability, among this type's fields and "no field", above which its
+# guess is returned sure (below, it goes to a reviewer with the problem named).
+MODEL_SURE = 0.8
+_MODEL_LEAST = 0.4  # below this the guess is not returned at all
+
+
+def _fields_by_model(
+    layout: _Layout,
+    doc_type: DocumentType,
+    found: dict[str, ExtractedField],
+    model: FieldModel,
+    review_below: float,
+) -> None:
+    """Fields the catalogue's labels did not find, read after a label wording it does
+    not know ("Tôi là", "Ngày mất") that the model names, given the value's look (a
+    name, a date, twelve digits). A field whose role a section heading gives
+    ("THÔNG TIN CỦA CHA") is taken only from inside that section when the form has it."""
+    missing = {
+        spec.name: spec
+        for spec in doc_type.fields
+        if found.get(spec.name) is None or found[spec.name].value is None
+    }
+    if not missing or not layout.unknown:
+        return
+    classes = {spec.name for spec in doc_type.fields} | {NONE}
+    sections = {s.section for s in (*layout.segments, *layout.unknown) if s.section}
+    taken = {str(f.value) for f in found.values() if f.value is not None}
+    guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
+    for segment in layout.unknown:
+        page = next(p for p in layout.pages if p.number == segment.page)
+        kind = value_kind(page.lines[segment.line_index].text[segment.start : segment.end])
+        if kind == "empty":
+            continue
+        probabilities = model.probabilities(segment.wording, kind)
+        mine = {k: v for k, v in probabilities.items() if k in classes}
+        total = sum(mine.values())
+        if not total:
+            continue
+        name, p = max(mine.items(), key=lambda item: item[1])
+        p /= total
+        spec = missing.get(name)
+        if spec is None or p < _MODEL_LEAST or not accepts(spec.kind, kind):
+            continue
+        if spec.sections:
+            cues = [fold(cue) for cue in spec.sections]
+            inside = any(_in_section(cue, segment.section) for cue in cues)
+            if not inside and any(_in_section(cue, s) for cue in cues for s in sections):
+                continue  # the form has the field's section; this label is not in it
+        result = _read_segment(layout, spec, dataclasses.replace(segment, score=1.0), review_below)
+        if result.value is None or str(result.value) in taken:
+            continue
+        guesses.setdefault(name, []).append((p, result))
+    for name, options in guesses.items():
+        options.sort(key=lambda option: -option[0])
+        p, result = options[0]
+        problems = list(result.problems)
+        if p < MODEL_SURE:
+            problems.append("label not in the catalogue")
+        if any(other.value != result.value for _, other in options[1:]):
+            problems.append("label found with other values")
+        found[name] = dataclasses.replace(
+            result,
+            confidence=result.confidence * p,
+            review=result.review or bool(problems),
+            problems=tuple(dict.fromkeys(problems)),
+        )
 
 
 # -- checks across fields ---------------------------------------------------------------

@@ -1,0 +1,135 @@
+"""The learned field model (issue 13): a label wording the catalogue does not know is
+named by a model trained on labelled examples, and staff corrections retrain it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from config import Settings, load_knowledge
+from digitize.understand import load_catalogue
+from digitize.understand.field_model import (
+    DEFAULT_FIELD_MODEL,
+    NONE,
+    FieldModel,
+    colon_pairs,
+    examples_from_text,
+    train_field_model,
+    value_kind,
+)
+from digitize.understand.fields import extract_fields
+from tests.conftest import DIGITIZE, REPO
+from tests.understand_helpers import page
+
+BUSINESS = "giay_de_nghi_dang_ky_ho_kinh_doanh"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def model() -> FieldModel:
+    return FieldModel.load(DEFAULT_FIELD_MODEL)
+
+
+def test_a_value_is_known_by_its_look() -> None:
+    assert value_kind("NGUYỄN VĂN AN ..........") == "name"
+    assert value_kind("Trần Thị Bích Ngọc") == "name"
+    assert value_kind("12/03/2019") == "date"
+    assert value_kind("ngày 5 tháng 7 năm 2021") == "date"
+    assert value_kind("079 190 012 345") == "id"
+    assert value_kind("200.000.000 đồng") == "money"
+    assert value_kind("125,5 m2") == "area"
+    assert value_kind("0912345678") == "phone"
+    assert value_kind("1985") == "year"
+    assert value_kind("355") == "number"
+    assert value_kind("Nữ") == "sex"
+    assert value_kind("Số 12 đường Lê Lợi, phường 3") == "text"
+    assert value_kind(" ........ ") == "empty"
+
+
+def test_labels_and_values_of_a_line() -> None:
+    pairs = list(colon_pairs("3.1. Thửa đất số(2): 355 .......... 3.2. Tờ bản đồ số: 12 ...."))
+    assert pairs == [("Thửa đất số", " 355 "), ("Tờ bản đồ số", " 12 ....")]
+
+
+def test_examples_name_the_field_before_its_value_and_none_for_the_rest(catalogue) -> None:
+    doc = catalogue.document_types[BUSINESS]
+    text = "Người đứng tên: NGUYỄN VĂN AN .......... Dân tộc: Kinh ......"
+    examples = examples_from_text(text, doc, {"applicant_name": "Nguyễn Văn An"})
+    assert [(e.label, e.kind, e.field) for e in examples] == [
+        ("Người đứng tên", "name", "applicant_name"),
+        ("Dân tộc", "text", NONE),
+    ]
+
+
+def test_an_unknown_label_wording_is_read_by_the_model(catalogue, model) -> None:
+    # "Họ tên người đi khai" is in no catalogue entry and no training example: the
+    # model names it from its n-grams and the name after it.
+    doc = catalogue.document_types[BUSINESS]
+    form = page(
+        1,
+        "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH",
+        "Họ tên người đi khai: TRẦN THỊ BÍCH NGỌC ..........",
+        "Dân tộc: Kinh ........... Quốc tịch: Việt Nam .........",
+    )
+    assert extract_fields([form], doc)["applicant_name"].value is None  # catalogue alone
+    found = extract_fields([form], doc, field_model=model)["applicant_name"]
+    assert found.value == "Trần Thị Bích Ngọc"
+    assert not found.review
+    assert found.bbox is not None
+    # "Dân tộc" and "Quốc tịch" name no field: nothing else was taken.
+    assert all(f.value != "Kinh" for f in extract_fields([form], doc, field_model=model).values())
+
+
+def test_a_value_of_the_wrong_look_is_not_taken(catalogue, model) -> None:
+    doc = catalogue.document_types[BUSINESS]
+    form = page(
+        1,
+        "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH",
+        "Họ tên người đi khai: 12/03/2019 ..........",
+    )
+    assert extract_fields([form], doc, field_model=model)["applicant_name"].value is None
+
+
+def test_staff_corrections_retrain_the_model(catalogue) -> None:
+    wording = "Người nộp đơn xin phép"
+    record = {
+        "text": f"GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH\n{wording}: LÊ MINH KHOA .......",
+        "doc_type": BUSINESS,
+        "fields": {"applicant_name": "Lê Minh Khoa"},
+    }
+    before, _ = train_field_model(catalogue)
+    after, _ = train_field_model(catalogue, corrections=[record] * 3)
+    assert (
+        after.probabilities(wording, "name")["applicant_name"]
+        > before.probabilities(wording, "name")["applicant_name"]
+    )
+    assert after.probabilities(wording, "name")["applicant_name"] > 0.8
+
+
+def test_digitize_train_retrains_the_field_model(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    record = {
+        "text": "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH\nNgười nộp đơn xin phép: LÊ MINH KHOA ...",
+        "doc_type": BUSINESS,
+        "fields": {"applicant_name": "Lê Minh Khoa"},
+    }
+    (data / "corrections.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n")
+    env = {**os.environ, "DIGITIZE_DATA_DIR": str(data)}
+    proc = subprocess.run(
+        [str(DIGITIZE), "train"], capture_output=True, text=True, timeout=300, cwd=REPO, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "field model trained on" in proc.stderr
+    assert (data / "field_model.npz").is_file()
+    settings = Settings(data_dir=data)
+    assert settings.effective_field_model() == data / "field_model.npz"
+    assert load_knowledge(settings).field_model is not None
