@@ -133,3 +133,56 @@ def test_digitize_train_retrains_the_field_model(tmp_path: Path) -> None:
     settings = Settings(data_dir=data)
     assert settings.effective_field_model() == data / "field_model.npz"
     assert load_knowledge(settings).field_model is not None
+
+
+def test_dates_amounts_and_parcel_numbers_are_found_by_their_look(catalogue, model) -> None:
+    death = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI TỬ",
+        "Họ, chữ đệm, tên người yêu cầu: Lê Văn Hùng",
+        "Họ, chữ đệm, tên: Lê Văn Tám",
+        "Ngày, tháng, năm sinh: 01/02/1940",
+        "Đã chết vào lúc 10 giờ 30 phút, ngày 05 tháng 03 năm 2024",
+        "Hà Nội, ngày 07 tháng 03 năm 2024",
+    )
+    fields = extract_fields([death], catalogue.document_types["to_khai_dang_ky_khai_tu"])
+    assert fields["death_date"].value is None  # no colon after the label: not read
+    # the place-and-date line, not the death line with its comma after the time
+    assert fields["document_date"].value == "2024-03-07"
+    fields = extract_fields(
+        [death], catalogue.document_types["to_khai_dang_ky_khai_tu"], field_model=model
+    )
+    assert fields["death_date"].value == "2024-03-05"
+    assert fields["subject_dob"].value == "1940-02-01"
+
+    land = page(
+        1,
+        "ĐƠN ĐĂNG KÝ ĐẤT ĐAI, TÀI SẢN GẮN LIỀN VỚI ĐẤT",
+        "1. Người sử dụng đất: Nguyễn Thu Chi ..........",
+        "Đăng ký quyền sử dụng thửa đất số 355, tờ bản đồ số 12 tại xã An Phú",
+    )
+    fields = extract_fields(
+        [land], catalogue.document_types["don_dang_ky_dat_dai"], field_model=model
+    )
+    assert (fields["land_parcel"].value, fields["map_sheet"].value) == (355, 12)
+    assert fields["land_parcel"].bbox is not None
+
+    business = page(
+        1,
+        "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH",
+        "Đăng ký hộ kinh doanh với vốn kinh doanh là 500.000.000 đồng (năm trăm triệu đồng)",
+    )
+    doc = catalogue.document_types[BUSINESS]
+    assert extract_fields([business], doc, field_model=model)["capital_vnd"].value == 500_000_000
+
+
+def test_a_value_found_by_its_look_with_no_naming_words_is_not_taken(catalogue, model) -> None:
+    death = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI TỬ",
+        "Họ, chữ đệm, tên người yêu cầu: Lê Văn Hùng",
+        "Căn cứ Thông tư số 04 ban hành ngày 03/05/2020",
+    )
+    doc = catalogue.document_types["to_khai_dang_ky_khai_tu"]
+    fields = extract_fields([death], doc, field_model=model)
+    assert fields["death_date"].value is None or fields["death_date"].review

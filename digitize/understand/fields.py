@@ -26,7 +26,7 @@ from digitize.understand.catalogue import DocumentType, FieldKind, FieldSpec
 from digitize.understand.checks import check_dossier_code, check_id_number, load_provinces
 from digitize.understand.field_model import NONE, FieldModel, accepts, clean_label, value_kind
 from digitize.understand.pages import PageText
-from digitize.understand.vietnamese import fold
+from digitize.understand.vietnamese import fold, fold_with_offsets
 
 Value = str | int | float
 
@@ -135,6 +135,7 @@ def extract_fields(
     _ids_by_kind(layout, doc_type, found, review_below)
     if field_model is not None:
         _fields_by_model(layout, doc_type, found, field_model, review_below)
+        _values_by_kind(layout, doc_type, found, field_model, review_below)
     return _cross_check(found, doc_type)
 
 
@@ -615,7 +616,9 @@ def _read_date_line(pages: Sequence[PageText], review_below: float) -> Extracted
             match = _DATE_LINE.search(folded)
             if not match:
                 continue
-            if "," in folded[: match.start()]:
+            place = folded[: match.start()].rsplit(",", 1)
+            # "Hà Nội, ngày …": a place before the comma, not "… lúc 10 giờ, ngày …".
+            if len(place) == 2 and not re.search(r"\d", place[0]) and len(place[0].split()) <= 6:
                 return _finish_date(page, line, review_below)
             fallback = fallback or (page, line)
     return _finish_date(*fallback, review_below) if fallback else None
@@ -932,6 +935,109 @@ def _fields_by_model(
             problems.append("label not in the catalogue")
         if any(other.value != result.value for _, other in options[1:]):
             problems.append("label found with other values")
+        found[name] = dataclasses.replace(
+            result,
+            confidence=result.confidence * p,
+            review=result.review or bool(problems),
+            problems=tuple(dict.fromkeys(problems)),
+        )
+
+
+# Values known by their look wherever they stand, in folded text: a date ("ngày 5 tháng
+# 3 năm 2024", "05/03/2024"), an amount of money ("200.000.000 đồng", maybe followed by
+# the amount in words), a land parcel or map sheet number after the words that name it
+# in land papers ("thửa đất số 355", "số thửa 355", "tờ bản đồ số 12"): group 1 holds the
+# value, the words before it (or, for parcels, the naming words) say which field it is.
+_BY_KIND: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "date",
+        re.compile(
+            r"((?:ngay\W{0,3}\d{1,2}\W{0,3}thang\W{0,3}\d{1,2}\W{0,3}nam\W{0,3}\d{4}"
+            r"|(?<![\d/])\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}))(?!\d)"
+        ),
+    ),
+    ("money", re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+\s*(?:dong|vnd|vnđ)\b)")),
+    (
+        "number",
+        re.compile(
+            r"(?:^|\W)((?:so\s+)?(?:thua(?:\s+dat)?|to\s+ban\s+do)(?:\s+so)?)"
+            r"\s*[:.]?\s*(\d{1,5})(?![\d/]|[.,]\d)"
+        ),
+    ),
+)
+_CONTEXT_WORDS = 6  # the words before a value taken as its label
+# "10 giờ 30 phút," before a date: the time is part of the value, not of its label.
+_TIME_OF_DAY = re.compile(r"\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}\s*phút)?\s*,?", re.IGNORECASE)
+
+
+def _values_by_kind(
+    layout: _Layout,
+    doc_type: DocumentType,
+    found: dict[str, ExtractedField],
+    model: FieldModel,
+    review_below: float,
+) -> None:
+    """Dates, amounts and parcel numbers of fields still missing, found by their look on
+    any line, and named by the model from the words just before them (the nearest
+    label: "đã chết vào lúc 10 giờ, ngày …", "thửa đất số 355"). Sure only when the
+    model is sure and one value is left for the field."""
+    missing = {
+        spec.name: spec
+        for spec in doc_type.fields
+        if spec.labels
+        and spec.kind in (FieldKind.DATE, FieldKind.MONEY, FieldKind.INTEGER)
+        and (found.get(spec.name) is None or found[spec.name].value is None)
+    }
+    if not missing:
+        return
+    classes = {spec.name for spec in doc_type.fields} | {NONE}
+    taken = {str(f.value) for f in found.values() if f.value is not None}
+    guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
+    for page in layout.pages:
+        for line in page.lines:
+            if not any(ch.isdigit() for ch in line.text):
+                continue
+            folded, offsets = fold_with_offsets(line.text)
+            for kind, pattern in _BY_KIND:
+                for match in pattern.finditer(folded):
+                    if kind == "number":
+                        context = line.text[offsets[match.start(1)] : offsets[match.end(1) - 1] + 1]
+                        group = 2
+                    else:
+                        before = line.text[: offsets[match.start(1)]]
+                        before = _LEADERS.split(before.split(":")[-1])[-1]
+                        before = _TIME_OF_DAY.sub(" ", before)  # part of the value
+                        context = " ".join(before.split()[-_CONTEXT_WORDS:])
+                        group = 1
+                    label = clean_label(context)
+                    if not label:
+                        continue
+                    start = offsets[match.start(group)]
+                    end = offsets[match.end(group) - 1] + 1
+                    probabilities = model.probabilities(label, kind)
+                    mine = {k: v for k, v in probabilities.items() if k in classes}
+                    total = sum(mine.values())
+                    name, p = max(mine.items(), key=lambda item: item[1])
+                    spec = missing.get(name)
+                    if spec is None or not total or p / total < _MODEL_LEAST:
+                        continue
+                    if not accepts(spec.kind, kind):
+                        continue
+                    result = _finish(
+                        spec, line.text[start:end], 1.0, page.number, [(line, start, end)],
+                        review_below,
+                    )  # fmt: skip
+                    if result.value is None or str(result.value) in taken:
+                        continue
+                    guesses.setdefault(name, []).append((p / total, result))
+    for name, options in guesses.items():
+        options.sort(key=lambda option: -option[0])
+        p, result = options[0]
+        problems = list(result.problems)
+        if p < MODEL_SURE:
+            problems.append("found by its kind, label not in the catalogue")
+        if any(other.value != result.value for _, other in options[1:]):
+            problems.append("several values of its kind")
         found[name] = dataclasses.replace(
             result,
             confidence=result.confidence * p,
