@@ -186,3 +186,26 @@ def test_a_value_found_by_its_look_with_no_naming_words_is_not_taken(catalogue, 
     doc = catalogue.document_types["to_khai_dang_ky_khai_tu"]
     fields = extract_fields([death], doc, field_model=model)
     assert fields["death_date"].value is None or fields["death_date"].review
+
+
+def test_a_label_naming_the_role_beats_a_shared_label_whose_role_is_unknown(
+    catalogue, model
+) -> None:
+    # No section headings: the shared "Họ, chữ đệm, tên" (the child's) could be the
+    # applicant's; the wording naming the person who declares is the applicant's.
+    birth = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI SINH",
+        "Kính gửi: Ủy ban nhân dân xã An Phú",
+        "Họ tên người đi khai: Lê Văn Hùng ......",
+        "Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:",
+        "Họ, chữ đệm, tên: LÊ THỊ NGỌC ......",
+        "Ngày, tháng, năm sinh: 01/02/2024",
+    )
+    doc = catalogue.document_types["to_khai_dang_ky_khai_sinh"]
+    alone = extract_fields([birth], doc)["applicant_name"]
+    assert alone.value == "Lê Thị Ngọc" and "role not shown by a section heading" in alone.problems
+    fields = extract_fields([birth], doc, field_model=model)
+    assert fields["applicant_name"].value == "Lê Văn Hùng"
+    assert not fields["applicant_name"].review
+    assert fields["subject_name"].value == "Lê Thị Ngọc"

@@ -879,6 +879,9 @@ def _ids_by_kind(
 # guess is returned sure (below, it goes to a reviewer with the problem named).
 MODEL_SURE = 0.8
 _MODEL_LEAST = 0.4  # below this the guess is not returned at all
+# A value read after a label several people's blocks print, whose role nothing showed:
+# a label naming the role ("Họ tên người đi khai") that the model knows replaces it.
+_ROLE_UNSURE = frozenset({"role not shown by a section heading", "label found with other values"})
 
 
 def _fields_by_model(
@@ -895,7 +898,9 @@ def _fields_by_model(
     missing = {
         spec.name: spec
         for spec in doc_type.fields
-        if found.get(spec.name) is None or found[spec.name].value is None
+        if found.get(spec.name) is None
+        or found[spec.name].value is None
+        or _ROLE_UNSURE.intersection(found[spec.name].problems)
     }
     if not missing or not layout.unknown:
         return
@@ -930,6 +935,9 @@ def _fields_by_model(
     for name, options in guesses.items():
         options.sort(key=lambda option: -option[0])
         p, result = options[0]
+        current = found.get(name)
+        if current is not None and current.value is not None and p < MODEL_SURE:
+            continue  # a shared label's value, whose role no heading gave, stays flagged
         problems = list(result.problems)
         if p < MODEL_SURE:
             problems.append("label not in the catalogue")
