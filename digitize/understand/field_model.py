@@ -99,6 +99,11 @@ def accepts(kind: FieldKind, value: str) -> bool:
     return value in _ACCEPTS[kind]
 
 
+def accepted_kinds(kind: FieldKind) -> frozenset[str]:
+    """The value looks a field of `kind` can have."""
+    return _ACCEPTS[kind]
+
+
 def model_text(label: str, kind: str) -> str:
     """What the model reads: the label's words and a token for the value's kind."""
     return f"{label} zz{kind}zz"
@@ -143,9 +148,17 @@ class FieldModel:
     def __init__(self, model: TextModel) -> None:
         self._model = model
         self.fields = frozenset(model.classes)
+        self._cache: dict[tuple[str, str], dict[str, float]] = {}
 
     def probabilities(self, label: str, kind: str) -> dict[str, float]:
-        return self._model.probabilities(model_text(label, kind))
+        # Forms repeat their labels ("Dân tộc", "Quốc tịch"): each is worked out once.
+        key = (label, kind)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            found = self._cache[key] = self._model.sparse_probabilities(model_text(label, kind))
+        return found
 
     @classmethod
     def train(cls, examples: Sequence[FieldExample]) -> FieldModel:
@@ -301,6 +314,7 @@ __all__ = [
     "NONE",
     "FieldExample",
     "FieldModel",
+    "accepted_kinds",
     "accepts",
     "catalogue_examples",
     "clean_label",

@@ -24,7 +24,14 @@ from digitize.results import BBox, Line, Word
 from digitize.understand import normalise
 from digitize.understand.catalogue import DocumentType, FieldKind, FieldSpec
 from digitize.understand.checks import check_dossier_code, check_id_number, load_provinces
-from digitize.understand.field_model import NONE, FieldModel, accepts, clean_label, value_kind
+from digitize.understand.field_model import (
+    NONE,
+    FieldModel,
+    accepted_kinds,
+    accepts,
+    clean_label,
+    value_kind,
+)
 from digitize.understand.pages import PageText
 from digitize.understand.vietnamese import fold, fold_with_offsets
 
@@ -905,14 +912,15 @@ def _fields_by_model(
     if not missing or not layout.unknown:
         return
     classes = {spec.name for spec in doc_type.fields} | {NONE}
+    wanted = {kind for spec in missing.values() for kind in accepted_kinds(spec.kind)}
     sections = {s.section for s in (*layout.segments, *layout.unknown) if s.section}
     taken = {str(f.value) for f in found.values() if f.value is not None}
     guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
     for segment in layout.unknown:
         page = next(p for p in layout.pages if p.number == segment.page)
         kind = value_kind(page.lines[segment.line_index].text[segment.start : segment.end])
-        if kind == "empty":
-            continue
+        if kind not in wanted:
+            continue  # a value no missing field can hold
         probabilities = model.probabilities(segment.wording, kind)
         mine = {k: v for k, v in probabilities.items() if k in classes}
         total = sum(mine.values())

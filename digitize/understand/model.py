@@ -96,6 +96,25 @@ class TextModel:
             probabilities = exp / exp.sum()
         return {label: float(p) for label, p in zip(self.classes, probabilities, strict=True)}
 
+    def sparse_probabilities(self, text: str) -> dict[str, float]:
+        """`probabilities` for a short text (a field label): only the columns of the
+        n-grams it holds are read, not the whole vocabulary."""
+        counts = Counter(g for g in char_ngrams(prepare(text)) if g in self._index)
+        if not counts:
+            return self.probabilities(text)
+        columns = np.fromiter((self._index[g] for g in counts), dtype=np.intp, count=len(counts))
+        values = np.fromiter((1 + math.log(c) for c in counts.values()), float, len(counts))
+        values *= self._idf[columns]
+        values /= np.linalg.norm(values)
+        scores = self._coef[:, columns] @ values + self._intercept
+        if len(self.classes) == 2:
+            p = 1 / (1 + math.exp(-float(scores[0])))
+            probabilities = np.array([1 - p, p])
+        else:
+            exp = np.exp(scores - scores.max())
+            probabilities = exp / exp.sum()
+        return {label: float(p) for label, p in zip(self.classes, probabilities, strict=True)}
+
     @classmethod
     def train(cls, examples: Sequence[Example], *, seed: int = 0) -> TextModel:
         from sklearn.feature_extraction.text import TfidfVectorizer  # only when training
