@@ -101,6 +101,8 @@ class _Layout:
     ordered: frozenset[str] = frozenset()
     labels: _Labels | None = None
     unknown: list[_Segment] = field(default_factory=list)  # labels no catalogue entry reads
+    # per field, the section cues of the other fields that share one of its labels
+    cues_of_others: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def extract_fields(
@@ -122,16 +124,25 @@ def extract_fields(
     index = _label_index(frozenset(labels), others)
     segments: list[_Segment] = []
     unknown: list[_Segment] | None = [] if field_model is not None else None
+    cues = frozenset(fold(cue) for spec in doc_type.fields for cue in spec.sections)
     section = ""
     for page in pages:
-        found, section = _find_segments(page, index, section, unknown)
+        found, section = _find_segments(page, index, section, unknown, cues)
         segments += found
     counts = Counter(fold(label) for spec in doc_type.fields for label in set(spec.labels))
     ordered = frozenset(
         fold(label) for spec in doc_type.fields if spec.occurrence > 1 for label in spec.labels
     )
     shared = frozenset(k for k, n in counts.items() if n > 1)
-    layout = _Layout(pages, segments, shared, labels=index, ordered=ordered, unknown=unknown or [])
+    layout = _Layout(
+        pages,
+        segments,
+        shared,
+        labels=index,
+        ordered=ordered,
+        unknown=unknown or [],
+        cues_of_others=_cues_of_others(doc_type) if cues else {},
+    )
     found: dict[str, ExtractedField] = {}
     for spec in doc_type.fields:
         result = _read_field(layout, spec, review_below)
@@ -146,11 +157,31 @@ def extract_fields(
     return _cross_check(found, doc_type)
 
 
+def _cues_of_others(doc_type: DocumentType) -> dict[str, tuple[str, ...]]:
+    """For each field, the folded section cues of the other fields sharing a label."""
+    labels = {spec.name: {fold(label) for label in spec.labels} for spec in doc_type.fields}
+    out: dict[str, tuple[str, ...]] = {}
+    for spec in doc_type.fields:
+        own = {fold(cue) for cue in spec.sections}
+        out[spec.name] = tuple(
+            cue
+            for other in doc_type.fields
+            if other.name != spec.name and labels[spec.name] & labels[other.name]
+            for cue in (fold(c) for c in other.sections)
+            if cue not in own
+        )
+    return out
+
+
 # -- finding labels ---------------------------------------------------------------------
 
 
 def _find_segments(
-    page: PageText, labels: _Labels, section: str = "", unknown: list[_Segment] | None = None
+    page: PageText,
+    labels: _Labels,
+    section: str = "",
+    unknown: list[_Segment] | None = None,
+    cues: frozenset[str] = frozenset(),
 ) -> tuple[list[_Segment], str]:
     """Every 'label: value' on the page whose label is one of `labels`, and the section
     heading in force at the page's end (sections run on over pages).
@@ -162,7 +193,7 @@ def _find_segments(
     segments = []
     for index, line in enumerate(page.lines):
         text = line.text
-        if _is_heading(text):
+        if _is_heading(text) or (cues and _is_role_line(text, cues)):
             section = fold(text)
         colons = _label_colons(text)
         if not colons:
@@ -246,6 +277,38 @@ def _is_heading(text: str) -> bool:
     # "1. Họ và tên: ..." is a numbered field, not a heading: headings are capitals.
     letters = [ch for ch in stripped if ch.isalpha()]
     return sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+
+
+# What may open a line naming whose block follows: numbering, "Thông tin (về|của)",
+# "Phần khai của" ("2. Thông tin về người yêu cầu:", "Người yêu cầu:").
+_ROLE_LINE_OPENING = re.compile(
+    r"^(?:(?:[ivx]{1,4}|\d{1,2})\s*[.)]\s*)?(?:thong tin\s+|phan\s+(?:ke\s+)?khai\s+)?"
+    r"(?:(?:ve|cua)\s+)?"
+)
+
+
+def _is_role_line(text: str, cues: frozenset[str]) -> bool:
+    """A line that only names whose block follows, as a catalogue section cue does,
+    though not printed as a heading: "Người yêu cầu:", "Thông tin của mẹ". Not a field
+    left blank whose label mentions a person ("Quan hệ với người yêu cầu:")."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 60 or any(ch.isdigit() for ch in stripped[3:]):
+        return False
+    head, _, after = stripped.partition(":")
+    if normalise.strip_leaders(after):
+        return False  # a value after the colon: a field, not a heading
+    folded = fold(head)
+    if len(folded.split()) > 8:
+        return False
+    rest = folded[_ROLE_LINE_OPENING.match(folded).end() :].strip(" .")
+    if rest.startswith("nguoi ") and folded.startswith(("nguoi", "thong tin")):
+        return True  # "Người được khai sinh:", "Thông tin người chết": a person's block
+    return any(
+        rest == cue or rest.startswith(cue + " ") or fuzz.ratio(rest, cue) >= 90 for cue in cues
+    ) or any(
+        cue.startswith(("cua ", "ve ")) and fuzz.ratio(rest, cue.split(" ", 1)[1]) >= 90
+        for cue in cues
+    )
 
 
 def _label_head(lines: Sequence[Line], index: int) -> str:
@@ -403,6 +466,16 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
     wanted = {fold(label) for label in spec.labels}
     hits = [s for s in layout.segments if s.label in wanted]
     unsure_role = False
+    # A shared label standing under the heading of another field that reads it ("Họ,
+    # chữ đệm, tên" under "THÔNG TIN CỦA MẸ") is that person's, not this field's.
+    theirs = layout.cues_of_others.get(spec.name, ())
+    if theirs:
+        hits = [
+            s
+            for s in hits
+            if s.label not in layout.shared
+            or not any(_in_section(cue, s.section) for cue in theirs)
+        ]
     if spec.sections:
         # The person a label is about comes from the section it stands in ("II. THÔNG
         # TIN CỦA CHA"); a form without such sections keeps the labels that only this
