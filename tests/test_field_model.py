@@ -22,6 +22,7 @@ from digitize.understand.field_model import (
     value_kind,
 )
 from digitize.understand.fields import extract_fields
+from digitize.understand.model import ModelError
 from tests.conftest import DIGITIZE, REPO
 from tests.understand_helpers import page
 
@@ -209,3 +210,10 @@ def test_a_label_naming_the_role_beats_a_shared_label_whose_role_is_unknown(
     assert fields["applicant_name"].value == "Lê Văn Hùng"
     assert not fields["applicant_name"].review
     assert fields["subject_name"].value == "Lê Thị Ngọc"
+
+
+def test_a_broken_field_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "field_model.npz"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="cannot load the field model"):
+        FieldModel.load(broken)

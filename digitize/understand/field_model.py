@@ -171,7 +171,10 @@ class FieldModel:
 
     @classmethod
     def load(cls, path: Path) -> FieldModel:
-        return cls(TextModel.load(path))
+        try:
+            return cls(TextModel.load(path))
+        except ModelError as exc:
+            raise ModelError(f"{path}: cannot load the field model ({exc})") from exc
 
 
 def examples_from_text(
