@@ -217,3 +217,17 @@ def test_a_broken_field_model_file_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not a model")
     with pytest.raises(ModelError, match="cannot load the field model"):
         FieldModel.load(broken)
+
+
+def test_a_value_under_an_unknown_label_is_read(catalogue, model) -> None:
+    doc = catalogue.document_types[BUSINESS]
+    form = page(
+        1,
+        "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH",
+        "Họ tên người đi khai:",
+        "TRẦN THỊ BÍCH NGỌC",
+        "Dân tộc: Kinh",
+    )
+    assert extract_fields([form], doc, field_model=model)["applicant_name"].value == (
+        "Trần Thị Bích Ngọc"
+    )

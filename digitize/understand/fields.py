@@ -992,6 +992,9 @@ def _fields_by_model(
     for segment in layout.unknown:
         page = next(p for p in layout.pages if p.number == segment.page)
         kind = value_kind(page.lines[segment.line_index].text[segment.start : segment.end])
+        below = page.lines[segment.line_index + 1 : segment.line_index + 2]
+        if kind == "empty" and below and ":" not in below[0].text:
+            kind = value_kind(below[0].text)  # the value under its label, as on ID cards
         if kind not in wanted:
             continue  # a value no missing field can hold
         probabilities = model.probabilities(segment.wording, kind)
