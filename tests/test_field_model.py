@@ -231,3 +231,18 @@ def test_a_value_under_an_unknown_label_is_read(catalogue, model) -> None:
     assert extract_fields([form], doc, field_model=model)["applicant_name"].value == (
         "Trần Thị Bích Ngọc"
     )
+
+
+def test_a_date_opening_its_line_is_named_by_the_label_above(catalogue, model) -> None:
+    death = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI TỬ",
+        "Họ, chữ đệm, tên người yêu cầu: Lê Văn Hùng",
+        "Đã chết vào lúc",
+        "10 giờ 30 phút, ngày 05 tháng 03 năm 2024",
+        "Hà Nội, ngày 07 tháng 03 năm 2024",
+    )
+    doc = catalogue.document_types["to_khai_dang_ky_khai_tu"]
+    fields = extract_fields([death], doc, field_model=model)
+    assert fields["death_date"].value == "2024-03-05"
+    assert fields["document_date"].value == "2024-03-07"

@@ -1086,7 +1086,7 @@ def _values_by_kind(
     taken = {str(f.value) for f in found.values() if f.value is not None}
     guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
     for page in layout.pages:
-        for line in page.lines:
+        for index, line in enumerate(page.lines):
             if not any(ch.isdigit() for ch in line.text):
                 continue
             folded, offsets = fold_with_offsets(line.text)
@@ -1102,6 +1102,12 @@ def _values_by_kind(
                         context = " ".join(before.split()[-_CONTEXT_WORDS:])
                         group = 1
                     label = clean_label(context)
+                    if not label and index and not re.search(r"[^\W\d_]", context):
+                        # A value opening its line: the label is the line above, when
+                        # that is a short label with no value ("Ngày, giờ chết" over it).
+                        above = page.lines[index - 1].text
+                        if not re.search(r"\d", above):
+                            label = clean_label(above.rstrip(" :"))
                     if not label:
                         continue
                     start = offsets[match.start(group)]
