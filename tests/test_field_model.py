@@ -71,13 +71,13 @@ def test_examples_name_the_field_before_its_value_and_none_for_the_rest(catalogu
 
 
 def test_an_unknown_label_wording_is_read_by_the_model(catalogue, model) -> None:
-    # "Họ tên người đi khai" is in no catalogue entry and no training example: the
+    # "Tôi tên là" is in no catalogue entry and no training example: the
     # model names it from its n-grams and the name after it.
     doc = catalogue.document_types[BUSINESS]
     form = page(
         1,
         "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH",
-        "Họ tên người đi khai: TRẦN THỊ BÍCH NGỌC ..........",
+        "Tôi tên là: TRẦN THỊ BÍCH NGỌC ..........",
         "Dân tộc: Kinh ........... Quốc tịch: Việt Nam .........",
     )
     assert extract_fields([form], doc)["applicant_name"].value is None  # catalogue alone
@@ -198,7 +198,7 @@ def test_a_label_naming_the_role_beats_a_shared_label_whose_role_is_unknown(
         1,
         "TỜ KHAI ĐĂNG KÝ KHAI SINH",
         "Kính gửi: Ủy ban nhân dân xã An Phú",
-        "Họ tên người đi khai: Lê Văn Hùng ......",
+        "Tôi tên là: Lê Văn Hùng ......",
         "Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:",
         "Họ, chữ đệm, tên: LÊ THỊ NGỌC ......",
         "Ngày, tháng, năm sinh: 01/02/2024",
@@ -246,3 +246,16 @@ def test_a_date_opening_its_line_is_named_by_the_label_above(catalogue, model) -
     fields = extract_fields([death], doc, field_model=model)
     assert fields["death_date"].value == "2024-03-05"
     assert fields["document_date"].value == "2024-03-07"
+
+
+def test_a_label_naming_another_person_is_not_taken_sure(catalogue, model) -> None:
+    # The model knows "Họ và tên" as the applicant's; "người làm chứng" is nobody the
+    # catalogue names for the applicant: the value goes to a reviewer.
+    doc = catalogue.document_types["to_khai_dang_ky_khai_tu"]
+    form = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI TỬ",
+        "Họ và tên người làm chứng: Phạm Văn Lộc ..........",
+    )
+    found = extract_fields([form], doc, field_model=model)["applicant_name"]
+    assert found.value is None or found.review

@@ -1015,6 +1015,11 @@ def _fields_by_model(
         result = _read_segment(layout, spec, dataclasses.replace(segment, score=1.0), review_below)
         if result.value is None or str(result.value) in taken:
             continue
+        if not _role_known(segment.wording, spec):
+            # "Họ và tên người làm chứng": the model knows "Họ và tên", not this person.
+            result = dataclasses.replace(
+                result, review=True, problems=(*result.problems, "person not known for the field")
+            )
         guesses.setdefault(name, []).append((p, result))
     for name, options in guesses.items():
         options.sort(key=lambda option: -option[0])
@@ -1060,6 +1065,20 @@ _BY_KIND: tuple[tuple[str, re.Pattern[str]], ...] = (
 _CONTEXT_WORDS = 6  # the words before a value taken as its label
 # "10 giờ 30 phút," before a date: the time is part of the value, not of its label.
 _TIME_OF_DAY = re.compile(r"\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}\s*phút)?\s*,?", re.IGNORECASE)
+
+
+_ROLE_WORDS = re.compile(r"\bnguoi\s+(.+)$")
+
+
+def _role_known(wording: str, spec: FieldSpec) -> bool:
+    """Whether the person a label names ("… người làm chứng": the words after "người")
+    is one the field's own labels name; a label naming nobody passes."""
+    found = _ROLE_WORDS.search(fold(wording))
+    if not found:
+        return True
+    role = " ".join(found.group(1).split()[:3])
+    known = [m.group(1) for label in spec.labels if (m := _ROLE_WORDS.search(fold(label)))]
+    return any(fuzz.partial_ratio(role, other) >= 85 for other in known)
 
 
 def _values_by_kind(
