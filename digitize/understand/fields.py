@@ -1146,6 +1146,12 @@ def _values_by_kind(
                     )  # fmt: skip
                     if result.value is None or str(result.value) in taken:
                         continue
+                    if not _role_known(label, spec):
+                        result = dataclasses.replace(
+                            result,
+                            review=True,
+                            problems=(*result.problems, "person not known for the field"),
+                        )
                     guesses.setdefault(name, []).append((p / total, result))
     for name, options in guesses.items():
         options.sort(key=lambda option: -option[0])
