@@ -55,7 +55,9 @@ _ACCEPTS: dict[FieldKind, frozenset[str]] = {
     FieldKind.TEXT: frozenset({"text", "name"}),
     FieldKind.ADDRESS: frozenset({"text"}),
 }
-_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_]*$")
+_DIGITS = re.compile(r"\d")
+_LETTERS = re.compile(r"[^\W\d_]")
+_LETTER_WORDS = re.compile(r"^[^\W\d_]+(?:\s+[^\W\d_]+)*$")
 _MONEY = re.compile(r"\d[\d.,\s]*\s*(?:dong|vnd|d\b|trieu|ty)")
 _AREA = re.compile(r"\d[\d.,]*\s*(?:m2|m²|ha\b|met vuong)")
 _CODE = re.compile(r"^[\dA-Z]{2,4}\.[\dA-Z.]+-\d{6}-\d{4}$")
@@ -81,15 +83,16 @@ def value_kind(text: str) -> str:
         return "sex"
     if re.fullmatch(r"0\d{9,10}", re.sub(r"[\s.\-]", "", text)):
         return "phone"
-    digits = sum(ch.isdigit() for ch in text)
+    digits = len(_DIGITS.findall(text))
     if digits >= 4 and normalise.normalise_date(text) is not None:
         return "date"
     if re.fullmatch(r"(?:19|20)\d\d", compact):
         return "year"
-    if digits and digits >= sum(ch.isalpha() for ch in text):
+    if digits and digits >= len(_LETTERS.findall(text)):
         return "number"
     words = text.split()
-    if 2 <= len(words) <= 6 and all(_NAME_WORD.match(w) and w[0].isupper() for w in words):
+    # words of letters only, each opening with a capital: "Trần Thị Bích Ngọc"
+    if 2 <= len(words) <= 6 and _LETTER_WORDS.match(text) and all(w[0].isupper() for w in words):
         return "name"
     return "text"
 
@@ -115,7 +118,7 @@ def clean_label(before: str) -> str:
     before = _LEADERS.split(before)[-1]
     label = _MARKERS.sub("", _NUMBERING.sub("", before.strip())).strip(" ,;.-—–")
     words = label.split()
-    if not 1 <= len(words) <= _MAX_LABEL_WORDS or not any(ch.isalpha() for ch in label):
+    if not 1 <= len(words) <= _MAX_LABEL_WORDS or not _LETTERS.search(label):
         return ""
     return " ".join(words)
 

@@ -50,6 +50,8 @@ _LABEL_TAIL = re.compile(r"\s*[”“\"'?®©¹²³⁴⁵⁶⁷⁸⁹⁰*]+$")
 _TRAILING_NUMBERING = re.compile(r"\s+(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\))\s*$")
 _GAP_LINE_HEIGHTS = 1.2  # a blank this wide (in line heights) ends a value
 _WRAP_RIGHT_LINE_HEIGHTS = 6  # a line ending this near the right edge may have wrapped
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 _DATE_LINE = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
 
 
@@ -292,7 +294,7 @@ def _is_role_line(text: str, cues: frozenset[str]) -> bool:
     though not printed as a heading: "Người yêu cầu:", "Thông tin của mẹ". Not a field
     left blank whose label mentions a person ("Quan hệ với người yêu cầu:")."""
     stripped = text.strip()
-    if not stripped or len(stripped) > 60 or any(ch.isdigit() for ch in stripped[3:]):
+    if not stripped or len(stripped) > 60 or _DIGIT.search(stripped, 3):
         return False
     head, _, after = stripped.partition(":")
     if normalise.strip_leaders(after):
@@ -1106,26 +1108,27 @@ def _values_by_kind(
     guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
     for page in layout.pages:
         for index, line in enumerate(page.lines):
-            if not any(ch.isdigit() for ch in line.text):
+            text = line.text
+            if not _DIGIT.search(text):
                 continue
-            folded, offsets = fold_with_offsets(line.text)
+            folded, offsets = fold_with_offsets(text)
             for kind, pattern in _BY_KIND:
                 for match in pattern.finditer(folded):
                     if kind == "number":
-                        context = line.text[offsets[match.start(1)] : offsets[match.end(1) - 1] + 1]
+                        context = text[offsets[match.start(1)] : offsets[match.end(1) - 1] + 1]
                         group = 2
                     else:
-                        before = line.text[: offsets[match.start(1)]]
+                        before = text[: offsets[match.start(1)]]
                         before = _LEADERS.split(before.split(":")[-1])[-1]
                         before = _TIME_OF_DAY.sub(" ", before)  # part of the value
                         context = " ".join(before.split()[-_CONTEXT_WORDS:])
                         group = 1
                     label = clean_label(context)
-                    if not label and index and not re.search(r"[^\W\d_]", context):
+                    if not label and index and not _LETTER.search(context):
                         # A value opening its line: the label is the line above, when
                         # that is a short label with no value ("Ngày, giờ chết" over it).
                         above = page.lines[index - 1].text
-                        if not re.search(r"\d", above):
+                        if not _DIGIT.search(above):
                             label = clean_label(above.rstrip(" :"))
                     if not label:
                         continue
@@ -1141,7 +1144,7 @@ def _values_by_kind(
                     if not accepts(spec.kind, kind):
                         continue
                     result = _finish(
-                        spec, line.text[start:end], 1.0, page.number, [(line, start, end)],
+                        spec, text[start:end], 1.0, page.number, [(line, start, end)],
                         review_below,
                     )  # fmt: skip
                     if result.value is None or str(result.value) in taken:
