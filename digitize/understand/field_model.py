@@ -160,7 +160,7 @@ class FieldModel:
         if found is None:
             if len(self._cache) > 4096:
                 self._cache.clear()
-            found = self._cache[key] = self._model.sparse_probabilities(model_text(label, kind))
+            found = self._cache[key] = self._model.probabilities(model_text(label, kind))
         return found
 
     @classmethod

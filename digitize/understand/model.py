@@ -87,27 +87,19 @@ class TextModel:
         return vector / norm if norm else vector
 
     def probabilities(self, text: str) -> dict[str, float]:
-        scores = self._coef @ self.features(text) + self._intercept
-        if len(self.classes) == 2:  # a binary model keeps one row of coefficients
-            p = 1 / (1 + math.exp(-float(scores[0])))
-            probabilities = np.array([1 - p, p])
-        else:
-            exp = np.exp(scores - scores.max())
-            probabilities = exp / exp.sum()
-        return {label: float(p) for label, p in zip(self.classes, probabilities, strict=True)}
-
-    def sparse_probabilities(self, text: str) -> dict[str, float]:
-        """`probabilities` for a short text (a field label): only the columns of the
-        n-grams it holds are read, not the whole vocabulary."""
+        # The classifier's scores on `features(text)`, computed on the columns of the
+        # n-grams the text holds only (a document has a few thousand of the vocabulary's
+        # tens of thousands; a field label a few dozen), with no dense vector.
         counts = Counter(g for g in char_ngrams(prepare(text)) if g in self._index)
-        if not counts:
-            return self.probabilities(text)
-        columns = np.fromiter((self._index[g] for g in counts), dtype=np.intp, count=len(counts))
-        values = np.fromiter((1 + math.log(c) for c in counts.values()), float, len(counts))
-        values *= self._idf[columns]
-        values /= np.linalg.norm(values)
-        scores = self._coef[:, columns] @ values + self._intercept
-        if len(self.classes) == 2:
+        scores = self._intercept
+        if counts:
+            columns = np.fromiter((self._index[g] for g in counts), np.intp, len(counts))
+            values = np.fromiter((1 + math.log(c) for c in counts.values()), float, len(counts))
+            values *= self._idf[columns]
+            norm = math.sqrt(float((values * values).sum()))
+            if norm:
+                scores = self._coef[:, columns] @ (values / norm) + self._intercept
+        if len(self.classes) == 2:  # a binary model keeps one row of coefficients
             p = 1 / (1 + math.exp(-float(scores[0])))
             probabilities = np.array([1 - p, p])
         else:
