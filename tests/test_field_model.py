@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from config import Settings, load_knowledge
 from digitize.understand import load_catalogue
@@ -23,7 +24,8 @@ from digitize.understand.field_model import (
 )
 from digitize.understand.fields import extract_fields
 from digitize.understand.model import ModelError
-from tests.conftest import DIGITIZE, REPO
+from tests.conftest import DIGITIZE, REPO, run_digitize
+from tests.synthetic import text_page
 from tests.understand_helpers import page
 
 BUSINESS = "giay_de_nghi_dang_ky_ho_kinh_doanh"
@@ -259,3 +261,34 @@ def test_a_label_naming_another_person_is_not_taken_sure(catalogue, model) -> No
     )
     found = extract_fields([form], doc, field_model=model)["applicant_name"]
     assert found.value is None or found.review
+
+
+@pytest.mark.slow
+def test_unknown_wordings_and_values_by_their_look_on_a_scanned_page(tmp_path: Path) -> None:
+    # Real Tesseract on a typed page: a wording no catalogue entry has, and a death date
+    # with no colon before it.
+    lines = (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "TỜ KHAI ĐĂNG KÝ KHAI TỬ",
+        "Kính gửi: Ủy ban nhân dân phường Bến Nghé, quận 1",
+        "Tôi tên là: NGUYỄN VĂN AN",
+        "Quan hệ với người đã chết: Con",
+        "Họ, chữ đệm, tên: TRẦN VĂN BÌNH",
+        "Đã chết vào lúc 10 giờ 30 phút, ngày 05 tháng 03 năm 2024",
+        "Nơi chết: Bệnh viện Chợ Rẫy",
+        "Hà Nội, ngày 07 tháng 03 năm 2024",
+    )
+    scan = tmp_path / "khai-tu.png"
+    Image.fromarray(text_page(dpi=200, lines=lines, point_size=12)).save(scan, dpi=(200, 200))
+    out = tmp_path / "out"
+    proc = run_digitize("process", scan, "--out", out, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((out / "khai-tu.json").read_text(encoding="utf-8"))
+    (document,) = result["documents"]
+    assert document["doc_type"] == "to_khai_dang_ky_khai_tu"
+    fields = document["fields"]
+    assert fields["applicant_name"]["value"] == "Nguyễn Văn An"
+    assert fields["death_date"]["value"] == "2024-03-05"
+    assert fields["document_date"]["value"] == "2024-03-07"
+    assert fields["subject_name"]["value"] == "Trần Văn Bình"
