@@ -292,3 +292,26 @@ def test_unknown_wordings_and_values_by_their_look_on_a_scanned_page(tmp_path: P
     assert fields["death_date"]["value"] == "2024-03-05"
     assert fields["document_date"]["value"] == "2024-03-07"
     assert fields["subject_name"]["value"] == "Trần Văn Bình"
+
+
+def test_the_heading_says_whose_an_unknown_label_is(catalogue, model) -> None:
+    # "Họ và tên" / "Họ tên" are not the birth form's catalogued wordings; the model
+    # says they ask for a name, the headings say whose.
+    birth = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI SINH",
+        "I. NGƯỜI YÊU CẦU",
+        "Họ, chữ đệm, tên: Lê Văn Hùng",
+        "II. NGƯỜI ĐƯỢC KHAI SINH",
+        "Họ, chữ đệm, tên: LÊ THỊ NGỌC",
+        "III. THÔNG TIN CỦA MẸ",
+        "Họ và tên: Trần Thị Mai",
+        "IV. THÔNG TIN CỦA CHA",
+        "Họ tên: Lê Văn Tâm",
+    )
+    doc = catalogue.document_types["to_khai_dang_ky_khai_sinh"]
+    fields = extract_fields([birth], doc, field_model=model)
+    assert (fields["mother_name"].value, fields["mother_name"].review) == ("Trần Thị Mai", False)
+    assert (fields["father_name"].value, fields["father_name"].review) == ("Lê Văn Tâm", False)
+    assert fields["applicant_name"].value == "Lê Văn Hùng"
+    assert fields["subject_name"].value == "Lê Thị Ngọc"

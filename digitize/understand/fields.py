@@ -1006,6 +1006,9 @@ def _fields_by_model(
             continue
         name, p = max(mine.items(), key=lambda item: item[1])
         p /= total
+        by_heading = _role_by_heading(doc_type, missing, segment.section, kind, mine, total)
+        if by_heading is not None:
+            name, p = by_heading
         spec = missing.get(name)
         if spec is None or p < _MODEL_LEAST or not accepts(spec.kind, kind):
             continue
@@ -1067,6 +1070,34 @@ _BY_KIND: tuple[tuple[str, re.Pattern[str]], ...] = (
 _CONTEXT_WORDS = 6  # the words before a value taken as its label
 # "10 giờ 30 phút," before a date: the time is part of the value, not of its label.
 _TIME_OF_DAY = re.compile(r"\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}\s*phút)?\s*,?", re.IGNORECASE)
+
+
+def _role_by_heading(
+    doc_type: DocumentType,
+    missing: dict[str, FieldSpec],
+    section: str,
+    kind: str,
+    mine: dict[str, float],
+    total: float,
+) -> tuple[str, float] | None:
+    """The field a label under a person's heading names ("Họ và tên" under "THÔNG TIN
+    CỦA MẸ"): the model says what the label asks (its probability summed over the
+    fields of that kind), the heading whose it is (a missing field with that section).
+    None when no field's section is the label's."""
+    if not section:
+        return None
+    here = [
+        spec
+        for spec in missing.values()
+        if spec.sections
+        and accepts(spec.kind, kind)
+        and any(_in_section(fold(cue), section) for cue in spec.sections)
+    ]
+    if len({spec.kind for spec in here}) != 1:
+        return None  # no field of that look under this heading, or several kinds
+    spec = max(here, key=lambda s: mine.get(s.name, 0.0))
+    family = sum(mine.get(other.name, 0.0) for other in doc_type.fields if other.kind is spec.kind)
+    return spec.name, family / total
 
 
 _ROLE_WORDS = re.compile(r"\bnguoi\s+(.+)$")
