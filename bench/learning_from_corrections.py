@@ -35,6 +35,7 @@ from digitize.understand.evaluation import (  # noqa: E402
     score_results,
     silent_error_rate,
 )
+from digitize.understand.field_model import DEFAULT_FIELD_EXAMPLES, train_field_model  # noqa: E402
 from digitize.understand.files import understand_file  # noqa: E402
 from digitize.understand.learned import learn_wordings, with_learned  # noqa: E402
 
@@ -65,7 +66,7 @@ def main() -> int:
     settings = Settings()
     base = load_knowledge(settings)
     catalogue = load_catalogue(settings.catalogue_dir)
-    base = Knowledge(catalogue, base.model, base.unknown_below, base.review_below)
+    base = Knowledge(catalogue, base.model, base.unknown_below, base.review_below, base.field_model)
     figures: dict[str, object] = {}
     for split in SPLITS:
         truths = sorted((args.dev / split / "truth").glob("*.json"))
@@ -78,11 +79,16 @@ def main() -> int:
         for truth_path in sorted(teach):
             records += corrections_for(truth_path, args.ocr / split, base)
         learned = learn_wordings(records, catalogue)
+        # The field model retrained with the corrections, as `digitize train` does.
+        examples = REPO / DEFAULT_FIELD_EXAMPLES
+        files = [examples] if examples.is_file() else []
+        field_model, _ = train_field_model(catalogue, files, records)
         after = Knowledge(
             with_learned(catalogue, learned["wordings"]),
             base.model,
             base.unknown_below,
             base.review_below,
+            field_model,
         )
         # OUT/<split> is a labelled set of the scored copies (scans linked, truth
         # copied): `digitize evaluate OUT/<split> --results OUT/<split>/after` scores it.

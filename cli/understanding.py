@@ -51,6 +51,7 @@ from digitize.understand.evaluation import (
     silent_error_rate,
     table_silent_error_rate,
 )
+from digitize.understand.field_model import DEFAULT_FIELD_EXAMPLES, train_field_model
 from digitize.understand.learned import learn_wordings, read_corrections, save_learned
 from digitize.understand.model import Example, TextModel, read_examples
 
@@ -108,7 +109,10 @@ def add_parsers(commands: Any) -> None:
             "corrections also teach the extractor: the label printed before each "
             "corrected value becomes a learned wording of that field "
             "(DATA_DIR/learned_fields.json, read at extraction; the catalogue files "
-            "are not changed)."
+            "are not changed). The field model (label wording to field, for labels the "
+            "catalogue does not know) is retrained on the catalogue's labels, "
+            f"{DEFAULT_FIELD_EXAMPLES} and the field corrections "
+            "(DATA_DIR/field_model.npz unless --field-model-out)."
         ),
         formatter_class=formatter,
     )
@@ -127,6 +131,12 @@ def add_parsers(commands: Any) -> None:
         metavar="FILE",
         help="where to save the field wordings learned from corrections "
         "(default DATA_DIR/learned_fields.json)",
+    )
+    train.add_argument(
+        "--field-model-out",
+        type=Path,
+        metavar="FILE",
+        help="where to save the field model (default DATA_DIR/field_model.npz)",
     )
     train.set_defaults(run=run_train)
 
@@ -308,6 +318,8 @@ def run_train(args: argparse.Namespace) -> int:
         out = args.out or settings.data_dir / "classifier.npz"
         model.save(out, meta=_training_meta(examples, sources))
         wordings = _learn_wordings(args, settings, catalogue)
+        with console.status("training the field model"):
+            field_note = _train_field_model(args, settings, catalogue)
     except (OSError, DigitizeError) as exc:
         console.print(f"[red]error:[/] {escape(_reason(exc))}", soft_wrap=True)
         return EXIT_FAILED
@@ -320,7 +332,23 @@ def run_train(args: argparse.Namespace) -> int:
     )
     if wordings is not None:
         console.print(wordings)
+    console.print(field_note)
     return EXIT_OK
+
+
+def _train_field_model(args: argparse.Namespace, settings: Settings, catalogue: Any) -> str:
+    """The field model retrained on the catalogue's labels, the packaged field examples
+    and the field corrections."""
+    files = [DEFAULT_FIELD_EXAMPLES] if DEFAULT_FIELD_EXAMPLES.is_file() else []
+    records = (
+        read_corrections(settings.corrections_file)
+        if not args.no_corrections and settings.corrections_file.is_file()
+        else []
+    )
+    model, count = train_field_model(catalogue, files, records)
+    out = args.field_model_out or settings.data_dir / "field_model.npz"
+    model.save(out, meta={"examples": count, "corrections": len(records)})
+    return f"field model trained on {count} label examples; saved {out}"
 
 
 def _learn_wordings(args: argparse.Namespace, settings: Settings, catalogue: Any) -> str | None:

@@ -198,6 +198,22 @@ class Settings(BaseSettings):
         "queue they serve; a Redis holding another instance's id for the queue is refused",
     )  # fmt: skip
 
+    # issue 13 (round c): the learned field model (label wording -> field).
+    field_model: Path | None = Field(
+        None,
+        description="the field model (label wording to field) to use; default: "
+        "DATA_DIR/field_model.npz when `digitize train` made one, else the packaged one",
+    )
+
+    def effective_field_model(self) -> Path | None:
+        """The field model to use: the one set, a retrained one, or the packaged one."""
+        from digitize.understand.field_model import DEFAULT_FIELD_MODEL
+
+        for candidate in (self.field_model, self.data_dir / "field_model.npz", DEFAULT_FIELD_MODEL):
+            if candidate is not None and candidate.is_file():
+                return candidate
+        return None
+
 
 def load_knowledge(settings: Settings) -> Knowledge:
     """The catalogue and classifier model the settings name."""
@@ -209,4 +225,5 @@ def load_knowledge(settings: Settings) -> Knowledge:
         unknown_below=settings.unknown_below,
         review_below=settings.review_below,
         learned_path=settings.learned_fields_file,
+        field_model_path=settings.effective_field_model(),
     )

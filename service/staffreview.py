@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from digitize.understand import load_catalogue
+from digitize.understand.field_model import DEFAULT_FIELD_EXAMPLES, train_field_model
 from digitize.understand.learned import learn_wordings, read_corrections, save_learned
 from digitize.understand.model import TextModel, read_examples
 from models import (
@@ -39,6 +40,7 @@ from service.review import correct_field
 from service.staff import StaffSession
 
 TRAINING_EXAMPLES = Path("samples/training/labelled.jsonl")  # as `digitize train` reads
+FIELD_EXAMPLES = DEFAULT_FIELD_EXAMPLES
 
 
 # --- the queue ------------------------------------------------------------------------
@@ -308,8 +310,9 @@ def corrections_count(services: Services) -> int:
 
 def retrain(services: Services, *, actor: str) -> int:
     """Train the classifier on the packaged examples and the corrections, and learn the
-    field wordings of the field corrections; saved where new worker processes load them
-    (DATA_DIR/classifier.npz, DATA_DIR/learned_fields.json). Returns the examples used.
+    field wordings and the field model from the field corrections; saved where new worker
+    processes load them (DATA_DIR/classifier.npz, DATA_DIR/learned_fields.json,
+    DATA_DIR/field_model.npz). Returns the examples used.
     Run by a worker (workers/jobs.retrain_classifier), not in a request: it takes
     seconds, and more as corrections pile up."""
     sources = [p for p in (TRAINING_EXAMPLES, services.settings.corrections_file) if p.is_file()]
@@ -328,6 +331,11 @@ def retrain(services: Services, *, actor: str) -> int:
         base = load_catalogue(services.settings.catalogue_dir)
         learned = learn_wordings(read_corrections(corrections), base)
         save_learned(learned, services.settings.learned_fields_file)
+        # ... and the field model, which names the field of label wordings it never saw.
+        field_model, count = train_field_model(
+            base, [p for p in (FIELD_EXAMPLES,) if p.is_file()], read_corrections(corrections)
+        )
+        field_model.save(services.settings.data_dir / "field_model.npz", meta={"examples": count})
     with services.writes.begin() as session:
         record(session, actor, "classifier.retrain", "classifier", out.name,
                {"examples": len(examples)})  # fmt: skip

@@ -266,3 +266,51 @@ def test_a_label_printed_again_before_another_value_is_not_sure(catalogue) -> No
     address = extract_fields([two], receipt)["address"]
     assert address.review
     assert "label found with other values" in address.problems
+
+
+@pytest.mark.parametrize(
+    "headings",
+    [
+        ("I. NGƯỜI YÊU CẦU", "II. NGƯỜI ĐƯỢC KHAI SINH", "III. THÔNG TIN CỦA MẸ"),
+        # the same blocks named by plain lines, not printed as headings
+        ("Người yêu cầu:", "Người được khai sinh:", "Thông tin của mẹ:"),
+    ],
+)
+def test_people_sharing_one_label_told_apart_by_their_block_names(catalogue, headings) -> None:
+    doc = catalogue.document_types["to_khai_dang_ky_khai_sinh"]
+    birth = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI SINH",
+        headings[0],
+        "Họ, chữ đệm, tên: Lê Văn Hùng",
+        "Số định danh cá nhân: 001085012345",
+        headings[1],
+        "Họ, chữ đệm, tên: LÊ THỊ NGỌC",
+        "Ngày, tháng, năm sinh: 01/02/2024",
+        headings[2],
+        "Họ, chữ đệm, tên: Trần Thị Mai",
+    )
+    fields = extract_fields([birth], doc)
+    expected = {
+        "applicant_name": "Lê Văn Hùng",
+        "subject_name": "Lê Thị Ngọc",  # not the applicant's, under another person's block
+        "mother_name": "Trần Thị Mai",
+    }
+    for name, value in expected.items():
+        assert (fields[name].value, fields[name].review) == (value, False), name
+    # no block of the father: whatever is read for him is not sure
+    assert fields["father_name"].review
+
+
+def test_a_blank_field_naming_a_person_is_no_block_heading(catalogue) -> None:
+    doc = catalogue.document_types["to_khai_dang_ky_khai_sinh"]
+    birth = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI SINH",
+        "Họ, chữ đệm, tên người yêu cầu: Lê Văn Hùng",
+        "Quan hệ với người yêu cầu: ..........",
+        "Họ, chữ đệm, tên: LÊ THỊ NGỌC",
+    )
+    fields = extract_fields([birth], doc)
+    assert fields["applicant_name"].value == "Lê Văn Hùng"
+    assert fields["subject_name"].value == "Lê Thị Ngọc"

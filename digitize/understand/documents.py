@@ -22,6 +22,7 @@ from digitize.understand.classify import (
     procedure_for,
     title_scores,
 )
+from digitize.understand.field_model import FieldModel
 from digitize.understand.fields import REVIEW_BELOW, ExtractedField, extract_fields
 from digitize.understand.learned import load_learned, with_learned
 from digitize.understand.model import TextModel
@@ -46,6 +47,7 @@ class Knowledge:
     model: TextModel | None = None
     unknown_below: float = UNKNOWN_BELOW
     review_below: float = REVIEW_BELOW
+    field_model: FieldModel | None = None  # unknown label wordings -> fields (issue 13)
     # Tables read as rows (issue 13): `tables.toml` of the catalogue; None = the packaged one.
     table_specs: tuple[TableSpec, ...] | None = None
 
@@ -72,15 +74,25 @@ class Knowledge:
         unknown_below: float = UNKNOWN_BELOW,
         review_below: float = REVIEW_BELOW,
         learned_path: Path | None = None,
+        field_model_path: Path | None = None,
     ) -> Knowledge:
         """`learned_path`: field wordings learned from corrections (`learned.py`), added
-        to the catalogue's labels when the file exists."""
+        to the catalogue's labels when the file exists. `field_model_path`: the model
+        that names the field of a label wording the catalogue does not know."""
         model = TextModel.load(model_path) if model_path is not None else None
         catalogue = load_catalogue(catalogue_dir)
         if learned_path is not None:
             catalogue = with_learned(catalogue, load_learned(learned_path))
         tables = load_table_specs(catalogue_dir)
-        return cls(catalogue, model, unknown_below, review_below, tables)
+        field_model = FieldModel.load(field_model_path) if field_model_path is not None else None
+        return cls(
+            catalogue,
+            model,
+            unknown_below,
+            review_below,
+            table_specs=tables,
+            field_model=field_model,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +167,11 @@ def understand_document(pages: Sequence[PageText], knowledge: Knowledge) -> Unde
     doc = catalogue.document_types.get(doc_type)
     fields = (
         extract_fields(
-            pages, doc, review_below=knowledge.review_below, other_labels=knowledge.all_labels
+            pages,
+            doc,
+            review_below=knowledge.review_below,
+            other_labels=knowledge.all_labels,
+            field_model=knowledge.field_model,
         )
         if doc
         else {}

@@ -24,8 +24,16 @@ from digitize.results import BBox, Line, Word
 from digitize.understand import normalise
 from digitize.understand.catalogue import DocumentType, FieldKind, FieldSpec
 from digitize.understand.checks import check_dossier_code, check_id_number, load_provinces
+from digitize.understand.field_model import (
+    NONE,
+    FieldModel,
+    accepted_kinds,
+    accepts,
+    clean_label,
+    value_kind,
+)
 from digitize.understand.pages import PageText
-from digitize.understand.vietnamese import fold
+from digitize.understand.vietnamese import fold, fold_with_offsets
 
 Value = str | int | float
 
@@ -42,6 +50,8 @@ _LABEL_TAIL = re.compile(r"\s*[”“\"'?®©¹²³⁴⁵⁶⁷⁸⁹⁰*]+$")
 _TRAILING_NUMBERING = re.compile(r"\s+(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\))\s*$")
 _GAP_LINE_HEIGHTS = 1.2  # a blank this wide (in line heights) ends a value
 _WRAP_RIGHT_LINE_HEIGHTS = 6  # a line ending this near the right edge may have wrapped
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 _DATE_LINE = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
 
 
@@ -80,6 +90,7 @@ class _Segment:
     end: int
     ended: bool  # the value stopped before the line's end (leaders, a blank, a label)
     section: str = ""  # folded heading of the section the label stands in
+    wording: str = ""  # a label the catalogue does not know, as printed (for the model)
 
 
 @dataclass(slots=True)
@@ -91,6 +102,9 @@ class _Layout:
     # nhân" is the second): the catalogue says whose each printing is
     ordered: frozenset[str] = frozenset()
     labels: _Labels | None = None
+    unknown: list[_Segment] = field(default_factory=list)  # labels no catalogue entry reads
+    # per field, the section cues of the other fields that share one of its labels
+    cues_of_others: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def extract_fields(
@@ -99,26 +113,38 @@ def extract_fields(
     *,
     review_below: float = REVIEW_BELOW,
     other_labels: frozenset[str] = frozenset(),
+    field_model: FieldModel | None = None,
 ) -> dict[str, ExtractedField]:
     """Every catalogued field of `doc_type` found on `pages`; required ones always listed.
 
     A field goes to review when it is less sure than `review_below`, failed a check, or
-    is required and missing.
+    is required and missing. `field_model` names the field of labels the catalogue does
+    not know, for the fields their catalogued labels did not find.
     """
     labels = {fold(label) for spec in doc_type.fields for label in spec.labels}
     others = frozenset(fold(label) for label in other_labels) - labels
     index = _label_index(frozenset(labels), others)
     segments: list[_Segment] = []
+    unknown: list[_Segment] | None = [] if field_model is not None else None
+    cues = frozenset(fold(cue) for spec in doc_type.fields for cue in spec.sections)
     section = ""
     for page in pages:
-        found, section = _find_segments(page, index, section)
+        found, section = _find_segments(page, index, section, unknown, cues)
         segments += found
     counts = Counter(fold(label) for spec in doc_type.fields for label in set(spec.labels))
     ordered = frozenset(
         fold(label) for spec in doc_type.fields if spec.occurrence > 1 for label in spec.labels
     )
     shared = frozenset(k for k, n in counts.items() if n > 1)
-    layout = _Layout(pages, segments, shared, labels=index, ordered=ordered)
+    layout = _Layout(
+        pages,
+        segments,
+        shared,
+        labels=index,
+        ordered=ordered,
+        unknown=unknown or [],
+        cues_of_others=_cues_of_others(doc_type) if cues else {},
+    )
     found: dict[str, ExtractedField] = {}
     for spec in doc_type.fields:
         result = _read_field(layout, spec, review_below)
@@ -127,25 +153,49 @@ def extract_fields(
         if result is not None:
             found[spec.name] = result
     _ids_by_kind(layout, doc_type, found, review_below)
+    if field_model is not None:
+        _fields_by_model(layout, doc_type, found, field_model, review_below)
+        _values_by_kind(layout, doc_type, found, field_model, review_below)
     return _cross_check(found, doc_type)
+
+
+def _cues_of_others(doc_type: DocumentType) -> dict[str, tuple[str, ...]]:
+    """For each field, the folded section cues of the other fields sharing a label."""
+    labels = {spec.name: {fold(label) for label in spec.labels} for spec in doc_type.fields}
+    out: dict[str, tuple[str, ...]] = {}
+    for spec in doc_type.fields:
+        own = {fold(cue) for cue in spec.sections}
+        out[spec.name] = tuple(
+            cue
+            for other in doc_type.fields
+            if other.name != spec.name and labels[spec.name] & labels[other.name]
+            for cue in (fold(c) for c in other.sections)
+            if cue not in own
+        )
+    return out
 
 
 # -- finding labels ---------------------------------------------------------------------
 
 
 def _find_segments(
-    page: PageText, labels: _Labels, section: str = ""
+    page: PageText,
+    labels: _Labels,
+    section: str = "",
+    unknown: list[_Segment] | None = None,
+    cues: frozenset[str] = frozenset(),
 ) -> tuple[list[_Segment], str]:
     """Every 'label: value' on the page whose label is one of `labels`, and the section
     heading in force at the page's end (sections run on over pages).
 
     `others` are labels of other document types: they only mark where a value before
-    them ends.
+    them ends. The 'label: value' pairs whose label this type does not read go to
+    `unknown` (when given), their wording kept for the field model.
     """
     segments = []
     for index, line in enumerate(page.lines):
         text = line.text
-        if _is_heading(text):
+        if _is_heading(text) or (cues and _is_role_line(text, cues)):
             section = fold(text)
         colons = _label_colons(text)
         if not colons:
@@ -171,7 +221,8 @@ def _find_segments(
             previous_end = colon + 1
         for k, colon in enumerate(colons):
             _, label, score = starts[k]
-            if not label or label not in labels.own:
+            own = bool(label) and label in labels.own
+            if not own and unknown is None:
                 continue
             end = starts[k + 1][0] if k + 1 < len(colons) else len(text)
             first_word = re.search(r"\S", text[colon + 1 : end])
@@ -180,9 +231,19 @@ def _find_segments(
                 end = min([end, *(b for b in breaks if value_start < b < end)])
             value = text[colon + 1 : end]
             ended = bool(_LEADERS.search(value)) or end < len(text.rstrip())
-            segments.append(
-                _Segment(page.number, index, label, score, colon + 1, end, ended, section)
-            )
+            if own:
+                segments.append(
+                    _Segment(page.number, index, label, score, colon + 1, end, ended, section)
+                )
+                continue
+            # The wording from the end of the previous value (its leaders or a wide blank).
+            lo = colons[k - 1] + 1 if k else 0
+            cuts = [b for b in breaks if lo < b < colon]
+            wording = clean_label(text[max([lo, *cuts]) : colon])
+            if wording and unknown is not None:
+                unknown.append(
+                    _Segment(page.number, index, "", 0.0, colon + 1, end, ended, section, wording)
+                )
     return segments, section
 
 
@@ -218,6 +279,38 @@ def _is_heading(text: str) -> bool:
     # "1. Họ và tên: ..." is a numbered field, not a heading: headings are capitals.
     letters = [ch for ch in stripped if ch.isalpha()]
     return sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+
+
+# What may open a line naming whose block follows: numbering, "Thông tin (về|của)",
+# "Phần khai của" ("2. Thông tin về người yêu cầu:", "Người yêu cầu:").
+_ROLE_LINE_OPENING = re.compile(
+    r"^(?:(?:[ivx]{1,4}|\d{1,2})\s*[.)]\s*)?(?:thong tin\s+|phan\s+(?:ke\s+)?khai\s+)?"
+    r"(?:(?:ve|cua)\s+)?"
+)
+
+
+def _is_role_line(text: str, cues: frozenset[str]) -> bool:
+    """A line that only names whose block follows, as a catalogue section cue does,
+    though not printed as a heading: "Người yêu cầu:", "Thông tin của mẹ". Not a field
+    left blank whose label mentions a person ("Quan hệ với người yêu cầu:")."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 60 or _DIGIT.search(stripped, 3):
+        return False
+    head, _, after = stripped.partition(":")
+    if normalise.strip_leaders(after):
+        return False  # a value after the colon: a field, not a heading
+    folded = fold(head)
+    if len(folded.split()) > 8:
+        return False
+    rest = folded[_ROLE_LINE_OPENING.match(folded).end() :].strip(" .")
+    if rest.startswith("nguoi ") and folded.startswith(("nguoi", "thong tin")):
+        return True  # "Người được khai sinh:", "Thông tin người chết": a person's block
+    return any(
+        rest == cue or rest.startswith(cue + " ") or fuzz.ratio(rest, cue) >= 90 for cue in cues
+    ) or any(
+        cue.startswith(("cua ", "ve ")) and fuzz.ratio(rest, cue.split(" ", 1)[1]) >= 90
+        for cue in cues
+    )
 
 
 def _label_head(lines: Sequence[Line], index: int) -> str:
@@ -375,6 +468,16 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
     wanted = {fold(label) for label in spec.labels}
     hits = [s for s in layout.segments if s.label in wanted]
     unsure_role = False
+    # A shared label standing under the heading of another field that reads it ("Họ,
+    # chữ đệm, tên" under "THÔNG TIN CỦA MẸ") is that person's, not this field's.
+    theirs = layout.cues_of_others.get(spec.name, ())
+    if theirs:
+        hits = [
+            s
+            for s in hits
+            if s.label not in layout.shared
+            or not any(_in_section(cue, s.section) for cue in theirs)
+        ]
     if spec.sections:
         # The person a label is about comes from the section it stands in ("II. THÔNG
         # TIN CỦA CHA"); a form without such sections keeps the labels that only this
@@ -595,7 +698,9 @@ def _read_date_line(pages: Sequence[PageText], review_below: float) -> Extracted
             match = _DATE_LINE.search(folded)
             if not match:
                 continue
-            if "," in folded[: match.start()]:
+            place = folded[: match.start()].rsplit(",", 1)
+            # "Hà Nội, ngày …": a place before the comma, not "… lúc 10 giờ, ngày …".
+            if len(place) == 2 and not re.search(r"\d", place[0]) and len(place[0].split()) <= 6:
                 return _finish_date(page, line, review_below)
             fallback = fallback or (page, line)
     return _finish_date(*fallback, review_below) if fallback else None
@@ -848,6 +953,259 @@ def _ids_by_kind(
             )
         found[spec.name] = result
         candidates.remove(pool[0])
+
+
+# -- fields named by the learned model ----------------------------------------------------
+
+# The model's probability, among this type's fields and "no field", above which its
+# guess is returned sure (below, it goes to a reviewer with the problem named).
+MODEL_SURE = 0.8
+_MODEL_LEAST = 0.4  # below this the guess is not returned at all
+# Any text fits a text or address field, so the value's look backs the label less than
+# a name, a date or twelve digits do: "Địa chỉ nơi làm việc" is 0.82 an address.
+MODEL_SURE_TEXT = 0.9
+_ANY_TEXT = frozenset({FieldKind.TEXT, FieldKind.ADDRESS})
+# A value read after a label several people's blocks print, whose role nothing showed:
+# a label naming the role ("Họ tên người đi khai") that the model knows replaces it.
+_ROLE_UNSURE = frozenset({"role not shown by a section heading", "label found with other values"})
+
+
+def _fields_by_model(
+    layout: _Layout,
+    doc_type: DocumentType,
+    found: dict[str, ExtractedField],
+    model: FieldModel,
+    review_below: float,
+) -> None:
+    """Fields the catalogue's labels did not find, read after a label wording it does
+    not know ("Tôi là", "Ngày mất") that the model names, given the value's look (a
+    name, a date, twelve digits). A field whose role a section heading gives
+    ("THÔNG TIN CỦA CHA") is taken only from inside that section when the form has it."""
+    missing = {
+        spec.name: spec
+        for spec in doc_type.fields
+        if found.get(spec.name) is None
+        or found[spec.name].value is None
+        or _ROLE_UNSURE.intersection(found[spec.name].problems)
+    }
+    if not missing or not layout.unknown:
+        return
+    classes = {spec.name for spec in doc_type.fields} | {NONE}
+    wanted = {kind for spec in missing.values() for kind in accepted_kinds(spec.kind)}
+    sections = {s.section for s in (*layout.segments, *layout.unknown) if s.section}
+    taken = {str(f.value) for f in found.values() if f.value is not None}
+    guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
+    for segment in layout.unknown:
+        page = next(p for p in layout.pages if p.number == segment.page)
+        kind = value_kind(page.lines[segment.line_index].text[segment.start : segment.end])
+        below = page.lines[segment.line_index + 1 : segment.line_index + 2]
+        if kind == "empty" and below and ":" not in below[0].text:
+            kind = value_kind(below[0].text)  # the value under its label, as on ID cards
+        if kind not in wanted:
+            continue  # a value no missing field can hold
+        probabilities = model.probabilities(segment.wording, kind)
+        mine = {k: v for k, v in probabilities.items() if k in classes}
+        total = sum(mine.values())
+        if not total:
+            continue
+        name, p = max(mine.items(), key=lambda item: item[1])
+        p /= total
+        by_heading = _role_by_heading(doc_type, missing, segment.section, kind, mine, total)
+        if by_heading is not None:
+            name, p = by_heading
+        spec = missing.get(name)
+        if spec is None or p < _MODEL_LEAST or not accepts(spec.kind, kind):
+            continue
+        if spec.sections:
+            cues = [fold(cue) for cue in spec.sections]
+            inside = any(_in_section(cue, segment.section) for cue in cues)
+            if not inside and any(_in_section(cue, s) for cue in cues for s in sections):
+                continue  # the form has the field's section; this label is not in it
+        result = _read_segment(layout, spec, dataclasses.replace(segment, score=1.0), review_below)
+        if result.value is None or str(result.value) in taken:
+            continue
+        if not _role_known(segment.wording, spec):
+            # "Họ và tên người làm chứng": the model knows "Họ và tên", not this person.
+            result = dataclasses.replace(
+                result, review=True, problems=(*result.problems, "person not known for the field")
+            )
+        guesses.setdefault(name, []).append((p, result))
+    for name, options in guesses.items():
+        options.sort(key=lambda option: -option[0])
+        p, result = options[0]
+        current = found.get(name)
+        if current is not None and current.value is not None and p < MODEL_SURE:
+            continue  # a shared label's value, whose role no heading gave, stays flagged
+        problems = list(result.problems)
+        spec = next(spec for spec in doc_type.fields if spec.name == name)
+        if p < (MODEL_SURE_TEXT if spec.kind in _ANY_TEXT else MODEL_SURE):
+            problems.append("label not in the catalogue")
+        if any(other.value != result.value for _, other in options[1:]):
+            problems.append("label found with other values")
+        found[name] = dataclasses.replace(
+            result,
+            confidence=result.confidence * p,
+            review=result.review or bool(problems),
+            problems=tuple(dict.fromkeys(problems)),
+        )
+
+
+# Values known by their look wherever they stand, in folded text: a date ("ngày 5 tháng
+# 3 năm 2024", "05/03/2024"), an amount of money ("200.000.000 đồng", maybe followed by
+# the amount in words), a land parcel or map sheet number after the words that name it
+# in land papers ("thửa đất số 355", "số thửa 355", "tờ bản đồ số 12"): group 1 holds the
+# value, the words before it (or, for parcels, the naming words) say which field it is.
+_BY_KIND: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "date",
+        re.compile(
+            r"((?:ngay\W{0,3}\d{1,2}\W{0,3}thang\W{0,3}\d{1,2}\W{0,3}nam\W{0,3}\d{4}"
+            r"|(?<![\d/])\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}))(?!\d)"
+        ),
+    ),
+    ("money", re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+\s*(?:dong|vnd|vnđ)\b)")),
+    (
+        "number",
+        re.compile(
+            r"(?:^|\W)((?:so\s+)?(?:thua(?:\s+dat)?|to\s+ban\s+do)(?:\s+so)?)"
+            r"\s*[:.]?\s*(\d{1,5})(?![\d/]|[.,]\d)"
+        ),
+    ),
+)
+_CONTEXT_WORDS = 6  # the words before a value taken as its label
+# "10 giờ 30 phút," before a date: the time is part of the value, not of its label.
+_TIME_OF_DAY = re.compile(r"\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}\s*phút)?\s*,?", re.IGNORECASE)
+
+
+def _role_by_heading(
+    doc_type: DocumentType,
+    missing: dict[str, FieldSpec],
+    section: str,
+    kind: str,
+    mine: dict[str, float],
+    total: float,
+) -> tuple[str, float] | None:
+    """The field a label under a person's heading names ("Họ và tên" under "THÔNG TIN
+    CỦA MẸ"): the model says what the label asks (its probability summed over the
+    fields of that kind), the heading whose it is (a missing field with that section).
+    None when no field's section is the label's."""
+    if not section:
+        return None
+    here = [
+        spec
+        for spec in missing.values()
+        if spec.sections
+        and accepts(spec.kind, kind)
+        and any(_in_section(fold(cue), section) for cue in spec.sections)
+    ]
+    if len({spec.kind for spec in here}) != 1:
+        return None  # no field of that look under this heading, or several kinds
+    spec = max(here, key=lambda s: mine.get(s.name, 0.0))
+    family = sum(mine.get(other.name, 0.0) for other in doc_type.fields if other.kind is spec.kind)
+    return spec.name, family / total
+
+
+_ROLE_WORDS = re.compile(r"\bnguoi\s+(.+)$")
+
+
+def _role_known(wording: str, spec: FieldSpec) -> bool:
+    """Whether the person a label names ("… người làm chứng": the words after "người")
+    is one the field's own labels name; a label naming nobody passes."""
+    found = _ROLE_WORDS.search(fold(wording))
+    if not found:
+        return True
+    role = " ".join(found.group(1).split()[:3])
+    known = [m.group(1) for label in spec.labels if (m := _ROLE_WORDS.search(fold(label)))]
+    return any(fuzz.partial_ratio(role, other) >= 85 for other in known)
+
+
+def _values_by_kind(
+    layout: _Layout,
+    doc_type: DocumentType,
+    found: dict[str, ExtractedField],
+    model: FieldModel,
+    review_below: float,
+) -> None:
+    """Dates, amounts and parcel numbers of fields still missing, found by their look on
+    any line, and named by the model from the words just before them (the nearest
+    label: "đã chết vào lúc 10 giờ, ngày …", "thửa đất số 355"). Sure only when the
+    model is sure and one value is left for the field."""
+    missing = {
+        spec.name: spec
+        for spec in doc_type.fields
+        if spec.labels
+        and spec.kind in (FieldKind.DATE, FieldKind.MONEY, FieldKind.INTEGER)
+        and (found.get(spec.name) is None or found[spec.name].value is None)
+    }
+    if not missing:
+        return
+    classes = {spec.name for spec in doc_type.fields} | {NONE}
+    taken = {str(f.value) for f in found.values() if f.value is not None}
+    guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
+    for page in layout.pages:
+        for index, line in enumerate(page.lines):
+            text = line.text
+            if not _DIGIT.search(text):
+                continue
+            folded, offsets = fold_with_offsets(text)
+            for kind, pattern in _BY_KIND:
+                for match in pattern.finditer(folded):
+                    if kind == "number":
+                        context = text[offsets[match.start(1)] : offsets[match.end(1) - 1] + 1]
+                        group = 2
+                    else:
+                        before = text[: offsets[match.start(1)]]
+                        before = _LEADERS.split(before.split(":")[-1])[-1]
+                        before = _TIME_OF_DAY.sub(" ", before)  # part of the value
+                        context = " ".join(before.split()[-_CONTEXT_WORDS:])
+                        group = 1
+                    label = clean_label(context)
+                    if not label and index and not _LETTER.search(context):
+                        # A value opening its line: the label is the line above, when
+                        # that is a short label with no value ("Ngày, giờ chết" over it).
+                        above = page.lines[index - 1].text
+                        if not _DIGIT.search(above):
+                            label = clean_label(above.rstrip(" :"))
+                    if not label:
+                        continue
+                    start = offsets[match.start(group)]
+                    end = offsets[match.end(group) - 1] + 1
+                    probabilities = model.probabilities(label, kind)
+                    mine = {k: v for k, v in probabilities.items() if k in classes}
+                    total = sum(mine.values())
+                    name, p = max(mine.items(), key=lambda item: item[1])
+                    spec = missing.get(name)
+                    if spec is None or not total or p / total < _MODEL_LEAST:
+                        continue
+                    if not accepts(spec.kind, kind):
+                        continue
+                    result = _finish(
+                        spec, text[start:end], 1.0, page.number, [(line, start, end)],
+                        review_below,
+                    )  # fmt: skip
+                    if result.value is None or str(result.value) in taken:
+                        continue
+                    if not _role_known(label, spec):
+                        result = dataclasses.replace(
+                            result,
+                            review=True,
+                            problems=(*result.problems, "person not known for the field"),
+                        )
+                    guesses.setdefault(name, []).append((p / total, result))
+    for name, options in guesses.items():
+        options.sort(key=lambda option: -option[0])
+        p, result = options[0]
+        problems = list(result.problems)
+        if p < MODEL_SURE:
+            problems.append("found by its kind, label not in the catalogue")
+        if any(other.value != result.value for _, other in options[1:]):
+            problems.append("several values of its kind")
+        found[name] = dataclasses.replace(
+            result,
+            confidence=result.confidence * p,
+            review=result.review or bool(problems),
+            problems=tuple(dict.fromkeys(problems)),
+        )
 
 
 # -- checks across fields ---------------------------------------------------------------

@@ -87,7 +87,18 @@ class TextModel:
         return vector / norm if norm else vector
 
     def probabilities(self, text: str) -> dict[str, float]:
-        scores = self._coef @ self.features(text) + self._intercept
+        # The classifier's scores on `features(text)`, computed on the columns of the
+        # n-grams the text holds only (a document has a few thousand of the vocabulary's
+        # tens of thousands; a field label a few dozen), with no dense vector.
+        counts = Counter(g for g in char_ngrams(prepare(text)) if g in self._index)
+        scores = self._intercept
+        if counts:
+            columns = np.fromiter((self._index[g] for g in counts), np.intp, len(counts))
+            values = np.fromiter((1 + math.log(c) for c in counts.values()), float, len(counts))
+            values *= self._idf[columns]
+            norm = math.sqrt(float((values * values).sum()))
+            if norm:
+                scores = self._coef[:, columns] @ (values / norm) + self._intercept
         if len(self.classes) == 2:  # a binary model keeps one row of coefficients
             p = 1 / (1 + math.exp(-float(scores[0])))
             probabilities = np.array([1 - p, p])
