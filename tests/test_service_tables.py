@@ -4,12 +4,16 @@ The pages are stored reports (as the page jobs leave them), so no OCR runs here.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect, select, text
 
+from config import Settings
 from digitize.results import Line, PageReport, TableGrid, Word
 from models import (
     Document,
@@ -22,9 +26,11 @@ from models import (
     create_engine_for,
 )
 from models.migrate import alembic_config, upgrade
+from service import staff
 from service.context import Services
 from service.processing import assemble_scan
 from tests.badfiles import good_pdf
+from tests.test_web import PASSWORD, _client, sign_in
 
 CT01 = "to_khai_thay_doi_thong_tin_cu_tru"
 TITLE = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
@@ -183,3 +189,56 @@ def test_documents_filed_before_the_migration_get_no_tables(database_url: str) -
         assert "tables" not in {c["name"] for c in inspect(connection).get_columns("documents")}
     upgrade(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def web_services(settings: Settings) -> Iterator[Services]:
+    """The service as tests/test_web.py signs in to it (plain-http cookies), with staff."""
+    built = Services.from_settings(settings.model_copy(update={"web_secure_cookies": False}))
+    staff.create_user(built.database, "lan", "archive", PASSWORD, actor="tests")
+    yield built
+    built.close()
+
+
+def test_staff_see_the_household_members_with_flagged_cells_in_vietnamese(
+    web_services: Services, tmp_path: Path
+) -> None:
+    document_id = store_ct01(web_services, tmp_path)
+    code = "000.00.01.H01-240115-0002"
+    _attach(web_services, document_id, code)
+    with _client(web_services) as client:
+        sign_in(client, "lan")
+        for page in (client.get(f"/app/review/{document_id}"), client.get(f"/app/dossiers/{code}")):
+            assert page.status_code == 200, page.text
+            html = page.text
+            assert "Thành viên hộ gia đình" in html and "Số định danh cá nhân</th>" in html
+            assert "Nguyễn Thị Lan" in html and "001080001234" in html
+            sure = re.search(r'<td data-cell="1-id_number"[^>]*>', html)
+            flagged = re.search(
+                r'<td data-cell="2-id_number" class="flagged">(.*?)</td>', html, re.S
+            )
+            assert sure and "flagged" not in sure.group(0)
+            assert flagged and "cần kiểm tra" in flagged.group(1)
+            assert "không đủ 12 chữ số" in flagged.group(1)  # the problem, in Vietnamese
+            assert re.search(r'<td data-cell="1-sex"[^>]*>Nam', html)  # "male" said as staff say it
+        queue = client.get("/app/review").text
+        assert (
+            "Bảng Thành viên hộ gia đình, dòng 2, cột Số định danh cá nhân: không đủ 12 chữ số"
+            in queue
+        )
+
+
+def test_table_notes_are_said_in_vietnamese() -> None:
+    from web.pages import cell_vi, column_vi, note_vi, table_vi
+
+    assert note_vi("table household_members row 3 date_of_birth: empty") == (
+        "Bảng Thành viên hộ gia đình, dòng 3, cột Ngày, tháng, năm sinh: để trống"
+    )
+    assert note_vi("table household_members row 1 full_name: handwritten, not a name") == (
+        "Bảng Thành viên hộ gia đình, dòng 1, cột Họ, chữ đệm và tên: "
+        "viết tay (máy không đọc chữ viết tay), không giống tên người"
+    )
+    assert table_vi("other_table") == "other table" and column_vi("relation") == (
+        "Quan hệ với chủ hộ"
+    )
+    assert cell_vi("female", "sex") == "Nữ" and cell_vi("female", "relation") == "female"

@@ -152,6 +152,7 @@ _PROBLEMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     ("uncertain", "chưa chắc chắn"),
     ("handwritten", "viết tay (máy không đọc chữ viết tay)"),
     ("empty", "để trống"),
+    ("not 12 digits", "không đủ 12 chữ số"),
     ("label found with other values", "nhãn này có ở nhiều chỗ, với giá trị khác nhau"),
     (r"same value as (\w+)", lambda m: f"trùng giá trị với trường {field_vi(m[1])}"),
     (r"unknown province code (\d+)", r"mã tỉnh \1 không có trong danh mục"),
@@ -184,7 +185,42 @@ def problems_vi(problems: str) -> str:
     return problems
 
 
+# Tables read as rows (issue 13): their names and columns as staff read them.
+TABLE_NAMES = {"household_members": "Thành viên hộ gia đình"}
+COLUMN_NAMES = {
+    "full_name": "Họ, chữ đệm và tên",
+    "date_of_birth": "Ngày, tháng, năm sinh",
+    "sex": "Giới tính",
+    "id_number": "Số định danh cá nhân",
+    "relation": "Quan hệ với chủ hộ",
+}
+_TABLE_NOTE = re.compile(r"^table (\w+) row (\d+) (\w+): (.*)$")
+
+
+def table_vi(name: str) -> str:
+    return TABLE_NAMES.get(name, name.replace("_", " "))
+
+
+def column_vi(name: str) -> str:
+    return COLUMN_NAMES.get(name, name.replace("_", " "))
+
+
+def cell_vi(value: Any, column: str) -> Any:
+    """A cell's normalised value as staff read it (sex as Nam/Nữ)."""
+    return value_vi(value, "_sex") if column == "sex" else value
+
+
+def cell_problems_vi(problems: Sequence[str]) -> str:
+    return problems_vi(", ".join(problems))
+
+
 def note_vi(note: str) -> str:
+    table = _TABLE_NOTE.match(note)
+    if table:
+        name, row, column, problems = table.groups()
+        return (
+            f"Bảng {table_vi(name)}, dòng {row}, cột {column_vi(column)}: {problems_vi(problems)}"
+        )
     for pattern, text in _NOTES:
         match = pattern.match(note)
         if match:
@@ -202,6 +238,10 @@ def detail_text(detail: dict[str, Any]) -> str:
 
 
 templates.env.filters["note_vi"] = note_vi
+templates.env.filters["table_vi"] = table_vi
+templates.env.filters["column_vi"] = column_vi
+templates.env.filters["cell_vi"] = cell_vi
+templates.env.filters["cell_problems_vi"] = cell_problems_vi
 templates.env.filters["field_vi"] = field_vi
 templates.env.filters["value_vi"] = value_vi
 templates.env.filters["status_vi"] = status_vi
