@@ -59,6 +59,8 @@ class TableCellPublic(BaseModel):
     raw: str | None
     review: bool
     problems: list[str]
+    corrected: Correction | None = Field(None, description="a person's correction, if any")
+    current: Any = Field(None, description="the corrected value if corrected, else value")
 
 
 class TablePublic(BaseModel):
@@ -71,7 +73,17 @@ class TablePublic(BaseModel):
 
 
 def tables_public(tables: list[dict[str, Any]] | None) -> list[TablePublic]:
-    return [TablePublic.model_validate(table) for table in tables or ()]
+    return [TablePublic.model_validate(_with_current(table)) for table in tables or ()]
+
+
+def _with_current(table: dict[str, Any]) -> dict[str, Any]:
+    def current(cell: dict[str, Any]) -> Any:
+        corrected = cell.get("corrected")
+        return corrected["value"] if corrected else cell.get("value")
+
+    rows = [{name: {**cell, "current": current(cell)} for name, cell in row.items()}
+            for row in table.get("rows") or ()]  # fmt: skip
+    return {**table, "rows": rows}
 
 
 class Procedure(BaseModel):

@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, select, text
 
+from api.schemas import tables_public
 from config import Settings
 from digitize.results import Line, PageReport, TableGrid, Word
 from models import (
@@ -27,10 +28,11 @@ from models import (
 )
 from models.migrate import alembic_config, upgrade
 from service import staff
+from service.audit import entries_for
 from service.context import Services
 from service.processing import assemble_scan
 from tests.badfiles import good_pdf
-from tests.test_web import PASSWORD, _client, sign_in
+from tests.test_web import PASSWORD, _client, _csrf, sign_in
 
 CT01 = "to_khai_thay_doi_thong_tin_cu_tru"
 TITLE = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
@@ -138,7 +140,9 @@ def test_the_api_returns_a_document_s_tables_by_id_and_in_its_dossier(
     assert [row["full_name"]["value"] for row in table["rows"]] == ["Trần Văn An",
                                                                     "Nguyễn Thị Lan"]  # fmt: skip
     cell = table["rows"][1]["id_number"]
-    assert set(cell) == {"value", "confidence", "page", "bbox", "raw", "review", "problems"}
+    assert set(cell) == {"value", "confidence", "page", "bbox", "raw", "review", "problems",
+                         "corrected", "current"}  # fmt: skip
+    assert cell["corrected"] is None and cell["current"] == cell["value"]
     assert cell["review"] is True and cell["problems"]
     assert body["fields"]["applicant_name"]["value"] == "Trần Văn An"  # fields unchanged
     dossier = api.get(f"/api/v1/dossiers/{code}", headers=keys.header("onestop"))
@@ -242,3 +246,43 @@ def test_table_notes_are_said_in_vietnamese() -> None:
         "Quan hệ với chủ hộ"
     )
     assert cell_vi("female", "sex") == "Nữ" and cell_vi("female", "relation") == "female"
+
+
+def test_staff_correct_and_confirm_a_flagged_cell(web_services: Services, tmp_path: Path) -> None:
+    document_id = store_ct01(web_services, tmp_path)
+    note = "table household_members row 2 id_number"
+    with web_services.sessions() as session:
+        assert any(r.startswith(note) for r in session.get(Document, document_id).review)
+    with _client(web_services) as client:
+        sign_in(client, "lan")
+        page = client.get(f"/app/review/{document_id}").text
+        form = {"table": "household_members", "column": "id_number", "csrf": _csrf(page)}
+        answer = client.post(f"/app/review/{document_id}/cell",
+                             data={**form, "row": "2", "action": "correct",
+                                   "value": " 001310004321 "})  # fmt: skip
+        assert answer.status_code == 303, answer.text
+        sure = client.post(f"/app/review/{document_id}/cell",
+                           data={**form, "row": "1", "action": "confirm"})  # fmt: skip
+        assert sure.status_code == 303, sure.text
+        missing = client.post(f"/app/review/{document_id}/cell",
+                              data={**form, "row": "9", "action": "confirm"})  # fmt: skip
+        assert missing.status_code == 404 and "không có ô" in missing.text
+        shown = client.get(f"/app/review/{document_id}").text
+        assert re.search(r'data-cell="2-id_number">001310004321 <small class="corrected">'
+                         r"\(sửa bởi staff:lan; đọc được: 0013100043\)", shown)  # fmt: skip
+    with web_services.sessions() as session:
+        document = session.get(Document, document_id)
+        first, second = document.tables[0]["rows"]
+        assert second["id_number"]["value"] == "0013100043"  # the value read stays
+        assert second["id_number"]["corrected"]["value"] == "001310004321"
+        assert second["id_number"]["corrected"]["by"] == "staff:lan"
+        assert not second["id_number"]["review"]
+        assert first["id_number"]["corrected"]["value"] == "001080001234"  # confirmed
+        assert not any(r.startswith(note) for r in document.review)
+        (served,) = tables_public(document.tables)  # as the API answers it
+        assert served.rows[1]["id_number"].current == "001310004321"
+        assert served.rows[1]["id_number"].corrected.by == "staff:lan"
+        entries = entries_for(session, "document", document_id)
+    corrected = [e.detail for e in entries if e.action == "table.correct"]
+    assert corrected[0] == {"table": "household_members", "row": 2, "column": "id_number",
+                            "before": "0013100043", "after": "001310004321"}  # fmt: skip

@@ -667,6 +667,32 @@ def review_field(
     return RedirectResponse(f"/app/review/{document_id}?after={quote(name)}", 303)
 
 
+@router.post("/review/{document_id}/cell")
+def review_cell(
+    document_id: int,
+    services: ServicesDep,
+    me: ReviewPost,
+    table: Annotated[str, Form(max_length=80)],
+    row: Annotated[int, Form(ge=1, le=10_000)],
+    column: Annotated[str, Form(max_length=80)],
+    action: Annotated[str, Form(pattern="^(confirm|correct)$")],
+    value: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """A table cell confirmed or corrected (issue 13)."""
+    chosen: Any = value.strip() or None
+    if action == "confirm":
+        with services.sessions() as session:
+            document = queries.get_document(session, document_id)
+            found = next((t for t in document.tables or [] if t.get("name") == table), None)
+            rows = found.get("rows", []) if found else []
+            cell = rows[row - 1].get(column) if row <= len(rows) else None
+            if not isinstance(cell, dict):
+                raise NotFoundError(f"tài liệu {document_id} không có ô {table} dòng {row}")
+            chosen = (cell.get("corrected") or {}).get("value", cell.get("value"))
+    staffreview.settle_cell(services, document_id, table, row, column, chosen, staff=me)
+    return RedirectResponse(f"/app/review/{document_id}#table-{quote(table)}", 303)
+
+
 @router.post("/review/{document_id}/document")
 def review_document(
     document_id: int,
