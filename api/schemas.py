@@ -49,6 +49,43 @@ class FieldPublic(BaseModel):
     current: Any = Field(description="the corrected value if a person corrected it, else value")
 
 
+class TableCellPublic(BaseModel):
+    """A table cell, read as a field is (issue 13)."""
+
+    value: Any = Field(description="the value read, normalised as a field's")
+    confidence: float | None
+    page: int | None = Field(description="page of the document the cell is on")
+    bbox: list[int] | None = Field(description="[x0, y0, x1, y1] in that page's image pixels")
+    raw: str | None
+    review: bool
+    problems: list[str]
+    corrected: Correction | None = Field(None, description="a person's correction, if any")
+    current: Any = Field(None, description="the corrected value if corrected, else value")
+
+
+class TablePublic(BaseModel):
+    """A table of the document read as rows (issue 13), e.g. CT01's household members."""
+
+    name: str = Field(description="e.g. household_members")
+    columns: list[str]
+    pages: list[int] = Field(description="pages of the document the table is on")
+    rows: list[dict[str, TableCellPublic]] = Field(description="{column: cell}, in paper order")
+
+
+def tables_public(tables: list[dict[str, Any]] | None) -> list[TablePublic]:
+    return [TablePublic.model_validate(_with_current(table)) for table in tables or ()]
+
+
+def _with_current(table: dict[str, Any]) -> dict[str, Any]:
+    def current(cell: dict[str, Any]) -> Any:
+        corrected = cell.get("corrected")
+        return corrected["value"] if corrected else cell.get("value")
+
+    rows = [{name: {**cell, "current": current(cell)} for name, cell in row.items()}
+            for row in table.get("rows") or ()]  # fmt: skip
+    return {**table, "rows": rows}
+
+
 class Procedure(BaseModel):
     key: str
     code: str | None
@@ -78,6 +115,9 @@ class DocumentPublic(BaseModel):
     valid_until: date | None
     review: list[str]
     fields: dict[str, FieldPublic]
+    tables: list[TablePublic] = Field(
+        default_factory=list, description="tables read as rows (issue 13); [] when none"
+    )
     dossier_code: str | None = Field(description="the dossier it was scanned into")
     source: dict[str, Any] = Field(description="the scan it was cut from, and its pages there")
     links: DocumentLinks
@@ -138,6 +178,7 @@ def document_public(document: Document) -> DocumentPublic:
         valid_until=document.valid_until,
         review=document.review,
         fields={row.name: field_public(row) for row in document.fields},
+        tables=tables_public(document.tables),
         dossier_code=document.dossier.code if document.dossier else None,
         source={"scan_id": document.scan_id, "pages": document.pages},
         links=DocumentLinks(

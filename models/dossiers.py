@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, EnumText, Json, utcnow
@@ -88,6 +88,11 @@ class Document(Base):
     # The copy with legal value (issue 19): its metadata as written into the PDF's XMP,
     # where the digitiser's mark went, and who signed it when (null: not signed).
     copy_info: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # Tables read as rows (issue 13, migration 0014), as the library gives them: each
+    # {"name", "columns", "pages", "rows": [{column: cell}]}, cells shaped like fields.
+    tables: Mapped[list[dict[str, Any]]] = mapped_column(
+        Json, default=list, server_default=text("'[]'")
+    )
     change_tx: Mapped[int] = mapped_column(BigInteger, server_default="0")  # see Dossier
     change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
 

@@ -526,6 +526,7 @@ def _store_documents(
             valid_until=_date(confirmed("valid_until")),
             review=list(document.review),
             copy_info=item.copy_info,
+            tables=[table.as_json() for table in document.tables],
             fields=[
                 Field(
                     name=name,

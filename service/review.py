@@ -3,6 +3,7 @@ beside it with who made it and when, and the audit log says so too."""
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 from typing import Any
 
@@ -13,7 +14,7 @@ from digitize.understand.checks import check_id_number
 from models import Field
 from models.base import utcnow
 from service.audit import record
-from service.errors import InvalidInputError
+from service.errors import InvalidInputError, NotFoundError
 from service.queries import get_document
 from service.search import index_documents
 
@@ -74,3 +75,41 @@ def correct_field(
         client_id=client_id,
     )
     return field
+
+
+def correct_cell(
+    session: Session,
+    document_id: int,
+    table: str,
+    row: int,
+    column: str,
+    value: Any,
+    *,
+    actor: str,
+) -> dict[str, Any]:
+    """Correct (or confirm) cell `column` of row `row` (1-based) of a document's table
+    (issue 13): the correction is kept in the cell beside the value read, as `corrected`
+    {value, by, at}, and the cell's review note leaves the document's review list."""
+    document = get_document(session, document_id)
+    tables = copy.deepcopy(document.tables or [])
+    found = next((t for t in tables if t.get("name") == table), None)
+    rows = found.get("rows", []) if found else []
+    cell = rows[row - 1].get(column) if 1 <= row <= len(rows) else None
+    if not isinstance(cell, dict):
+        raise NotFoundError(f"tài liệu {document_id} không có ô {table} dòng {row} {column}")
+    before = (cell.get("corrected") or {}).get("value", cell.get("value"))
+    after = _clean(value)
+    cell["corrected"] = {"value": after, "by": actor, "at": utcnow().isoformat()}
+    cell["review"] = False
+    document.tables = tables  # a new list: the JSON column is written again
+    note = f"table {table} row {row} {column}:"
+    document.review = [r for r in document.review if not r.startswith(note)]
+    record(
+        session,
+        actor,
+        "table.correct",
+        "document",
+        document.id,
+        {"table": table, "row": row, "column": column, "before": before, "after": after},
+    )
+    return cell

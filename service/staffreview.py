@@ -36,7 +36,7 @@ from service.audit import record
 from service.context import Services
 from service.errors import InvalidInputError
 from service.queries import get_document
-from service.review import correct_field
+from service.review import correct_cell, correct_field
 from service.staff import StaffSession
 
 TRAINING_EXAMPLES = Path("samples/training/labelled.jsonl")  # as `digitize train` reads
@@ -142,6 +142,21 @@ def settle_field(
         document.review = [r for r in document.review if not r.startswith(f"field {name}:")]
         _learn(services, session, document, staff, fields={name: field.corrected_value})
         return field
+
+
+def settle_cell(
+    services: Services,
+    document_id: int,
+    table: str,
+    row: int,
+    column: str,
+    value: Any,
+    *,
+    staff: StaffSession,
+) -> dict[str, Any]:
+    """Confirm (the value read, unchanged) or correct a table cell (issue 13)."""
+    with services.writes.begin() as session:
+        return correct_cell(session, document_id, table, row, column, value, actor=staff.actor)
 
 
 def settle_document(

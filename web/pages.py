@@ -152,6 +152,7 @@ _PROBLEMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     ("uncertain", "chưa chắc chắn"),
     ("handwritten", "viết tay (máy không đọc chữ viết tay)"),
     ("empty", "để trống"),
+    ("not 12 digits", "không đủ 12 chữ số"),
     ("label found with other values", "nhãn này có ở nhiều chỗ, với giá trị khác nhau"),
     (r"same value as (\w+)", lambda m: f"trùng giá trị với trường {field_vi(m[1])}"),
     (r"unknown province code (\d+)", r"mã tỉnh \1 không có trong danh mục"),
@@ -184,7 +185,42 @@ def problems_vi(problems: str) -> str:
     return problems
 
 
+# Tables read as rows (issue 13): their names and columns as staff read them.
+TABLE_NAMES = {"household_members": "Thành viên hộ gia đình"}
+COLUMN_NAMES = {
+    "full_name": "Họ, chữ đệm và tên",
+    "date_of_birth": "Ngày, tháng, năm sinh",
+    "sex": "Giới tính",
+    "id_number": "Số định danh cá nhân",
+    "relation": "Quan hệ với chủ hộ",
+}
+_TABLE_NOTE = re.compile(r"^table (\w+) row (\d+) (\w+): (.*)$")
+
+
+def table_vi(name: str) -> str:
+    return TABLE_NAMES.get(name, name.replace("_", " "))
+
+
+def column_vi(name: str) -> str:
+    return COLUMN_NAMES.get(name, name.replace("_", " "))
+
+
+def cell_vi(value: Any, column: str) -> Any:
+    """A cell's normalised value as staff read it (sex as Nam/Nữ)."""
+    return value_vi(value, "_sex") if column == "sex" else value
+
+
+def cell_problems_vi(problems: Sequence[str]) -> str:
+    return problems_vi(", ".join(problems))
+
+
 def note_vi(note: str) -> str:
+    table = _TABLE_NOTE.match(note)
+    if table:
+        name, row, column, problems = table.groups()
+        return (
+            f"Bảng {table_vi(name)}, dòng {row}, cột {column_vi(column)}: {problems_vi(problems)}"
+        )
     for pattern, text in _NOTES:
         match = pattern.match(note)
         if match:
@@ -202,6 +238,10 @@ def detail_text(detail: dict[str, Any]) -> str:
 
 
 templates.env.filters["note_vi"] = note_vi
+templates.env.filters["table_vi"] = table_vi
+templates.env.filters["column_vi"] = column_vi
+templates.env.filters["cell_vi"] = cell_vi
+templates.env.filters["cell_problems_vi"] = cell_problems_vi
 templates.env.filters["field_vi"] = field_vi
 templates.env.filters["value_vi"] = value_vi
 templates.env.filters["status_vi"] = status_vi
@@ -625,6 +665,32 @@ def review_field(
         chosen = value.strip() or None
     staffreview.settle_field(services, document_id, name, chosen, staff=me)
     return RedirectResponse(f"/app/review/{document_id}?after={quote(name)}", 303)
+
+
+@router.post("/review/{document_id}/cell")
+def review_cell(
+    document_id: int,
+    services: ServicesDep,
+    me: ReviewPost,
+    table: Annotated[str, Form(max_length=80)],
+    row: Annotated[int, Form(ge=1, le=10_000)],
+    column: Annotated[str, Form(max_length=80)],
+    action: Annotated[str, Form(pattern="^(confirm|correct)$")],
+    value: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """A table cell confirmed or corrected (issue 13)."""
+    chosen: Any = value.strip() or None
+    if action == "confirm":
+        with services.sessions() as session:
+            document = queries.get_document(session, document_id)
+            found = next((t for t in document.tables or [] if t.get("name") == table), None)
+            rows = found.get("rows", []) if found else []
+            cell = rows[row - 1].get(column) if row <= len(rows) else None
+            if not isinstance(cell, dict):
+                raise NotFoundError(f"tài liệu {document_id} không có ô {table} dòng {row}")
+            chosen = (cell.get("corrected") or {}).get("value", cell.get("value"))
+    staffreview.settle_cell(services, document_id, table, row, column, chosen, staff=me)
+    return RedirectResponse(f"/app/review/{document_id}#table-{quote(table)}", 303)
 
 
 @router.post("/review/{document_id}/document")
