@@ -463,6 +463,17 @@ def test_field_names_statuses_and_sexes_are_said_in_vietnamese() -> None:
     assert note_vi("field capital_vnd: cannot read 'hai trăm' as money") == (
         "Trường Vốn kinh doanh (đồng): không đọc được 'hai trăm' thành số tiền"
     )
+    # The field model's problems (issue 13, round c), "found by its kind" before its tail.
+    assert note_vi("field land_parcel: found by its kind, label not in the catalogue") == (
+        "Trường Thửa đất số: tìm theo dạng giá trị, nhãn không có trong danh mục"
+    )
+    assert note_vi("field applicant_name: label not in the catalogue").endswith(
+        ": nhãn không có trong danh mục (máy đoán trường)"
+    )
+    # What the dossier page lists where the one-stop record and the papers disagree.
+    assert note_vi("record mismatch: ID number: record says 001, documents have 002") == (
+        "Hồ sơ điện tử ghi số định danh 001, giấy tờ ghi 002"
+    )
     assert value_vi("female", "subject_sex") == "Nữ" and value_vi("female", "issuer") == "female"
     assert status_vi("received") == "Đã tiếp nhận" and status_vi("odd") == "odd"
 

@@ -67,6 +67,21 @@ _NOTES = [
     (re.compile(r"^field (\w+)$"), r"Trường \1: cần kiểm tra"),
     (re.compile(r"^field (\w+): (.*)$"), r"Trường \1: \2"),
 ]
+# Where the one-stop record and the papers disagree (the dossier's own notes).
+_RECORD_NOTES = [
+    (
+        re.compile(r"^record mismatch: procedure: record says (.*), documents say (.*)$"),
+        r"Hồ sơ điện tử ghi thủ tục \1, giấy tờ là thủ tục \2",
+    ),
+    (
+        re.compile(r"^record mismatch: applicant: record says (.*), documents name (.*)$"),
+        r"Hồ sơ điện tử ghi người nộp \1, giấy tờ ghi \2",
+    ),
+    (
+        re.compile(r"^record mismatch: ID number: record says (.*), documents have (.*)$"),
+        r"Hồ sơ điện tử ghi số định danh \1, giấy tờ ghi \2",
+    ),
+]
 
 
 # The canonical field names (README, "Documents") as staff read them.
@@ -154,6 +169,15 @@ _PROBLEMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     ("empty", "để trống"),
     ("not 12 digits", "không đủ 12 chữ số"),
     ("label found with other values", "nhãn này có ở nhiều chỗ, với giá trị khác nhau"),
+    (
+        "found by its kind, label not in the catalogue",
+        "tìm theo dạng giá trị, nhãn không có trong danh mục",
+    ),
+    ("label not in the catalogue", "nhãn không có trong danh mục (máy đoán trường)"),
+    ("several values of its kind", "có nhiều giá trị cùng dạng"),
+    ("person not known for the field", "nhãn ghi một người khác với người của trường này"),
+    ("role not shown by a section heading", "không có tiêu đề mục cho biết là của ai"),
+    ("several ID numbers, no label", "có nhiều số định danh, không có nhãn"),
     (r"same value as (\w+)", lambda m: f"trùng giá trị với trường {field_vi(m[1])}"),
     (r"unknown province code (\d+)", r"mã tỉnh \1 không có trong danh mục"),
     (
@@ -221,6 +245,9 @@ def note_vi(note: str) -> str:
         return (
             f"Bảng {table_vi(name)}, dòng {row}, cột {column_vi(column)}: {problems_vi(problems)}"
         )
+    for pattern, text in _RECORD_NOTES:
+        if pattern.match(note):
+            return pattern.sub(text, note)
     for pattern, text in _NOTES:
         match = pattern.match(note)
         if match:
@@ -238,6 +265,7 @@ def detail_text(detail: dict[str, Any]) -> str:
 
 
 templates.env.filters["note_vi"] = note_vi
+templates.env.filters["problems_vi"] = problems_vi
 templates.env.filters["table_vi"] = table_vi
 templates.env.filters["column_vi"] = column_vi
 templates.env.filters["cell_vi"] = cell_vi
