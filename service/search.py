@@ -95,6 +95,12 @@ LAZY_PAGES = 2000
 # Under filters, a together tier reads the pages the words and filters leave, up to
 # this many, rather than every page with a common pair (see `_Postgres.newest`).
 FILTERED_READ_PAGES = 20_000
+# Matching pages counted at most. Past this the count stops: `Results.total` is then
+# the documents of the pages counted, a lower bound, and `total_exact` is False.
+# Counting visits every matching page's row (the full-text indexes cannot say which
+# document a page is of), which at a million documents costs most of a common
+# query's time; nobody pages through more than MAX_OFFSET results anyway.
+COUNT_LIMIT = 10_000
 # Relevance weights of a hit in each form (exact, folded, codes), and in the filter tokens.
 _BM25_WEIGHTS = "4.0, 1.0, 2.0, 0.0"  # facets: never scored (filtered searches are not)
 _NOT_LETTERS = re.compile(r"[\W_]+")
@@ -133,8 +139,11 @@ class Hit:
 @dataclass(frozen=True, slots=True)
 class Results:
     query: Query
-    total: int  # documents matching, over all pages of results
+    total: int  # documents matching, over all pages of results; see total_exact
     hits: list[Hit]
+    # False: more than COUNT_LIMIT pages match, and `total` counts the documents of the
+    # pages counted only: at least that many documents match.
+    total_exact: bool = True
 
 
 # --- keeping the index ----------------------------------------------------------------
@@ -413,8 +422,8 @@ def search(
     engine: _Engine = (
         _Postgres(query, filters) if dialect == "postgresql" else _Sqlite(query, filters)
     )
-    documents, rows = engine.results(session, limit, offset)
-    return Results(query, documents, _hits(session, query, rows))
+    documents, exact, rows = engine.results(session, limit, offset)
+    return Results(query, documents, _hits(session, query, rows), total_exact=exact)
 
 
 def _hits(session: Session, query: Query, rows: Sequence[_Row]) -> list[Hit]:
@@ -489,16 +498,19 @@ class _Engine:
 
     document_id = "document_id"  # the SQL expression of a hit's document
 
-    def results(self, session: Session, limit: int, offset: int) -> tuple[int, list[_Row]]:
-        """The documents matching, and the page of them asked for."""
+    def results(self, session: Session, limit: int, offset: int) -> tuple[int, bool, list[_Row]]:
+        """The documents matching (whether counted to the end), and the page of them
+        asked for."""
         pages, documents = self.count(session)
-        if documents <= offset:
-            return documents, []
-        if pages <= RANK_LIMIT:
-            return documents, self.ranked(session, limit, offset)
-        return documents, self.newest(session, limit, offset)
+        exact = pages <= COUNT_LIMIT
+        if documents <= offset and exact:
+            return documents, exact, []
+        if pages <= RANK_LIMIT and exact:
+            return documents, exact, self.ranked(session, limit, offset)
+        return documents, exact, self.newest(session, limit, offset)
 
     def count(self, session: Session) -> tuple[int, int]:
+        """The matching pages, up to COUNT_LIMIT + 1, and their documents."""
         raise NotImplementedError
 
     def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
@@ -643,9 +655,10 @@ class _Sqlite(_Engine):
     def count(self, session: Session) -> tuple[int, int]:
         row = self._run(
             session,
-            f"SELECT count(*) AS pages, count(DISTINCT {self.document_id}) AS documents "
-            f"FROM search_pages_fts WHERE search_pages_fts MATCH :folded{self.filters}",
-            {"folded": self._narrowed(self.folded)},
+            f"SELECT count(*) AS pages, count(DISTINCT id >> {PAGE_BITS}) AS documents "
+            f"FROM (SELECT rowid AS id FROM search_pages_fts WHERE search_pages_fts MATCH :folded"
+            f"{self.filters} LIMIT :counted)",
+            {"folded": self._narrowed(self.folded), "counted": COUNT_LIMIT + 1},
         ).one()
         return int(row.pages), int(row.documents)
 
@@ -819,7 +832,7 @@ class _Postgres(_Engine):
         if quoted:
             self.matches += " AND sp.pairs @@ CAST(:pairs AS tsquery)"
 
-    def results(self, session: Session, limit: int, offset: int) -> tuple[int, list[_Row]]:
+    def results(self, session: Session, limit: int, offset: int) -> tuple[int, bool, list[_Row]]:
         """One statement, so the matching pages are read once: found (through the
         indexes) and counted; then, when LAZY_PAGES or fewer match, each flagged with
         its tiers, scored with ts_rank when RANK_LIMIT or fewer match (each then read
@@ -852,6 +865,7 @@ class _Postgres(_Engine):
                 SELECT sp.id, sp.document_id, sp.page
                 FROM search_pages sp
                 WHERE {self.matches}{self.filters}
+                LIMIT :counted
             ), counted AS (
                 SELECT count(*) AS pages, count(DISTINCT document_id) AS documents
                 FROM matched
@@ -877,16 +891,24 @@ class _Postgres(_Engine):
             SELECT counted.pages, counted.documents, chosen.* FROM counted
             LEFT JOIN chosen ON true
             ORDER BY {order}, chosen.document_id DESC"""
-        params = {"limit": limit, "offset": offset, "rank_limit": RANK_LIMIT,
-                  "lazy_pages": LAZY_PAGES, **self._used(sql)}  # fmt: skip
+        # A count stopped at COUNT_LIMIT has not all the matches to flag or score.
+        params = {"limit": limit, "offset": offset, "counted": COUNT_LIMIT + 1,
+                  "rank_limit": min(RANK_LIMIT, COUNT_LIMIT),
+                  "lazy_pages": min(LAZY_PAGES, COUNT_LIMIT), **self._used(sql)}  # fmt: skip
         # The planner prices the scoring for every match, though it runs for a few
         # hundred at most, and would compile the statement (JIT: 45 ms) to save less.
-        session.execute(text("SET LOCAL jit = off"))
+        # Past COUNT_LIMIT estimated matches it would read the table in order, to stop
+        # early: a check of each page's vector, out of TOAST (10 times the index's time
+        # for "ho va ten" at 100,000 documents, and unbounded when the estimate is high).
+        session.execute(
+            text("SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true)")
+        )
         result = self._run(session, sql, params).all()
         pages, documents = int(result[0].pages), int(result[0].documents)
-        if pages > LAZY_PAGES and documents > offset:
-            return documents, self.newest(session, limit, offset, pages)
-        return documents, _rows([r for r in result if r.document_id is not None])
+        exact = pages <= COUNT_LIMIT
+        if pages > min(LAZY_PAGES, COUNT_LIMIT) and (documents > offset or not exact):
+            return documents, exact, self.newest(session, limit, offset, pages)
+        return documents, exact, _rows([r for r in result if r.document_id is not None])
 
     def newest(  # type: ignore[override]
         self, session: Session, limit: int, offset: int, pages: int = 0
@@ -921,7 +943,8 @@ class _Postgres(_Engine):
                 # filters the pages the words and the filters' tokens leave are fewer
                 # than a common pair's ("ho va" is on every form): those are read.
                 candidates = "sp.pairs @@ CAST(:together_pairs AS tsquery)"
-                if self.facets and pages <= FILTERED_READ_PAGES:
+                # (A count stopped at COUNT_LIMIT says only that there are more.)
+                if self.facets and pages <= min(FILTERED_READ_PAGES, COUNT_LIMIT):
                     candidates = "sp.vector @@ CAST(:found AS tsquery)"
                     params["found"] = words
                 params["together_pairs"] = self.terms["together_pairs"]
