@@ -99,8 +99,10 @@ FILTERED_READ_PAGES = 20_000
 # the documents of the pages counted, a lower bound, and `total_exact` is False.
 # Counting visits every matching page's row (the full-text indexes cannot say which
 # document a page is of), which at a million documents costs most of a common
-# query's time; nobody pages through more than MAX_OFFSET results anyway.
-COUNT_LIMIT = 10_000
+# query's time. At FILTERED_READ_PAGES (or more), `newest` chooses its way as it did
+# with an exact count; and it is more documents than offset and limit can reach,
+# unless most have several matching pages.
+COUNT_LIMIT = 20_000
 # Relevance weights of a hit in each form (exact, folded, codes), and in the filter tokens.
 _BM25_WEIGHTS = "4.0, 1.0, 2.0, 0.0"  # facets: never scored (filtered searches are not)
 _NOT_LETTERS = re.compile(r"[\W_]+")
