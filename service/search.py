@@ -95,6 +95,14 @@ LAZY_PAGES = 2000
 # Under filters, a together tier reads the pages the words and filters leave, up to
 # this many, rather than every page with a common pair (see `_Postgres.newest`).
 FILTERED_READ_PAGES = 20_000
+# Matching pages counted at most. Past this the count stops: `Results.total` is then
+# the documents of the pages counted, a lower bound, and `total_exact` is False.
+# Counting visits every matching page's row (the full-text indexes cannot say which
+# document a page is of), which at a million documents costs most of a common
+# query's time. At FILTERED_READ_PAGES (or more), `newest` chooses its way as it did
+# with an exact count; and it is more documents than offset and limit can reach,
+# unless most have several matching pages.
+COUNT_LIMIT = 20_000
 # Relevance weights of a hit in each form (exact, folded, codes), and in the filter tokens.
 _BM25_WEIGHTS = "4.0, 1.0, 2.0, 0.0"  # facets: never scored (filtered searches are not)
 _NOT_LETTERS = re.compile(r"[\W_]+")
@@ -133,8 +141,11 @@ class Hit:
 @dataclass(frozen=True, slots=True)
 class Results:
     query: Query
-    total: int  # documents matching, over all pages of results
+    total: int  # documents matching, over all pages of results; see total_exact
     hits: list[Hit]
+    # False: more than COUNT_LIMIT pages match, and `total` counts the documents of the
+    # pages counted only: at least that many documents match.
+    total_exact: bool = True
 
 
 # --- keeping the index ----------------------------------------------------------------
@@ -413,8 +424,8 @@ def search(
     engine: _Engine = (
         _Postgres(query, filters) if dialect == "postgresql" else _Sqlite(query, filters)
     )
-    documents, rows = engine.results(session, limit, offset)
-    return Results(query, documents, _hits(session, query, rows))
+    documents, exact, rows = engine.results(session, limit, offset)
+    return Results(query, documents, _hits(session, query, rows), total_exact=exact)
 
 
 def _hits(session: Session, query: Query, rows: Sequence[_Row]) -> list[Hit]:
@@ -483,22 +494,26 @@ class _Engine:
         self.query = query
         # Only words typed with marks ask for them: the others match any marks.
         self.accented = any(u.accented for u in query.units)
-        self.filters, self.params = _filter_sets(filters, self.document_id)
+        self.filters, self.params = _filter_sets(filters, self.document_id, self.probed)
         # Each inner list: the tokens one of which a page must have to pass a filter.
         self.facets = _wanted_facets(filters)
 
     document_id = "document_id"  # the SQL expression of a hit's document
+    probed = False  # a procedure filter checked on each hit's document (_filter_sets)
 
-    def results(self, session: Session, limit: int, offset: int) -> tuple[int, list[_Row]]:
-        """The documents matching, and the page of them asked for."""
+    def results(self, session: Session, limit: int, offset: int) -> tuple[int, bool, list[_Row]]:
+        """The documents matching (whether counted to the end), and the page of them
+        asked for."""
         pages, documents = self.count(session)
-        if documents <= offset:
-            return documents, []
-        if pages <= RANK_LIMIT:
-            return documents, self.ranked(session, limit, offset)
-        return documents, self.newest(session, limit, offset)
+        exact = pages <= COUNT_LIMIT
+        if documents <= offset and exact:
+            return documents, exact, []
+        if pages <= RANK_LIMIT and exact:
+            return documents, exact, self.ranked(session, limit, offset)
+        return documents, exact, self.newest(session, limit, offset)
 
     def count(self, session: Session) -> tuple[int, int]:
+        """The matching pages, up to COUNT_LIMIT + 1, and their documents."""
         raise NotImplementedError
 
     def ranked(self, session: Session, limit: int, offset: int) -> list[_Row]:
@@ -564,9 +579,15 @@ def _date_tokens(start: date, end: date) -> Iterator[str | None]:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def _filter_sets(filters: Filters, document: str) -> tuple[str, dict[str, Any]]:
+def _filter_sets(
+    filters: Filters, document: str, probed: bool = False
+) -> tuple[str, dict[str, Any]]:
     """SQL conditions on `document` (a hit's document id): each filter the set of
-    documents it allows, which the database makes once per query."""
+    documents it allows, which the database makes once per query. With `probed`, the
+    procedure filter is checked on each hit's document instead (two index lookups):
+    its set is the procedure's documents and those in its dossiers, a UNION no index
+    can probe, 105,000 rows made for every query at a million documents (300 ms),
+    while the filter's token in the words' query leaves only pages that pass it."""
     conditions: list[str] = []
     params: dict[str, Any] = {}
     if filters.doc_type:
@@ -575,11 +596,19 @@ def _filter_sets(filters: Filters, document: str) -> tuple[str, dict[str, Any]]:
     if filters.procedure:
         # A national TTHC code ("1.001193") or a catalogue key: one indexed column each.
         column = "procedure_code" if _TTHC_CODE.fullmatch(filters.procedure) else "procedure"
-        conditions.append(
-            f"{document} IN (SELECT id FROM documents WHERE {column} = :procedure "
-            "UNION SELECT pdd.document_id FROM dossier_documents pdd "
-            f"JOIN dossiers pds ON pds.id = pdd.dossier_id WHERE pds.{column} = :procedure)"
-        )
+        if probed:
+            conditions.append(
+                f"(EXISTS (SELECT 1 FROM documents fd WHERE fd.id = {document} "
+                f"AND fd.{column} = :procedure) OR EXISTS (SELECT 1 FROM dossier_documents pdd "
+                "JOIN dossiers pds ON pds.id = pdd.dossier_id "
+                f"WHERE pdd.document_id = {document} AND pds.{column} = :procedure))"
+            )
+        else:
+            conditions.append(
+                f"{document} IN (SELECT id FROM documents WHERE {column} = :procedure "
+                "UNION SELECT pdd.document_id FROM dossier_documents pdd "
+                f"JOIN dossiers pds ON pds.id = pdd.dossier_id WHERE pds.{column} = :procedure)"
+            )
         params["procedure"] = filters.procedure
     on_dossier: list[str] = []
     if filters.receiving_unit:
@@ -643,9 +672,10 @@ class _Sqlite(_Engine):
     def count(self, session: Session) -> tuple[int, int]:
         row = self._run(
             session,
-            f"SELECT count(*) AS pages, count(DISTINCT {self.document_id}) AS documents "
-            f"FROM search_pages_fts WHERE search_pages_fts MATCH :folded{self.filters}",
-            {"folded": self._narrowed(self.folded)},
+            f"SELECT count(*) AS pages, count(DISTINCT id >> {PAGE_BITS}) AS documents "
+            f"FROM (SELECT rowid AS id FROM search_pages_fts WHERE search_pages_fts MATCH :folded"
+            f"{self.filters} LIMIT :counted)",
+            {"folded": self._narrowed(self.folded), "counted": COUNT_LIMIT + 1},
         ).one()
         return int(row.pages), int(row.documents)
 
@@ -795,6 +825,7 @@ class _Postgres(_Engine):
     # filters' documents are probed as a set rather than drive a loop over the pages
     # of each (which reads every such page's vector out of TOAST to match it).
     document_id = f"(sp.id >> {PAGE_BITS})"
+    probed = True
 
     def __init__(self, query: Query, filters: Filters) -> None:
         super().__init__(query, filters)
@@ -819,7 +850,7 @@ class _Postgres(_Engine):
         if quoted:
             self.matches += " AND sp.pairs @@ CAST(:pairs AS tsquery)"
 
-    def results(self, session: Session, limit: int, offset: int) -> tuple[int, list[_Row]]:
+    def results(self, session: Session, limit: int, offset: int) -> tuple[int, bool, list[_Row]]:
         """One statement, so the matching pages are read once: found (through the
         indexes) and counted; then, when LAZY_PAGES or fewer match, each flagged with
         its tiers, scored with ts_rank when RANK_LIMIT or fewer match (each then read
@@ -852,6 +883,7 @@ class _Postgres(_Engine):
                 SELECT sp.id, sp.document_id, sp.page
                 FROM search_pages sp
                 WHERE {self.matches}{self.filters}
+                LIMIT :counted
             ), counted AS (
                 SELECT count(*) AS pages, count(DISTINCT document_id) AS documents
                 FROM matched
@@ -877,16 +909,24 @@ class _Postgres(_Engine):
             SELECT counted.pages, counted.documents, chosen.* FROM counted
             LEFT JOIN chosen ON true
             ORDER BY {order}, chosen.document_id DESC"""
-        params = {"limit": limit, "offset": offset, "rank_limit": RANK_LIMIT,
-                  "lazy_pages": LAZY_PAGES, **self._used(sql)}  # fmt: skip
+        # A count stopped at COUNT_LIMIT has not all the matches to flag or score.
+        params = {"limit": limit, "offset": offset, "counted": COUNT_LIMIT + 1,
+                  "rank_limit": min(RANK_LIMIT, COUNT_LIMIT),
+                  "lazy_pages": min(LAZY_PAGES, COUNT_LIMIT), **self._used(sql)}  # fmt: skip
         # The planner prices the scoring for every match, though it runs for a few
         # hundred at most, and would compile the statement (JIT: 45 ms) to save less.
-        session.execute(text("SET LOCAL jit = off"))
+        # Past COUNT_LIMIT estimated matches it would read the table in order, to stop
+        # early: a check of each page's vector, out of TOAST (10 times the index's time
+        # for "ho va ten" at 100,000 documents, and unbounded when the estimate is high).
+        session.execute(
+            text("SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true)")
+        )
         result = self._run(session, sql, params).all()
         pages, documents = int(result[0].pages), int(result[0].documents)
-        if pages > LAZY_PAGES and documents > offset:
-            return documents, self.newest(session, limit, offset, pages)
-        return documents, _rows([r for r in result if r.document_id is not None])
+        exact = pages <= COUNT_LIMIT
+        if pages > min(LAZY_PAGES, COUNT_LIMIT) and (documents > offset or not exact):
+            return documents, exact, self.newest(session, limit, offset, pages)
+        return documents, exact, _rows([r for r in result if r.document_id is not None])
 
     def newest(  # type: ignore[override]
         self, session: Session, limit: int, offset: int, pages: int = 0
@@ -921,7 +961,8 @@ class _Postgres(_Engine):
                 # filters the pages the words and the filters' tokens leave are fewer
                 # than a common pair's ("ho va" is on every form): those are read.
                 candidates = "sp.pairs @@ CAST(:together_pairs AS tsquery)"
-                if self.facets and pages <= FILTERED_READ_PAGES:
+                # (A count stopped at COUNT_LIMIT says only that there are more.)
+                if self.facets and pages <= min(FILTERED_READ_PAGES, COUNT_LIMIT):
                     candidates = "sp.vector @@ CAST(:found AS tsquery)"
                     params["found"] = words
                 params["together_pairs"] = self.terms["together_pairs"]

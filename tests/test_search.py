@@ -531,6 +531,36 @@ def test_paging_covers_every_result_once(services: Services, ranking: str) -> No
     assert find(services, "vu thi mai", limit=100).total == 7
 
 
+def test_a_count_stopped_at_its_limit_is_a_lower_bound(
+    services: Services, ranking: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past COUNT_LIMIT matching pages the count stops: `total` counts the documents of
+    the pages counted, and says it is at least that; every result is still found, once,
+    in the tiers' order, also on a page of results past that total."""
+    marked = [add_document(services, [f"Hồ sơ số {n}: Vũ Thị Mai"]) for n in range(5)]
+    marked.append(add_document(services, ["Vũ Thị Mai", "Người ký: Vũ Thị Mai"]))
+    unmarked = [add_document(services, [f"Ho so so {n}: Vu Thi Mai"]) for n in range(2)]
+    whole = find(services, "Vũ Thị Mai", limit=100)
+    assert (whole.total, whole.total_exact) == (8, True)
+    monkeypatch.setattr(search_module, "COUNT_LIMIT", 9)  # the 9 pages: all counted
+    counted = find(services, "Vũ Thị Mai", limit=100)
+    assert (counted.total, counted.total_exact) == (8, True)
+    assert ids(counted) == ids(whole)
+
+    monkeypatch.setattr(search_module, "COUNT_LIMIT", 4)  # 5 pages read: 4 or 5 documents
+    seen: list[int] = []
+    for offset in range(0, 9, 3):
+        page = find(services, "Vũ Thị Mai", limit=3, offset=offset)
+        assert not page.total_exact and 4 <= page.total <= 5
+        seen += ids(page)
+        assert all(hit.score is None for hit in page.hits)  # too many to score
+    assert sorted(seen) == sorted(marked + unmarked)  # the pages past total too
+    assert set(seen[:6]) == set(marked) and set(seen[6:]) == set(unmarked)  # tiers kept
+    if ranking != "scored":  # the same order as uncounted: tiers, newest first in each
+        assert seen == ids(whole)
+    assert find(services, "Vũ Thị Mai", limit=3, offset=9).hits == []
+
+
 @pytest.mark.parametrize(
     ("query", "says"),
     [("", "empty"), ("   ", "empty"), ("x" * 201, "longer than 200"),
@@ -684,6 +714,21 @@ def test_the_api_finds_a_correction_and_says_when_it_did_not_score(
     found = api.get("/api/v1/search", params={"q": "luu thi anh"}, headers=keys.header("onestop"))
     assert found.status_code == 200, found.text
     assert found.json()["results"][0]["score"] is None
+
+
+def test_the_api_says_when_the_total_is_a_lower_bound(
+    api, keys: Keys, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = {add_document(services, [f"Hồ sơ {n}: Đinh Công Tráng"]) for n in range(3)}
+    params = {"q": "dinh cong trang"}
+    body = api.get("/api/v1/search", params=params, headers=keys.header("archive")).json()
+    assert (body["total"], body["total_exact"]) == (3, True)
+    monkeypatch.setattr(search_module, "COUNT_LIMIT", 1)
+    response = api.get("/api/v1/search", params=params, headers=keys.header("archive"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["total"], body["total_exact"]) == (2, False)
+    assert {hit["document_id"] for hit in body["results"]} == made
 
 
 def test_the_api_refuses_admins_and_callers_without_a_key(api, keys: Keys) -> None:

@@ -28,6 +28,7 @@ from models import (
     ScanStatus,
     SearchPage,
 )
+from service import search as search_module
 from service import staff
 from service.context import Services
 from service.search import index_documents
@@ -298,6 +299,20 @@ def test_a_correction_is_kept_beside_the_value_read_and_learnt_from(
     (entry,) = _audit(web_services, "field.correct")
     assert entry.detail == {"field": "full_name", "before": "Nguyen Van Aan",
                             "after": "Nguyễn Văn An"}  # fmt: skip
+
+
+def test_the_search_page_says_when_it_stopped_counting(
+    web_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document_id = _seed_document(web_services)
+    with _client(web_services) as client:
+        sign_in(client, "lan")
+        found = client.get("/app/search", params={"q": "nguyen van aan"})
+        assert "<p>1 tài liệu.</p>" in found.text and f"/app/review/{document_id}" in found.text
+        monkeypatch.setattr(search_module, "COUNT_LIMIT", 0)  # one page read: past it
+        found = client.get("/app/search", params={"q": "nguyen van aan"})
+        assert "<p>Ít nhất 1 tài liệu.</p>" in found.text
+        assert f"/app/review/{document_id}" in found.text
 
 
 def test_document_type_and_dossier_are_settled_on_the_review_page(

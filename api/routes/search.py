@@ -54,6 +54,12 @@ class HitPublic(BaseModel):
 class SearchResults(BaseModel):
     query: str
     total: int = Field(description="documents matching, over all pages of results")
+    total_exact: bool = Field(
+        description="false when more pages match than the search counts "
+        f"({searching.COUNT_LIMIT:,}): "
+        "`total` is then a lower bound (at least that many documents match), and "
+        "pages of results past it may still hold results"
+    )
     limit: int
     offset: int
     results: list[HitPublic]
@@ -113,6 +119,7 @@ def search(
     return SearchResults(
         query=found.query.text,
         total=found.total,
+        total_exact=found.total_exact,
         limit=limit,
         offset=offset,
         results=[_hit(hit) for hit in found.hits],
