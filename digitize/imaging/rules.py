@@ -35,12 +35,15 @@ def erase_rules(black_white: np.ndarray, dpi: float) -> int:
     place; returns how many pixels were painted."""
     ink = (black_white < 128).astype(np.uint8)
     h_len = max(8, px(_H_MIN_MM, dpi))
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, h_len), np.uint8))
+    # A rule straightened by a fraction of a degree, or blurred and thresholded, is
+    # ragged by a pixel: its core is found with a pixel's play across it, and the ink
+    # of that ragged edge goes with it (left behind, it read as "TT", "¬", "|").
+    horizontal = _open_with_play(ink, (1, h_len))
     horizontal |= _dashed_rules(ink, dpi, h_len)
     if not horizontal.any():
         return 0
     v_len = max(8, px(_V_MIN_MM, dpi))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((v_len, 1), np.uint8))
+    vertical = _open_with_play(ink, (v_len, 1))
     if vertical.any():
         # Only vertical rules that meet a horizontal one: box sides and table columns.
         reach = max(2, px(_THICK_MM, dpi))
@@ -68,6 +71,14 @@ def erase_rules(black_white: np.ndarray, dpi: float) -> int:
     erase = (rules & (1 - crossing)).astype(bool)
     black_white[erase] = 255
     return int(erase.sum())
+
+
+def _open_with_play(ink: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Ink lying along a straight run of `shape` (rows, columns), give or take a pixel
+    across it."""
+    across = (3, 1) if shape[0] == 1 else (1, 3)
+    play = cv2.dilate(ink, np.ones(across, np.uint8))
+    return cv2.morphologyEx(play, cv2.MORPH_OPEN, np.ones(shape, np.uint8)) & ink
 
 
 def _dashed_rules(ink: np.ndarray, dpi: float, length: int) -> np.ndarray:
