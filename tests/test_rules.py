@@ -82,6 +82,22 @@ def test_a_straightened_grid_goes_without_its_ragged_edges(degrees: float) -> No
     assert int((page[40:120, 40:560] < 128).sum()) == label_ink
 
 
+def test_a_signature_of_loops_is_no_rule() -> None:
+    """The tops of a signature's loops, side by side, run along one row give or take a
+    pixel; erased as a rule, Tesseract read what was left with the name under it as
+    "ta)" and lost the name (the generated stack's signed pages)."""
+    image = Image.new("L", (900, 300), 255)
+    draw = ImageDraw.Draw(image)
+    for i in range(7):
+        x = 100 + i * 45
+        draw.ellipse((x, 60 + (i % 2), x + 110, 150 + 3 * i), outline=0, width=2)
+    draw.text((120, 200), "Nguyễn Gia Cường", font=ImageFont.truetype(str(FONT), 36), fill=0)
+    page = np.asarray(image).copy()
+    before = page.copy()
+    erase_rules(page, DPI)
+    assert np.array_equal(page, before)
+
+
 def test_a_dashed_cell_border_goes() -> None:
     """TT 04/2020 forms draw the value cells' borders as thin dashes, which Tesseract
     reads as rows of letters."""

@@ -36,8 +36,8 @@ def erase_rules(black_white: np.ndarray, dpi: float) -> int:
     ink = (black_white < 128).astype(np.uint8)
     h_len = max(8, px(_H_MIN_MM, dpi))
     # A rule straightened by a fraction of a degree, or blurred and thresholded, is
-    # ragged by a pixel: its core is found with a pixel's play across it, and the ink
-    # of that ragged edge goes with it (left behind, it read as "TT", "¬", "|").
+    # ragged by a pixel: the ink of that ragged edge goes with its straight core (left
+    # behind, it read as "TT", "¬", "|").
     horizontal = _open_with_play(ink, (1, h_len))
     horizontal |= _dashed_rules(ink, dpi, h_len)
     if not horizontal.any():
@@ -74,11 +74,12 @@ def erase_rules(black_white: np.ndarray, dpi: float) -> int:
 
 
 def _open_with_play(ink: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Ink lying along a straight run of `shape` (rows, columns), give or take a pixel
-    across it."""
+    """Ink in a straight run of `shape` (rows, columns), and the ink a pixel either side
+    of that run: a rule's ragged edge. Only a straight run starts it: the curves of a
+    signature, chained across a row a pixel thick, are no rule."""
     across = (3, 1) if shape[0] == 1 else (1, 3)
-    play = cv2.dilate(ink, np.ones(across, np.uint8))
-    return cv2.morphologyEx(play, cv2.MORPH_OPEN, np.ones(shape, np.uint8)) & ink
+    core = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(shape, np.uint8))
+    return core | (cv2.dilate(core, np.ones(across, np.uint8)) & ink)
 
 
 def _dashed_rules(ink: np.ndarray, dpi: float, length: int) -> np.ndarray:
