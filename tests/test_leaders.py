@@ -249,3 +249,41 @@ def test_a_page_of_dotted_lines_for_handwriting() -> None:
     leaders = erase_leaders(page, 300)
     assert len(leaders) == len(boxes) == 12
     assert all(leader.dots == 90 for leader in leaders)
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_specks_after_a_leader_do_not_keep_it(dpi: int) -> None:
+    # A scanner's dust out in the margin of a leader's line (CT01 "Kính gửi:....." at
+    # 200 dpi, damaged) is no field after it; a letter is ("..........6. Email:").
+    lines = ("Kính gửi:" + "." * 60, "Số điện thoại:" + "." * 30 + "6. Email:", *KEPT[:3])
+    page, boxes = draw_page(dpi, lines)
+    assert len(boxes) == 1  # only the first line's dots end their line
+    _, y0, x1, y1 = boxes[0]
+    speck = max(2, dpi // 100)
+    middle = (y0 + y1) // 2 + speck
+    for x in (x1 + dpi // 2, page.shape[1] - dpi // 3):  # dust, and a dot in the margin
+        page[middle : middle + speck, x : x + speck] = 0
+    before = page.copy()
+    leaders = erase_leaders(page, dpi)
+    assert [leader.dots for leader in leaders] == [60]
+    assert not (page[y0:y1, boxes[0][0] : x1] == 0).any()
+    assert (page[middle : middle + speck, x1 + dpi // 2 :] == 0).sum() == 2 * speck * speck
+    second_line = slice(y1, y1 + (y1 - y0) * 2)
+    assert np.array_equal(page[second_line], before[second_line])  # "6. Email" kept its dots
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_a_leader_starting_its_line_goes_those_between_fields_stay(dpi: int) -> None:
+    # "........., ngày ...... tháng ...... năm ......." ends a Vietnamese form: the
+    # first run has no field before it (left in, it spoiled the italic "ngày" after
+    # it), the last none after it; the two between fields stay.
+    line = "........., ngày ...... tháng ...... năm ......."
+    page, _ = draw_page(dpi, (line, *KEPT[:3]))
+    before = page.copy()
+    leaders = erase_leaders(page, dpi)
+    assert sorted(leader.dots for leader in leaders) == [7, 9]
+    first, last = sorted(leaders, key=lambda leader: leader.bbox[0])
+    gone = removed(before, page)
+    assert components(gone) == 16
+    x0, x1 = first.bbox[2], last.bbox[0]
+    assert np.array_equal(page[:, x0:x1], before[:, x0:x1])  # the rest of the line kept

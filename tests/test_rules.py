@@ -10,6 +10,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -54,6 +55,47 @@ def test_boxes_and_rules_go_digits_and_letters_stay() -> None:
     # Letters beside and above the rules keep (nearly) all their ink.
     assert int((page[40:120, 40:560] < 128).sum()) == label_ink
     assert int((page[240:296, 40:700] < 128).sum()) >= 0.97 * word_ink
+
+
+def _turned(page: np.ndarray, degrees: float) -> np.ndarray:
+    height, width = page.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(page, matrix, (width, height), borderValue=255)
+
+
+@pytest.mark.parametrize("degrees", [1.2, 0.4])
+def test_a_straightened_grid_goes_without_its_ragged_edges(degrees: float) -> None:
+    """A scan skewed, straightened and thresholded again has rules ragged by a pixel;
+    what the straight core left behind read as "TT", "¬" and "|" (CT01, 200 dpi)."""
+    page, boxes, _ = _grid_page()
+    blurred = cv2.GaussianBlur(_turned(_turned(page, degrees), -degrees), (3, 3), 0)
+    page = np.where(blurred < 160, 0, 255).astype(np.uint8)
+    label_ink = int((page[40:120, 40:560] < 128).sum())
+    erase_rules(page, DPI)
+    x0, y0, x1, y1 = boxes[0][0], boxes[0][1], boxes[-1][2], boxes[-1][3]
+    for x in sorted({b[0] for b in boxes} | {x1}):  # the sides, away from the digits
+        assert (page[y0 - 3 : y1 + 4, x - 3 : x + 4] > 128).all()
+    for y in (y0, y1):
+        assert (page[y - 3 : y + 4, x0 - 3 : x1 + 4] > 128).all()
+    for bx0, by0, bx1, by1 in boxes:
+        assert (page[by0 + 15 : by1 - 15, bx0 + 12 : bx1 - 12] < 128).any()  # its digit
+    assert int((page[40:120, 40:560] < 128).sum()) == label_ink
+
+
+def test_a_signature_of_loops_is_no_rule() -> None:
+    """The tops of a signature's loops, side by side, run along one row give or take a
+    pixel; erased as a rule, Tesseract read what was left with the name under it as
+    "ta)" and lost the name (the generated stack's signed pages)."""
+    image = Image.new("L", (900, 300), 255)
+    draw = ImageDraw.Draw(image)
+    for i in range(7):
+        x = 100 + i * 45
+        draw.ellipse((x, 60 + (i % 2), x + 110, 150 + 3 * i), outline=0, width=2)
+    draw.text((120, 200), "Nguyễn Gia Cường", font=ImageFont.truetype(str(FONT), 36), fill=0)
+    page = np.asarray(image).copy()
+    before = page.copy()
+    erase_rules(page, DPI)
+    assert np.array_equal(page, before)
 
 
 def test_a_dashed_cell_border_goes() -> None:

@@ -9,8 +9,8 @@ read as before: a line keeps its order in the PDF's text even where a leader lef
 wide gap between two words.
 
 A leader is a run of at least `MIN_RUN` dot-sized marks, evenly spaced along one
-horizontal line, with nothing else above, below or between them, and nothing after it
-on its line (see `_ends_its_line`). Vietnamese marks
+horizontal line, with nothing else above, below or between them, and no text after it
+or no text before it on its line (see `_at_a_line_end`). Vietnamese marks
 never qualify: the dot below (ạ ệ ộ ự ...), the dot of i and j and the tone marks all
 sit within a fraction of a letter's height of their letter, which the clearance test
 finds; a full stop or decimal point is a single dot; an ellipsis ("...", three dots)
@@ -82,6 +82,7 @@ def erase_leaders(black_white: np.ndarray, dpi: float) -> list[Leader]:
         & (np.maximum(w, h) <= _DOT_MAX_ASPECT * np.minimum(w, h))
     )
     dots[0] = False  # the background
+    small = (w <= dot_max) & (h <= dot_max)  # dot-sized, whatever their shape
     candidates = np.flatnonzero(dots)
     if candidates.size < MIN_RUN:
         return []
@@ -94,7 +95,7 @@ def erase_leaders(black_white: np.ndarray, dpi: float) -> list[Leader]:
         blocker[run] = False
         parts = _clear_parts(run, labels, blocker, stats, letter)
         blocker[run] = True
-        for part in (part for part in parts if _ends_its_line(part, labels, stats, letter)):
+        for part in (p for p in parts if _at_a_line_end(p, labels, stats, letter, small)):
             # A dot's box holds no other ink (the clearance test saw to it): paint it all.
             for label in part:
                 lx, ly, lw, lh = (int(v) * pool for v in stats[label, :4])
@@ -202,18 +203,33 @@ def _clear_parts(
     return parts
 
 
-def _ends_its_line(run: list[int], labels: np.ndarray, stats: np.ndarray, letter: float) -> bool:
-    """No ink to the right of the run on its text line.
+def _at_a_line_end(
+    run: list[int], labels: np.ndarray, stats: np.ndarray, letter: float, small: np.ndarray
+) -> bool:
+    """No text to the right of the run on its text line, or none to its left: no ink
+    there but dot-sized marks (`small`).
 
     Leaders between two fields stay: without them Tesseract misjudged the spacing of the
     rest of the line ("số: 533" came out "số:533", "304,3 m2" as "3043m2") and saved
-    little, as they are short (6 dots where a line's last leader has 15).
+    little, as they are short (6 dots where a line's last leader has 15). A leader that
+    starts its line has no field before it to misjudge, and left in, it spoils the word
+    after it: "........., ngày ...... tháng" in italics was read "IQÂY ...... thúng".
     """
     boxes = stats[run, :4]
+    left = int(boxes[:, 0].min())
     right = int((boxes[:, 0] + boxes[:, 2]).max())
     top = max(0, int(boxes[:, 1].min()) - round(letter))
     bottom = int((boxes[:, 1] + boxes[:, 3]).max()) + round(_CLEARANCE * letter)
-    return not labels[top:bottom, right:].any()
+    # Dots do not make a field: a scanner's specks out in the margin, the dots of a
+    # second leader. Any letter does (the "6" of "....... 6. Email:").
+    return _only_dots(labels[top:bottom, right:], small) or _only_dots(
+        labels[top:bottom, :left], small
+    )
+
+
+def _only_dots(window: np.ndarray, small: np.ndarray) -> bool:
+    found = np.unique(window)
+    return not (~small[found[found > 0]]).any()
 
 
 def restore_leaders(text: OcrText, leaders: list[Leader]) -> OcrText:

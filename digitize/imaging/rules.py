@@ -48,12 +48,15 @@ def find_rules(black_white: np.ndarray, dpi: float) -> RuleMasks | None:
     """The ruled lines and box sides of a page with ink 0 and paper 255 (None: none)."""
     ink = (black_white < 128).astype(np.uint8)
     h_len = max(8, px(_H_MIN_MM, dpi))
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, h_len), np.uint8))
+    # A rule straightened by a fraction of a degree, or blurred and thresholded, is
+    # ragged by a pixel: the ink of that ragged edge goes with its straight core (left
+    # behind, it read as "TT", "¬", "|").
+    horizontal = _open_with_play(ink, (1, h_len))
     horizontal |= _dashed_rules(ink, dpi, h_len)
     if not horizontal.any():
         return None
     v_len = max(8, px(_V_MIN_MM, dpi))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((v_len, 1), np.uint8))
+    vertical = _open_with_play(ink, (v_len, 1))
     boxes = np.zeros((0, 4), np.int32)
     if vertical.any():
         # Only vertical rules that meet a horizontal one: box sides and table columns.
@@ -94,6 +97,15 @@ def erase_rules(black_white: np.ndarray, dpi: float, masks: RuleMasks | None = N
     erase = (rules & (1 - crossing)).astype(bool)
     black_white[erase] = 255
     return int(erase.sum())
+
+
+def _open_with_play(ink: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Ink in a straight run of `shape` (rows, columns), and the ink a pixel either side
+    of that run: a rule's ragged edge. Only a straight run starts it: the curves of a
+    signature, chained across a row a pixel thick, are no rule."""
+    across = (3, 1) if shape[0] == 1 else (1, 3)
+    core = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(shape, np.uint8))
+    return core | (cv2.dilate(core, np.ones(across, np.uint8)) & ink)
 
 
 def _dashed_rules(ink: np.ndarray, dpi: float, length: int) -> np.ndarray:
