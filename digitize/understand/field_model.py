@@ -30,6 +30,7 @@ from typing import Any
 from digitize.understand import normalise
 from digitize.understand.catalogue import Catalogue, DocumentType, FieldKind
 from digitize.understand.model import Example, ModelError, TextModel
+from digitize.understand.values import same_value
 from digitize.understand.vietnamese import fold
 
 DEFAULT_FIELD_MODEL = Path(__file__).resolve().parent.parent / "data" / "field_model.npz"
@@ -185,8 +186,6 @@ def examples_from_text(
 ) -> list[FieldExample]:
     """Labelled examples of one document's text: each colon label before a field's value
     (the value compared with the field kind's normaliser), and the others as `NONE`."""
-    from digitize.understand.learned import _same_value  # learned.py imports fields.py
-
     out = []
     for line in text.splitlines():
         for label, after in colon_pairs(line):
@@ -200,7 +199,7 @@ def examples_from_text(
                     spec is not None
                     and value is not None
                     and accepts(spec.kind, kind)
-                    and _same_value(spec.kind, after, value)
+                    and same_value(spec.kind, after, value)
                 ):
                     owner = name
                     break

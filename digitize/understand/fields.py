@@ -14,7 +14,7 @@ import dataclasses
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -33,9 +33,8 @@ from digitize.understand.field_model import (
     value_kind,
 )
 from digitize.understand.pages import PageText
+from digitize.understand.values import NORMALISERS, Value
 from digitize.understand.vietnamese import fold, fold_with_offsets
-
-Value = str | int | float
 
 REVIEW_BELOW = 0.6  # fields less sure than this go to a reviewer
 # A value with a word OCR was less sure of than this goes to a reviewer: misread marks
@@ -713,21 +712,6 @@ def _finish_date(page: PageText, line: Line, review_below: float) -> ExtractedFi
     start = comma + 1 if comma >= 0 else 0
     span = [(line, start, len(text))]
     return _finish(spec, text[start:].strip(), 1.0, page.number, span, review_below)
-
-
-# Each kind's normaliser (also used to find a corrected value in learned.py).
-NORMALISERS: dict[FieldKind, Callable[[str], Value | None]] = {
-    FieldKind.NAME: normalise.normalise_name,
-    FieldKind.DATE: normalise.normalise_date,
-    FieldKind.YEAR: normalise.normalise_year,
-    FieldKind.SEX: normalise.normalise_sex,
-    FieldKind.PHONE: normalise.normalise_phone,
-    FieldKind.MONEY: normalise.normalise_money,
-    FieldKind.AREA: normalise.normalise_area,
-    FieldKind.INTEGER: normalise.normalise_integer,
-    FieldKind.TEXT: normalise.normalise_text,
-    FieldKind.ADDRESS: normalise.normalise_address,
-}
 
 
 def _finish(

@@ -16,18 +16,16 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from digitize.errors import DigitizeError
-from digitize.understand import normalise
-from digitize.understand.catalogue import Catalogue, DocumentType, FieldKind, FieldSpec
-from digitize.understand.fields import NORMALISERS
+from digitize.understand.catalogue import Catalogue, DocumentType, FieldSpec
+from digitize.understand.values import LEADERS, same_value
 from digitize.understand.vietnamese import fold
 
 LEARNED_VERSION = 1
-_LEADERS = re.compile(r"(?:\.{3,}|…+|_{3,})")
 # Numbering and footnote markers around a label: "4.", "3.1.", "a)", "(1)", "®".
 _NUMBERING = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\)|[IVX]{1,4}\.)\s*")
 _MARKERS = re.compile(r"\s*(?:\(\s*\d{1,2}\s*\)|[”“\"'?®©¹²³⁴⁵⁶⁷⁸⁹⁰*]+)\s*$")
@@ -41,31 +39,6 @@ class LearnedError(DigitizeError):
 Learned = dict[str, dict[str, list[str]]]
 
 
-def _same_value(kind: FieldKind, text: str, want: object) -> bool:
-    """Whether `text` (what follows a colon) reads as the corrected value `want`."""
-    text = normalise.strip_leaders(_LEADERS.split(text)[0]).strip()
-    if not text or want in (None, ""):
-        return False
-    if kind is FieldKind.ID_NUMBER:
-        digits = re.sub(r"\D", "", text)
-        return bool(digits) and digits == re.sub(r"\D", "", str(want))
-    if kind is FieldKind.DOSSIER_CODE:
-        return fold(text).replace(" ", "") == fold(str(want)).replace(" ", "")
-    normaliser: Callable[[str], object] | None = NORMALISERS.get(kind)
-    if normaliser is None:
-        return False
-    got = normaliser(text)
-    wanted = normaliser(str(want)) if isinstance(want, str) else want
-    if got is None or wanted is None:
-        return False
-    if isinstance(got, str) and isinstance(wanted, str):
-        return fold(got) == fold(wanted)
-    try:
-        return abs(float(got) - float(wanted)) < 0.01  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return got == wanted
-
-
 def labels_before_value(text: str, spec: FieldSpec, value: object) -> list[str]:
     """The label wordings printed before `value` in `text`: the words before each colon
     whose value part reads as `value` (numbering, markers and the previous field's
@@ -77,12 +50,12 @@ def labels_before_value(text: str, spec: FieldSpec, value: object) -> list[str]:
             after = line[colon + 1 : colons[k + 1] if k + 1 < len(colons) else len(line)]
             if k + 1 < len(colons):
                 # the next label's words end the value: cut at the leaders before them
-                parts = _LEADERS.split(after)
+                parts = LEADERS.split(after)
                 after = parts[0] if len(parts) > 1 else after
-            if not _same_value(spec.kind, after, value):
+            if not same_value(spec.kind, after, value):
                 continue
             before = line[colons[k - 1] + 1 if k else 0 : colon]
-            before = _LEADERS.split(before)[-1]
+            before = LEADERS.split(before)[-1]
             label = _MARKERS.sub("", _NUMBERING.sub("", before.strip())).strip(" ,;")
             words = label.split()
             # a label starts with a capital; one in lower case is the tail of a wrapped one

@@ -35,9 +35,10 @@ from rapidfuzz import fuzz
 from digitize.results import BBox, TableGrid, Word
 from digitize.understand.catalogue import DEFAULT_CATALOGUE, CatalogueError, FieldKind
 from digitize.understand.checks import check_id_number
-from digitize.understand.fields import NORMALISERS, WORD_REVIEW_BELOW, ExtractedField
+from digitize.understand.fields import WORD_REVIEW_BELOW, ExtractedField
 from digitize.understand.normalise import strip_leaders
 from digitize.understand.pages import PageText
+from digitize.understand.values import NORMALISERS
 from digitize.understand.vietnamese import fold
 
 TABLES_FILE = "tables.toml"
