@@ -22,6 +22,9 @@ def test_digits_typed_one_per_box_read_as_one_number() -> None:
     assert join_grid_digits("0 9 6 I1 9 1 5 7 2 9 0 8") == "096191572908"
     assert join_grid_digits("0 7 9 1 9 O 0 1 2 3 4 5") == "079190012345"
     assert join_grid_digits("0 9 6 0 6 7/7 9 0 5 6 0 6") == "096067905606"
+    # Two different digits in one box: both kept, so the number is not 12 digits long
+    # and is never returned sure (a fresh CT01 copy: "... 6 6 98" was read as "...669").
+    assert join_grid_digits("0 3 8 0 8 8 7 6 7 6 6 98") == "0380887676698"
     assert join_grid_digits("Nguyễn Văn An") == "Nguyễn Văn An"
     assert join_grid_digits("12 tháng 3") == "12 tháng 3"
 

@@ -368,7 +368,9 @@ def join_grid_digits(raw: str) -> str:
     for token in tokens:
         digits = "".join(ch for ch in token if ch.isdigit())
         # Twelve boxes, twelve digits: a box read twice across its side ("7/7") is one.
-        if len(tokens) == 12 and digits:
+        # Two different digits in one box ("98") stay both: which one the box holds is
+        # not known, and the number, no longer 12 digits, goes to a reviewer.
+        if len(tokens) == 12 and digits and len(set(digits)) == 1:
             digits = digits[0]
         out.append(digits or _GRID_LOOKALIKE.get(token, token))
     return "".join(out)
