@@ -30,7 +30,7 @@ from typing import Any
 from digitize.understand import normalise
 from digitize.understand.catalogue import Catalogue, DocumentType, FieldKind
 from digitize.understand.model import Example, ModelError, TextModel
-from digitize.understand.values import same_value
+from digitize.understand.values import colon_parts, same_value
 from digitize.understand.vietnamese import fold
 
 DEFAULT_FIELD_MODEL = Path(__file__).resolve().parent.parent / "data" / "field_model.npz"
@@ -126,13 +126,7 @@ def clean_label(before: str) -> str:
 
 def colon_pairs(line: str) -> Iterator[tuple[str, str]]:
     """Each 'label: value' of a line of text as (label wording, value text)."""
-    colons = [m.start() for m in re.finditer(":", line)]
-    for k, colon in enumerate(colons):
-        after = line[colon + 1 : colons[k + 1] if k + 1 < len(colons) else len(line)]
-        if k + 1 < len(colons):
-            parts = _LEADERS.split(after)
-            after = parts[0] if len(parts) > 1 else after
-        before = line[colons[k - 1] + 1 if k else 0 : colon]
+    for before, after in colon_parts(line):
         label = clean_label(before)
         if label:
             yield label, after

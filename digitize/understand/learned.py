@@ -22,7 +22,7 @@ from typing import Any
 
 from digitize.errors import DigitizeError
 from digitize.understand.catalogue import Catalogue, DocumentType, FieldSpec
-from digitize.understand.values import LEADERS, same_value
+from digitize.understand.values import LEADERS, colon_parts, same_value
 from digitize.understand.vietnamese import fold
 
 LEARNED_VERSION = 1
@@ -45,16 +45,9 @@ def labels_before_value(text: str, spec: FieldSpec, value: object) -> list[str]:
     leaders left out)."""
     found = []
     for line in text.splitlines():
-        colons = [m.start() for m in re.finditer(":", line)]
-        for k, colon in enumerate(colons):
-            after = line[colon + 1 : colons[k + 1] if k + 1 < len(colons) else len(line)]
-            if k + 1 < len(colons):
-                # the next label's words end the value: cut at the leaders before them
-                parts = LEADERS.split(after)
-                after = parts[0] if len(parts) > 1 else after
+        for before, after in colon_parts(line):
             if not same_value(spec.kind, after, value):
                 continue
-            before = line[colons[k - 1] + 1 if k else 0 : colon]
             before = LEADERS.split(before)[-1]
             label = _MARKERS.sub("", _NUMBERING.sub("", before.strip())).strip(" ,;")
             words = label.split()

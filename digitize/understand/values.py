@@ -5,7 +5,7 @@ model's examples (`field_model.py`), kept apart so none of them imports another.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from digitize.understand import normalise
 from digitize.understand.catalogue import FieldKind
@@ -14,6 +14,19 @@ from digitize.understand.vietnamese import fold
 Value = str | int | float
 
 LEADERS = re.compile(r"(?:\.{3,}|…+|_{3,})")
+
+
+def colon_parts(line: str) -> Iterator[tuple[str, str]]:
+    """Each colon of a line as (the text since the previous colon, the value after it).
+    The value ends at the next colon, or at the leaders before the next label's words."""
+    colons = [m.start() for m in re.finditer(":", line)]
+    for k, colon in enumerate(colons):
+        after = line[colon + 1 : colons[k + 1] if k + 1 < len(colons) else len(line)]
+        if k + 1 < len(colons):
+            parts = LEADERS.split(after)
+            after = parts[0] if len(parts) > 1 else after
+        yield line[colons[k - 1] + 1 if k else 0 : colon], after
+
 
 # Each kind's normaliser.
 NORMALISERS: dict[FieldKind, Callable[[str], Value | None]] = {
