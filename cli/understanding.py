@@ -39,6 +39,7 @@ from digitize.understand import (
 )
 from digitize.understand.evaluation import (
     BLANK_SURE,
+    BLIND_SPLIT,
     HAND_FLAGGED,
     SURE,
     TABLE_BLANK_SURE,
@@ -49,6 +50,7 @@ from digitize.understand.evaluation import (
     TABLE_SURE,
     score_results,
     silent_error_rate,
+    sure_of,
     table_silent_error_rate,
 )
 from digitize.understand.field_model import DEFAULT_FIELD_EXAMPLES, train_field_model
@@ -177,6 +179,12 @@ def add_parsers(commands: Any) -> None:
     )
     evaluate.add_argument("--jobs", type=int, metavar="N", help="pages processed at once")
     evaluate.add_argument("--json", type=Path, metavar="FILE", help="also save the figures")
+    evaluate.add_argument(
+        "--show-heldout-misses",
+        action="store_true",
+        help="also print the held-out split's misses file by file (by default only its"
+        " figures: rules and models are not to be written from what it gets wrong)",
+    )
     evaluate.set_defaults(run=run_evaluate)
 
 
@@ -435,7 +443,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
                     argv += ["--jobs", str(args.jobs)]
                 process.main(argv)  # the same command a user runs
             figures[split or "all"] = scores = score_results(folder / "truth", results, catalogue)
-            _print_scores(console, scores, split)
+            _print_scores(console, scores, split, args.show_heldout_misses)
+    if BLIND_SPLIT in figures and not args.show_heldout_misses:
+        misses = figures[BLIND_SPLIT]["misses"]
+        figures[BLIND_SPLIT] = {**figures[BLIND_SPLIT], "misses": [f"{len(misses)} not shown"]}
     if args.json:
         payload = figures if len(figures) > 1 else next(iter(figures.values()))
         args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
@@ -454,20 +465,32 @@ def _splits(labelled: Path) -> dict[str, Path]:
     }
 
 
-def _print_scores(console: Console, scores: Mapping[str, Any], split: str = "") -> None:
+def _print_scores(
+    console: Console, scores: Mapping[str, Any], split: str = "", show_blind_misses: bool = False
+) -> None:
     title = "Understanding, exact match" + (f": {split}" if split else "")
-    table = Table("measure", "right", "total", "accuracy", title=title)
+    table = Table("measure", "right", "total", "accuracy", "sure", "silent", title=title)
     order = ["procedure", "document type", "fields (all)", "ID numbers", SURE, BLANK_SURE]
     order.append(HAND_FLAGGED)
     order += [TABLE_ROWS, TABLE_ROWS_EXACT, TABLE_CELLS, TABLE_SURE, TABLE_BLANK_SURE]
     order.append(TABLE_HAND_FLAGGED)
-    names = order + sorted(n for n in scores["scores"] if n not in order)
+    sure_tallies = {sure_of(name): name for name in scores["scores"]}
+    sure_tallies[SURE] = "fields (all)"
+    names = order + sorted(n for n in scores["scores"] if n not in order and n not in sure_tallies)
     for name in names:
         if name not in scores["scores"]:
             continue
         right, total = scores["scores"][name]["right"], scores["scores"][name]["total"]
+        # Beside a field's accuracy: how many of its values came back sure, and how many
+        # of those were wrong (silent errors), as the evaluation asks.
+        sure = scores["scores"].get(SURE if name == "fields (all)" else sure_of(name))
         table.add_row(
-            name, str(right), str(total), f"{100 * right / total:.1f} %" if total else "-"
+            name,
+            str(right),
+            str(total),
+            f"{100 * right / total:.1f} %" if total else "-",
+            str(sure["total"]) if sure else "",
+            str(sure["total"] - sure["right"]) if sure else "",
         )
     console.print(table)
     silent = silent_error_rate(dict(scores))
@@ -479,6 +502,12 @@ def _print_scores(console: Console, scores: Mapping[str, Any], split: str = "") 
             f"table cells: silent errors (wrong with review false): {100 * table_silent:.1f} %"
             " of sure"
         )
+    if split == BLIND_SPLIT and not show_blind_misses:
+        console.print(
+            f"  ({len(scores['misses'])} misses not shown: the {BLIND_SPLIT} split is read as"
+            " figures only; --show-heldout-misses prints them)"
+        )
+        return
     for miss in scores["misses"][:40]:
         console.print(f"  miss: {escape(miss)}", soft_wrap=True, highlight=False)
     if len(scores["misses"]) > 40:

@@ -16,6 +16,7 @@ from digitize.understand.evaluation import (
     SURE,
     score_results,
     silent_error_rate,
+    sure_of,
 )
 
 
@@ -145,3 +146,67 @@ def test_evaluate_scores_a_development_set_split_by_split(tmp_path: Path) -> Non
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert figures["tuned"]["scores"]["ID numbers"] == {"right": 1, "total": 1}
     assert figures["heldout"]["scores"][SURE] == {"right": 0, "total": 1}  # a silent error
+
+
+def test_each_field_has_its_silent_errors_beside_its_accuracy(tmp_path: Path, catalogue) -> None:
+    doc = "to_khai_thay_doi_thong_tin_cu_tru"
+    _write(
+        tmp_path / "truth" / "a.tif.json",
+        {
+            "file": "a.tif",
+            "documents": [
+                {
+                    "pages": [1],
+                    "doc_type": doc,
+                    "expected": {"applicant_name": "Nguyễn An", "id_number": "001090012345"},
+                }
+            ],
+        },
+    )
+    field = {"page": 1, "bbox": None, "raw": "", "confidence": 0.9, "problems": []}
+    fields = {
+        "applicant_name": {**field, "value": "Nguyễn Ăn", "review": False},
+        "id_number": {**field, "value": "001090012346", "review": True},
+    }
+    _write(
+        tmp_path / "results" / "a.json",
+        {"documents": [{"pages": [1], "doc_type": doc, "fields": fields}]},
+    )
+    scores = score_results(tmp_path / "truth", tmp_path / "results", catalogue)["scores"]
+    assert scores[sure_of("field applicant_name")] == {"right": 0, "total": 1}  # one silent
+    assert sure_of("field id_number") not in scores  # flagged: not returned sure
+    assert sure_of("ID numbers") not in scores
+
+
+def test_the_blind_split_prints_figures_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli.main import main
+
+    doc = "to_khai_thay_doi_thong_tin_cu_tru"
+    field = {"page": 1, "bbox": None, "raw": "", "confidence": 0.9, "problems": []}
+    for split in ("heldout", "tuned"):
+        (tmp_path / "dev" / split / "scans").mkdir(parents=True)
+        _write(
+            tmp_path / "dev" / split / "truth" / f"{split}-a.tif.json",
+            {
+                "file": f"{split}-a.tif",
+                "documents": [
+                    {"pages": [1], "doc_type": doc, "expected": {"id_number": "001090012345"}}
+                ],
+            },
+        )
+        fields = {"id_number": {**field, "value": "001090012346", "review": False}}
+        _write(
+            tmp_path / "results" / split / f"{split}-a.json",
+            {"documents": [{"pages": [1], "doc_type": doc, "fields": fields}]},
+        )
+    argv = ["evaluate", str(tmp_path / "dev"), "--results", str(tmp_path / "results")]
+    out = tmp_path / "figures.json"
+    assert main([*argv, "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "tuned-a.tif p1: id_number" in printed
+    assert "heldout-a.tif" not in printed
+    assert "heldout-a.tif" not in out.read_text(encoding="utf-8")
+    assert main([*argv, "--show-heldout-misses"]) == 0
+    assert "heldout-a.tif p1: id_number" in capsys.readouterr().out
