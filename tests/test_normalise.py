@@ -341,3 +341,30 @@ def test_a_family_name_with_misread_marks_is_given_back(raw: str, expected: str)
 )
 def test_an_address_gets_the_commas_ocr_lost(raw: str, expected: str) -> None:
     assert normalise_address(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("Gông an xã Hòa Phong", "Công an xã Hòa Phong"),
+        ("Cộng an phường Suối Hoa", "Công an phường Suối Hoa"),
+        ("Công .an thị trấn Quán Hành", "Công an thị trấn Quán Hành"),
+        ("Công an phường, .Hố Nai", "Công an phường Hố Nai"),
+        ("Ủy bạn nhân dân phường Lạch Tray", "Ủy ban nhân dân phường Lạch Tray"),
+        # Not before a unit, or too far from the body's name: left as read.
+        ("Cộng an", "Cộng an"),
+        ("Cộng đồng xã viên", "Cộng đồng xã viên"),
+        ("thôn Hồng An xã Phú Lộc", "thôn Hồng An xã Phú Lộc"),
+        # Abbreviations keep their dots.
+        ("TP. Huế", "TP. Huế"),
+        ("P.12, Q.3", "P.12, Q.3"),
+    ],
+)
+def test_misread_bodies_and_leader_dots_are_repaired(raw: str, want: str) -> None:
+    assert normalise_text(raw) == want
+
+
+def test_a_leader_dot_inside_a_name_or_after_a_unit_is_dropped() -> None:
+    assert normalise_name("Vũ T.hùy Mai") == "Vũ Thùy Mai"
+    assert normalise_address("Số 12, phường, .Hố Nai, TP.HCM") == "Số 12, phường Hố Nai, TP.HCM"
+    assert normalise_address("phường 17, quận Gò Vấp") == "phường 17, quận Gò Vấp"

@@ -47,8 +47,78 @@ def strip_leaders(raw: str) -> str:
 
 
 def normalise_text(raw: str) -> str | None:
-    text = canonical(strip_leaders(raw))
+    text = repair_bodies(_drop_leader_dots(canonical(strip_leaders(raw))))
     return text or None
+
+
+# A leader's dot left between the letters typed over it: at the start of a word
+# (".an", ", .Hố") or inside one before a small letter ("T.hùy"). Vietnamese words hold
+# no such dot; abbreviations put theirs after the letters ("TP. Huế", "P.12").
+_DOT_OPENING_WORD = re.compile(r"(?:(?<=\s)|^)[.,]+(?=[^\W\d_])")
+_DOT_IN_WORD = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_])(?=[^\WA-ZÀ-Ỹ\d_])")
+
+
+# A unit word is followed by its name, never by a comma: "phường, Hố Nai" is a dot of
+# the leader read as a comma.
+_COMMA_AFTER_UNIT = re.compile(
+    r"(?<![^\W\d_])(phường|xã|thị trấn|quận|huyện|thị xã|thành phố|tỉnh),(?= [^\W\d_])"
+)
+
+
+def _drop_leader_dots(text: str) -> str:
+    text = _DOT_OPENING_WORD.sub("", text)
+    text = _DOT_IN_WORD.sub("", text)
+    return _COMMA_AFTER_UNIT.sub(
+        lambda m: m.group(1) if text[m.end() + 1].isupper() else m.group(), text
+    )
+
+
+# The bodies that issue and receive papers, and the units they serve. OCR misreads a
+# letter or a mark of them ("Gông an", "Cộng an xã", "Ủy bạn nhân dân"); before a unit's
+# name, two or four words this close to a body's name can only be that body.
+_BODIES = ("Công an", "Ủy ban nhân dân")
+_UNITS = frozenset(
+    fold(unit)
+    for unit in ("phường", "xã", "thị trấn", "quận", "huyện", "thị xã", "thành phố", "tỉnh")
+)
+
+
+def repair_bodies(text: str) -> str:
+    """`text` with a misread body's name before a unit written as it is printed:
+    "Gông an xã Hòa Phong" -> "Công an xã Hòa Phong"."""
+    words = text.split()
+    for body in _BODIES:
+        size = len(body.split())
+        want = fold(body).replace(" ", "")
+        for start in range(len(words) - size):
+            span = words[start : start + size]
+            after = words[start + size : start + size + 2]
+            if " ".join(span) == body or not any(
+                fold(" ".join(after[:n])) in _UNITS for n in (1, 2)
+            ):
+                continue
+            # A place's name is capitalised ("thôn Hồng An, xã …"); a body's later words
+            # are not, and nothing stands between a body and its unit.
+            if span[-1].endswith(",") or any(not w.lstrip(".").islower() for w in span[1:]):
+                continue
+            got = fold("".join(span)).strip(".,")
+            # One letter off for the two-word body, two for the four-word one.
+            if _edits_within(got, want, size // 2):
+                words[start : start + size] = body.split()
+    return " ".join(words)
+
+
+def _edits_within(a: str, b: str, limit: int) -> bool:
+    """Whether `a` becomes `b` by at most `limit` letters changed, added or dropped."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1] <= limit
 
 
 def normalise_name(raw: str) -> str | None:
@@ -57,7 +127,7 @@ def normalise_name(raw: str) -> str | None:
     Names never hold digits, so text with any digit (a date or number caught after the
     label) is refused rather than cleaned.
     """
-    text = canonical(strip_leaders(raw))
+    text = _drop_leader_dots(canonical(strip_leaders(raw)))
     if not text or any(ch.isdigit() for ch in text) or not any(ch.isalpha() for ch in text):
         return None
     words = [_title_word(word) for word in text.split()]
