@@ -99,11 +99,14 @@ def correct_cell(
         raise NotFoundError(f"tài liệu {document_id} không có ô {table} dòng {row} {column}")
     before = (cell.get("corrected") or {}).get("value", cell.get("value"))
     after = _clean(value)
+    if column.endswith("id_number"):
+        after = _id_number(after)  # as a field's: twelve digits a person vouches for
     cell["corrected"] = {"value": after, "by": actor, "at": utcnow().isoformat()}
     cell["review"] = False
     document.tables = tables  # a new list: the JSON column is written again
     note = f"table {table} row {row} {column}:"
     document.review = [r for r in document.review if not r.startswith(note)]
+    index_documents(session, [document.id])  # a member's corrected name is found by search
     record(
         session,
         actor,

@@ -297,7 +297,25 @@ def _field_values(
         .where(Field.document_id.in_(pages))
         .order_by(Field.id)
     )
-    return field_values(rows, pages)
+    values = field_values(rows, pages)
+    tables = session.execute(select(Document.id, Document.tables).where(Document.id.in_(pages)))
+    for document_id, held in tables:
+        values[document_id] += corrected_cells(held or [], pages[document_id])
+    return values
+
+
+def corrected_cells(tables: Iterable[Any], pages: Sequence[int]) -> list[tuple[int, str]]:
+    """The table cells a person corrected, as text with their document page: what a cell
+    read is in the page's text already, a correction is not (issue 13)."""
+    found = []
+    for table in tables:
+        for row in table.get("rows") or ():
+            for cell in row.values():
+                corrected = cell.get("corrected") if isinstance(cell, dict) else None
+                shown = _as_text(corrected.get("value")) if isinstance(corrected, dict) else None
+                if shown and shown != _as_text(cell.get("value")):
+                    found.append((_document_page(cell.get("page"), pages), shown))
+    return found
 
 
 def field_values(

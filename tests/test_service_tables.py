@@ -31,6 +31,7 @@ from service import staff
 from service.audit import entries_for
 from service.context import Services
 from service.processing import assemble_scan
+from service.search import search
 from tests.badfiles import good_pdf
 from tests.test_web import PASSWORD, _client, _csrf, sign_in
 
@@ -286,3 +287,32 @@ def test_staff_correct_and_confirm_a_flagged_cell(web_services: Services, tmp_pa
     corrected = [e.detail for e in entries if e.action == "table.correct"]
     assert corrected[0] == {"table": "household_members", "row": 2, "column": "id_number",
                             "before": "0013100043", "after": "001310004321"}  # fmt: skip
+
+
+def test_a_corrected_cell_is_found_by_search_and_checked_as_its_kind(
+    web_services: Services, tmp_path: Path
+) -> None:
+    document_id = store_ct01(web_services, tmp_path)
+    with web_services.sessions() as session:
+        assert search(session, "001310004321").total == 0  # read as 0013100043
+    with _client(web_services) as client:
+        sign_in(client, "lan")
+        page = client.get(f"/app/review/{document_id}").text
+        form = {"table": "household_members", "column": "id_number", "csrf": _csrf(page),
+                "row": "2", "action": "correct"}  # fmt: skip
+        wrong = client.post(f"/app/review/{document_id}/cell", data={**form, "value": "12345"})
+        assert wrong.status_code == 422 and "Traceback" not in wrong.text
+        assert "12345" in wrong.text  # the staff see what was refused
+        right = client.post(
+            f"/app/review/{document_id}/cell", data={**form, "value": "001310004321"}
+        )
+        assert right.status_code == 303, right.text
+    with web_services.sessions() as session:
+        found = search(session, "001310004321")
+        assert [hit.document.id for hit in found.hits] == [document_id]
+        assert (
+            session.get(Document, document_id).tables[0]["rows"][1]["id_number"]["corrected"][
+                "value"
+            ]
+            == "001310004321"
+        )
