@@ -701,3 +701,17 @@ def test_a_retraining_lock_left_by_a_dead_job_is_taken_over(web_settings: Settin
     again, queued = enqueue_retrain(web_settings, "staff:quan", connection)
     assert not queued and again.id == job.id  # still queued: no second one
     assert last_retrain(web_settings, connection).id == job.id
+
+
+def test_every_problem_the_reader_gives_is_said_in_vietnamese() -> None:
+    """Each problem literal the understanding code hands a field has its wording on the
+    staff pages (a missed one showed "not found" in English on the review page)."""
+    from web.pages import problems_vi
+
+    understand = Path(__file__).resolve().parent.parent / "digitize" / "understand"
+    source = "\n".join(path.read_text(encoding="utf-8") for path in understand.glob("*.py"))
+    given = set(re.findall(r'problems\.append\("([a-z][a-z0-9 ,]+)"\)', source))
+    given |= set(re.findall(r'\("([a-z][a-z0-9 ,]+)",\)', source))
+    assert {"not found", "empty", "uncertain reading"} <= given  # the scan finds them
+    untranslated = sorted(p for p in given if problems_vi(p) == p)
+    assert not untranslated

@@ -321,3 +321,33 @@ def test_staff_upload_review_search_and_refusals(
         (hook,) = session.scalars(select(Webhook))
         assert hook.client_id == client.id and client.role == "onestop"
     context.close()
+
+
+def test_staff_check_a_household_table_in_the_browser(
+    live: tuple[str, Services], browser: object, tmp_path: Path
+) -> None:
+    """CT01's household members on the review page: flagged cells marked, one corrected
+    in the browser, the correction shown with the value read beside it."""
+    from tests.test_service_tables import store_ct01
+
+    expect = sync_api.expect
+    base, services = live
+    document_id = store_ct01(services, tmp_path)
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN")  # type: ignore[attr-defined]
+    page = context.new_page()
+    _sign_in(page, base, "lan")
+    page.goto(f"{base}/app/review/{document_id}")
+    table = page.locator("section[data-table=household_members]")
+    expect(table.locator("h3")).to_contain_text("Thành viên hộ gia đình")
+    flagged = table.locator("td[data-cell='2-id_number']")
+    expect(flagged).to_have_class("flagged")
+    expect(flagged).to_contain_text("cần kiểm tra")
+    _shot(page, "18-review-household-table")
+    flagged.locator("input[name=value]").fill("001310004321")
+    flagged.locator("button[value=correct]").click()
+    corrected = page.locator("section[data-table=household_members] td[data-cell='2-id_number']")
+    expect(corrected).to_contain_text("001310004321")
+    expect(corrected).to_contain_text("sửa bởi staff:lan")
+    expect(corrected).not_to_have_class("flagged")
+    _shot(page, "19-review-household-table-corrected")
+    context.close()

@@ -167,6 +167,8 @@ _PROBLEMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     ("uncertain", "chưa chắc chắn"),
     ("handwritten", "viết tay (máy không đọc chữ viết tay)"),
     ("empty", "để trống"),
+    ("not found", "không tìm thấy trên trang"),
+    ("document type unknown", "chưa rõ loại giấy tờ"),
     ("not 12 digits", "không đủ 12 chữ số"),
     ("label found with other values", "nhãn này có ở nhiều chỗ, với giá trị khác nhau"),
     (
