@@ -40,7 +40,7 @@ from digitize.understand.evaluation import (  # noqa: E402
 )
 from digitize.understand.files import understand_file  # noqa: E402
 
-SPLITS = ("heldout", "tuned", "blank")
+SPLITS = ("heldout", "unseen", "tuned", "blank")
 HEADLINE = (
     "document type",
     "procedure",

@@ -39,7 +39,7 @@ from digitize.understand import (
 )
 from digitize.understand.evaluation import (
     BLANK_SURE,
-    BLIND_SPLIT,
+    BLIND_SPLITS,
     HAND_FLAGGED,
     SURE,
     TABLE_BLANK_SURE,
@@ -163,7 +163,7 @@ def add_parsers(commands: Any) -> None:
             "`python -m samples.generate --labelled DIR`) and print procedure, document "
             "type and per-field exact-match accuracy, ID-number accuracy and the silent "
             "errors (wrong values returned with review false). A development set of "
-            "splits (DIR/tuned, DIR/heldout, DIR/blank, as written by `python -m "
+            "splits (DIR/tuned, DIR/heldout, DIR/unseen, DIR/blank, as written by `python -m "
             "samples.real_forms DIR`) is scored split by split; on blank forms every "
             "field returned sure counts against."
         ),
@@ -182,8 +182,8 @@ def add_parsers(commands: Any) -> None:
     evaluate.add_argument(
         "--show-heldout-misses",
         action="store_true",
-        help="also print the held-out split's misses file by file (by default only its"
-        " figures: rules and models are not to be written from what it gets wrong)",
+        help="also print the blind splits' (heldout, unseen) misses file by file (by default"
+        " only their figures: rules and models are not to be written from what they get wrong)",
     )
     evaluate.set_defaults(run=run_evaluate)
 
@@ -444,9 +444,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 process.main(argv)  # the same command a user runs
             figures[split or "all"] = scores = score_results(folder / "truth", results, catalogue)
             _print_scores(console, scores, split, args.show_heldout_misses)
-    if BLIND_SPLIT in figures and not args.show_heldout_misses:
-        misses = figures[BLIND_SPLIT]["misses"]
-        figures[BLIND_SPLIT] = {**figures[BLIND_SPLIT], "misses": [f"{len(misses)} not shown"]}
+    for split in BLIND_SPLITS:
+        if split in figures and not args.show_heldout_misses:
+            hidden = len(figures[split]["misses"])
+            figures[split] = {**figures[split], "misses": [f"{hidden} not shown"]}
     if args.json:
         payload = figures if len(figures) > 1 else next(iter(figures.values()))
         args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
@@ -455,7 +456,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def _splits(labelled: Path) -> dict[str, Path]:
     """'' -> DIR for a plain labelled set; split name -> DIR/split for a development set
-    written by `python -m samples.real_forms` (tuned, heldout, blank)."""
+    written by `python -m samples.real_forms` (tuned, heldout, unseen, blank)."""
     if (labelled / "scans").is_dir() and (labelled / "truth").is_dir():
         return {"": labelled}
     return {
@@ -502,9 +503,9 @@ def _print_scores(
             f"table cells: silent errors (wrong with review false): {100 * table_silent:.1f} %"
             " of sure"
         )
-    if split == BLIND_SPLIT and not show_blind_misses:
+    if split in BLIND_SPLITS and not show_blind_misses:
         console.print(
-            f"  ({len(scores['misses'])} misses not shown: the {BLIND_SPLIT} split is read as"
+            f"  ({len(scores['misses'])} misses not shown: the {split} split is read as"
             " figures only; --show-heldout-misses prints them)"
         )
         return

@@ -6,6 +6,7 @@ Three parts, each written as scans/ + truth/ in the labelled set's format (so
 - `tuned/`: filled copies of real official templates and of the project's own forms in
   wordings the extractor's rules may be built from;
 - `heldout/`: other real templates and other wordings, never looked at while writing rules;
+- `unseen/`: a further set of wordings, written later, for figures only;
 - `blank/`: every real template left blank (no field may be returned sure there).
 
 Real templates are read from `../shared/real-forms/pdf` at run time (never committed).
@@ -44,7 +45,7 @@ from samples.people import FEMALE, MALE, Case, make_case, make_person
 from samples.render import FONTS, load_font
 
 REAL_FORMS = Path(__file__).resolve().parents[2] / "shared" / "real-forms" / "pdf"
-SPLITS = ("tuned", "heldout", "blank")
+SPLITS = ("tuned", "heldout", "unseen", "blank")
 _TIMEOUT_S = 60
 
 
@@ -770,6 +771,32 @@ WORDINGS: dict[str, dict[str, dict[str, str]]] = {
         },
         "to_khai_dang_ky_khai_tu": {"Họ, chữ đệm, tên người yêu cầu": "Tôi là"},
     },
+    # A second blind set, written at the start of the stop after the held-out split's
+    # misses had been printed once: figures only, never read file by file.
+    "unseen": {
+        "to_khai_cu_tru_ct01": {
+            "1) Họ, chữ đệm và tên": "1) Họ tên",
+            "4) Số định danh cá nhân": "4) Số căn cước",
+        },
+        "giay_de_nghi_ho_kinh_doanh": {
+            "Tôi là (ghi họ tên bằng chữ in hoa)": "Họ tên người đại diện hộ kinh doanh",
+            "Tổng số (bằng số; VNĐ)": "Vốn đăng ký",
+        },
+        "don_dang_ky_dat_dai_04a": {
+            "3.1. Thửa đất số": "3.1. Số hiệu thửa đất",
+            "3.2. Tờ bản đồ số": "3.2. Thuộc tờ bản đồ số",
+        },
+        "to_khai_khai_sinh": {
+            "Họ, chữ đệm, tên người yêu cầu": "Người đi đăng ký",
+            "Số định danh cá nhân": "Số giấy tờ tùy thân",
+        },
+        "don_de_nghi_cap_giay_phep_xay_dung": {
+            "Tên chủ đầu tư (tên chủ hộ)": "Chủ đầu tư",
+            "Lô đất số": "Số hiệu lô đất",
+        },
+        "to_khai_ly_lich_tu_phap": {"10) Số định danh cá nhân": "10) Số thẻ căn cước"},
+        "to_khai_dang_ky_khai_tu": {"Họ, chữ đệm, tên người yêu cầu": "Họ tên người đi khai tử"},
+    },
 }
 
 
@@ -860,7 +887,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m samples.real_forms",
         description="Write the development set of issue 13 (real templates filled, blank, "
-        "and the project's forms in other wordings) as OUT/{tuned,heldout,blank}/{scans,truth}.",
+        "and the project's forms in other wordings) as "
+        "OUT/{tuned,heldout,unseen,blank}/{scans,truth}.",
     )
     parser.add_argument("out", type=Path, metavar="OUT")
     parser.add_argument("--copies", type=int, default=3, help="filled copies per real template")

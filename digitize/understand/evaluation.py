@@ -29,9 +29,9 @@ TABLE_CELLS = "table cells (all)"
 TABLE_SURE = "table cells returned sure"  # right = sure and right, as SURE for fields
 TABLE_BLANK_SURE = "table cells returned sure on blank forms"
 TABLE_HAND_FLAGGED = "table cells handwritten flagged"
-# The split of a development set whose templates and wordings no rule or model was built
-# from: only its figures are read, never what it got wrong file by file.
-BLIND_SPLIT = "heldout"
+# The splits of a development set whose templates and wordings no rule or model was
+# built from: only their figures are read, never what they got wrong file by file.
+BLIND_SPLITS = ("heldout", "unseen")
 
 
 def score_results(truths: Path, results: Path, catalogue: Catalogue) -> dict[str, Any]:
