@@ -234,3 +234,26 @@ def test_id_card_expiry_follows_the_renewal_ages() -> None:
     # A card that ran out was renewed on that day: the one held is the new one.
     issued, expiry = current_card(date(1996, 5, 2), date(2016, 6, 1), date(2024, 1, 2))
     assert issued == date(2021, 5, 2) and expiry == date(2036, 5, 2)
+
+
+def test_no_blind_wording_is_a_catalogue_label() -> None:
+    """The held-out and unseen splits stay blind: none of their wordings entered the
+    catalogue, unless a tuned template or wording prints it too."""
+    from digitize.understand import load_catalogue
+    from samples.real_forms import REAL_LABELS, WORDINGS
+
+    def bare(label: str) -> str:
+        return re.sub(r"^\d+(?:\.\d+)*[.)]\s*", "", label)
+
+    seen = {bare(v) for labels in WORDINGS["tuned"].values() for v in labels.values()}
+    seen |= {bare(k) for split in WORDINGS.values() for labels in split.values() for k in labels}
+    seen |= REAL_LABELS
+    listed = {
+        label
+        for doc in load_catalogue().document_types.values()
+        for spec in doc.fields
+        for label in spec.labels
+    }
+    for split in ("heldout", "unseen"):
+        blind = {bare(v) for labels in WORDINGS[split].values() for v in labels.values()}
+        assert not (blind - seen) & listed, split
