@@ -366,5 +366,7 @@ def test_misread_bodies_and_leader_dots_are_repaired(raw: str, want: str) -> Non
 
 def test_a_leader_dot_inside_a_name_or_after_a_unit_is_dropped() -> None:
     assert normalise_name("Vũ T.hùy Mai") == "Vũ Thùy Mai"
+    assert normalise_name("Trần Văn.toàn") == "Trần Văn Toàn"
+    assert normalise_text("thư: an.nguyen@mail.vn") == "thư: an.nguyen@mail.vn"
     assert normalise_address("Số 12, phường, .Hố Nai, TP.HCM") == "Số 12, phường Hố Nai, TP.HCM"
     assert normalise_address("phường 17, quận Gò Vấp") == "phường 17, quận Gò Vấp"

@@ -52,12 +52,11 @@ def normalise_text(raw: str) -> str | None:
 
 
 # A leader's dot left between the letters typed over it: at the start of a word
-# (".an", ", .Hố") or inside one before a small letter ("T.hùy"). Vietnamese words hold
-# no such dot; abbreviations put theirs after the letters ("TP. Huế", "P.12").
+# (".an", ", .Hố") or, in a name, inside one before a small letter ("T.hùy",
+# "Văn.toàn"). Vietnamese words hold no such dot; abbreviations put theirs after the
+# letters ("TP. Huế", "P.12").
 _DOT_OPENING_WORD = re.compile(r"(?:(?<=\s)|^)[.,]+(?=[^\W\d_])")
-_DOT_IN_WORD = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_])(?=[^\WA-ZÀ-Ỹ\d_])")
-
-
+_DOT_IN_WORD = re.compile(r"([^\W\d_]+)\.(?=[^\WA-ZÀ-Ỹ\d_])([^\W\d_]+)")
 # A unit word is followed by its name, never by a comma: "phường, Hố Nai" is a dot of
 # the leader read as a comma.
 _COMMA_AFTER_UNIT = re.compile(
@@ -65,12 +64,16 @@ _COMMA_AFTER_UNIT = re.compile(
 )
 
 
-def _drop_leader_dots(text: str) -> str:
+def _drop_leader_dots(text: str, *, in_words: bool = False) -> str:
+    """`text` without the leaders' dots OCR left in it; `in_words` (names only: a text
+    may hold an e-mail or a web address) also those inside words."""
     text = _DOT_OPENING_WORD.sub("", text)
-    text = _DOT_IN_WORD.sub("", text)
-    return _COMMA_AFTER_UNIT.sub(
-        lambda m: m.group(1) if text[m.end() + 1].isupper() else m.group(), text
-    )
+    if in_words:
+        # Two syllables either side were two words; a letter alone starts the word.
+        text = _DOT_IN_WORD.sub(
+            lambda m: f"{m[1]} {m[2]}" if min(len(m[1]), len(m[2])) > 1 else m[1] + m[2], text
+        )
+    return _COMMA_AFTER_UNIT.sub(lambda m: m[1] if text[m.end() + 1].isupper() else m[0], text)
 
 
 # The bodies that issue and receive papers, and the units they serve. OCR misreads a
@@ -127,7 +130,7 @@ def normalise_name(raw: str) -> str | None:
     Names never hold digits, so text with any digit (a date or number caught after the
     label) is refused rather than cleaned.
     """
-    text = _drop_leader_dots(canonical(strip_leaders(raw)))
+    text = _drop_leader_dots(canonical(strip_leaders(raw)), in_words=True)
     if not text or any(ch.isdigit() for ch in text) or not any(ch.isalpha() for ch in text):
         return None
     words = [_title_word(word) for word in text.split()]
