@@ -292,7 +292,8 @@ def test_normalise_phone(raw: str, phone: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "12345", "079085001234", "912345678", "1912345678", "12/03/2019"]
+    "raw",
+    ["", "12345", "079085001234", "912345678", "1912345678", "12/03/2019", "09837092549"],
 )
 def test_normalise_phone_refuses(raw: str) -> None:
     assert normalise_phone(raw) is None

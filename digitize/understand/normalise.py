@@ -398,7 +398,7 @@ _PHONE = re.compile(r"\+?\(?\d[\d\s().\-]{6,}\d")
 
 
 def normalise_phone(raw: str) -> str | None:
-    """Digits only: a mobile (10 digits, 0xxx) or a landline (10-11 digits with area code);
+    """Digits only: a mobile (10 digits, 0xxx) or a landline (11 digits, area code 02x);
     +84 becomes 0. Several numbers on a line ("0912 345 678 - 0987 654 321"): the first."""
     text = repair_numbers(unicodedata.normalize("NFC", raw))
     for part in re.split(r"\s[-–/]\s|[,;/]", text):
@@ -406,6 +406,9 @@ def normalise_phone(raw: str) -> str | None:
             digits = re.sub(r"\D", "", match.group())
             if digits.startswith("84") and (match.group().startswith("+") or len(digits) == 11):
                 digits = "0" + digits[2:].removeprefix("0")
-            if digits.startswith("0") and len(digits) in (10, 11):
+            # Eleven digits only with a landline's area code (02x): a mobile has ten.
+            if digits.startswith("0") and (
+                len(digits) == 10 or (len(digits) == 11 and digits.startswith("02"))
+            ):
                 return digits
     return None
