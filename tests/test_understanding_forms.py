@@ -317,3 +317,23 @@ def test_a_blank_field_naming_a_person_is_no_block_heading(catalogue) -> None:
     fields = extract_fields([birth], doc)
     assert fields["applicant_name"].value == "Lê Văn Hùng"
     assert fields["subject_name"].value == "Lê Thị Ngọc"
+
+
+def test_a_household_business_name_is_known_by_its_opening_words(catalogue) -> None:
+    """By law (Nghị định 01/2021, Điều 88) the name opens with "Hộ kinh doanh": after
+    any label it is the business's name, and a person's name read for it is flagged."""
+    form = catalogue.document_types["giay_de_nghi_dang_ky_ho_kinh_doanh"]
+    unknown_label = page(
+        1,
+        "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH",
+        "Tên hộ kinh doanh: VŨ HẢI LINH",
+        "Tên gọi của cơ sở: HỘ KINH DOANH CÀ PHÊ ÁNH DƯƠNG",
+    )
+    fields = extract_fields([unknown_label], form)
+    assert fields["business_name"].value == "HỘ KINH DOANH CÀ PHÊ ÁNH DƯƠNG"
+    person = page(1, "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH", "Tên hộ kinh doanh: VŨ HẢI LINH")
+    flagged = extract_fields([person], form)["business_name"]
+    assert flagged.review and "does not open with 'Hộ kinh doanh'" in flagged.problems
+    # The title and a label holding the words are no value; a blank after them neither.
+    blank = page(1, "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH", "Ghi rõ: Hộ kinh doanh ........")
+    assert extract_fields([blank], form)["business_name"].value is None

@@ -472,6 +472,9 @@ def test_field_names_statuses_and_sexes_are_said_in_vietnamese() -> None:
     assert note_vi("field id_number: unknown province code 099, uncertain reading") == (
         "Trường Số định danh cá nhân: mã tỉnh 099 không có trong danh mục, đọc chưa chắc chắn"
     )
+    assert note_vi("field business_name: does not open with 'Hộ kinh doanh'") == (
+        "Trường Tên hộ kinh doanh: không mở đầu bằng “Hộ kinh doanh” như quy định"
+    )
     assert note_vi("field business_name: same value as applicant_name") == (
         "Trường Tên hộ kinh doanh: trùng giá trị với trường Họ tên người yêu cầu"
     )

@@ -182,6 +182,7 @@ _PROBLEMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     ("several ID numbers, no label", "có nhiều số định danh, không có nhãn"),
     (r"same value as (\w+)", lambda m: f"trùng giá trị với trường {field_vi(m[1])}"),
     (r"unknown province code (\d+)", r"mã tỉnh \1 không có trong danh mục"),
+    (r"does not open with '([^']+)'", r"không mở đầu bằng “\1” như quy định"),
     (
         r"sex digit says (\w+), document says (\w+)",
         lambda m: (

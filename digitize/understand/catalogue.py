@@ -78,8 +78,11 @@ class FieldSpec(_Strict):
     # Section headings (as printed, matched without diacritics) under which the label
     # is read: "THÔNG TIN CỦA CHA", "BÊN NỮ"; `occurrence` counts within them.
     sections: tuple[str, ...] = ()
+    # Words every value of the field opens with, by law ("Hộ kinh doanh …": a household
+    # business's name): such a value is the field's wherever it stands after a colon.
+    opens_with: tuple[str, ...] = ()
 
-    _nfc = field_validator("labels", "sections", mode="before")(_nfc)
+    _nfc = field_validator("labels", "sections", "opens_with", mode="before")(_nfc)
 
     @field_validator("name")
     @classmethod

@@ -152,6 +152,7 @@ def extract_fields(
         if result is not None:
             found[spec.name] = result
     _ids_by_kind(layout, doc_type, found, review_below)
+    _values_by_opening(layout, doc_type, found, review_below)
     if field_model is not None:
         _fields_by_model(layout, doc_type, found, field_model, review_below)
         _values_by_kind(layout, doc_type, found, field_model, review_below)
@@ -941,6 +942,50 @@ def _ids_by_kind(
         candidates.remove(pool[0])
 
 
+def _values_by_opening(
+    layout: _Layout, doc_type: DocumentType, found: dict[str, ExtractedField], review_below: float
+) -> None:
+    """Fields whose every value opens with set words (`FieldSpec.opens_with`): a value
+    read by its label that does not is flagged; one that does, after any colon of the
+    document ("Tên cơ sở: HỘ KINH DOANH …"), is the field's. Sure only when it is the
+    one such value."""
+    for spec in doc_type.fields:
+        if not spec.opens_with:
+            continue
+        openings = tuple(fold(words) for words in spec.opens_with)
+        current = found.get(spec.name)
+        if current is not None and fold(str(current.value)).startswith(openings):
+            continue
+        options: list[ExtractedField] = []
+        for page in layout.pages:
+            for line in page.lines:
+                folded, offsets = fold_with_offsets(line.text)
+                for opening in openings:
+                    for match in re.finditer(rf":\s*({re.escape(opening)}\b[^:]*)$", folded):
+                        start = offsets[match.start(1)]
+                        raw = _LEADERS.split(line.text[start:])[0]
+                        if len(raw.split()) <= len(opening.split()):
+                            continue  # the words alone: a blank or a printed phrase
+                        end = start + len(raw)
+                        options.append(
+                            _finish(spec, raw, 1.0, page.number, [(line, start, end)], review_below)
+                        )
+        values = {option.value for option in options if option.value is not None}
+        if len(values) == 1:
+            found[spec.name] = next(o for o in options if o.value is not None)
+        elif values:
+            first = next(o for o in options if o.value is not None)
+            found[spec.name] = dataclasses.replace(
+                first, review=True, problems=(*first.problems, "several values of its kind")
+            )
+        elif current is not None and current.value is not None:
+            found[spec.name] = dataclasses.replace(
+                current,
+                review=True,
+                problems=(*current.problems, f"does not open with {spec.opens_with[0]!r}"),
+            )
+
+
 # -- fields named by the learned model ----------------------------------------------------
 
 # The model's probability, among this type's fields and "no field", above which its
@@ -1213,7 +1258,7 @@ def _cross_check(
         if spec.kind is not FieldKind.TEXT or current is None or current.value is None:
             continue
         other = names.get(fold(str(current.value)))
-        if other and not current.review:
+        if other:  # said even when flagged already: the likeliest reason
             found[spec.name] = dataclasses.replace(
                 current, review=True, problems=(*current.problems, f"same value as {other}")
             )
