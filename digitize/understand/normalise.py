@@ -121,7 +121,26 @@ def normalise_date(raw: str) -> str | None:
     return found.isoformat() if found else None
 
 
+# "ngày18 tháng0l năm2024": a look-alike letter glued to a number of the date's words.
+_DATE_WORD_NUMBER = re.compile(r"(ngay|thang|nam)(\W{0,3})([\dol|]{1,4})(?![a-z\d])")
+_FOLDED_IN_NUMBER = str.maketrans({"o": "0", "l": "1", "|": "1"})
+
+
+def repair_date_words(folded: str) -> str:
+    """Look-alike letters read as the digits they are in the numbers after "ngày",
+    "tháng" and "năm" (folded text); numbers with no real digit are left alone."""
+
+    def repair(match: re.Match[str]) -> str:
+        number = match.group(3)
+        if not any(ch.isdigit() for ch in number):
+            return match.group()
+        return match.group(1) + match.group(2) + number.translate(_FOLDED_IN_NUMBER)
+
+    return _DATE_WORD_NUMBER.sub(repair, folded)
+
+
 def _read_date(text: str) -> date | None:
+    text = repair_date_words(text)
     candidates: list[tuple[int, int, int, int]] = []  # position, year, month, day
     for match in _DATE_WORDS.finditer(text):
         d, m, y = match.groups()
@@ -129,6 +148,8 @@ def _read_date(text: str) -> date | None:
     for match in _DATE_DMY.finditer(text):
         d, m, y = match.groups()
         candidates.append((match.start(), int(y), int(m), int(d)))
+    if not candidates or read_through_leaders(text):
+        candidates += _dotted_dmy(text)
     for match in _DATE_ISO.finditer(text):
         y, m, d = match.groups()
         candidates.append((match.start(), int(y), int(m), int(d)))
@@ -140,6 +161,65 @@ def _read_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+# A date typed over a dotted blank "......../......../........": the leader's dots and
+# commas, a space, the blank's own printed slash (read "⁄" or "'") fall between the
+# digits ("3.1/08/1⁄970", "09/1 0/1996", "1,6/12/1975"), and a 0 crossed by dots reads
+# "Q". Between digits only, one at a time: "12/03/2019 3. Giới" keeps its year.
+_DATE_NOISE = frozenset(" .,'’`⁄:")
+_DATE_ZERO = str.maketrans({"o": "0", "q": "0"})
+
+
+def _digits_through(chars: str, limit: int) -> tuple[str, int] | None:
+    """Up to `limit` digits from the start of `chars`, one noise character allowed
+    between two digits; the digits and how many characters they took."""
+    digits, index, noise = "", 0, False
+    while index < len(chars) and len(digits) < limit:
+        ch = chars[index].translate(_DATE_ZERO)
+        if ch.isdigit():
+            digits, noise = digits + ch, False
+        elif ch in _DATE_NOISE and digits and not noise:
+            noise = True
+        else:
+            break
+        index += 1
+    return (digits, index) if digits else None
+
+
+def _dotted_dmy(text: str) -> list[tuple[int, int, int, int]]:
+    found = []
+    for first in re.finditer(r"/", text):
+        second = text.find("/", first.end())
+        if second < 0:
+            break
+        before = _digits_through(text[: first.start()][::-1].rstrip(), 2)
+        month = _digits_through(text[first.end() : second].strip(), 2)
+        year = _digits_through(text[second + 1 :].lstrip(), 4)
+        if not before or not month or not year or len(year[0]) != 4:
+            continue
+        if month[1] != len(text[first.end() : second].strip()):
+            continue  # something else between the slashes
+        rest = text[second + 1 :].lstrip()[year[1] :]
+        if rest[:1].isdigit():
+            continue
+        start = first.start() - before[1]
+        found.append((start, int(year[0]), int(month[0]), int(before[0][::-1])))
+    return found
+
+
+def read_through_leaders(raw: str) -> bool:
+    """Whether a d/m/y date in `raw` can be read only with the repairs above (its digits
+    split by dots, spaces or a slash, a "Q" for 0): such a reading is to be checked."""
+    text = fold(raw)
+    return bool(set(_dotted_dmy(text)) - set(_strict_dmy(text)))
+
+
+def _strict_dmy(text: str) -> list[tuple[int, int, int, int]]:
+    return [
+        (m.start(), int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        for m in _DATE_DMY.finditer(text)
+    ]
 
 
 def normalise_year(raw: str) -> int | None:
