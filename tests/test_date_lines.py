@@ -150,3 +150,12 @@ def test_the_real_ct04s_date_line_in_its_signature_column_is_read(tmp_path: Path
     found = result["documents"][0]["fields"]["document_date"]
     assert found["value"] == truth["documents"][0]["expected"]["document_date"]
     assert found["page"] == 2
+
+
+def test_the_heads_name_ends_where_the_next_item_starts(catalogue) -> None:
+    # CT01's items 7 and 8 on one line, the name typed up to "8." whose dot was lost.
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    text = "7. Họ, chữ đệm và tên chủ hộ:Nguyễn Thanh Nam 8 Mối quan hệ với chủ hộ:Vợ"
+    fields = extract_fields([_form(_line(400, 0, text, 100))], ct01)
+    assert fields["household_head_name"].value == "Nguyễn Thanh Nam"
+    assert fields["household_relation"].value == "Vợ"

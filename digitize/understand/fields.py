@@ -52,6 +52,7 @@ _GAP_LINE_HEIGHTS = 1.2  # a blank this wide (in line heights) ends a value
 _WRAP_RIGHT_LINE_HEIGHTS = 6  # a line ending this near the right edge may have wrapped
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
+_ITEM_NUMBER_AFTER = re.compile(r"\s*\d{1,2}\s*[.)]?$")
 _DATE_LINE = re.compile(r"ngay\W{0,3}(\d{1,2})\W{0,3}thang\W{0,3}(\d{1,2})\W{0,3}nam\W{0,3}(\d{4})")
 # Words just before "ngày" that make it another date than the document's: a birth, a
 # death, an hour ("lúc 10 giờ, ngày …"), an issue ("cấp ngày …").
@@ -797,6 +798,9 @@ def _finish(
         raw = _COLON_BETWEEN_LETTERS.sub(" ", raw)  # "Trần.Văn.:Toàn": a speck
         raw = " ".join(_DOT_BETWEEN_LETTERS.sub(" ", raw).split())
         raw = _STRAY_QUOTES.sub("", raw)  # Vietnamese has no apostrophes: OCR specks
+    if spec.kind is FieldKind.NAME:
+        # The next item's number, its dot lost: "Nguyễn Thanh Nam 8 Mối quan hệ …:".
+        raw = _ITEM_NUMBER_AFTER.sub("", raw)
     problems += _doubtful(spec.kind, raw)
     weakest = min((w.confidence for w in words if w.text.strip(".…_:")), default=1.0)
     if raw and not problems and weakest < WORD_REVIEW_BELOW:
