@@ -700,9 +700,18 @@ def _read_date_line(pages: Sequence[PageText], review_below: float) -> Extracted
     lines first; when none holds it whole, from the words of each visual row: in a
     signature column beside another, Tesseract may cut the line in two blocks or join
     it to the neighbour's words."""
-    found = _date_in_lines(pages, lambda page: page.lines)
+    found = _date_in_lines(pages, _page_lines)
     found = found or _date_in_lines(pages, _visual_rows)
     return _finish_date(found, review_below) if found else None
+
+
+def _page_lines(page: PageText) -> Sequence[Line]:
+    return page.lines
+
+
+def _has_date_words(text: str) -> bool:
+    folded = fold(text)
+    return "ngay" in folded and "thang" in folded
 
 
 def _date_in_lines(
@@ -710,7 +719,11 @@ def _date_in_lines(
 ) -> _DateLine | None:
     fallback: _DateLine | None = None
     for page in pages:
+        if lines_of is not _page_lines and not _has_date_words(page.text):
+            continue  # rows are built only where the words stand apart
         for line in lines_of(page):
+            if not _has_date_words(line.text):
+                continue
             text = unicodedata.normalize("NFC", line.text)
             # "tháng O1", "tháng0l": a letter read for a digit of the date
             folded, offsets = fold_with_offsets(normalise.repair_numbers(text))

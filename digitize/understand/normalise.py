@@ -145,11 +145,12 @@ def _read_date(text: str) -> date | None:
     for match in _DATE_WORDS.finditer(text):
         d, m, y = match.groups()
         candidates.append((match.start(), int(y), int(m), int(d)))
-    for match in _DATE_DMY.finditer(text):
-        d, m, y = match.groups()
-        candidates.append((match.start(), int(y), int(m), int(d)))
-    if not candidates or read_through_leaders(text):
-        candidates += _dotted_dmy(text)
+    strict = _strict_dmy(text)
+    candidates += strict
+    if "/" in text:
+        dotted = _dotted_dmy(text)
+        if not candidates or set(dotted) - set(strict):
+            candidates += dotted
     for match in _DATE_ISO.finditer(text):
         y, m, d = match.groups()
         candidates.append((match.start(), int(y), int(m), int(d)))
@@ -212,7 +213,7 @@ def read_through_leaders(raw: str) -> bool:
     """Whether a d/m/y date in `raw` can be read only with the repairs above (its digits
     split by dots, spaces or a slash, a "Q" for 0): such a reading is to be checked."""
     text = fold(raw)
-    return bool(set(_dotted_dmy(text)) - set(_strict_dmy(text)))
+    return "/" in text and bool(set(_dotted_dmy(text)) - set(_strict_dmy(text)))
 
 
 def _strict_dmy(text: str) -> list[tuple[int, int, int, int]]:
