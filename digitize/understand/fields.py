@@ -126,7 +126,7 @@ def extract_fields(
     not know, for the fields their catalogued labels did not find.
     """
     labels = {fold(label) for spec in doc_type.fields for label in spec.labels}
-    others = frozenset(fold(label) for label in other_labels) - labels
+    others = frozenset(fold(label) for label in (*other_labels, *doc_type.other_labels)) - labels
     index = _label_index(frozenset(labels), others)
     segments: list[_Segment] = []
     unknown: list[_Segment] | None = [] if field_model is not None else None
@@ -926,7 +926,9 @@ def _doubtful(kind: FieldKind, raw: str) -> list[str]:
         folded.rstrip(" ,.")
     ):
         return ["cut short"]
-    if kind is FieldKind.DATE and normalise.read_through_leaders(raw):
+    if (kind is FieldKind.DATE and normalise.read_through_leaders(raw)) or (
+        kind is FieldKind.PHONE and normalise.phone_read_through_leaders(raw)
+    ):
         return ["digits split by leader dots"]  # "1,6/1.1/1.894": a 9 read as 8 beside
     if kind is FieldKind.NAME:
         words = raw.split()

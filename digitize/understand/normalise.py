@@ -405,10 +405,30 @@ def _parse_number(text: str, *, single_comma_is_decimal: bool) -> Decimal | None
 _PHONE = re.compile(r"\+?\(?\d[\d\s().\-]{6,}\d")
 
 
+# A number typed over a dotted blank: a leader's dot read as ":" or "," between its
+# digits ("0359.1,29224", "Q3839:78775"), a 0 crossed by the dots read "Q".
+_PHONE_SPECKED = re.compile(r"(?<!\w)Q?\d[\d.,:]*\d(?!\w)")
+
+
+def _join_specked(match: re.Match[str]) -> str:
+    number = match.group()
+    digits = re.sub(r"\D", "", number.replace("Q", "0", 1))
+    specked = number.startswith("Q") or "," in number or ":" in number
+    return digits if specked and digits.startswith("0") and len(digits) in (10, 11) else number
+
+
+def phone_read_through_leaders(raw: str) -> bool:
+    """Whether the phone number in `raw` is read only by joining digits split by a
+    leader's specks (see above): such a reading is to be checked."""
+    text = unicodedata.normalize("NFC", raw)
+    return _PHONE_SPECKED.sub(_join_specked, text) != text
+
+
 def normalise_phone(raw: str) -> str | None:
     """Digits only: a mobile (10 digits, 0xxx) or a landline (10-11 digits with area code);
     +84 becomes 0. Several numbers on a line ("0912 345 678 - 0987 654 321"): the first."""
-    text = repair_numbers(unicodedata.normalize("NFC", raw))
+    text = _PHONE_SPECKED.sub(_join_specked, unicodedata.normalize("NFC", raw))
+    text = repair_numbers(text)
     for part in re.split(r"\s[-–/]\s|[,;/]", text):
         for match in _PHONE.finditer(part):
             digits = re.sub(r"\D", "", match.group())
