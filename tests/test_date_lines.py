@@ -96,6 +96,7 @@ def test_an_hour_on_a_whole_line_is_not_taken_either(catalogue) -> None:
         ("ngày18 tháng0l năm2024", "2024-01-18"),  # CT04's date line, read
         ("Nha Trang ngày 16 tháng O1 năm 2023", "2023-01-16"),  # a birth form's
         ("Huế, ngày^22 tháng09 năm2023", "2023-09-22"),
+        ("Đà Nẵng ngày 13 tháng 02_ năm 2024", "2024-02-13"),
     ],
 )
 def test_digits_read_as_letters_in_the_date_line(catalogue, text: str, iso: str) -> None:
@@ -110,6 +111,7 @@ def test_digits_read_as_letters_in_the_date_line(catalogue, text: str, iso: str)
         ("2.7/08/1⁄989 — 3. Giới", "1989-08-27"),  # a leader dot, the blank's slash
         ("Q2/02/1⁄9'74 / 3. Giới", "1974-02-02"),  # a 0 crossed by dots read "Q"
         ("1 6/12/1975", "1975-12-16"),  # was read 06/12
+        ("25/04./1⁄962 — 3. GIới", "1962-04-25"),  # a speck beside a slash
     ],
 )
 def test_a_date_typed_over_a_dotted_blank_is_read_and_flagged(raw: str, iso: str) -> None:
@@ -117,7 +119,9 @@ def test_a_date_typed_over_a_dotted_blank_is_read_and_flagged(raw: str, iso: str
     assert read_through_leaders(raw)
 
 
-@pytest.mark.parametrize("raw", ["12/03/2019", "12.03.2019", "12/08/1967 / —— 3, GIỚI"])
+@pytest.mark.parametrize(
+    "raw", ["12/03/2019", "12.03.2019", "12/08/1967 / —— 3, GIỚI", "5 / 3 / 2019"]
+)
 def test_a_plain_date_is_not_flagged(raw: str) -> None:
     assert normalise_date(raw) is not None
     assert not read_through_leaders(raw)

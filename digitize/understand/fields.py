@@ -53,7 +53,10 @@ _WRAP_RIGHT_LINE_HEIGHTS = 6  # a line ending this near the right edge may have 
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
 _ITEM_NUMBER_AFTER = re.compile(r"\s*\d{1,2}\s*[.)]?$")
-_DATE_LINE = re.compile(r"ngay\W{0,3}(\d{1,2})\W{0,3}thang\W{0,3}(\d{1,2})\W{0,3}nam\W{0,3}(\d{4})")
+# "ngày 05 tháng 01 năm 2020", specks between ("tháng 02_ năm", "ngày^22").
+_DATE_LINE = re.compile(
+    r"ngay[\W_]{0,3}(\d{1,2})[\W_]{0,3}thang[\W_]{0,3}(\d{1,2})[\W_]{0,3}nam[\W_]{0,3}(\d{4})"
+)
 # Words just before "ngày" that make it another date than the document's: a birth, a
 # death, an hour ("lúc 10 giờ, ngày …"), an issue ("cấp ngày …").
 _OTHER_DATE_BEFORE = re.compile(r"\b(sinh|chet|mat|gio|phut|cap)\W*$")

@@ -107,7 +107,7 @@ def _title_word(word: str) -> str:
 # -- dates -------------------------------------------------------------------------------
 
 _DATE_WORDS = re.compile(
-    r"ngay\W{0,3}(\d{1,2})\W{0,3}thang\W{0,3}(\d{1,2})\W{0,3}nam\W{0,3}(\d{4})(?!\d)"
+    r"ngay[\W_]{0,3}(\d{1,2})[\W_]{0,3}thang[\W_]{0,3}(\d{1,2})[\W_]{0,3}nam[\W_]{0,3}(\d{4})(?!\d)"
 )
 _DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
 _DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
@@ -122,7 +122,7 @@ def normalise_date(raw: str) -> str | None:
 
 
 # "ngày18 tháng0l năm2024": a look-alike letter glued to a number of the date's words.
-_DATE_WORD_NUMBER = re.compile(r"(ngay|thang|nam)(\W{0,3})([\dol|]{1,4})(?![a-z\d])")
+_DATE_WORD_NUMBER = re.compile(r"(ngay|thang|nam)([\W_]{0,3})([\dol|]{1,4})(?![a-z\d])")
 _FOLDED_IN_NUMBER = str.maketrans({"o": "0", "l": "1", "|": "1"})
 
 
@@ -169,6 +169,7 @@ def _read_date(text: str) -> date | None:
 # digits ("3.1/08/1⁄970", "09/1 0/1996", "1,6/12/1975"), and a 0 crossed by dots reads
 # "Q". Between digits only, one at a time: "12/03/2019 3. Giới" keeps its year.
 _DATE_NOISE = frozenset(" .,'’`⁄:")
+_NOISE_TEXT = "".join(sorted(_DATE_NOISE))
 _DATE_ZERO = str.maketrans({"o": "0", "q": "0"})
 
 
@@ -194,17 +195,22 @@ def _dotted_dmy(text: str) -> list[tuple[int, int, int, int]]:
         second = text.find("/", first.end())
         if second < 0:
             break
-        before = _digits_through(text[: first.start()][::-1].rstrip(), 2)
-        month = _digits_through(text[first.end() : second].strip(), 2)
-        year = _digits_through(text[second + 1 :].lstrip(), 4)
-        if not before or not month or not year or len(year[0]) != 4:
+        # A speck may also stand beside a slash: "25/04./1⁄962", "21./01,/1966".
+        backwards = text[: first.start()][::-1]
+        skipped = len(backwards) - len(backwards := backwards.lstrip(_NOISE_TEXT))
+        before = _digits_through(backwards, 2)
+        between = text[first.end() : second].strip(_NOISE_TEXT)
+        month = _digits_through(between, 2)
+        after = text[second + 1 :].lstrip(_NOISE_TEXT)
+        year = _digits_through(after, 4)
+        if not before or not month or not year or int(year[0]) not in _YEARS:
             continue
-        if month[1] != len(text[first.end() : second].strip()):
+        if month[1] != len(between):
             continue  # something else between the slashes
-        rest = text[second + 1 :].lstrip()[year[1] :]
+        rest = after[year[1] :]
         if rest[:1].isdigit():
             continue
-        start = first.start() - before[1]
+        start = first.start() - skipped - before[1]
         found.append((start, int(year[0]), int(month[0]), int(before[0][::-1])))
     return found
 
