@@ -933,6 +933,10 @@ def _doubtful(kind: FieldKind, raw: str) -> list[str]:
         kind is FieldKind.PHONE and normalise.phone_read_through_leaders(raw)
     ):
         return ["digits split by leader dots"]  # "1,6/1.1/1.894": a 9 read as 8 beside
+    if kind is FieldKind.DATE and raw.count("/") > 2 and normalise.normalise_date(raw):
+        # "10/08/1961 / —": typed over the blank's own printed slashes, which cross its
+        # digits (1991 was read 1961 so).
+        return ["typed over the printed slashes"]
     if kind is FieldKind.NAME:
         words = raw.split()
         if digits or not 2 <= len(words) <= 7 or not all(_NAME_WORD.match(w) for w in words):
