@@ -193,3 +193,12 @@ def test_a_date_typed_over_the_blanks_printed_slashes_goes_to_review(catalogue) 
     found = extract_fields([page], ct01)["applicant_dob"]
     assert found.value == "1961-08-10"
     assert found.review and "typed over the printed slashes" in found.problems
+
+
+def test_a_dossier_code_typed_over_a_dotted_leader_keeps_its_first_part() -> None:
+    # CT04's "Mã hồ sơ:.000..30.37.G01-240411-0107": the leader's dots beside the code's
+    # own dot reached the check as a space, and "000" was dropped.
+    from digitize.understand.checks import check_dossier_code
+
+    checked = check_dossier_code("000 30.37.G01-240411-0107")
+    assert checked.ok and checked.value == "000.30.37.G01-240411-0107"
