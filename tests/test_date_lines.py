@@ -202,3 +202,12 @@ def test_a_dossier_code_typed_over_a_dotted_leader_keeps_its_first_part() -> Non
 
     checked = check_dossier_code("000 30.37.G01-240411-0107")
     assert checked.ok and checked.value == "000.30.37.G01-240411-0107"
+
+
+def test_a_colon_read_inside_words_the_leader_joins_ends_no_label(catalogue) -> None:
+    # CT04's "Nơi thường trú: Ấp 3,.xã.Bát:Tràng,.huyện.Gia.Lâm": the address was cut
+    # to "Ấp", "3,.xã.Bát" taken for the next label.
+    ct04 = catalogue.document_types["giay_tiep_nhan_ho_so"]
+    text = "Nơi thường trú: Ấp 3,.xã.Bát:Tràng,.huyện.Gia.Lâm,.thành.phố Hà Nội......"
+    found = extract_fields([_form(_line(400, 0, text, 100))], ct04)["address"]
+    assert found.value == "Ấp 3, xã Bát Tràng, huyện Gia Lâm, thành phố Hà Nội"

@@ -256,13 +256,21 @@ def _find_segments(
 
 def _label_colons(text: str) -> list[int]:
     """The colons of the line that may end a label: not one read inside a value typed
-    over leaders, with no blank since the previous colon ("tên:Trần.Văn.:Toàn....")."""
+    over leaders, with no blank since the previous colon ("tên:Trần.Văn.:Toàn...."),
+    nor one glued inside words the leader's dots join ("trú: Ấp 3,.xã.Bát:Tràng")."""
     colons: list[int] = []
     for match in re.finditer(":", text):
         if colons and not re.search(r"\s", text[colons[-1] + 1 : match.start()]):
             continue
+        glued = re.search(r"\S*$", text[: match.start()])
+        if glued and _DOT_JOINED_WORDS.search(glued.group()) and text[match.end() :][:1].isalpha():
+            continue
         colons.append(match.start())
     return colons
+
+
+# Words a leader's dots join: a value typed over them ("xã.Bát", "Nguyễn.Quang").
+_DOT_JOINED_WORDS = re.compile(r"[^\W\d_]\.[^\W\d_]")
 
 
 # Section headings: a Roman numeral ("II. THÔNG TIN CỦA CHA", OCR may read "I." as
