@@ -461,11 +461,21 @@ def _fill_date_lines(
                 fill = place
             elif word.startswith("..") and previous in parts:
                 fill = parts[previous]
-            else:
-                for key in parts:  # "ngày......" glued
-                    if word.startswith(key) and word[len(key) :].startswith(".."):
-                        box = (box[0] + round((x1 - x0) * scale * len(key) / len(word)), *box[1:])
-                        fill = parts[key]
+            elif re.match(r"(ngày|tháng|năm)\.\.", word):
+                # "ngày......" glued, or the whole "ngày.....tháng.....năm....." as one word
+                # (CT04): each number in its own run of dots, the words between kept.
+                # Painting over everything after "ngày" left "ng11" on the page.
+                # Where a character stands: its share of the word's width in the face
+                # (dots are narrow, letters wide), not its share of the characters.
+                scaled = (x1 - x0) * scale / max(1.0, font.getlength(word))
+                for run in re.finditer(r"(ngày|tháng|năm)(\.+)", word):
+                    a, b = (round(font.getlength(word[:i]) * scaled) for i in run.span(2))
+                    dots = (box[0] + a, box[1], box[0] + b, box[3])
+                    draw.rectangle(dots, fill=255)
+                    draw.text((dots[0] + 2, dots[1]), parts[run.group(1)], font=font, fill=20)
+                    done = True
+                previous = word
+                continue
             if fill:
                 draw.rectangle(box, fill=255)
                 # Right-aligned in its blank: a long place name must not cover "ngày".

@@ -112,6 +112,9 @@ class DocumentType(_Strict):
     scope: str = ""  # where it is valid (phạm vi hiệu lực), for papers that say so
     procedure_field: str = ""
     fields: tuple[FieldSpec, ...] = ()
+    # Labels printed on the form that no field reads: they end the value before them
+    # ("… chủ hộ: Nguyễn Văn An 8. Mối quan hệ với chủ hộ: Vợ", issue 13).
+    other_labels: tuple[str, ...] = ()
     # Archive metadata (TT 05/2025/TT-BNV): how long the copy is kept (years, or
     # "permanent"; None when the catalogue does not say) and who may read it.
     retention: int | Literal["permanent"] | None = None
@@ -123,9 +126,9 @@ class DocumentType(_Strict):
         which Luật Giao dịch điện tử 2023 (Điều 12) wants signed by the converting body."""
         return self.category is Category.CERTIFICATE
 
-    _nfc = field_validator("name", "scope", "titles", "form_numbers", "keywords", mode="before")(
-        _nfc
-    )
+    _nfc = field_validator(
+        "name", "scope", "titles", "form_numbers", "keywords", "other_labels", mode="before"
+    )(_nfc)
 
     def field(self, name: str) -> FieldSpec | None:
         return next((spec for spec in self.fields if spec.name == name), None)

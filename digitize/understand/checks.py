@@ -248,6 +248,11 @@ def check_dossier_code(raw: str) -> DossierCodeCheck:
     result = _check(read)
     if result.ok:
         return result
+    # Typed over a dotted leader, "000..30.37.G01-…" keeps a run of the leader's dots
+    # where the code has one, and that run reaches here as a space.
+    dotted = _tidy(re.sub(r"(?<=\w)\s+(?=\w)", ".", raw))
+    if dotted != read and (again := _check(dotted)).ok:
+        return again
     found = find_dossier_codes(raw)
     good = [item for item in found if item.ok]
     if len(good) == 1:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -51,7 +52,14 @@ _GAP_LINE_HEIGHTS = 1.2  # a blank this wide (in line heights) ends a value
 _WRAP_RIGHT_LINE_HEIGHTS = 6  # a line ending this near the right edge may have wrapped
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
-_DATE_LINE = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
+_ITEM_NUMBER_AFTER = re.compile(r"\s*\d{1,2}\s*[.)]?$")
+# "ngày 05 tháng 01 năm 2020", specks between ("tháng 02_ năm", "ngày^22").
+_DATE_LINE = re.compile(
+    r"ngay[\W_]{0,3}(\d{1,2})[\W_]{0,3}thang[\W_]{0,3}(\d{1,2})[\W_]{0,3}nam[\W_]{0,3}(\d{4})"
+)
+# Words just before "ngày" that make it another date than the document's: a birth, a
+# death, an hour ("lúc 10 giờ, ngày …"), an issue ("cấp ngày …").
+_OTHER_DATE_BEFORE = re.compile(r"\b(sinh|chet|mat|gio|phut|cap)\W*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +129,7 @@ def extract_fields(
     not know, for the fields their catalogued labels did not find.
     """
     labels = {fold(label) for spec in doc_type.fields for label in spec.labels}
-    others = frozenset(fold(label) for label in other_labels) - labels
+    others = frozenset(fold(label) for label in (*other_labels, *doc_type.other_labels)) - labels
     index = _label_index(frozenset(labels), others)
     segments: list[_Segment] = []
     unknown: list[_Segment] | None = [] if field_model is not None else None
@@ -249,13 +257,21 @@ def _find_segments(
 
 def _label_colons(text: str) -> list[int]:
     """The colons of the line that may end a label: not one read inside a value typed
-    over leaders, with no blank since the previous colon ("tên:Trần.Văn.:Toàn....")."""
+    over leaders, with no blank since the previous colon ("tên:Trần.Văn.:Toàn...."),
+    nor one glued inside words the leader's dots join ("trú: Ấp 3,.xã.Bát:Tràng")."""
     colons: list[int] = []
     for match in re.finditer(":", text):
         if colons and not re.search(r"\s", text[colons[-1] + 1 : match.start()]):
             continue
+        glued = re.search(r"\S*$", text[: match.start()])
+        if glued and _DOT_JOINED_WORDS.search(glued.group()) and text[match.end() :][:1].isalpha():
+            continue
         colons.append(match.start())
     return colons
+
+
+# Words a leader's dots join: a value typed over them ("xã.Bát", "Nguyễn.Quang").
+_DOT_JOINED_WORDS = re.compile(r"[^\W\d_]\.[^\W\d_]")
 
 
 # Section headings: a Roman numeral ("II. THÔNG TIN CỦA CHA", OCR may read "I." as
@@ -692,29 +708,93 @@ def _goes_on_below(line: Line, following: Line) -> bool:
 
 
 def _read_date_line(pages: Sequence[PageText], review_below: float) -> ExtractedField | None:
-    """The place-and-date line: 'Hà Nội, ngày 05 tháng 01 năm 2020'."""
-    fallback: tuple[PageText, Line] | None = None
+    """The place-and-date line: 'Hà Nội, ngày 05 tháng 01 năm 2020'. From the OCR's
+    lines first; when none holds it whole, from the words of each visual row: in a
+    signature column beside another, Tesseract may cut the line in two blocks or join
+    it to the neighbour's words."""
+    found = _date_in_lines(pages, _page_lines)
+    found = found or _date_in_lines(pages, _visual_rows)
+    return _finish_date(found, review_below) if found else None
+
+
+def _page_lines(page: PageText) -> Sequence[Line]:
+    return page.lines
+
+
+def _has_date_words(text: str) -> bool:
+    folded = fold(text)
+    return "ngay" in folded and "thang" in folded
+
+
+def _date_in_lines(
+    pages: Sequence[PageText], lines_of: Callable[[PageText], Sequence[Line]]
+) -> _DateLine | None:
+    fallback: _DateLine | None = None
     for page in pages:
-        for line in page.lines:
-            folded = fold(line.text)
-            match = _DATE_LINE.search(folded)
-            if not match:
+        if lines_of is not _page_lines and not _has_date_words(page.text):
+            continue  # rows are built only where the words stand apart
+        for line in lines_of(page):
+            if not _has_date_words(line.text):
                 continue
-            place = folded[: match.start()].rsplit(",", 1)
-            # "Hà Nội, ngày …": a place before the comma, not "… lúc 10 giờ, ngày …".
-            if len(place) == 2 and not re.search(r"\d", place[0]) and len(place[0].split()) <= 6:
-                return _finish_date(page, line, review_below)
-            fallback = fallback or (page, line)
-    return _finish_date(*fallback, review_below) if fallback else None
+            text = unicodedata.normalize("NFC", line.text)
+            # "tháng O1", "tháng0l": a letter read for a digit of the date
+            folded, offsets = fold_with_offsets(normalise.repair_numbers(text))
+            folded = normalise.repair_date_words(folded)
+            for match in _DATE_LINE.finditer(folded):
+                before = folded[: match.start()]
+                if _OTHER_DATE_BEFORE.search(before):
+                    continue  # a birth, a death, an hour: not the document's date
+                start, end = offsets[match.start()], offsets[match.end() - 1] + 1
+                found = _DateLine(page, line, start, end)
+                place = before.rsplit(",", 1)
+                # "Hà Nội, ngày …": a place before the comma.
+                if (
+                    len(place) == 2
+                    and not re.search(r"\d", place[0])
+                    and len(place[0].split()) <= 6
+                ):
+                    return found
+                fallback = fallback or found
+    return fallback
 
 
-def _finish_date(page: PageText, line: Line, review_below: float) -> ExtractedField:
+@dataclass(frozen=True, slots=True)
+class _DateLine:
+    page: PageText
+    line: Line
+    start: int  # the date's characters in NFC(line.text), from "ngày" on
+    end: int
+
+
+def _visual_rows(page: PageText) -> list[Line]:
+    """The page's words in rows by where they stand, whatever line or block the OCR put
+    them in; each row left to right."""
+    rows: list[list[Word]] = []
+    for word in sorted((w for ln in page.lines for w in ln.words), key=_middle_y):
+        if rows:
+            last = rows[-1][-1]
+            height = max(word.bbox[3] - word.bbox[1], last.bbox[3] - last.bbox[1])
+            if abs(_middle_y(word) - _middle_y(rows[-1][0])) <= height / 2:
+                rows[-1].append(word)
+                continue
+        rows.append([word])
+    lines = []
+    for row in rows:
+        words = tuple(sorted(row, key=lambda w: w.bbox[0]))
+        lines.append(Line(words, _union([w.bbox for w in words]) or words[0].bbox))
+    return lines
+
+
+def _middle_y(word: Word) -> float:
+    return (word.bbox[1] + word.bbox[3]) / 2
+
+
+def _finish_date(found: _DateLine, review_below: float) -> ExtractedField:
     spec = FieldSpec(name="document_date", kind=FieldKind.DATE)
-    text = line.text
-    comma = text.find(",")
-    start = comma + 1 if comma >= 0 else 0
-    span = [(line, start, len(text))]
-    return _finish(spec, text[start:].strip(), 1.0, page.number, span, review_below)
+    text = unicodedata.normalize("NFC", found.line.text)
+    span = [(found.line, found.start, found.end)]
+    raw = text[found.start : found.end]
+    return _finish(spec, raw, 1.0, found.page.number, span, review_below)
 
 
 def _finish(
@@ -743,6 +823,9 @@ def _finish(
         raw = _COLON_BETWEEN_LETTERS.sub(" ", raw)  # "Trần.Văn.:Toàn": a speck
         raw = " ".join(_DOT_BETWEEN_LETTERS.sub(" ", raw).split())
         raw = _STRAY_QUOTES.sub("", raw)  # Vietnamese has no apostrophes: OCR specks
+    if spec.kind is FieldKind.NAME:
+        # The next item's number, its dot lost: "Nguyễn Thanh Nam 8 Mối quan hệ …:".
+        raw = _ITEM_NUMBER_AFTER.sub("", raw)
     problems += _doubtful(spec.kind, raw)
     weakest = min((w.confidence for w in words if w.text.strip(".…_:")), default=1.0)
     if raw and not problems and weakest < WORD_REVIEW_BELOW:
@@ -855,6 +938,14 @@ def _doubtful(kind: FieldKind, raw: str) -> list[str]:
         folded.rstrip(" ,.")
     ):
         return ["cut short"]
+    if (kind is FieldKind.DATE and normalise.read_through_leaders(raw)) or (
+        kind is FieldKind.PHONE and normalise.phone_read_through_leaders(raw)
+    ):
+        return ["digits split by leader dots"]  # "1,6/1.1/1.894": a 9 read as 8 beside
+    if kind is FieldKind.DATE and raw.count("/") > 2 and normalise.normalise_date(raw):
+        # "10/08/1961 / —": typed over the blank's own printed slashes, which cross its
+        # digits (1991 was read 1961 so).
+        return ["typed over the printed slashes"]
     if kind is FieldKind.NAME:
         words = raw.split()
         if digits or not 2 <= len(words) <= 7 or not all(_NAME_WORD.match(w) for w in words):

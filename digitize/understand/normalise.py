@@ -180,7 +180,7 @@ def _title_word(word: str) -> str:
 # -- dates -------------------------------------------------------------------------------
 
 _DATE_WORDS = re.compile(
-    r"ngay\W{0,3}(\d{1,2})\W{0,3}thang\W{0,3}(\d{1,2})\W{0,3}nam\W{0,3}(\d{4})(?!\d)"
+    r"ngay[\W_]{0,3}(\d{1,2})[\W_]{0,3}thang[\W_]{0,3}(\d{1,2})[\W_]{0,3}nam[\W_]{0,3}(\d{4})(?!\d)"
 )
 _DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
 _DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
@@ -194,14 +194,36 @@ def normalise_date(raw: str) -> str | None:
     return found.isoformat() if found else None
 
 
+# "ngày18 tháng0l năm2024": a look-alike letter glued to a number of the date's words.
+_DATE_WORD_NUMBER = re.compile(r"(ngay|thang|nam)([\W_]{0,3})([\dol|]{1,4})(?![a-z\d])")
+_FOLDED_IN_NUMBER = str.maketrans({"o": "0", "l": "1", "|": "1"})
+
+
+def repair_date_words(folded: str) -> str:
+    """Look-alike letters read as the digits they are in the numbers after "ngày",
+    "tháng" and "năm" (folded text); numbers with no real digit are left alone."""
+
+    def repair(match: re.Match[str]) -> str:
+        number = match.group(3)
+        if not any(ch.isdigit() for ch in number):
+            return match.group()
+        return match.group(1) + match.group(2) + number.translate(_FOLDED_IN_NUMBER)
+
+    return _DATE_WORD_NUMBER.sub(repair, folded)
+
+
 def _read_date(text: str) -> date | None:
+    text = repair_date_words(text)
     candidates: list[tuple[int, int, int, int]] = []  # position, year, month, day
     for match in _DATE_WORDS.finditer(text):
         d, m, y = match.groups()
         candidates.append((match.start(), int(y), int(m), int(d)))
-    for match in _DATE_DMY.finditer(text):
-        d, m, y = match.groups()
-        candidates.append((match.start(), int(y), int(m), int(d)))
+    strict = _strict_dmy(text)
+    candidates += strict
+    if "/" in text:
+        dotted = _dotted_dmy(text)
+        if not candidates or set(dotted) - set(strict):
+            candidates += dotted
     for match in _DATE_ISO.finditer(text):
         y, m, d = match.groups()
         candidates.append((match.start(), int(y), int(m), int(d)))
@@ -213,6 +235,71 @@ def _read_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+# A date typed over a dotted blank "......../......../........": the leader's dots and
+# commas, a space, the blank's own printed slash (read "⁄" or "'") fall between the
+# digits ("3.1/08/1⁄970", "09/1 0/1996", "1,6/12/1975"), and a 0 crossed by dots reads
+# "Q". Between digits only, one at a time: "12/03/2019 3. Giới" keeps its year.
+_DATE_NOISE = frozenset(" .,'’`⁄:")
+_NOISE_TEXT = "".join(sorted(_DATE_NOISE))
+_DATE_ZERO = str.maketrans({"o": "0", "q": "0"})
+
+
+def _digits_through(chars: str, limit: int) -> tuple[str, int] | None:
+    """Up to `limit` digits from the start of `chars`, one noise character allowed
+    between two digits; the digits and how many characters they took."""
+    digits, index, noise = "", 0, False
+    while index < len(chars) and len(digits) < limit:
+        ch = chars[index].translate(_DATE_ZERO)
+        if ch.isdigit():
+            digits, noise = digits + ch, False
+        elif ch in _DATE_NOISE and digits and not noise:
+            noise = True
+        else:
+            break
+        index += 1
+    return (digits, index) if digits else None
+
+
+def _dotted_dmy(text: str) -> list[tuple[int, int, int, int]]:
+    found = []
+    for first in re.finditer(r"/", text):
+        second = text.find("/", first.end())
+        if second < 0:
+            break
+        # A speck may also stand beside a slash: "25/04./1⁄962", "21./01,/1966".
+        backwards = text[: first.start()][::-1]
+        skipped = len(backwards) - len(backwards := backwards.lstrip(_NOISE_TEXT))
+        before = _digits_through(backwards, 2)
+        between = text[first.end() : second].strip(_NOISE_TEXT)
+        month = _digits_through(between, 2)
+        after = text[second + 1 :].lstrip(_NOISE_TEXT)
+        year = _digits_through(after, 4)
+        if not before or not month or not year or int(year[0]) not in _YEARS:
+            continue
+        if month[1] != len(between):
+            continue  # something else between the slashes
+        rest = after[year[1] :]
+        if rest[:1].isdigit():
+            continue
+        start = first.start() - skipped - before[1]
+        found.append((start, int(year[0]), int(month[0]), int(before[0][::-1])))
+    return found
+
+
+def read_through_leaders(raw: str) -> bool:
+    """Whether a d/m/y date in `raw` can be read only with the repairs above (its digits
+    split by dots, spaces or a slash, a "Q" for 0): such a reading is to be checked."""
+    text = fold(raw)
+    return "/" in text and bool(set(_dotted_dmy(text)) - set(_strict_dmy(text)))
+
+
+def _strict_dmy(text: str) -> list[tuple[int, int, int, int]]:
+    return [
+        (m.start(), int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        for m in _DATE_DMY.finditer(text)
+    ]
 
 
 def normalise_year(raw: str) -> int | None:
@@ -397,10 +484,30 @@ def _parse_number(text: str, *, single_comma_is_decimal: bool) -> Decimal | None
 _PHONE = re.compile(r"\+?\(?\d[\d\s().\-]{6,}\d")
 
 
+# A number typed over a dotted blank: a leader's dot read as ":" or "," between its
+# digits ("0359.1,29224", "Q3839:78775"), a 0 crossed by the dots read "Q".
+_PHONE_SPECKED = re.compile(r"(?<!\w)Q?\d[\d.,:]*\d(?!\w)")
+
+
+def _join_specked(match: re.Match[str]) -> str:
+    number = match.group()
+    digits = re.sub(r"\D", "", number.replace("Q", "0", 1))
+    specked = number.startswith("Q") or "," in number or ":" in number
+    return digits if specked and digits.startswith("0") and len(digits) in (10, 11) else number
+
+
+def phone_read_through_leaders(raw: str) -> bool:
+    """Whether the phone number in `raw` is read only by joining digits split by a
+    leader's specks (see above): such a reading is to be checked."""
+    text = unicodedata.normalize("NFC", raw)
+    return _PHONE_SPECKED.sub(_join_specked, text) != text
+
+
 def normalise_phone(raw: str) -> str | None:
     """Digits only: a mobile (10 digits, 0xxx) or a landline (11 digits, area code 02x);
     +84 becomes 0. Several numbers on a line ("0912 345 678 - 0987 654 321"): the first."""
-    text = repair_numbers(unicodedata.normalize("NFC", raw))
+    text = _PHONE_SPECKED.sub(_join_specked, unicodedata.normalize("NFC", raw))
+    text = repair_numbers(text)
     for part in re.split(r"\s[-–/]\s|[,;/]", text):
         for match in _PHONE.finditer(part):
             digits = re.sub(r"\D", "", match.group())
