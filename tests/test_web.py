@@ -715,6 +715,8 @@ def test_every_problem_the_reader_gives_is_said_in_vietnamese() -> None:
     source = "\n".join(path.read_text(encoding="utf-8") for path in understand.glob("*.py"))
     given = set(re.findall(r'problems\.append\("([a-z][a-z0-9 ,]+)"\)', source))
     given |= set(re.findall(r'\("([a-z][a-z0-9 ,]+)",\)', source))
+    given |= set(re.findall(r'return \["([a-z][a-z0-9 ,]+)"\]', source))
+    given |= set(re.findall(r'problems, "([a-z][a-z0-9 ,]+)"\)', source))
     assert {"not found", "empty", "uncertain reading"} <= given  # the scan finds them
     untranslated = sorted(p for p in given if problems_vi(p) == p)
     assert not untranslated

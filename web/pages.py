@@ -168,6 +168,8 @@ _PROBLEMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     ("handwritten", "viết tay (máy không đọc chữ viết tay)"),
     ("empty", "để trống"),
     ("not found", "không tìm thấy trên trang"),
+    ("digits split by leader dots", "chữ số bị dấu chấm của dòng kẻ chen vào"),
+    ("typed over the printed slashes", "đánh đè lên dấu gạch chéo in sẵn"),
     ("document type unknown", "chưa rõ loại giấy tờ"),
     ("not 12 digits", "không đủ 12 chữ số"),
     ("label found with other values", "nhãn này có ở nhiều chỗ, với giá trị khác nhau"),
