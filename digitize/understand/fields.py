@@ -155,6 +155,10 @@ def extract_fields(
     if field_model is not None:
         _fields_by_model(layout, doc_type, found, field_model, review_below)
         _values_by_kind(layout, doc_type, found, field_model, review_below)
+    for spec in doc_type.fields:
+        missing = found.get(spec.name)
+        if spec.labels and missing is not None and missing.problems == ("not found",):
+            found[spec.name] = _hand_where_label_lost(pages, spec) or missing
     return _cross_check(found, doc_type)
 
 
@@ -602,8 +606,8 @@ def _read_segment(
     label_line = page.lines[segment.line_index]
     label_words = _words_in(label_line, 0, max(0, segment.start - 1))
     value_words = [w for line_, lo, hi in spans for w in _words_in(line_, lo, hi)]
-    if raw and _looks_handwritten(label_words, value_words):
-        problems = tuple(p for p in found.problems if p != "uncertain reading")
+    if _looks_handwritten(label_words, value_words, read=bool(raw)):
+        problems = tuple(p for p in found.problems if p not in ("uncertain reading", "empty"))
         found = dataclasses.replace(found, review=True, problems=(*problems, "handwritten"))
     return found
 
@@ -616,9 +620,13 @@ _HAND_HEIGHT = 1.25
 _HAND_CONFIDENCE_GAP = 0.15
 
 
-def _looks_handwritten(label: Sequence[Word], value: Sequence[Word]) -> bool:
+def _looks_handwritten(label: Sequence[Word], value: Sequence[Word], *, read: bool = True) -> bool:
+    """Whether the value beside `label` was written by hand, from what OCR made of it.
+    `read`: whether any value text was read (else only ink OCR could not read counts)."""
     if not label or not value:
         return False
+    if not read:
+        return _unread_hand(label, value)
     label_height = sorted(w.bbox[3] - w.bbox[1] for w in label)[len(label) // 2]
     if label_height <= 0:
         return False  # no boxes known
@@ -629,6 +637,60 @@ def _looks_handwritten(label: Sequence[Word], value: Sequence[Word]) -> bool:
         value_height >= _HAND_HEIGHT * label_height
         and value_conf <= label_conf - _HAND_CONFIDENCE_GAP
     )
+
+
+# Label words read at least this surely are print a value's ink is measured against.
+_PRINTED_SURE = 0.8
+# A blank whose value OCR could not read at all (nothing left after the label) but where
+# it saw ink much taller than the print and barely readable: writing, not an empty blank.
+_UNREAD_HEIGHT = 1.5
+_UNREAD_CONFIDENCE = 0.5
+
+
+def printed_height(label: Sequence[Word], value: Sequence[Word]) -> int:
+    """The height of the label's print: its tallest surely read word (one with an accent
+    or an ascender, where "sơ" gives only the x-height), leaving out a word that holds
+    value ink too (the value glued to the label's colon)."""
+    held = {id(w) for w in value}
+    printed = [w for w in label if id(w) not in held and w.confidence >= _PRINTED_SURE]
+    printed = printed or [w for w in label if id(w) not in held] or list(label)
+    return max(w.bbox[3] - w.bbox[1] for w in printed)
+
+
+def _unread_hand(label: Sequence[Word], value: Sequence[Word]) -> bool:
+    height = printed_height(label, value)
+    return height > 0 and any(
+        w.bbox[3] - w.bbox[1] >= _UNREAD_HEIGHT * height and w.confidence < _UNREAD_CONFIDENCE
+        for w in value
+    )
+
+
+def _hand_where_label_lost(pages: Sequence[PageText], spec: FieldSpec) -> ExtractedField | None:
+    """A field not found because the writing ate its label's colon ("1. Họ, chữ đệm và tên"
+    then ink OCR could not read): a line opening with one of the field's labels, the rest
+    of it unread ink (see `_unread_hand`). The field is flagged `handwritten` with the
+    ink's box, for the reviewer."""
+    wanted = [fold(label).strip(" :.") for label in spec.labels]
+    for page in pages:
+        for line in page.lines:
+            words = list(line.words)
+            if all(w.confidence >= _UNREAD_CONFIDENCE for w in words):
+                continue  # every word read: no unread ink on this line
+            start = 1 if words and _NUMBERING.match(words[0].text) else 0
+            for end in range(start + 1, min(len(words), start + 10)):
+                head = fold(" ".join(w.text for w in words[start:end])).strip(" :.")
+                if not any(fuzz.ratio(head, label) >= 90 for label in wanted):
+                    continue
+                label, rest = words[start:end], words[end:]
+                if rest and _unread_hand(label, rest):
+                    bbox = _union([w.bbox for w in rest])
+                    return ExtractedField(
+                        spec.name, None, 0.0, page.number, bbox, "", True, ("handwritten",)
+                    )
+    return None
+
+
+_NUMBERING = re.compile(r"^(?:\d{1,2}|[IVX]{1,4}|[a-zđ])[.)]$")
 
 
 def _opens_with_label(text: str, labels: _Labels | None) -> bool:
