@@ -5,13 +5,20 @@ box, also when OCR read nothing of it or when the writing ate its label's colon 
 from __future__ import annotations
 
 import json
+import math
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
-from digitize.results import Line, Word
+from digitize.imaging.handwriting import letters_on_baseline, pdf_page_ink
+from digitize.pdf import write_page_pdf
+from digitize.results import BBox, ColourMode, Line, Word
 from digitize.understand import PageText, load_catalogue
 from digitize.understand.fields import _unread_hand, extract_fields, printed_height
+from samples.render import FONTS, load_font
 from tests.conftest import REPO
 
 REAL_CT01 = REPO.parent / "shared" / "real-forms" / "pdf" / "ct01.pdf"
@@ -69,6 +76,65 @@ def test_unread_ink_is_tall_and_barely_readable() -> None:
     assert not _unread_hand(label, [Word("..-.....", (x, 100, x + 300, 130), 0.3)])
 
 
+# Ink drawn here, not by the samples' handwriting: print on one baseline, and the same
+# letters as a hand puts them, its line rising and falling and its letters leaning.
+SERIF = FONTS["Liberation Serif"].path("regular")
+
+
+def _ink(text: str, size: int, *, hand: bool, seed: int = 1) -> tuple[np.ndarray, list[BBox]]:
+    """A white strip with `text` in black at `size` px; each word's ink box."""
+    rng = random.Random(seed)
+    image = Image.new("L", (60 + size * len(text), 3 * size), 255)
+    draw = ImageDraw.Draw(image)
+    font = load_font(SERIF, size)
+    x, boxes = 20, []
+    for word in text.split():
+        left = x
+        for index, char in enumerate(word):
+            if not hand:
+                draw.text((x, size), char, font=font, fill=0)
+            else:
+                glyph = Image.new("L", (2 * size, 2 * size), 0)
+                ImageDraw.Draw(glyph).text((size // 2, size // 2), char, font=font, fill=255)
+                glyph = glyph.rotate(rng.uniform(-15, 15), resample=Image.BICUBIC)
+                rise = 0.25 * size * math.sin(x / (1.5 * size)) + rng.uniform(-0.1, 0.1) * size
+                image.paste(0, (round(x - size // 2), round(size / 2 + rise)), glyph)
+            x += draw.textbbox((0, 0), char, font=font)[2] + (index % 2)
+        rows = np.flatnonzero((np.asarray(image)[:, left:x] < 128).any(axis=1))
+        boxes.append((left, int(rows[0]), x, int(rows[-1]) + 1))  # the word's ink, as OCR boxes it
+        x += size // 2
+    return np.asarray(image), boxes
+
+
+def test_print_stands_on_one_baseline_and_a_hand_does_not() -> None:
+    text = "Nguyễn Thị Minh Khai phường Lạch Tray"
+    typed, _ = _ink(text, 40, hand=False)
+    assert letters_on_baseline(typed, 40) >= 0.8
+    # the same print, the page a little skewed: still one straight line
+    skewed = np.asarray(Image.fromarray(typed).rotate(2, expand=True, fillcolor=255))
+    assert letters_on_baseline(skewed, 40) >= 0.8
+    for seed in (1, 2, 3):
+        hand, _ = _ink(text, 40, hand=True, seed=seed)
+        assert letters_on_baseline(hand, 40) < 0.45
+    # too few letters to tell: no answer rather than a guess
+    assert letters_on_baseline(_ink("Ba", 40, hand=True)[0], 40) is None
+    assert letters_on_baseline(np.full((0, 0), 255, np.uint8), 40) is None
+
+
+def test_a_page_image_is_read_from_the_pipelines_pdf(tmp_path: Path) -> None:
+    grey, _ = _ink("Số 12 phố Huế", 30, hand=False)
+    black_white = np.where(grey < 128, 0, 255).astype(np.uint8)
+    for mode, pixels in ((ColourMode.BILEVEL, black_white), (ColourMode.GREY, grey)):
+        pdf = tmp_path / f"{mode}.pdf"
+        write_page_pdf(pixels, colour_mode=mode, dpi=300, text=None, path=pdf)
+        crop = pdf_page_ink(pdf, 0)((10, 5, 60, 40))
+        assert crop is not None and crop.shape == (35, 50)
+        # CCITT keeps every pixel; JPEG nearly
+        difference = np.abs(crop.astype(int) - pixels[5:40, 10:60].astype(int))
+        assert difference.max() == 0 if mode is ColourMode.BILEVEL else difference.mean() < 8
+    assert pdf_page_ink(tmp_path / "missing.pdf", 0)((0, 0, 10, 10)) is None
+
+
 # -- fields --------------------------------------------------------------------------
 
 
@@ -109,6 +175,40 @@ def test_a_value_that_ate_its_labels_colon_is_handwritten_with_its_box(ct01) -> 
     blank, _ = _printed("1. Họ, chữ đệm và tên: ......................", 100, 100)
     empty = extract_fields([PageText(1, (_line(*blank),))], ct01)["applicant_name"]
     assert empty.problems == ("empty",)
+
+
+def _value_page(hand: bool, *, with_ink: bool = True) -> PageText:
+    """ "Địa chỉ:" printed, then an address OCR read unsurely (0.7): printed, or by hand."""
+    size = 40
+    value = "Số 138 phố Nguyễn Trãi phường Khương Mai"
+    grey, boxes = _ink(value, size, hand=hand)
+    page = np.full((3 * size, 400 + grey.shape[1]), 255, np.uint8)
+    page[:, 400:] = grey
+    label, _ = _printed("Địa chỉ:", 100, size // 2, height=size)
+    words = [
+        Word(t, (x0 + 400, y0, x1 + 400, y1), 0.7)
+        for t, (x0, y0, x1, y1) in zip(value.split(), boxes, strict=True)
+    ]
+
+    def ink(box: BBox) -> np.ndarray:
+        x0, y0, x1, y1 = (max(0, v) for v in box)
+        return page[y0:y1, x0:x1]
+
+    return PageText(1, (_line(*label, *words),), ink=ink if with_ink else None)
+
+
+def test_a_value_whose_letters_leave_the_baseline_is_handwritten(receipt) -> None:
+    """OCR read the address unsurely but as print-high words (no OCR sign of a hand):
+    the ink says which one a hand wrote."""
+    hand = extract_fields([_value_page(hand=True)], receipt)["address"]
+    assert hand.review
+    assert "handwritten" in hand.problems
+    assert hand.bbox is not None
+    typed = extract_fields([_value_page(hand=False)], receipt)["address"]
+    assert typed.review  # unsure all the same
+    assert "handwritten" not in typed.problems
+    unseen = extract_fields([_value_page(hand=True, with_ink=False)], receipt)["address"]
+    assert "handwritten" not in unseen.problems  # no image: the text alone decides
 
 
 # -- real Tesseract on a rendered page -------------------------------------------------
