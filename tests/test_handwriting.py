@@ -17,7 +17,12 @@ from digitize.imaging.handwriting import letters_on_baseline, pdf_page_ink
 from digitize.pdf import write_page_pdf
 from digitize.results import BBox, ColourMode, Line, Word
 from digitize.understand import PageText, load_catalogue
-from digitize.understand.fields import _unread_hand, extract_fields, printed_height
+from digitize.understand.fields import (
+    _ink_off_baseline,
+    _unread_hand,
+    extract_fields,
+    printed_height,
+)
 from samples.render import FONTS, load_font
 from tests.conftest import REPO
 
@@ -209,6 +214,27 @@ def test_a_value_whose_letters_leave_the_baseline_is_handwritten(receipt) -> Non
     assert "handwritten" not in typed.problems
     unseen = extract_fields([_value_page(hand=True, with_ink=False)], receipt)["address"]
     assert "handwritten" not in unseen.problems  # no image: the text alone decides
+
+
+def test_a_value_on_two_lines_is_measured_line_by_line() -> None:
+    """Print wrapped onto a second line has two baselines: as one box it would look like
+    a hand's; line by line it is print."""
+    first, _ = _ink("Số 54 ngõ 171 phố Nguyễn Huệ", 40, hand=False)
+    second, _ = _ink("phường Bến Nghé quận Một", 40, hand=False)
+    width = max(first.shape[1], second.shape[1])
+    page = np.full((first.shape[0] + second.shape[0], width), 255, np.uint8)
+    page[: first.shape[0], : first.shape[1]] = first
+    page[first.shape[0] :, : second.shape[1]] = second
+    label, _ = _printed("Nơi thường trú:", 0, 20, height=40)
+
+    def ink(box: BBox) -> np.ndarray:
+        x0, y0, x1, y1 = (max(0, v) for v in box)
+        return page[y0:y1, x0:x1]
+
+    text = PageText(1, (_line(*label),), ink=ink)
+    top, bottom = first.shape[0], page.shape[0]
+    assert _ink_off_baseline(text, [(0, 0, width, bottom)])  # why lines are measured apart
+    assert not _ink_off_baseline(text, [(0, 0, width, top), (0, top, width, bottom)])
 
 
 # -- real Tesseract on a rendered page -------------------------------------------------

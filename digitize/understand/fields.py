@@ -608,7 +608,9 @@ def _read_segment(
     label_words = _words_in(label_line, 0, max(0, segment.start - 1))
     value_words = [w for line_, lo, hi in spans for w in _words_in(line_, lo, hi)]
     if _looks_handwritten(label_words, value_words, read=bool(raw)) or (
-        raw and found.review and _ink_off_baseline(page, found.bbox)
+        raw
+        and found.review
+        and _ink_off_baseline(page, [_union([w.bbox for w in _words_in(*span)]) for span in spans])
     ):
         problems = tuple(p for p in found.problems if p not in ("uncertain reading", "empty"))
         found = dataclasses.replace(found, review=True, problems=(*problems, "handwritten"))
@@ -676,18 +678,22 @@ def _unread_hand(label: Sequence[Word], value: Sequence[Word]) -> bool:
 _HAND_ON_BASELINE = 0.45
 
 
-def _ink_off_baseline(page: PageText, box: BBox | None) -> bool:
-    if page.ink is None or box is None:
+def _ink_off_baseline(page: PageText, boxes: Sequence[BBox | None]) -> bool:
+    """Whether the value's ink, line by line (`boxes`: its part on each line it spans,
+    each line its own baseline), leaves the baseline on every line that can tell."""
+    if page.ink is None:
         return False
     height = _print_height(page)
     if height <= 0:
         return False
     margin = round(0.3 * height)
-    grey = page.ink((box[0], box[1] - margin, box[2], box[3] + margin))
-    if grey is None:
-        return False
-    share = letters_on_baseline(grey, height)
-    return share is not None and share < _HAND_ON_BASELINE
+    shares = []
+    for box in boxes:
+        grey = None if box is None else page.ink((box[0], box[1] - margin, box[2], box[3] + margin))
+        share = None if grey is None else letters_on_baseline(grey, height)
+        if share is not None:
+            shares.append(share)
+    return bool(shares) and max(shares) < _HAND_ON_BASELINE
 
 
 def _print_height(page: PageText) -> float:
