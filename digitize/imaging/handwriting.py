@@ -82,6 +82,12 @@ def _page_image(pdf: Path, index: int) -> np.ndarray | None:
             if len(images) != 1:
                 return None  # not a page the pipeline drew: its boxes are not its pixels
             raw = next(iter(images.values()))
+            if raw.get("/Filter") == "/DCTDecode":
+                # OpenCV's JPEG decoder straight to grey: a third of the time of PIL's
+                data = np.frombuffer(raw.read_raw_bytes(), np.uint8)
+                grey = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+                if grey is not None and grey.shape == (int(raw.Height), int(raw.Width)):
+                    return grey
             return np.asarray(PdfImage(raw).as_pil_image().convert("L"))
     except (OSError, IndexError, ValueError, pikepdf.PdfError, NotImplementedError):
         return None  # no image to look at: the check is skipped, not the page
