@@ -147,8 +147,10 @@ def add_parsers(commands: Any) -> None:
         help="redo classification and fields of existing results, without OCR",
         description=(
             "Work out the documents (type, procedure, fields) of result JSONs again from "
-            "their stored page text, e.g. after the catalogue or the model changed. Each "
-            "JSON is rewritten in place; corrections recorded in it are lost."
+            "their stored page text, e.g. after the catalogue or the model changed; the "
+            "page images of the PDF beside each JSON (same name), when there, are looked "
+            "at for handwriting. Each JSON is rewritten in place; corrections recorded in "
+            "it are lost."
         ),
         formatter_class=formatter,
     )
