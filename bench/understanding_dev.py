@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from cli.process import load_knowledge  # noqa: E402
 from config import Settings  # noqa: E402
+from digitize.imaging.handwriting import pdf_page_ink  # noqa: E402
 from digitize.results import PageReport  # noqa: E402
 from digitize.understand import load_catalogue, page_from_report  # noqa: E402
 from digitize.understand.evaluation import (  # noqa: E402
@@ -61,6 +62,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timing runs (default 3)")
     parser.add_argument("--json", type=Path, help="save the figures")
     parser.add_argument("--fields", action="store_true", help="print every field's figure")
+    parser.add_argument(
+        "--no-ink",
+        action="store_true",
+        help="understand from the text alone, without looking at the pages' images "
+        "(read from the results' PDFs) for handwriting",
+    )
     args = parser.parse_args()
 
     settings = Settings()
@@ -77,7 +84,13 @@ def main() -> int:
                     split,
                     path,
                     result,
-                    [page_from_report(PageReport.from_json(p)) for p in result["pages"]],
+                    [
+                        page_from_report(
+                            PageReport.from_json(p),
+                            None if args.no_ink else pdf_page_ink(path.with_suffix(".pdf"), i),
+                        )
+                        for i, p in enumerate(result["pages"])
+                    ],
                 )
             )
             total_pages += len(result["pages"])

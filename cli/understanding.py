@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import tempfile
 import unicodedata
@@ -32,6 +33,7 @@ from config import Settings, load_knowledge
 from digitize.batch import write_json_atomically
 from digitize.errors import DigitizeError
 from digitize.filing import FileFiler, FilingOptions
+from digitize.imaging.handwriting import pdf_page_ink
 from digitize.results import PageReport
 from digitize.understand import (
     CatalogueError,
@@ -147,8 +149,10 @@ def add_parsers(commands: Any) -> None:
         help="redo classification and fields of existing results, without OCR",
         description=(
             "Work out the documents (type, procedure, fields) of result JSONs again from "
-            "their stored page text, e.g. after the catalogue or the model changed. Each "
-            "JSON is rewritten in place; corrections recorded in it are lost."
+            "their stored page text, e.g. after the catalogue or the model changed; the "
+            "page images of the PDF beside each JSON (same name), when there, are looked "
+            "at for handwriting. Each JSON is rewritten in place; corrections recorded in "
+            "it are lost."
         ),
         formatter_class=formatter,
     )
@@ -406,7 +410,13 @@ def run_understand(args: argparse.Namespace) -> int:
             reports = [PageReport.from_json(r) for r in result["pages"]]
             # Documents and dossiers again, through the one filing path; per-document
             # PDFs and record links stay as made.
-            filer = FileFiler(_Reports(reports), len(reports), FilingOptions(knowledge=knowledge))
+            pdf = path.with_suffix(".pdf")  # the pages' images, for a look at handwriting
+            filer = FileFiler(
+                _Reports(reports),
+                len(reports),
+                FilingOptions(knowledge=knowledge),
+                ink=functools.partial(pdf_page_ink, pdf) if pdf.is_file() else None,
+            )
             result.update(filer.understand().as_json())
             write_json_atomically(path, result)
         except (DigitizeError, OSError, ValueError, KeyError, TypeError) as exc:

@@ -25,13 +25,15 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, Protocol
+
+import numpy as np
 
 from digitize.errors import DigitizeError
 from digitize.filing import (
@@ -45,6 +47,7 @@ from digitize.filing import (
     record_review,
 )
 from digitize.imaging.common import use_one_opencv_thread
+from digitize.imaging.handwriting import pdf_page_ink
 from digitize.inputs import count_pages
 from digitize.inputs.folder import note_page_origins
 from digitize.memory import release_free_memory
@@ -55,7 +58,7 @@ from digitize.pdf.mark import DigitiserMark
 from digitize.pipeline import DebugSink, PipelineOptions, process_page, write_debug_image
 from digitize.records import CopyOptions
 from digitize.records.copy import describe_copy
-from digitize.results import PageReport
+from digitize.results import BBox, PageReport
 from digitize.understand import UnderstoodDocument
 from digitize.understand.files import FileUnderstanding
 
@@ -207,7 +210,8 @@ def digitize_files(
                 listener.file_done(results[position])
                 continue
             workdir = Path(tempfile.mkdtemp(prefix=".digitize-work-", dir=out_dir))
-            filer = FileFiler(_WorkFolder(workdir), pages, output)
+            folder = _WorkFolder(workdir)
+            filer = FileFiler(folder, pages, output, ink=folder.ink)
             job = _FileJob(position, source, stem, pages, workdir, time.perf_counter(), filer)
             listener.file_started(source, pages)
             for index in range(pages):
@@ -290,6 +294,12 @@ class _WorkFolder:
 
     def report(self, index: int) -> PageReport:
         return PageReport.from_json(json.loads(self._path(index).read_text(encoding="utf-8")))
+
+    def ink(self, index: int) -> Callable[[BBox], np.ndarray | None] | None:
+        """Page `index`'s image, from the one-page PDF the pipeline wrote beside its report
+        (a page that kept its own text layer has none here)."""
+        pdf = self._workdir / f"page-{index + 1:05d}.pdf"
+        return pdf_page_ink(pdf, 0) if pdf.is_file() else None
 
 
 def _read_done_pages(job: _FileJob) -> None:

@@ -24,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from digitize import __version__
 from digitize.errors import DigitizeError
 from digitize.pdf import DocumentMetadata, PageSource, assemble_pdf
@@ -31,7 +33,7 @@ from digitize.pdf.assemble import Assembled
 from digitize.pdf.sign import SigningError
 from digitize.records import CopyOptions, prepare_copy
 from digitize.records.copy import dossier_codes
-from digitize.results import PageReport, TextSource
+from digitize.results import BBox, PageReport, TextSource
 from digitize.understand import Knowledge, PageText, UnderstoodDocument, page_from_report
 from digitize.understand.files import FileReader, FileUnderstanding
 from digitize.understand.link import Link, RecordBook, link_dossier
@@ -57,6 +59,11 @@ class PageReports(Protocol):
     0-based index (a page may be asked for again, see `FileReader`)."""
 
     def report(self, index: int) -> PageReport: ...
+
+
+# Page i's (0-based) image pixels in a box, when the page's image is at hand: understanding
+# looks at a value's ink for handwriting (see `PageText.ink`).
+PageInk = Callable[[int], Callable[[BBox], np.ndarray | None] | None]
 
 
 class PagePdfs(Protocol):
@@ -150,8 +157,15 @@ class FileFiler:
     while its later pages are still in OCR); `finish` reads what is left and files.
     """
 
-    def __init__(self, reports: PageReports, pages: int, options: FilingOptions) -> None:
+    def __init__(
+        self,
+        reports: PageReports,
+        pages: int,
+        options: FilingOptions,
+        ink: PageInk | None = None,
+    ) -> None:
         self._reports = reports
+        self._ink = ink
         self._pages = pages
         self._options = options
         self._reader = FileReader(options.knowledge, self._page_text) if options.knowledge else None
@@ -160,7 +174,7 @@ class FileFiler:
         self._not_understood: str | None = None
 
     def _page_text(self, index: int) -> PageText:
-        return page_from_report(self._reports.report(index))
+        return page_from_report(self._reports.report(index), self._ink and self._ink(index))
 
     @property
     def options(self) -> FilingOptions:
@@ -177,7 +191,7 @@ class FileFiler:
             self._kept_text = self._kept_text or report.text_source is TextSource.PDF
             if self._reader is not None:
                 try:
-                    self._reader.add(page_from_report(report))
+                    self._reader.add(page_from_report(report, self._ink and self._ink(self._read)))
                 except Exception as exc:  # the PDFs and the text are still worth writing
                     self._reader, self._not_understood = None, describe_unexpected(exc)
             self._read += 1

@@ -7,9 +7,12 @@ catalogue changed) or from the OCR result directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from digitize.results import Line, OcrText, PageReport, TableGrid, Word
+import numpy as np
+
+from digitize.results import BBox, Line, OcrText, PageReport, TableGrid, Word
 from digitize.text import nfc
 
 
@@ -29,6 +32,9 @@ class PageText:
     blank: bool = False
     codes: tuple[PageCode, ...] = ()
     tables: tuple[TableGrid, ...] = ()  # ruled tables found on the page (issue 13)
+    # The page image's grey pixels inside a box, when the caller has the image: what a
+    # value's ink looks like (handwriting, issue 13). None: the text alone decides.
+    ink: Callable[[BBox], np.ndarray | None] | None = field(default=None, compare=False)
 
     @property
     def text(self) -> str:
@@ -41,8 +47,11 @@ def page_from_ocr(
     return PageText(number, text.lines, blank, tables=tables)
 
 
-def page_from_report(report: PageReport) -> PageText:
-    """A page as understanding reads it, from its report (words and codes made NFC)."""
+def page_from_report(
+    report: PageReport, ink: Callable[[BBox], np.ndarray | None] | None = None
+) -> PageText:
+    """A page as understanding reads it, from its report (words and codes made NFC);
+    `ink`: the page image's pixels in a box, when at hand (see `PageText.ink`)."""
     lines = tuple(
         Line(
             tuple(Word(nfc(w.text), w.bbox, w.confidence) for w in line.words),
@@ -52,4 +61,4 @@ def page_from_report(report: PageReport) -> PageText:
         for line in report.lines
     )
     codes = tuple(PageCode(c.kind, nfc(c.text), c.readable) for c in report.codes)
-    return PageText(report.number, lines, report.blank, codes, report.tables)
+    return PageText(report.number, lines, report.blank, codes, report.tables, ink)
