@@ -304,9 +304,10 @@ def file_digitised(
     page_warnings: Sequence[str],
     title: str,
     created: datetime,
+    ink: PageInk | None = None,
 ) -> FiledFile:
     """File a digitised file whose pages are all done (see `FileFiler`)."""
-    filer = FileFiler(reports, pages, options)
+    filer = FileFiler(reports, pages, options, ink=ink)
     return filer.finish(
         sink, page_pdfs=page_pdfs, page_warnings=page_warnings, title=title, created=created
     )

@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pikepdf
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -37,13 +38,14 @@ from digitize.filing import (
     link_dossiers,
     record_review,
 )
+from digitize.imaging.handwriting import box_crops, page_grey
 from digitize.inputs import ReadLimits, count_pages
 from digitize.ocr import TesseractEngine
 from digitize.ocr.engine import OcrEngine
 from digitize.pdf import DocumentMetadata, PageSource
 from digitize.pipeline import PageOutcome, PipelineOptions, process_page
 from digitize.records import CopyOptions
-from digitize.results import PageReport
+from digitize.results import BBox, PageReport
 from digitize.understand import Knowledge, UnderstoodDocument
 from digitize.understand.files import FileUnderstanding
 from models import (
@@ -70,6 +72,7 @@ from service.records import SessionRecordBook, find_dossier
 from service.search import index_documents
 from service.webhooks import DOSSIER_DIGITISED, raise_event
 from storage import BlobStore, original_key
+from storage.base import StorageError, StorageUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -333,6 +336,36 @@ class _StoredPagePdfs:
             ]
 
 
+class _StoredPageInk:
+    """Page images for the handwriting check (`PageInk`), from the stored one-page PDFs:
+    a page is fetched and decoded only when one of its values is looked at, and the last
+    two decoded are kept, never a stack's."""
+
+    _KEPT = 2
+
+    def __init__(self, store: BlobStore, keys: Sequence[str]) -> None:
+        self._store = store
+        self._keys = keys
+        self._decoded: dict[int, np.ndarray | None] = {}
+
+    def __call__(self, index: int) -> Callable[[BBox], np.ndarray | None] | None:
+        if not 0 <= index < len(self._keys) or not self._keys[index]:
+            return None
+        return box_crops(lambda: self._grey(index))
+
+    def _grey(self, index: int) -> np.ndarray | None:
+        if index not in self._decoded:
+            try:
+                with self._store.local_copy(self._keys[index]) as path:
+                    grey = page_grey(path, 0)
+            except (OSError, StorageError, StorageUnavailableError):
+                grey = None  # the check is skipped, not the filing
+            while len(self._decoded) >= self._KEPT:
+                self._decoded.pop(next(iter(self._decoded)))
+            self._decoded[index] = grey
+        return self._decoded[index]
+
+
 class _WorkFolder:
     """Documents' PDFs go to a work folder, from where they are stored (`FilingSink`)."""
 
@@ -417,7 +450,8 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
         return []
 
     with tempfile.TemporaryDirectory(prefix="digitize-assemble-") as work:
-        page_pdfs = _StoredPagePdfs(services.store, [p.pdf_key or "" for p in pages])
+        keys = [p.pdf_key or "" for p in pages]
+        page_pdfs = _StoredPagePdfs(services.store, keys)
         filed = file_digitised(
             _StoredReports(services, scan_id),
             len(pages),
@@ -427,6 +461,7 @@ def assemble_scan(services: Services, scan_id: int) -> list[int]:
             page_warnings=[p.warning for p in pages if p.warning],
             title=name,
             created=created,  # the scan's: filing again gives the same bytes
+            ink=_StoredPageInk(services.store, keys),  # handwriting seen in the ink
         )
         stored = _store_pdfs(services.store, filed)
     understood, warnings = filed.understood, filed.warnings

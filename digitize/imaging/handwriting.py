@@ -63,15 +63,27 @@ def pdf_page_ink(pdf: Path, index: int) -> Callable[[BBox], np.ndarray | None]:
     (one image a page, in the same pixels as the page report's boxes). The image is
     decoded at the first look only, so pages whose values need no look cost nothing; the
     last two pages decoded are kept, never a whole file's."""
+    return box_crops(lambda: _page_image(pdf, index))
+
+
+def box_crops(image: Callable[[], np.ndarray | None]) -> Callable[[BBox], np.ndarray | None]:
+    """A box's pixels of the page image `image` gives (called at each look: it keeps
+    whatever cache it wants)."""
 
     def crop(box: BBox) -> np.ndarray | None:
-        grey = _page_image(pdf, index)
+        grey = image()
         if grey is None:
             return None
         x0, y0, x1, y1 = (max(0, v) for v in box)
         return grey[y0:y1, x0:x1]
 
     return crop
+
+
+def page_grey(pdf: Path, index: int) -> np.ndarray | None:
+    """Page `index`'s image of a PDF the pipeline wrote, in grey, not cached; None when
+    the page is not one image (its boxes are then not its pixels)."""
+    return _page_image.__wrapped__(pdf, index)
 
 
 @lru_cache(maxsize=2)
