@@ -239,3 +239,18 @@ def test_real_ct01_blank_grids_give_no_number(real_ct01) -> None:
     for name in ("id_number", "household_head_id_number"):
         item = fields.get(name) or {}
         assert item.get("value") is None or item.get("review"), item
+
+
+def test_a_box_reader_that_fails_leaves_the_page_s_words() -> None:
+    image = Image.new("L", (2400, 400), 255)
+    _draw_grid(ImageDraw.Draw(image), 1000, 100, "035070626162")
+    bw = binarise(np.asarray(image).copy(), DPI)
+    masks = find_rules(bw, DPI)
+    assert masks is not None
+    grids = tuple(find_digit_grids(masks, DPI))
+    page = OcrText(
+        (Line((Word("035070626162", (1010, 120, 2090, 170), 0.9),), (1010, 120, 2090, 170)),)
+    )
+    # A timeout no Tesseract child can start within: the reader fails for real.
+    with TesseractEngine(timeout=0.001) as engine:
+        assert read_digit_grids(page, bw, DPI, grids, engine) == page

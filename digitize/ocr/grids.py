@@ -27,16 +27,20 @@ another read gave too. Each box costs about 5 ms of Tesseract.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from digitize.errors import ExternalProgramError
 from digitize.imaging.common import px
 from digitize.imaging.grids import DigitGrid
 from digitize.ocr.engine import OcrEngine
 from digitize.results import BBox, Line, OcrText, Word
+
+log = logging.getLogger(__name__)
 
 UNSURE_BOX = 0.3  # a box's word below this confidence: its digit is not known
 _INSET_MM = 0.5  # left out at the box's sides: what may remain of its rules
@@ -64,7 +68,13 @@ def read_digit_grids(
     """`text` with the words inside each digit grid replaced by its boxes read one by one."""
     for grid in grids:
         page_words = [w for w in text.words if _centre_in(w.bbox, grid.bbox)]
-        readings = read_grid(grid, image, dpi, engine, page_words)
+        try:
+            readings = read_grid(grid, image, dpi, engine, page_words)
+        except ExternalProgramError as exc:
+            # The page's own reading stays: a box reader that failed must not cost the
+            # page its text.
+            log.warning("digit grid not read box by box: %s", exc)
+            continue
         inked = [r for r in readings if r.text]
         if not inked:
             if not page_words:
