@@ -8,7 +8,8 @@ The stages run in this order (see `prepare_page`, `ocr_input` and `process_page`
     -> archive image compressed (JPEG, or CCITT G4 for black and white)
     -> OCR input: ~300 dpi, background flattened to black and white, dotted leaders
        erased (from this image only), cropped to the ink
-    -> OCR -> what it read from specks dropped -> leaders put back into the text as dots
+    -> OCR -> what it read from specks dropped -> digit grids read box by box
+    -> leaders put back into the text as dots
     -> one-page PDF with the invisible text layer
 
 A PDF page that already carries text skips all of it and is kept as it is.
@@ -46,6 +47,7 @@ from digitize.imaging.geometry import (
     text_ink,
     upright_box,
 )
+from digitize.imaging.grids import DigitGrid, find_digit_grids
 from digitize.imaging.leaders import Leader, erase_leaders, restore_leaders
 from digitize.imaging.preview import page_previews
 from digitize.imaging.rules import erase_rules, find_rules
@@ -53,6 +55,7 @@ from digitize.imaging.tables import erase_table_rules, find_tables
 from digitize.inputs import ReadLimits, ScannedPage, TextPage, page_inches, read_page
 from digitize.ocr.cells import read_lost_cells
 from digitize.ocr.engine import OcrEngine
+from digitize.ocr.grids import read_digit_grids
 from digitize.ocr.noise import drop_noise
 from digitize.pdf import PageSource, encode_page, write_page_pdf
 from digitize.results import (
@@ -115,6 +118,7 @@ class OcrInput:
     factor: float  # archive pixels per OCR pixel
     leaders: list[Leader] = field(default_factory=list)  # erased; boxes in the crop's pixels
     tables: tuple[TableGrid, ...] = ()  # ruled tables found, in the crop's pixels
+    grids: tuple[DigitGrid, ...] = ()  # rows of digit boxes found, in the crop's pixels
 
 
 @dataclass(slots=True)
@@ -322,8 +326,10 @@ def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInpu
     black_white = binarise(grey, dpi)
     rules = find_rules(black_white, dpi)
     tables: list[TableGrid] = []
+    grids: list[DigitGrid] = []
     if rules is not None:
         tables = find_tables(rules, dpi)
+        grids = find_digit_grids(rules, dpi)
         erase_rules(black_white, dpi, rules)  # before leaders: a dotted blank may sit on a rule
         del rules
         erase_table_rules(black_white, tables, dpi)
@@ -337,7 +343,8 @@ def ocr_input(prepared: PreparedPage, debug: DebugSink | None = None) -> OcrInpu
     factor = prepared.grey.shape[1] / grey.shape[1]
     leaders = [leader.shifted(-x0, -y0) for leader in leaders]
     crop_tables = tuple(table.mapped(offset=(-x0, -y0)) for table in tables)
-    return OcrInput(crop, round(dpi), (x0, y0), factor, leaders, crop_tables)
+    crop_grids = tuple(grid.shifted(-x0, -y0) for grid in grids)
+    return OcrInput(crop, round(dpi), (x0, y0), factor, leaders, crop_tables, crop_grids)
 
 
 def recognise(job: OcrInput, engine: OcrEngine) -> OcrText:
@@ -346,6 +353,8 @@ def recognise(job: OcrInput, engine: OcrEngine) -> OcrText:
     text = drop_noise(engine.recognise(job.image, job.dpi), job.dpi)
     if job.tables:
         text = read_lost_cells(text, job.image, job.dpi, job.tables, engine)
+    if job.grids:
+        text = read_digit_grids(text, job.image, job.dpi, job.grids, engine)
     text = restore_leaders(text, job.leaders)
     return text.mapped(offset=job.offset, factor=job.factor)
 

@@ -6,7 +6,8 @@ takes a row of boxes and the label beside it for one strange line and returns ne
 ("4. Số định danh cá nhân:" vanished from CT01 this way), and reads an underline
 touching a value as a row of letters. `erase_rules` paints the rules white in the
 black-and-white image sent to OCR (the archive keeps them); the digits typed one per box
-are left standing apart, and understanding joins them again (`understand.fields`).
+are left standing apart: the boxes are read one by one (`imaging.grids`, `ocr.grids`)
+and understanding joins the digits again (`understand.fields`).
 
 A horizontal rule is a run of ink at least `_H_MIN_MM` long in one pixel row: no letter
 is that wide. A vertical rule is at least `_V_MIN_MM` tall and touches a horizontal one

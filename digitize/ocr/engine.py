@@ -19,3 +19,7 @@ class OcrEngine(Protocol):
     def recognise(self, grey: np.ndarray, dpi: int) -> OcrText:
         """Read an upright grey page; boxes in pixels of `grey`, text NFC."""
         ...
+
+    def recognise_character(self, grey: np.ndarray, dpi: int) -> OcrText:
+        """Read an image holding one character (a box of a digit grid), as one character."""
+        ...

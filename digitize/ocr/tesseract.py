@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ _WORD_LEVEL = "5"
 # One uniform block: on the samples it lost no line where automatic segmentation
 # (psm 3) dropped some, 0.75 % CER against 1.17 %; side-by-side columns read across.
 DEFAULT_PSM = 6
+# One character (a box of a digit grid, issue 13): without it Tesseract looks for lines
+# and words in a box of one digit and reads "3" as "535" or nothing.
+CHARACTER_PSM = 10
 _PROBE_TIMEOUT_S = 30.0  # to start Tesseract and load the models, in check()
 
 
@@ -44,6 +48,10 @@ class TesseractEngine:
         self.psm = psm
         self.timeout = timeout
         self._children = libtesseract.PersistentTesseract(langs=langs, psm=psm)
+        # Started with the first digit grid: pages without one never pay for it. One
+        # child is enough: a grid's boxes take milliseconds each.
+        self._characters: libtesseract.PersistentTesseract | None = None
+        self._lock = threading.Lock()
 
     def check(self) -> None:
         self._children.require(timeout=_PROBE_TIMEOUT_S)
@@ -52,12 +60,25 @@ class TesseractEngine:
         tsv = self._children.recognise_tsv(encode_pnm(grey), dpi=dpi, timeout=self.timeout)
         return parse_tsv(tsv, engine=f"tesseract {self._children.version} {self.langs}")
 
+    def recognise_character(self, grey: np.ndarray, dpi: int) -> OcrText:
+        with self._lock:
+            if self._characters is None:
+                self._characters = libtesseract.PersistentTesseract(
+                    langs=self.langs, psm=CHARACTER_PSM, max_children=1
+                )
+            children = self._characters
+        tsv = children.recognise_tsv(encode_pnm(grey), dpi=dpi, timeout=self.timeout)
+        return parse_tsv(tsv, engine=f"tesseract {children.version} {self.langs}")
+
     def pids(self) -> list[int]:
         """Process ids of its Tesseract children."""
-        return self._children.pids()
+        extra = self._characters.pids() if self._characters is not None else []
+        return self._children.pids() + extra
 
     def close(self) -> None:
         self._children.close()
+        if self._characters is not None:
+            self._characters.close()
 
     def __enter__(self) -> TesseractEngine:
         return self
@@ -81,6 +102,12 @@ class TesseractCliEngine:
     def recognise(self, grey: np.ndarray, dpi: int) -> OcrText:
         tsv = tesseract.recognise_tsv(
             encode_pnm(grey), langs=self.langs, dpi=dpi, psm=self.psm, timeout=self.timeout
+        )
+        return parse_tsv(tsv, engine=f"tesseract {tesseract.version()} {self.langs}")
+
+    def recognise_character(self, grey: np.ndarray, dpi: int) -> OcrText:
+        tsv = tesseract.recognise_tsv(
+            encode_pnm(grey), langs=self.langs, dpi=dpi, psm=CHARACTER_PSM, timeout=self.timeout
         )
         return parse_tsv(tsv, engine=f"tesseract {tesseract.version()} {self.langs}")
 

@@ -43,6 +43,9 @@ REVIEW_BELOW = 0.6  # fields less sure than this go to a reviewer
 # ("Thể" for "Thế") come at 0.8-0.87 where right words mostly come above 0.9 (measured
 # on the tuned split of the issue 13 development set).
 WORD_REVIEW_BELOW = 0.85
+# A digit of an ID number read less sure than this is not known: digit grids read box
+# by box (digitize.ocr.grids) give an unsure box a confidence below it.
+DIGIT_UNSURE_BELOW = 0.3
 _LEADERS = re.compile(r"(?:\.{3,}|…+|_{3,})")
 _FOOTNOTE = re.compile(r"\(\d{1,2}\)")
 # What OCR makes of a superscript footnote marker between a label and its colon
@@ -937,6 +940,8 @@ def _finish(
     if spec.kind is FieldKind.ID_NUMBER:
         checked = check_id_number(raw)
         value, problems = checked.value, list(checked.problems)
+        if value is not None and weakest < DIGIT_UNSURE_BELOW:
+            problems.append("uncertain reading")  # a box of a digit grid not read sure
     elif spec.kind is FieldKind.DOSSIER_CODE:
         code = check_dossier_code(raw)
         value, problems = code.value, list(code.problems)
