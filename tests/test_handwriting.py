@@ -278,3 +278,22 @@ def test_real_ocr_of_a_handwritten_name_flags_it_and_not_the_typed_values(
     assert expected["expected"]  # typed values on the same page
     for typed in expected["expected"]:
         assert "handwritten" not in fields[typed]["problems"], (typed, fields[typed])
+
+
+def test_a_tall_unsure_value_that_reads_as_words_is_not_taken_for_a_hand(receipt) -> None:
+    """Typed over a dotted blank and damaged, a value comes out taller and much less sure
+    than its label, as a hand's would; but OCR read every word as a Vietnamese syllable,
+    which it seldom does of writing. The ink, looked at apart, still decides."""
+    label, x = _printed("Địa chỉ:", 100, 100, height=40)
+    typed = [
+        Word(text, (x + 20 + 130 * i, 88, x + 140 + 130 * i, 150), 0.3)
+        for i, text in enumerate(["Số", "12", "đường", "Lê", "Lợi"])
+    ]
+    scrawl = [
+        Word(text, (x + 20 + 130 * i, 88, x + 140 + 130 * i, 150), 0.3)
+        for i, text in enumerate(["Sô", "1Z", "đưòngg", "Lêe", "Lọii"])
+    ]
+    read = extract_fields([PageText(1, (_line(*label, *typed),))], receipt)["address"]
+    assert "handwritten" not in read.problems
+    garbled = extract_fields([PageText(1, (_line(*label, *scrawl),))], receipt)["address"]
+    assert garbled.review and "handwritten" in garbled.problems

@@ -131,3 +131,15 @@ def test_fold_with_offsets_agrees_with_fold(text: str) -> None:
     assert folded == fold(text)
     assert len(offsets) == len(folded)
     assert offsets == sorted(offsets)
+
+
+def test_words_with_a_syllables_shape() -> None:
+    from digitize.understand.vietnamese import is_syllable, reads_as_words
+
+    for word in ("nguyễn", "khuya", "giữa", "nghiêng", "quyền", "rượu", "Ấp", "thường", "Vỹ"):
+        assert is_syllable(word), word
+    for word in ("Thịi", "hưngổ", "tzú", "ngcmối", "Đđoàn", "xyz"):
+        assert not is_syllable(word), word
+    assert reads_as_words("Đăng ký thường trú vào hộ gia đình")
+    assert not reads_as_words("Ng„rvễn Kim Oan")  # "Ng" alone is no syllable
+    assert not reads_as_words("Nam")  # one word says too little

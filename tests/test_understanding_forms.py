@@ -173,7 +173,8 @@ def test_a_label_split_after_the_previous_fields_leaders(catalogue) -> None:
 
 
 def test_a_value_written_by_hand_is_flagged_with_its_box(catalogue) -> None:
-    """Letters taller than the printed label and read far less surely: handwriting."""
+    """Letters taller than the printed label, read far less surely and not as words:
+    handwriting. (Read as words, the page's ink decides: tests/test_handwriting.py.)"""
     ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
 
     def line(y: int, label: str, value: str, height: int, confidence: float) -> Line:
@@ -189,7 +190,7 @@ def test_a_value_written_by_hand_is_flagged_with_its_box(catalogue) -> None:
     form = PageText(
         1,
         (
-            line(100, "1. Họ, chữ đệm và tên:", "Lý Ngọc Việt", 44, 0.55),
+            line(100, "1. Họ, chữ đệm và tên:", "Lýy Ngọcx Việtt", 44, 0.55),
             line(160, "5. Số điện thoại liên hệ:", "0912345678", 30, 0.95),
         ),
     )

@@ -36,7 +36,7 @@ from digitize.understand.field_model import (
 )
 from digitize.understand.pages import PageText
 from digitize.understand.values import NORMALISERS, Value
-from digitize.understand.vietnamese import fold, fold_with_offsets
+from digitize.understand.vietnamese import fold, fold_with_offsets, reads_as_words
 
 REVIEW_BELOW = 0.6  # fields less sure than this go to a reviewer
 # A value with a word OCR was less sure of than this goes to a reviewer: misread marks
@@ -627,7 +627,12 @@ def _read_segment(
     label_line = page.lines[segment.line_index]
     label_words = _words_in(label_line, 0, max(0, segment.start - 1))
     value_words = [w for line_, lo, hi in spans for w in _words_in(line_, lo, hi)]
-    if _looks_handwritten(label_words, value_words, read=bool(raw)) or (
+    # Words that all have a Vietnamese syllable's shape were read as print reads: OCR's
+    # doubt then says a damaged typed value (typed over dots), not a hand; the ink's
+    # baseline is looked at all the same.
+    if (
+        not reads_as_words(raw) and _looks_handwritten(label_words, value_words, read=bool(raw))
+    ) or (
         raw
         and found.review
         and _ink_off_baseline(page, [_union([w.bbox for w in _words_in(*span)]) for span in spans])

@@ -125,3 +125,28 @@ def _tone_vowel(letters: list[list[str]], start: int, end: int) -> int | None:
     if count == 3:
         return start + 1  # "ngoài", "khuỷu"
     return None
+
+
+# A Vietnamese syllable, folded: an onset, a vowel cluster (with its closing i/y/o/u)
+# and a closing consonant. Folding keeps the shape ("nguyễn" -> "nguyen"), so what OCR
+# makes of handwriting ("thii", "ngcmoi", "tzu") rarely passes, and typed words do.
+_ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+_NUCLEI = (
+    *("oai", "oay", "oeo", "uay", "uya", "uye", "uyu", "uoi", "uou", "ieu", "yeu"),
+    *("ai", "ao", "au", "ay", "eo", "eu", "ia", "ie", "iu", "oa", "oe", "oi", "oo"),
+    *("ua", "ue", "ui", "uo", "uu", "uy", "ye", "a", "e", "i", "o", "u", "y"),
+)
+_CODA = r"(?:ch|ng|nh|[cmnpt])?"
+_SYLLABLE = re.compile(rf"^{_ONSET}(?:{'|'.join(_NUCLEI)}){_CODA}$")
+
+
+def is_syllable(word: str) -> bool:
+    """Whether `word` (letters only) has the shape of one Vietnamese syllable."""
+    return bool(_SYLLABLE.match(fold(word)))
+
+
+def reads_as_words(text: str, *, least: int = 2) -> bool:
+    """Whether `text` holds at least `least` words and each has a syllable's shape: what
+    OCR reads of typed Vietnamese, seldom of a hand."""
+    words = _LETTER_RUN.findall(text)
+    return len(words) >= least and all(is_syllable(word) for word in words)
