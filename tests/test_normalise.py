@@ -368,6 +368,11 @@ def test_misread_bodies_and_leader_dots_are_repaired(raw: str, want: str) -> Non
 def test_a_leader_dot_inside_a_name_or_after_a_unit_is_dropped() -> None:
     assert normalise_name("Vũ T.hùy Mai") == "Vũ Thùy Mai"
     assert normalise_name("Trần Văn.toàn") == "Trần Văn Toàn"
+    # A letter read twice, where one of the two makes the word a syllable again.
+    assert normalise_name("Nguyễn Thịi Mỹ") == "Nguyễn Thị Mỹ"
+    assert normalise_name("Nguyễn Quuốc Vĩnh") == "Nguyễn Quốc Vĩnh"
+    assert normalise_name("Đđoàn Thanh Oanh") == "Đoàn Thanh Oanh"
+    assert normalise_name("Hoàng Ngọc Oanh") == "Hoàng Ngọc Oanh"
     assert normalise_text("thư: an.nguyen@mail.vn") == "thư: an.nguyen@mail.vn"
     assert normalise_address("Số 12, phường, .Hố Nai, TP.HCM") == "Số 12, phường Hố Nai, TP.HCM"
     assert normalise_address("phường 17, quận Gò Vấp") == "phường 17, quận Gò Vấp"

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from digitize.understand.vietnamese import canonical, fold
+from digitize.understand.vietnamese import canonical, fold, is_syllable
 
 # Leaders: runs of dots (possibly spaced), ellipses, underscores.
 _LEADERS = re.compile(r"(?:\.[ \t]*){2,}|[…_]+|·{2,}")
@@ -133,10 +133,30 @@ def normalise_name(raw: str) -> str | None:
     text = _drop_leader_dots(canonical(strip_leaders(raw)), in_words=True)
     if not text or any(ch.isdigit() for ch in text) or not any(ch.isalpha() for ch in text):
         return None
-    words = [_title_word(word) for word in text.split()]
+    words = [_title_word(_one_of_doubled(word)) for word in text.split()]
     if len(words) >= 2:
         words[0] = _family_name(words[0])
     return " ".join(words)
+
+
+def _one_of_doubled(word: str) -> str:
+    """A name's word OCR read with one letter twice ("Thịi", "Quuốc", "Đđoàn"): when the
+    word is no syllable and dropping one of the two makes one, the one with more marks
+    is kept."""
+    if is_syllable(word):
+        return word
+    for i in range(len(word) - 1):
+        if fold(word[i]) == fold(word[i + 1]) and word[i].isalpha():
+            keep = (
+                word[i]
+                if len(unicodedata.normalize("NFD", word[i]))
+                > len(unicodedata.normalize("NFD", word[i + 1]))
+                else word[i + 1]
+            )
+            repaired = word[:i] + keep + word[i + 2 :]
+            if is_syllable(repaired):
+                return repaired
+    return word
 
 
 @functools.cache

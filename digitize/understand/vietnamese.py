@@ -130,7 +130,7 @@ def _tone_vowel(letters: list[list[str]], start: int, end: int) -> int | None:
 # A Vietnamese syllable, folded: an onset, a vowel cluster (with its closing i/y/o/u)
 # and a closing consonant. Folding keeps the shape ("nguyễn" -> "nguyen"), so what OCR
 # makes of handwriting ("thii", "ngcmoi", "tzu") rarely passes, and typed words do.
-_ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+_ONSET = r"(?:ngh|ng|nh|ch|gh|gi(?!i)|kh|ph|qu(?!u)|th|tr|[bcdghklmnprstvx])?"
 _NUCLEI = (
     *("oai", "oay", "oeo", "uay", "uya", "uye", "uyu", "uoi", "uou", "ieu", "yeu"),
     *("ai", "ao", "au", "ay", "eo", "eu", "ia", "ie", "iu", "oa", "oe", "oi", "oo"),
