@@ -338,3 +338,18 @@ def test_a_household_business_name_is_known_by_its_opening_words(catalogue) -> N
     # The title and a label holding the words are no value; a blank after them neither.
     blank = page(1, "GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH", "Ghi rõ: Hộ kinh doanh ........")
     assert extract_fields([blank], form)["business_name"].value is None
+
+
+def test_a_colon_read_as_a_quote_after_a_known_label(catalogue) -> None:
+    """ "Kính gửi”). Công an. xã Đa. Tốn......": the colon read as a closing quote, a
+    bracket after it; only a label of the type opens a value so."""
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    form = page(
+        1,
+        "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ",
+        "Kính gửi”). Công an. xã Đa. Tốn.........................",
+        "Ghi chú” Nguyễn Văn An",
+    )
+    fields = extract_fields([form], ct01)
+    assert fields["issuer"].value == "Công an xã Đa Tốn"
+    assert "applicant_name" not in fields or fields["applicant_name"].value is None

@@ -213,7 +213,7 @@ def _find_segments(
         text = line.text
         if _is_heading(text) or (cues and _is_role_line(text, cues)):
             section = fold(text)
-        colons = _label_colons(text)
+        colons = _label_colons(text) or _misread_colon(text, labels)
         if not colons:
             continue
         breaks = _gap_breaks(line)
@@ -276,6 +276,19 @@ def _label_colons(text: str) -> list[int]:
             continue
         colons.append(match.start())
     return colons
+
+
+# A line's first colon read as a quote or a semicolon ("Kính gửi”. Công an xã …").
+_COLON_LOOKALIKE = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]\s*)?([^:;\"“”]{2,60}?)\s*[;\"“”]")
+
+
+def _misread_colon(text: str, labels: _Labels) -> list[int]:
+    """Where a line with no colon has one misread right after one of the type's own
+    labels; nothing when what stands before the mark is not such a label."""
+    found = _COLON_LOOKALIKE.match(text)
+    if found and fold(found.group(1)).strip(" .") in labels.own:
+        return [found.end() - 1]
+    return []
 
 
 # Words a leader's dots join: a value typed over them ("xã.Bát", "Nguyễn.Quang").

@@ -43,6 +43,9 @@ def strip_leaders(raw: str) -> str:
         text = text[:-1].rstrip(_EDGE_PUNCTUATION)
     if text.startswith("(") and ")" not in text:
         text = text[1:].lstrip(_EDGE_PUNCTUATION)
+    # A closing bracket opens no value: the label's mark misread ("gửi”). Công an").
+    while text[:1] in (")", "]"):
+        text = text[1:].lstrip(_EDGE_PUNCTUATION)
     return text
 
 
