@@ -373,6 +373,12 @@ def test_a_leader_dot_inside_a_name_or_after_a_unit_is_dropped() -> None:
     assert normalise_name("Nguyễn Quuốc Vĩnh") == "Nguyễn Quốc Vĩnh"
     assert normalise_name("Đđoàn Thanh Oanh") == "Đoàn Thanh Oanh"
     assert normalise_name("Hoàng Ngọc Oanh") == "Hoàng Ngọc Oanh"
+    # A letter too many, when only one syllable can be made by dropping one.
+    assert normalise_name("Nguyễn Văn Hưngổ") == "Nguyễn Văn Hưng"
+    assert normalise_name("Ingô Quốc Thành") == "Ingô Quốc Thành"  # "Ngô" or "Ing"
+    # Names of the Tây Nguyên peoples are not Vietnamese syllables: left as read.
+    for name in ("H'Hen Niê", "Y-Moan Ênuôl", "Ksor Kpă", "Rơ Châm Mlô"):
+        assert normalise_name(name) == name
     assert normalise_text("thư: an.nguyen@mail.vn") == "thư: an.nguyen@mail.vn"
     assert normalise_address("Số 12, phường, .Hố Nai, TP.HCM") == "Số 12, phường Hố Nai, TP.HCM"
     assert normalise_address("phường 17, quận Gò Vấp") == "phường 17, quận Gò Vấp"

@@ -136,30 +136,28 @@ def normalise_name(raw: str) -> str | None:
     text = _drop_leader_dots(canonical(strip_leaders(raw)), in_words=True)
     if not text or any(ch.isdigit() for ch in text) or not any(ch.isalpha() for ch in text):
         return None
-    words = [_title_word(_one_of_doubled(word)) for word in text.split()]
+    words = [_title_word(_one_letter_too_many(word)) for word in text.split()]
     if len(words) >= 2:
         words[0] = _family_name(words[0])
     return " ".join(words)
 
 
-def _one_of_doubled(word: str) -> str:
-    """A name's word OCR read with one letter twice ("Thịi", "Quuốc", "Đđoàn"): when the
-    word is no syllable and dropping one of the two makes one, the one with more marks
-    is kept."""
-    if is_syllable(word):
+def _one_letter_too_many(word: str) -> str:
+    """A name's word OCR read with a letter too many ("Thịi", "Quuốc", "Đđoàn", "Ingô",
+    "Hưngổ"): when the word is no syllable and dropping one letter makes one, and only
+    one such syllable can be made, that syllable (of a letter read twice, the one with
+    more marks is kept)."""
+    if is_syllable(word) or len(word) < 2:
         return word
     for i in range(len(word) - 1):
-        if fold(word[i]) == fold(word[i + 1]) and word[i].isalpha():
-            keep = (
-                word[i]
-                if len(unicodedata.normalize("NFD", word[i]))
-                > len(unicodedata.normalize("NFD", word[i + 1]))
-                else word[i + 1]
-            )
+        if word[i].isalpha() and fold(word[i]) == fold(word[i + 1]):
+            keep = max(word[i : i + 2], key=lambda ch: len(unicodedata.normalize("NFD", ch)))
             repaired = word[:i] + keep + word[i + 2 :]
             if is_syllable(repaired):
                 return repaired
-    return word
+    made = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    syllables = [w for w in made if is_syllable(w)]
+    return syllables[0] if len(syllables) == 1 else word
 
 
 @functools.cache
