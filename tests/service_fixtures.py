@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 from redis import Redis
@@ -256,18 +257,33 @@ def api(services: Services) -> Iterator[object]:
 
 
 def start_worker(settings: Settings, *, burst: bool, name: str) -> subprocess.Popen[bytes]:
-    """A real `digitize worker` process, in a session of its own (to kill it whole)."""
+    """A real `digitize worker` process, in a session of its own (to kill it whole). Its
+    stderr goes to a file (`worker_log`): a pipe nobody reads fills up after 64 KB of
+    log and blocks the worker, which then never stops."""
     args = [sys.executable, "-m", "cli.main", "worker", "--name", name]
     if burst:
         args.append("--burst")
-    return subprocess.Popen(
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open while the worker lives)
+    process = subprocess.Popen(
         args,
         cwd=REPO,
         env=service_env(settings),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
+    _LOGS[process.pid] = log
+    return process
+
+
+_LOGS: dict[int, IO[bytes]] = {}
+
+
+def worker_log(process: subprocess.Popen[bytes]) -> str:
+    """What a worker from `start_worker` wrote to its stderr so far."""
+    log = _LOGS[process.pid]
+    log.seek(0)
+    return log.read().decode("utf-8", "replace")
 
 
 def run_workers(settings: Settings, count: int = 2, timeout: float = 600) -> None:
@@ -276,8 +292,8 @@ def run_workers(settings: Settings, count: int = 2, timeout: float = 600) -> Non
                for n in range(count)]  # fmt: skip
     for worker in workers:
         try:
-            _, err = worker.communicate(timeout=timeout)
+            worker.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
             raise
-        assert worker.returncode == 0, err.decode("utf-8", "replace")[-2000:]
+        assert worker.returncode == 0, worker_log(worker)[-2000:]

@@ -169,8 +169,10 @@ def test_up_with_a_watched_folder_digitises_a_file_dropped_in_it(
     }
     args = [sys.executable, "-m", "cli.main", "up", "--workers", "1",
             "--host", "127.0.0.1", "--port", str(free_port())]  # fmt: skip
+    log_path = tmp_path / "up.log"  # a file, not a pipe: one nobody reads fills and blocks
+    log = log_path.open("wb")
     up = subprocess.Popen(args, cwd=REPO, env=env, start_new_session=True,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+                          stdout=subprocess.DEVNULL, stderr=log)  # fmt: skip
     try:
         good_jpeg(tmp_path / "trang.jpg")
         shutil.move(tmp_path / "trang.jpg", inbox / "trang.jpg")  # renamed into place
@@ -182,7 +184,7 @@ def test_up_with_a_watched_folder_digitises_a_file_dropped_in_it(
             if status in ("done", "partial", "failed"):
                 break
             time.sleep(1)
-        assert up.poll() is None, up.stderr.read().decode() if up.stderr else ""
+        assert up.poll() is None, log_path.read_text("utf-8", "replace")
         assert status == "done", status
         assert (inbox / "done" / "trang.jpg").is_file()
         assert "lô #1" in (inbox / "done" / "trang.jpg.txt").read_text()
@@ -196,4 +198,5 @@ def test_up_with_a_watched_folder_digitises_a_file_dropped_in_it(
         except subprocess.TimeoutExpired:
             os.killpg(up.pid, signal.SIGKILL)
             up.wait()
+        log.close()
     assert up.returncode == 0

@@ -78,9 +78,11 @@ def live(
     # fields, read at ~0.96, are then flagged for a person to check.
     monkeypatch.setenv("DIGITIZE_REVIEW_BELOW", "0.99")  # the worker's environment too
     env = {**service_env(settings), "DIGITIZE_API_PORT": str(port)}
+    # Its log to a file: a pipe nobody reads fills up and blocks the server.
+    log = (tmp_path / "serve.log").open("wb")
     api = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "serve"], cwd=REPO, env=env,
-        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
     worker = start_worker(settings, burst=False, name=f"web-{uuid.uuid4().hex[:6]}")
     # "localhost": browsers keep Secure cookies over plain http there, as over https.
@@ -97,6 +99,7 @@ def live(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         services.close()
+        log.close()
 
 
 @pytest.fixture
