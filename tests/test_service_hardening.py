@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
@@ -972,6 +973,34 @@ def test_a_stopped_worker_hands_its_long_job_back_and_goes(
     assert back.get_status() == "queued"  # handed back, for another worker
     assert back.retries_left == 1  # being stopped did not count as a failure
     assert job.id in queue.job_ids
+
+
+def _deaf_to_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(600)
+
+
+def test_a_scheduler_process_that_will_not_stop_is_killed() -> None:
+    """The worker's retry scheduler is a forked process; one stuck (here: deaf to
+    SIGTERM, as a fork holding a lock its parent's thread took is) must not keep the
+    worker from stopping. RQ alone joins it with no limit."""
+    import multiprocessing
+    from types import SimpleNamespace
+
+    from workers.worker import DigitizeWorker
+
+    stuck = multiprocessing.get_context("fork").Process(target=_deaf_to_sigterm)
+    stuck.start()
+    try:
+        time.sleep(0.5)  # its handler in place
+        worker = SimpleNamespace(scheduler=SimpleNamespace(_process=stuck), stop_seconds=1)
+        DigitizeWorker.stop_scheduler(worker)  # type: ignore[arg-type]
+        assert not stuck.is_alive()
+        assert stuck.exitcode == -signal.SIGKILL
+    finally:
+        if stuck.is_alive():
+            stuck.kill()
+            stuck.join()
 
 
 def test_a_killed_redis_is_restarted_with_its_password_and_its_queue(tmp_path: Path) -> None:

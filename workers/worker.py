@@ -22,6 +22,7 @@ In its upkeep a worker also queues again the files whose work Redis lost (see
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -80,6 +81,22 @@ class DigitizeWorker(SimpleWorker):
             timer.daemon = True
             timer.start()
             self._hand_back_timer = timer
+
+    def stop_scheduler(self) -> None:
+        """Stop the retry scheduler's process, within `stop_seconds`: RQ waits for it
+        however long it takes, and a forked process can be stuck for good (a lock held
+        by a thread of the parent at the fork), which left the worker unable to stop.
+        The scheduler holds no job, so killing it loses nothing."""
+        process = self.scheduler._process if self.scheduler else None
+        if process is None or not process.pid:
+            return
+        with contextlib.suppress(OSError):  # gone already
+            os.kill(process.pid, signal.SIGTERM)
+        process.join(timeout=self.stop_seconds)
+        if process.is_alive():
+            log.warning("the retry scheduler did not stop in %s s: killed", self.stop_seconds)
+            process.kill()
+            process.join(timeout=self.stop_seconds)
 
     def _hand_back(self, _signum: int, _frame: FrameType | None) -> None:
         job = self._running
