@@ -6,12 +6,23 @@ boxes as (x0, y0, x1, y1) with x1/y1 exclusive.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 BBox = tuple[int, int, int, int]
+
+
+def union_box(boxes: Iterable[BBox]) -> BBox:
+    """The smallest box holding all of `boxes` (at least one)."""
+    listed = list(boxes)
+    return (
+        min(b[0] for b in listed),
+        min(b[1] for b in listed),
+        max(b[2] for b in listed),
+        max(b[3] for b in listed),
+    )
 
 
 class ColourMode(StrEnum):

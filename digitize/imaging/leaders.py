@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from digitize.imaging.common import label_components, px
-from digitize.results import BBox, Line, OcrText, Word
+from digitize.results import BBox, Line, OcrText, Word, union_box
 
 MIN_RUN = 5  # dots in a row; "..." in a sentence stays text
 _MIN_LETTERS = 20  # fewer letter-sized marks than this: no reliable letter height
@@ -259,7 +259,7 @@ def restore_leaders(text: OcrText, leaders: list[Leader]) -> OcrText:
         kept[index] = None
     return OcrText(
         tuple(
-            line or Line(tuple(words), _union([w.bbox for w in words]), block)
+            line or Line(tuple(words), union_box([w.bbox for w in words]), block)
             for words, block, line in zip(lines, blocks, kept, strict=True)
             if words
         ),
@@ -307,18 +307,9 @@ def _insert(leader: Leader, words: list[Word], default_confidence: float) -> Non
         before = words[position - 1]
         if x0 - before.bbox[2] < step:  # no space between the word and its leader
             words[position - 1] = Word(
-                before.text + dots, _union([before.bbox, leader.bbox]), before.confidence
+                before.text + dots, union_box([before.bbox, leader.bbox]), before.confidence
             )
             return
     # Not 1.0: dots OCR never read must not lift the confidence of a poorly read line.
     confidence = sum(w.confidence for w in words) / len(words) if words else default_confidence
     words.insert(position, Word(dots, leader.bbox, confidence))
-
-
-def _union(boxes: list[BBox]) -> BBox:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )

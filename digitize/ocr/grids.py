@@ -30,7 +30,6 @@ sure. Each box costs a few milliseconds of Tesseract.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
@@ -40,7 +39,7 @@ from digitize.errors import ExternalProgramError
 from digitize.imaging.common import px
 from digitize.imaging.grids import DigitGrid
 from digitize.ocr.engine import OcrEngine
-from digitize.results import BBox, Line, OcrText, Word
+from digitize.results import BBox, Line, OcrText, Word, union_box
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +179,7 @@ def _replace_in_line(text: OcrText, area: BBox, words: list[Word]) -> OcrText:
         taken = len(line.words) - len(kept)
         if not kept:
             continue
-        lines.append(Line(kept, _union(w.bbox for w in kept), line.block))
+        lines.append(Line(kept, union_box(w.bbox for w in kept), line.block))
         # A line level with the grid: the label printed beside it.
         level = sum(1 for w in kept if w.bbox[1] <= middle <= w.bbox[3])
         score = taken + level
@@ -190,19 +189,9 @@ def _replace_in_line(text: OcrText, area: BBox, words: list[Word]) -> OcrText:
         return OcrText(tuple(lines), text.engine)
     if best is None:
         block = max((line.block for line in text.lines), default=-1) + 1
-        lines.append(Line(tuple(words), _union(w.bbox for w in words), block))
+        lines.append(Line(tuple(words), union_box(w.bbox for w in words), block))
     else:
         line = lines[best]
         merged = tuple(sorted((*line.words, *words), key=lambda w: w.bbox[0]))
-        lines[best] = Line(merged, _union(w.bbox for w in merged), line.block)
+        lines[best] = Line(merged, union_box(w.bbox for w in merged), line.block)
     return OcrText(tuple(lines), text.engine)
-
-
-def _union(boxes: Iterable[BBox]) -> BBox:
-    listed = list(boxes)
-    return (
-        min(b[0] for b in listed),
-        min(b[1] for b in listed),
-        max(b[2] for b in listed),
-        max(b[3] for b in listed),
-    )

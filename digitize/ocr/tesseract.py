@@ -15,13 +15,12 @@ import csv
 import io
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from digitize.exec import libtesseract, tesseract
-from digitize.results import BBox, Line, OcrText, Word
+from digitize.results import Line, OcrText, Word, union_box
 from digitize.text import nfc, restrict_to_vietnamese
 
 _WORD_LEVEL = "5"
@@ -149,15 +148,5 @@ def parse_tsv(tsv: str, *, engine: str) -> OcrText:
     paragraphs: dict[tuple[int, int], int] = {}
     for (block, paragraph, _), words in words_by_line.items():  # dicts keep TSV order
         block_id = paragraphs.setdefault((block, paragraph), len(paragraphs))
-        lines.append(Line(tuple(words), _union(w.bbox for w in words), block_id))
+        lines.append(Line(tuple(words), union_box(w.bbox for w in words), block_id))
     return OcrText(tuple(lines), engine=engine)
-
-
-def _union(boxes: Iterable[BBox]) -> BBox:
-    box_list = list(boxes)
-    return (
-        min(b[0] for b in box_list),
-        min(b[1] for b in box_list),
-        max(b[2] for b in box_list),
-        max(b[3] for b in box_list),
-    )

@@ -22,7 +22,7 @@ from itertools import pairwise
 from rapidfuzz import fuzz, process
 
 from digitize.imaging.handwriting import letters_on_baseline
-from digitize.results import BBox, Line, Word
+from digitize.results import BBox, Line, Word, union_box
 from digitize.understand import normalise
 from digitize.understand.catalogue import DocumentType, FieldKind, FieldSpec
 from digitize.understand.checks import check_dossier_code, check_id_number, load_provinces
@@ -1097,15 +1097,9 @@ def _words_in(line: Line, lo: int, hi: int) -> list[Word]:
 
 
 def _union(boxes: Sequence[BBox]) -> BBox | None:
-    boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
-    if not boxes:
-        return None
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
+    """The box around those of `boxes` that have an area; None if none has."""
+    real = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+    return union_box(real) if real else None
 
 
 # -- values known by their kind ----------------------------------------------------------

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from digitize.results import BBox, TableGrid, Word
+from digitize.results import TableGrid, Word, union_box
 from digitize.understand.catalogue import DEFAULT_CATALOGUE, CatalogueError, FieldKind
 from digitize.understand.checks import check_id_number
 from digitize.understand.fields import WORD_REVIEW_BELOW, ExtractedField
@@ -313,7 +313,7 @@ def _read_cell(
     review_below: float,
 ) -> ExtractedField:
     raw = _text(words)
-    bbox = _union([w.bbox for w in words]) if words else None
+    bbox = union_box([w.bbox for w in words]) if words else None
     if not words:
         return ExtractedField(column.name, None, 0.0, page, None, "", True, ("empty",))
     text = strip_leaders(raw)
@@ -376,12 +376,3 @@ def _check_ids(read: dict[str, ExtractedField], mapping: Mapping[int, TableColum
             True,
             tuple(checked.problems),
         )
-
-
-def _union(boxes: Sequence[BBox]) -> BBox:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
