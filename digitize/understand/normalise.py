@@ -17,6 +17,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
+
 from digitize.understand.vietnamese import canonical, fold, is_syllable
 
 # Leaders: runs of dots (possibly spaced), ellipses, underscores.
@@ -60,11 +62,12 @@ def normalise_text(raw: str) -> str | None:
 # letters ("TP. Huế", "P.12").
 _DOT_OPENING_WORD = re.compile(r"(?:(?<=\s)|^)[.,]+(?=[^\W\d_])")
 _DOT_IN_WORD = re.compile(r"([^\W\d_]+)\.(?=[^\WA-ZÀ-Ỹ\d_])([^\W\d_]+)")
+# The administrative units an address or a body names, as printed.
+_UNIT_WORDS = ("phường", "xã", "thị trấn", "quận", "huyện", "thị xã", "thành phố", "tỉnh")
+_UNIT = "|".join(_UNIT_WORDS)
 # A unit word is followed by its name, never by a comma: "phường, Hố Nai" is a dot of
 # the leader read as a comma.
-_COMMA_AFTER_UNIT = re.compile(
-    r"(?<![^\W\d_])(phường|xã|thị trấn|quận|huyện|thị xã|thành phố|tỉnh),(?= [^\W\d_])"
-)
+_COMMA_AFTER_UNIT = re.compile(rf"(?<![^\W\d_])({_UNIT}),(?= [^\W\d_])")
 
 
 def _drop_leader_dots(text: str, *, in_words: bool = False) -> str:
@@ -83,10 +86,7 @@ def _drop_leader_dots(text: str, *, in_words: bool = False) -> str:
 # letter or a mark of them ("Gông an", "Cộng an xã", "Ủy bạn nhân dân"); before a unit's
 # name, two or four words this close to a body's name can only be that body.
 _BODIES = ("Công an", "Ủy ban nhân dân")
-_UNITS = frozenset(
-    fold(unit)
-    for unit in ("phường", "xã", "thị trấn", "quận", "huyện", "thị xã", "thành phố", "tỉnh")
-)
+_UNITS = frozenset(fold(unit) for unit in _UNIT_WORDS)
 
 
 def repair_bodies(text: str) -> str:
@@ -109,22 +109,9 @@ def repair_bodies(text: str) -> str:
                 continue
             got = fold("".join(span)).strip(".,")
             # One letter off for the two-word body, two for the four-word one.
-            if _edits_within(got, want, size // 2):
+            if Levenshtein.distance(got, want, score_cutoff=size // 2) <= size // 2:
                 words[start : start + size] = body.split()
     return " ".join(words)
-
-
-def _edits_within(a: str, b: str, limit: int) -> bool:
-    """Whether `a` becomes `b` by at most `limit` letters changed, added or dropped."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1] <= limit
 
 
 def normalise_name(raw: str) -> str | None:
@@ -180,9 +167,7 @@ def _family_name(word: str) -> str:
     return next((name for name in surnames if fold(name) == folded), word)
 
 
-_ADMIN_UNITS = re.compile(
-    r"(?<=[^\W\d_]) (?=(?:phường|xã|thị trấn|quận|huyện|thị xã|thành phố|tỉnh) )"
-)
+_ADMIN_UNITS = re.compile(rf"(?<=[^\W\d_]) (?=(?:{_UNIT}) )")
 
 
 def normalise_address(raw: str) -> str | None:
