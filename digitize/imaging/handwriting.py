@@ -83,11 +83,6 @@ def box_crops(image: Callable[[], np.ndarray | None]) -> Callable[[BBox], np.nda
 def page_grey(pdf: Path, index: int) -> np.ndarray | None:
     """Page `index`'s image of a PDF the pipeline wrote, in grey, not cached; None when
     the page is not one image (its boxes are then not its pixels)."""
-    return _page_image.__wrapped__(pdf, index)
-
-
-@lru_cache(maxsize=2)
-def _page_image(pdf: Path, index: int) -> np.ndarray | None:
     try:
         with pikepdf.open(pdf) as document:
             images = document.pages[index].get_images(recursive=False)
@@ -103,3 +98,7 @@ def _page_image(pdf: Path, index: int) -> np.ndarray | None:
             return np.asarray(PdfImage(raw).as_pil_image().convert("L"))
     except (OSError, IndexError, ValueError, pikepdf.PdfError, NotImplementedError):
         return None  # no image to look at: the check is skipped, not the page
+
+
+# The last two pages decoded, by path: a file's pages are looked at in order.
+_page_image = lru_cache(maxsize=2)(page_grey)
