@@ -1279,17 +1279,10 @@ def _fields_by_model(
         current = found.get(name)
         if current is not None and current.value is not None and p < MODEL_SURE:
             continue  # a shared label's value, whose role no heading gave, stays flagged
-        problems = list(result.problems)
         spec = next(spec for spec in doc_type.fields if spec.name == name)
-        if p < (MODEL_SURE_TEXT if spec.kind in _ANY_TEXT else MODEL_SURE):
-            problems.append("label not in the catalogue")
-        if any(other.value != result.value for _, other in options[1:]):
-            problems.append("label found with other values")
-        found[name] = dataclasses.replace(
-            result,
-            confidence=result.confidence * p,
-            review=result.review or bool(problems),
-            problems=tuple(dict.fromkeys(problems)),
+        unsure = p < (MODEL_SURE_TEXT if spec.kind in _ANY_TEXT else MODEL_SURE)
+        found[name] = _model_guess(
+            options, unsure, "label not in the catalogue", "label found with other values"
         )
 
 
@@ -1437,18 +1430,34 @@ def _values_by_kind(
                     guesses.setdefault(name, []).append((p / total, result))
     for name, options in guesses.items():
         options.sort(key=lambda option: -option[0])
-        p, result = options[0]
-        problems = list(result.problems)
-        if p < MODEL_SURE:
-            problems.append("found by its kind, label not in the catalogue")
-        if any(other.value != result.value for _, other in options[1:]):
-            problems.append("several values of its kind")
-        found[name] = dataclasses.replace(
-            result,
-            confidence=result.confidence * p,
-            review=result.review or bool(problems),
-            problems=tuple(dict.fromkeys(problems)),
+        unsure = options[0][0] < MODEL_SURE
+        found[name] = _model_guess(
+            options,
+            unsure,
+            "found by its kind, label not in the catalogue",
+            "several values of its kind",
         )
+
+
+def _model_guess(
+    options: Sequence[tuple[float, ExtractedField]], unsure: bool, why_unsure: str, why_others: str
+) -> ExtractedField:
+    """The model's likeliest reading of a field (`options` best first, each with the
+    model's probability), its confidence scaled by that probability and flagged with
+    `why_unsure` when the model is `unsure`, with `why_others` when another option
+    reads another value."""
+    p, result = options[0]
+    problems = list(result.problems)
+    if unsure:
+        problems.append(why_unsure)
+    if any(other.value != result.value for _, other in options[1:]):
+        problems.append(why_others)
+    return dataclasses.replace(
+        result,
+        confidence=result.confidence * p,
+        review=result.review or bool(problems),
+        problems=tuple(dict.fromkeys(problems)),
+    )
 
 
 # -- checks across fields ---------------------------------------------------------------
