@@ -29,7 +29,7 @@ from typing import Any
 
 from digitize.understand import normalise
 from digitize.understand.catalogue import Catalogue, DocumentType, FieldKind
-from digitize.understand.model import Example, ModelError, TextModel
+from digitize.understand.model import Example, ModelError, TextModel, read_json_lines
 from digitize.understand.values import colon_parts, same_value
 from digitize.understand.vietnamese import fold
 
@@ -275,25 +275,13 @@ def train_field_model(
 
 def read_field_examples(paths: Iterable[Path]) -> list[FieldExample]:
     """Examples from JSON-lines files: {"label", "kind", "field"} a line."""
-    out = []
-    for path in paths:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                    out.append(
-                        FieldExample(
-                            str(record["label"]),
-                            str(record["kind"]),
-                            str(record["field"]),
-                            f"{path}:{number}",
-                        )
-                    )
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise ModelError(f"{path} line {number}: not a field example ({exc})") from exc
-    return out
+    return read_json_lines(
+        paths,
+        lambda record, where: FieldExample(
+            str(record["label"]), str(record["kind"]), str(record["field"]), where
+        ),
+        "a field example",
+    )
 
 
 def write_field_examples(examples: Iterable[FieldExample], path: Path) -> int:

@@ -16,9 +16,10 @@ import random
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -178,22 +179,32 @@ class TextModel:
 
 def read_examples(paths: Iterable[Path]) -> list[Example]:
     """Labelled texts from JSON-lines files: {"text": ..., "doc_type": ...} per line."""
-    examples = []
+    return read_json_lines(
+        paths,
+        lambda record, where: Example(str(record["text"]), str(record["doc_type"]), where),
+        "a labelled example",
+    )
+
+
+_T = TypeVar("_T")
+
+
+def read_json_lines(
+    paths: Iterable[Path], make: Callable[[dict[str, Any], str], _T], what: str
+) -> list[_T]:
+    """`make(record, "path:line")` of each non-blank line of JSON-lines files; a line
+    that is not JSON or lacks what `make` needs is a ModelError naming it as not `what`."""
+    out = []
     for path in paths:
         with path.open(encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
                 try:
-                    record = json.loads(line)
-                    examples.append(
-                        Example(str(record["text"]), str(record["doc_type"]), f"{path}:{number}")
-                    )
+                    out.append(make(json.loads(line), f"{path}:{number}"))
                 except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise ModelError(
-                        f"{path} line {number}: not a labelled example ({exc})"
-                    ) from exc
-    return examples
+                    raise ModelError(f"{path} line {number}: not {what} ({exc})") from exc
+    return out
 
 
 _CONFUSIONS = {"o": "0", "l": "1", "i": "l", "e": "c", "n": "m", "u": "v", "h": "b", "t": "f"}
