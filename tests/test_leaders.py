@@ -287,3 +287,64 @@ def test_a_leader_starting_its_line_goes_those_between_fields_stay(dpi: int) -> 
     assert components(gone) == 16
     x0, x1 = first.bbox[2], last.bbox[0]
     assert np.array_equal(page[:, x0:x1], before[:, x0:x1])  # the rest of the line kept
+
+
+VALUE_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def typed_over_blank(
+    dpi: int, value: str, label: str = "Họ, chữ đệm và tên:"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A page whose blank ("label:" and a dotted line) was typed over, as a form filled
+    on a printer: the page, the value's ink alone and the blank's dots alone (ink True).
+    A few lines of plain text give the page its letter height."""
+    width, height = a4_size(dpi)
+    size = round(12 / 72 * dpi)
+    layers = []
+    for part in ("page", "value", "dots"):
+        image = Image.new("L", (width, height), 255)
+        draw = ImageDraw.Draw(image)
+        label_font = ImageFont.truetype(str(FONT), size)
+        x, y = round(0.8 * dpi), round(1.0 * dpi)
+        start = x + draw.textlength(label + " ", font=label_font)
+        if part in ("page", "dots"):
+            if part == "page":
+                draw.text((x, y), label, font=label_font, fill=0)
+                for row, line in enumerate(KEPT[:3]):
+                    draw.text((x, y + (row + 2) * 2 * size), line, font=label_font, fill=0)
+            draw.text((start, y), "." * 90, font=label_font, fill=0)
+        if part in ("page", "value"):
+            draw.text(
+                (start + size // 2, y),
+                value,
+                font=ImageFont.truetype(str(VALUE_FONT), size),
+                fill=0,
+            )
+        layers.append(np.asarray(image) < 128)
+    page, value_ink, dots = layers
+    return np.where(page, 0, 255).astype(np.uint8), value_ink, dots & ~value_ink
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+@pytest.mark.parametrize("value", ["Phạm Thị Ngọc Diệp", "16/11/1994", "0383978775", "Vũ Thùy Mai"])
+def test_dots_between_typed_letters_go_and_the_letters_marks_stay(dpi: int, value: str) -> None:
+    page, value_ink, dots = typed_over_blank(dpi, value)
+    before = page.copy()
+    erase_leaders(page, dpi)
+    ink = page == 0
+    # Every pixel of the value stays: its dots below (ạ ị ọ ệ) too.
+    assert not (value_ink & ~ink).any()
+    # The blank's dots under the value that touch no letter: most of them go (one under
+    # a letter's overhang, the T's bar, stays: it may be the letter's own mark).
+    columns = np.flatnonzero(value_ink.any(axis=0))
+    under = np.zeros_like(dots)
+    under[:, columns.min() : columns.max() + 1] = True
+    count, labels = cv2.connectedComponents((dots & under).astype(np.uint8), connectivity=8)
+    grown = cv2.dilate(value_ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    apart = [i for i in range(1, count) if not (grown & (labels == i)).any()]
+    assert apart, "the drawing left no dot between letters"
+    gone = [i for i in apart if not (ink & (labels == i)).any()]
+    assert len(gone) >= 0.7 * len(apart)
+    # The label and its colon stay as they were.
+    label_part = slice(0, columns.min() - dpi // 10)
+    assert np.array_equal(page[:, label_part], before[:, label_part])

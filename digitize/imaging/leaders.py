@@ -22,6 +22,7 @@ Sizes are relative to the page's own letter height, so any dpi and point size wo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -39,6 +40,11 @@ _STEP_MIN, _STEP_MAX = 0.15, 1.2  # centre-to-centre spacing, in letter heights
 _STEP_TOLERANCE = 0.3  # each step within 30 % of the run's median step: evenly spaced
 _ROW_TOLERANCE = 0.5  # of the dot height: dots of one run sit on one line
 _CLEARANCE = 0.6  # letter heights above and below a run kept free of other ink
+_HIDDEN_MOST = 4.0  # letter heights of a typed value's word with no dot of its blank showing
+# Dots a value typed over a blank leaves showing, at least; one dot past a leader's end
+# is the numbering of the next field ("..........6. Email").
+_SHOWING_LEAST = 2
+_PHASE = 0.25  # of the leader's step: how far off its spacing a dot of the same blank sits
 _POOL, _POOL_FROM_DPI = 2, 180  # pages this sharp are labelled in 2x2 blocks
 
 
@@ -91,10 +97,12 @@ def erase_leaders(black_white: np.ndarray, dpi: float) -> list[Leader]:
     blocker = np.ones(count, bool)
     blocker[0] = False
     leaders = []
+    clear_runs: list[list[int]] = []  # the dotted blanks, erased or not
     for run in _runs(candidates, centroids, h, letter):
         blocker[run] = False
         parts = _clear_parts(run, labels, blocker, stats, letter)
         blocker[run] = True
+        clear_runs += parts
         for part in (p for p in parts if _at_a_line_end(p, labels, stats, letter, small)):
             # A dot's box holds no other ink (the clearance test saw to it): paint it all.
             for label in part:
@@ -104,7 +112,138 @@ def erase_leaders(black_white: np.ndarray, dpi: float) -> list[Leader]:
             x1, y1 = int((x[part] + w[part]).max()), int((y[part] + h[part]).max())
             box = (x0 * pool, y0 * pool, x1 * pool, y1 * pool)
             leaders.append(Leader(box, len(part)))
+    # Dots of a blank showing between the letters of a value typed over it: OCR reads
+    # them into the value ("1,6/1.1/1.894", "Vũ..T.hùy"). Gone, and not put back.
+    blanks = [
+        _Blank(
+            float(x[run].min()) * pool,
+            float((x[run] + w[run]).max()) * pool,
+            float(centroids[run, 0].min() + 0.5) * pool,  # a pooled pixel's centre
+            float(centroids[run, 0].max() + 0.5) * pool,
+            float(centroids[run, 1].mean() + 0.5) * pool,
+            # over the whole run: a pooled step is whole pixels, too coarse to keep
+            # the spacing over the value's width
+            float(np.ptp(centroids[run, 0]) / (len(run) - 1)) * pool,
+        )
+        for run in clear_runs
+    ]
+    erase_dots_under_values(black_white, blanks, letter * pool)
     return leaders
+
+
+@dataclass(frozen=True, slots=True)
+class _Blank:
+    """A dotted blank's run found on the page, in full-size pixels."""
+
+    left: float  # the run's box
+    right: float
+    first: float  # its end dots' centres
+    last: float
+    row: float
+    step: float
+
+
+def erase_dots_under_values(black_white: np.ndarray, blanks: list[_Blank], letter: float) -> int:
+    """Paint white the dots of the dotted blanks `blanks` that show past the runs' ends,
+    between the letters of a value typed over the blank; how many went.
+
+    A dot goes on its blank's row and at its spacing, within `_HIDDEN_MOST` letter
+    heights of the last one (a word hides the dots under it; the label before the blank
+    and the next field are further off), and only when at least `_SHOWING_LEAST` show.
+    A dot that is a letter's mark (see `_mark_of`) is never one of them, and the
+    label's colon ends the search. Done
+    at full resolution, row by row: at half size these dots touch the digits beside
+    them."""
+    erased = 0
+    height = black_white.shape[0]
+    for row in _rows(blanks, letter):
+        top = max(0, round(row[0].row - 1.5 * letter))
+        bottom = min(height, round(row[0].row + 1.0 * letter))
+        strip = black_white[top:bottom]
+        count, labels, stats, centroids = label_components((strip < 255).view(np.uint8))
+        if count <= 1:
+            continue
+        x, _, w, h, area = (stats[:, i] for i in range(5))
+        dot_max = _DOT_MAX * letter
+        dots = (
+            (w <= dot_max)
+            & (h <= dot_max)
+            & (area >= _DOT_MIN_FILL * w * h)
+            & (np.maximum(w, h) <= _DOT_MAX_ASPECT * np.minimum(w, h))
+        )
+        dots[0] = False
+        for blank in row:  # the runs' own dots are the leader's, left to the code above
+            dots &= ~((x >= blank.left - 1) & (x + w <= blank.right + 1))
+        free = np.flatnonzero(dots)
+        if free.size == 0:
+            continue
+        tolerance = max(2.0, _ROW_TOLERANCE * float(np.median(h[free])))
+        reach = max(1, round(_CLEARANCE * letter))
+        found: set[int] = set()
+        for blank in row:
+            for direction in (-1, 1):
+                last_x = blank.first if direction < 0 else blank.last
+                last_y = blank.row - top
+                chain: list[int] = []
+                ahead = free[(centroids[free, 0] - last_x) * direction > 0]
+                for label in ahead[np.argsort((centroids[ahead, 0] - last_x) * direction)]:
+                    cx, cy = float(centroids[label, 0]), float(centroids[label, 1])
+                    gap = (cx - last_x) * direction
+                    if gap > _HIDDEN_MOST * letter:
+                        break
+                    steps = gap / blank.step
+                    if abs(steps - round(steps)) > _PHASE or abs(cy - last_y) > tolerance:
+                        continue
+                    mark = _mark_of(int(label), stats, centroids, labels, reach)
+                    if mark == "colon":
+                        break  # the label's colon: the blank starts after it
+                    if mark:
+                        continue
+                    chain.append(int(label))
+                    last_x, last_y = cx, cy
+                if len(chain) >= _SHOWING_LEAST:
+                    found.update(chain)
+        for label in found:
+            lx, ly, lw, lh = (int(v) for v in stats[label, :4])
+            region = strip[ly : ly + lh, lx : lx + lw]
+            region[labels[ly : ly + lh, lx : lx + lw] == label] = 255
+        erased += len(found)
+    return erased
+
+
+def _rows(blanks: list[_Blank], letter: float) -> list[list[_Blank]]:
+    """The blanks grouped by the text row they stand on."""
+    rows: list[list[_Blank]] = []
+    for blank in sorted(blanks, key=lambda b: b.row):
+        if rows and blank.row - rows[-1][-1].row <= 0.3 * letter:
+            rows[-1].append(blank)
+        else:
+            rows.append([blank])
+    return rows
+
+
+def _mark_of(
+    label: int, stats: np.ndarray, centroids: np.ndarray, labels: np.ndarray, reach: int
+) -> Literal["letter", "colon"] | None:
+    """What ink above or below the dot makes it part of: a letter standing centred over
+    it (the dot below ạ or ị, the stem under an i's dot), or a colon (another dot right
+    over or under it). None when it is nobody's: a letter merely beside it (a typed
+    value's digit, its box overhanging the dot's column by a pixel) does not count."""
+    _, y, w, h = (int(v) for v in stats[label, :4])
+    cx = float(centroids[label, 0])
+    column = round(cx)
+    window = labels[max(0, y - reach) : y + h + reach, max(0, column - 1) : column + 2]
+    for other in np.unique(window):
+        if other in (0, label):
+            continue
+        ox, _, ow, oh = (int(v) for v in stats[other, :4])
+        if max(ow, oh) <= 2 * max(w, h):
+            if abs(float(centroids[other, 0]) - cx) <= max(w, 2):
+                return "colon"
+            continue
+        if 0.2 <= (cx - ox) / ow <= 0.8:
+            return "letter"
+    return None
 
 
 def _letter_height(h: np.ndarray, w: np.ndarray, dpi: float) -> float | None:
