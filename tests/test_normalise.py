@@ -20,6 +20,7 @@ from digitize.understand.normalise import (
     repair_numbers,
     strip_leaders,
 )
+from digitize.understand.vietnamese import lexicon
 
 
 @pytest.mark.parametrize(
@@ -377,8 +378,35 @@ def test_a_leader_dot_inside_a_name_or_after_a_unit_is_dropped() -> None:
     assert normalise_name("Nguyễn Văn Hưngổ") == "Nguyễn Văn Hưng"
     assert normalise_name("Ingô Quốc Thành") == "Ingô Quốc Thành"  # "Ngô" or "Ing"
     # Names of the Tây Nguyên peoples are not Vietnamese syllables: left as read.
-    for name in ("H'Hen Niê", "Y-Moan Ênuôl", "Ksor Kpă", "Rơ Châm Mlô"):
+    for name in ("H'Hen Niê", "Y-Moan Ênuôl", "Y-Moan Êban", "Ksor Kpă", "Rơ Châm Mlô"):
         assert normalise_name(name) == name
     assert normalise_text("thư: an.nguyen@mail.vn") == "thư: an.nguyen@mail.vn"
     assert normalise_address("Số 12, phường, .Hố Nai, TP.HCM") == "Số 12, phường Hố Nai, TP.HCM"
     assert normalise_address("phường 17, quận Gò Vấp") == "phường 17, quận Gò Vấp"
+
+
+def test_the_word_list_comes_from_tesseracts_own_model() -> None:
+    words = lexicon()
+    assert len(words) > 2000  # the written syllables of Vietnamese, not a handful
+    assert {"nguyễn", "quốc", "thùy", "hòa"} <= words
+    assert not {"nguyẫn", "quấc", "thịi"} & words
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # â, ê and ô confused under a tone mark (Tesseract's stacked marks)
+        ("Nguyẫn Quấc Sơn", "Nguyễn Quốc Sơn"),
+        ("HOÀNG QUẤC VIỆT", "Hoàng Quốc Việt"),
+        # a letter too many, whichever it is, when one word of the list is left
+        ("Vñũ Thùy Mai", "Vũ Thùy Mai"),
+        ("Đđoàn Văn Hưngổ", "Đoàn Văn Hưng"),
+        # several words reachable, or none: as read
+        ("Đâ Quang Lộc", "Đâ Quang Lộc"),
+        ("Nguyễn Thị Mỹ Ngc", "Nguyễn Thị Mỹ Ngc"),
+    ],
+)
+def test_a_name_word_not_in_the_word_list_is_respelled_when_one_way_fits(
+    raw: str, expected: str
+) -> None:
+    assert normalise_name(raw) == expected

@@ -1,4 +1,4 @@
-"""Tesseract, the OCR program: probe and recognise.
+"""Tesseract, the OCR program: probe, recognise, and read a model's word list.
 
 Runs one Tesseract process per page with OMP_THREAD_LIMIT=1: on the project's
 2-core machines Tesseract's own OpenMP threads are several times slower than one
@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import functools
 import re
+import tempfile
+import unicodedata
+from pathlib import Path
 
 from digitize.errors import MissingDependencyError
 from digitize.exec.run import run
 
 PROGRAM = "tesseract"
+# Tesseract's own tools (package tesseract-ocr) that unpack a model and list its words.
+UNPACK, LIST_WORDS = "combine_tessdata", "dawg2wordlist"
 _SINGLE_THREAD = {"OMP_THREAD_LIMIT": "1"}
 
 
@@ -35,6 +40,35 @@ def languages(timeout: float = 30.0) -> frozenset[str]:
     out = run([PROGRAM, "--list-langs"], timeout=timeout)
     lines = out.stdout.decode("utf-8", "replace").splitlines()
     return frozenset(line.strip() for line in lines[1:] if line.strip())
+
+
+def model_dir(timeout: float = 30.0) -> Path:
+    """The folder Tesseract reads its language models from."""
+    out = run([PROGRAM, "--list-langs"], timeout=timeout)
+    first = out.stdout.decode("utf-8", "replace").partition("\n")[0]
+    match = re.search(r'"([^"]+)"', first)
+    if not match:
+        raise MissingDependencyError(f"cannot read Tesseract's model folder from: {first!r}")
+    return Path(match.group(1))
+
+
+def word_list(lang: str, timeout: float = 30.0) -> frozenset[str]:
+    """The words of the model `lang`'s dictionary (its LSTM word list), in NFC: for
+    `vie` the syllables of written Vietnamese and a few English words. Raises
+    MissingDependencyError when the model or Tesseract's tools are absent."""
+    model = model_dir(timeout) / f"{lang}.traineddata"
+    if not model.is_file():
+        raise MissingDependencyError(f"Tesseract language model {lang} not installed")
+    with tempfile.TemporaryDirectory(prefix="digitize-words-") as folder:
+        prefix = Path(folder) / f"{lang}."
+        run([UNPACK, "-u", model, prefix], timeout=timeout)
+        unicharset, dawg = Path(f"{prefix}lstm-unicharset"), Path(f"{prefix}lstm-word-dawg")
+        if not (unicharset.is_file() and dawg.is_file()):
+            raise MissingDependencyError(f"Tesseract model {lang} has no word list")
+        listing = Path(folder) / "words.txt"
+        run([LIST_WORDS, unicharset, dawg, listing], timeout=timeout)
+        text = listing.read_text(encoding="utf-8", errors="replace")
+    return frozenset(unicodedata.normalize("NFC", w) for w in text.split())
 
 
 def require(langs: str, timeout: float = 30.0) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from digitize.understand.vietnamese import canonical, fold, is_syllable
+from digitize.understand.vietnamese import canonical, fold, is_syllable, is_word
 
 # Leaders: runs of dots (possibly spaced), ellipses, underscores.
 _LEADERS = re.compile(r"(?:\.[ \t]*){2,}|[…_]+|·{2,}")
@@ -123,10 +123,70 @@ def normalise_name(raw: str) -> str | None:
     text = _drop_leader_dots(canonical(strip_leaders(raw)), in_words=True)
     if not text or any(ch.isdigit() for ch in text) or not any(ch.isalpha() for ch in text):
         return None
-    words = [_title_word(_one_letter_too_many(word)) for word in text.split()]
+    words = [_title_word(_respelled(word)) for word in text.split()]
     if len(words) >= 2:
         words[0] = _family_name(words[0])
     return " ".join(words)
+
+
+def _respelled(word: str) -> str:
+    """A name's word as written Vietnamese has it, when OCR misread it one way only.
+
+    With the Vietnamese word list (`vietnamese.lexicon`): a word not in it becomes the
+    one word of the list reached by changing the vowel under a circumflex (Tesseract
+    confuses â, ê and ô under a tone mark: "Nguyẫn", "Quấc") or by dropping one letter
+    ("Thịi", "Vñũ", "Hưngổ"); when none or several are reached, the word stays as read
+    (the Tây Nguyên peoples' names, "Ksor", "H'Hen", "Niê", are not in it). A word with
+    a syllable's shape only has its circumflex looked at. Without
+    the list, only the letter too many, by the syllable's shape."""
+    known = is_word(word)
+    if known is None:
+        return _one_letter_too_many(word)
+    if known or len(word) < 2 or not word.isalpha():
+        return word
+    if is_syllable(word):  # a syllable's shape ("Niê"): only its marks may be misread
+        options = _circumflex_swaps(word)
+    else:
+        doubled = _doubled_letter_kept(word)
+        if doubled is not None and is_word(doubled):
+            return doubled
+        # Not a leading vowel: "Êban", "Adrơng" open Tây Nguyên names ("Ingô" stays).
+        first = 1 if fold(word[0]) in "aeiouy" else 0
+        options = [
+            *_circumflex_swaps(word),
+            *(word[:i] + word[i + 1 :] for i in range(first, len(word))),
+        ]
+    found = {canonical(o.lower()): o for o in options if is_word(o)}
+    return next(iter(found.values())) if len(found) == 1 else word
+
+
+_CIRCUMFLEX = "\u0302"
+_CIRCUMFLEX_BASES = "aeoAEO"
+
+
+def _circumflex_swaps(word: str) -> list[str]:
+    """The word with the vowel of one of its â, ê, ô changed for each of the other two,
+    marks kept ("Quấc" -> "Quếc", "Quốc")."""
+    letters = [unicodedata.normalize("NFD", ch) for ch in word]
+    swaps = []
+    for i, letter in enumerate(letters):
+        if len(letter) < 2 or letter[0] not in _CIRCUMFLEX_BASES or _CIRCUMFLEX not in letter:
+            continue
+        bases = "aeo" if letter[0].islower() else "AEO"
+        for base in bases.replace(letter[0], ""):
+            changed = [*letters[:i], base + letter[1:], *letters[i + 1 :]]
+            swaps.append(unicodedata.normalize("NFC", "".join(changed)))
+    return swaps
+
+
+def _doubled_letter_kept(word: str) -> str | None:
+    """The word with a letter read twice ("Thịi", "Đđoàn") once, the copy with more
+    marks kept; None when no letter is doubled."""
+    for i in range(len(word) - 1):
+        if word[i].isalpha() and fold(word[i]) == fold(word[i + 1]):
+            keep = max(word[i : i + 2], key=lambda ch: len(unicodedata.normalize("NFD", ch)))
+            return word[:i] + keep + word[i + 2 :]
+    return None
 
 
 def _one_letter_too_many(word: str) -> str:

@@ -9,8 +9,11 @@ tone mark always on the same vowel, whichever keyboard or system wrote it.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import unicodedata
+
+log = logging.getLogger(__name__)
 
 # Tone marks (huyền sắc hỏi ngã nặng) as combining characters, after NFD.
 _TONES = frozenset("\u0300\u0301\u0309\u0303\u0323")
@@ -150,3 +153,30 @@ def reads_as_words(text: str, *, least: int = 2) -> bool:
     OCR reads of typed Vietnamese, seldom of a hand."""
     words = _LETTER_RUN.findall(text)
     return len(words) >= least and all(is_syllable(word) for word in words)
+
+
+@functools.cache
+def lexicon() -> frozenset[str]:
+    """Written Vietnamese syllables, lower case: the word list of Tesseract's `vie` model
+    (installed with it, nothing downloaded), canonical tone placement. Empty when that
+    model or Tesseract's tools are missing: spelling repairs then fall back to the
+    syllable's shape (`is_syllable`)."""
+    from digitize.errors import DigitizeError
+    from digitize.exec.tesseract import word_list
+
+    try:
+        words = word_list("vie")
+    except (DigitizeError, OSError) as exc:
+        log.warning("no Vietnamese word list (%s): spelling is checked by shape only", exc)
+        return frozenset()
+    return frozenset(
+        canonical(word.lower()) for word in words if word.isalpha() and is_syllable(word)
+    )
+
+
+def is_word(word: str) -> bool | None:
+    """Whether `word` is a written Vietnamese syllable in `lexicon()`; None without one."""
+    words = lexicon()
+    if not words:
+        return None
+    return canonical(word.lower()) in words
