@@ -157,3 +157,28 @@ def test_values_end_at_a_wide_blank_when_ocr_dropped_the_leaders(catalogue) -> N
     assert fields["applicant_sex"].value == "male"
     assert fields["phone"].value == "0912345678"  # "Email" is no label we know: one word
     assert fields["household_head_name"].value == "Trần Thị Bình"
+
+
+@pytest.mark.parametrize(
+    ("written", "read", "flagged"),
+    [
+        ("NGUYỄN QUẤC SƠN", "Nguyễn Quốc Sơn", False),  # respelled: one way fits
+        ("LÊ THỊ XYZT", "Lê Thị Xyzt", True),  # no Vietnamese word: a person looks
+        ("KSOR NIÊ", "Ksor Niê", True),  # a Tây Nguyên name: right, but looked at
+        ("TRẦN THỊ BÌNH", "Trần Thị Bình", False),
+    ],
+)
+def test_a_name_with_a_word_not_in_the_word_list_goes_to_review(
+    catalogue, written: str, read: str, flagged: bool
+) -> None:
+    ct01 = catalogue.document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    form = page(
+        1,
+        "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ",
+        f"1) Họ, chữ đệm và tên: {written} ....................",
+        "2) Ngày, tháng, năm sinh: 12/03/1990 ...... 3) Giới tính: Nam ......",
+    )
+    name = extract_fields([form], ct01)["applicant_name"]
+    assert name.value == read
+    assert name.review is flagged
+    assert ("word not in the Vietnamese word list" in name.problems) is flagged

@@ -164,6 +164,7 @@ _PROBLEMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     ("too short", "quá ngắn"),
     ("footnote marker", "có dấu chú thích"),
     ("uncertain reading", "đọc chưa chắc chắn"),
+    ("word not in the Vietnamese word list", "có từ không có trong từ điển tiếng Việt"),
     ("uncertain", "chưa chắc chắn"),
     ("handwritten", "viết tay (máy không đọc chữ viết tay)"),
     ("empty", "để trống"),

@@ -36,7 +36,7 @@ from digitize.understand.field_model import (
 )
 from digitize.understand.pages import PageText
 from digitize.understand.values import NORMALISERS, Value
-from digitize.understand.vietnamese import fold, fold_with_offsets, reads_as_words
+from digitize.understand.vietnamese import fold, fold_with_offsets, is_word, reads_as_words
 
 REVIEW_BELOW = 0.6  # fields less sure than this go to a reviewer
 # A value with a word OCR was less sure of than this goes to a reviewer: misread marks
@@ -967,6 +967,9 @@ def _finish(
         value = NORMALISERS[spec.kind](raw) if raw else None
         if raw and value is None:
             problems.append(f"cannot read {raw!r} as {spec.kind.value}")
+    named = spec.kind is FieldKind.NAME and isinstance(value, str)
+    if named and not problems and _spelled_unknown(str(value)):
+        problems.append("word not in the Vietnamese word list")
     if not raw and not problems:
         problems.append("empty")
     if problems and value is not None and any(p in _NOT_A_VALUE for p in problems):
@@ -974,6 +977,13 @@ def _finish(
     confidence = label_score * ocr_confidence * (0.5 if problems else 1.0)
     review = bool(problems) or confidence < review_below
     return ExtractedField(spec.name, value, confidence, page, bbox, raw, review, tuple(problems))
+
+
+def _spelled_unknown(name: str) -> bool:
+    """Whether a word of the name is not in the Vietnamese word list: a misread mark that
+    read as another real letter ("Quấc") or a name of a Tây Nguyên people ("Ksor"), for
+    a person to look at. False without a word list."""
+    return any(is_word(word) is False for word in re.split(r"[\s\-'’]+", name) if word)
 
 
 # Footnote markers glued to a value: "(1)", "¹", and "®"/"©"/"*" that OCR makes of a
