@@ -98,6 +98,26 @@ def test_one_child_serves_page_after_page(children: PersistentTesseract) -> None
     assert children.pids() == pids and len(pids) == 1
 
 
+def test_a_digit_box_is_read_by_the_pages_child_in_its_own_mode() -> None:
+    # One box of a digit grid, as issue 13's reader cuts it: one digit, paper around.
+    box = text_page(dpi=300, lines=("7",))[200:420, :300]
+    two_lines = encode_pnm(text_page(dpi=300, lines=(LINE, "Họ và tên"))[150:700, :])
+
+    def words(tsv: str) -> list[str]:
+        return [row.split("\t")[11] for row in tsv.splitlines()[1:] if row.startswith("5\t")]
+
+    with PersistentTesseract(langs="vie", psm=6, max_children=1) as pool:
+        page = words(pool.recognise_tsv(two_lines, dpi=300, timeout=60))
+        pids = pool.pids()
+        assert words(pool.recognise_tsv(encode_pnm(box), dpi=300, timeout=60, psm=10)) == ["7"]
+        # The mode is the request's: two lines read as one character are not the page.
+        as_character = words(pool.recognise_tsv(two_lines, dpi=300, timeout=60, psm=10))
+        assert len(as_character) <= 1 and "tên" in page
+        # and the next page is read in the pool's own mode again, by the same child
+        assert words(pool.recognise_tsv(two_lines, dpi=300, timeout=60)) == page
+        assert pool.pids() == pids and len(pids) == 1
+
+
 def test_no_more_children_than_asked_for() -> None:
     page = encode_pnm(one_line_page())
     with PersistentTesseract(langs="vie", psm=6, max_children=1) as pool:

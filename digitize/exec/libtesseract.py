@@ -57,8 +57,9 @@ TSV_HEADER = (
     "\tleft\ttop\twidth\theight\tconf\ttext\n"
 )
 
-# Request: width, height, bytes per pixel (0: 1-bit), bytes per line, dpi; then pixels.
-_REQUEST = struct.Struct("<5i")
+# Request: width, height, bytes per pixel (0: 1-bit), bytes per line, dpi, page
+# segmentation mode; then pixels.
+_REQUEST = struct.Struct("<6i")
 # Reply: status, payload length; then the payload (UTF-8 TSV, version, or a message).
 _REPLY = struct.Struct("<iI")
 _OK, _FAILED, _MISSING = 0, 1, 2
@@ -149,9 +150,9 @@ class _Child:
     def pid(self) -> int:
         return self.process.pid
 
-    def recognise(self, image: RawImage, *, dpi: int, deadline: float) -> str:
+    def recognise(self, image: RawImage, *, dpi: int, psm: int, deadline: float) -> str:
         header = _REQUEST.pack(
-            image.width, image.height, image.bytes_per_pixel, image.bytes_per_line, dpi
+            image.width, image.height, image.bytes_per_pixel, image.bytes_per_line, dpi, psm
         )
         self._send(header, deadline)
         self._send(image.data, deadline)
@@ -342,8 +343,14 @@ class PersistentTesseract:
             )
         return self.version
 
-    def recognise_tsv(self, image_pnm: bytes, *, dpi: int, timeout: float) -> str:
+    def recognise_tsv(
+        self, image_pnm: bytes, *, dpi: int, timeout: float, psm: int | None = None
+    ) -> str:
         """OCR one page given as PBM or PGM bytes; return TSV as the `tesseract` program writes it.
+
+        `psm`: the page segmentation mode for this image only (default the pool's): a
+        digit grid's box is read as one character by the same children as the pages,
+        so no child with a model of its own is kept for it.
 
         Raises ExternalTimeoutError past `timeout` (a fresh child's start-up included,
         the wait for a free child not) and ExternalProgramError when the child dies or
@@ -353,13 +360,13 @@ class PersistentTesseract:
             raise ValueError("every external call needs a positive timeout")
         image = raw_image(image_pnm)
         with self._slots:
-            return self._recognise(image, dpi=dpi, timeout=timeout)
+            return self._recognise(image, dpi=dpi, psm=psm or self.psm, timeout=timeout)
 
-    def _recognise(self, image: RawImage, *, dpi: int, timeout: float) -> str:
+    def _recognise(self, image: RawImage, *, dpi: int, psm: int, timeout: float) -> str:
         deadline = time.monotonic() + timeout
         child = self._take(deadline, timeout)
         try:
-            tsv = child.recognise(image, dpi=dpi, deadline=deadline)
+            tsv = child.recognise(image, dpi=dpi, psm=psm, deadline=deadline)
         except _OutOfTimeError as exc:
             self._discard(child)
             raise _timeout_error(timeout) from exc
@@ -467,6 +474,7 @@ class _TessApi:
         if missing:
             raise _MissingLibraryError(_missing_models(missing))
         lib.TessBaseAPISetPageSegMode(self._handle, psm)
+        self._psm = psm
 
     def recognise(
         self,
@@ -476,8 +484,12 @@ class _TessApi:
         bytes_per_pixel: int,
         bytes_per_line: int,
         dpi: int,
+        psm: int,
     ) -> bytes:
         lib, handle = self._lib, self._handle
+        if psm != self._psm:  # the mode stays with the handle until changed again
+            lib.TessBaseAPISetPageSegMode(handle, psm)
+            self._psm = psm
         lib.TessBaseAPISetImage(handle, data, width, height, bytes_per_pixel, bytes_per_line)
         # What the program's --dpi sets: it wins over any resolution the image carries.
         lib.TessBaseAPISetVariable(handle, b"user_defined_dpi", str(dpi).encode())
@@ -572,11 +584,11 @@ def _read_requests(source: BinaryIO, requests: queue.Queue[tuple[bytes, tuple[in
         header = source.read(_REQUEST.size)
         if len(header) < _REQUEST.size:
             os._exit(0)
-        width, height, bytes_per_pixel, bytes_per_line, dpi = _REQUEST.unpack(header)
+        width, height, bytes_per_pixel, bytes_per_line, dpi, psm = _REQUEST.unpack(header)
         data = source.read(height * bytes_per_line)
         if len(data) < height * bytes_per_line:
             os._exit(0)
-        requests.put((data, (width, height, bytes_per_pixel, bytes_per_line, dpi)))
+        requests.put((data, (width, height, bytes_per_pixel, bytes_per_line, dpi, psm)))
 
 
 def _serve(argv: Sequence[str]) -> int:
@@ -599,9 +611,9 @@ def _serve(argv: Sequence[str]) -> int:
     requests: queue.Queue[tuple[bytes, tuple[int, ...]]] = queue.Queue(maxsize=1)
     threading.Thread(target=_read_requests, args=(sys.stdin.buffer, requests), daemon=True).start()
     while True:
-        data, (width, height, bytes_per_pixel, bytes_per_line, dpi) = requests.get()
+        data, (width, height, bytes_per_pixel, bytes_per_line, dpi, psm) = requests.get()
         try:
-            tsv = api.recognise(data, width, height, bytes_per_pixel, bytes_per_line, dpi)
+            tsv = api.recognise(data, width, height, bytes_per_pixel, bytes_per_line, dpi, psm)
         except RuntimeError as exc:
             _write_reply(replies, _FAILED, str(exc).encode())
         else:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -46,11 +45,9 @@ class TesseractEngine:
         self.langs = langs
         self.psm = psm
         self.timeout = timeout
+        # Pages and the boxes of digit grids alike: a box is one request in another
+        # segmentation mode, not a child (and a model in memory) of its own.
         self._children = libtesseract.PersistentTesseract(langs=langs, psm=psm)
-        # Started with the first digit grid: pages without one never pay for it. One
-        # child is enough: a grid's boxes take milliseconds each.
-        self._characters: libtesseract.PersistentTesseract | None = None
-        self._lock = threading.Lock()
 
     def check(self) -> None:
         self._children.require(timeout=_PROBE_TIMEOUT_S)
@@ -60,24 +57,17 @@ class TesseractEngine:
         return parse_tsv(tsv, engine=f"tesseract {self._children.version} {self.langs}")
 
     def recognise_character(self, grey: np.ndarray, dpi: int) -> OcrText:
-        with self._lock:
-            if self._characters is None:
-                self._characters = libtesseract.PersistentTesseract(
-                    langs=self.langs, psm=CHARACTER_PSM, max_children=1
-                )
-            children = self._characters
-        tsv = children.recognise_tsv(encode_pnm(grey), dpi=dpi, timeout=self.timeout)
-        return parse_tsv(tsv, engine=f"tesseract {children.version} {self.langs}")
+        tsv = self._children.recognise_tsv(
+            encode_pnm(grey), dpi=dpi, timeout=self.timeout, psm=CHARACTER_PSM
+        )
+        return parse_tsv(tsv, engine=f"tesseract {self._children.version} {self.langs}")
 
     def pids(self) -> list[int]:
         """Process ids of its Tesseract children."""
-        extra = self._characters.pids() if self._characters is not None else []
-        return self._children.pids() + extra
+        return self._children.pids()
 
     def close(self) -> None:
         self._children.close()
-        if self._characters is not None:
-            self._characters.close()
 
     def __enter__(self) -> TesseractEngine:
         return self
