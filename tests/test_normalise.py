@@ -410,3 +410,15 @@ def test_a_name_word_not_in_the_word_list_is_respelled_when_one_way_fits(
     raw: str, expected: str
 ) -> None:
     assert normalise_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Trần.văn.toàn", "Trần Văn Toàn"),  # every dot, not every other one
+        ("Vũ..T.hùy.Mai", "Vũ Thùy Mai"),  # a dot before the next word's capital
+        ("Nguyễn..T.hịi.Mỹ.Ngọc", "Nguyễn Thị Mỹ Ngọc"),
+    ],
+)
+def test_a_name_typed_over_a_dotted_blank_loses_every_dot(raw: str, expected: str) -> None:
+    assert normalise_name(raw) == expected

@@ -61,6 +61,7 @@ def normalise_text(raw: str) -> str | None:
 # "Văn.toàn"). Vietnamese words hold no such dot; abbreviations put theirs after the
 # letters ("TP. Huế", "P.12").
 _DOT_OPENING_WORD = re.compile(r"(?:(?<=\s)|^)[.,]+(?=[^\W\d_])")
+_DOT_BEFORE_CAPITAL = re.compile(r"(?<=[^\W\d_]{2})\.+(?=[^\W\d_a-zà-ỹđ])")
 _DOT_IN_WORD = re.compile(r"([^\W\d_]+)\.(?=[^\WA-ZÀ-Ỹ\d_])([^\W\d_]+)")
 # The administrative units an address or a body names, as printed.
 _UNIT_WORDS = ("phường", "xã", "thị trấn", "quận", "huyện", "thị xã", "thành phố", "tỉnh")
@@ -76,9 +77,17 @@ def _drop_leader_dots(text: str, *, in_words: bool = False) -> str:
     text = _DOT_OPENING_WORD.sub("", text)
     if in_words:
         # Two syllables either side were two words; a letter alone starts the word.
-        text = _DOT_IN_WORD.sub(
-            lambda m: f"{m[1]} {m[2]}" if min(len(m[1]), len(m[2])) > 1 else m[1] + m[2], text
-        )
+        # Again until none is left: a match takes the word after its dot, so the next
+        # dot of "Trần.văn.toàn" is only seen on the second pass.
+        while True:
+            joined = _DOT_IN_WORD.sub(
+                lambda m: f"{m[1]} {m[2]}" if min(len(m[1]), len(m[2])) > 1 else m[1] + m[2],
+                text,
+            )
+            if joined == text:
+                break
+            text = joined
+        text = _DOT_BEFORE_CAPITAL.sub(" ", text)  # "Thùy.Mai": a name's next word
     return _COMMA_AFTER_UNIT.sub(lambda m: m[1] if text[m.end() + 1].isupper() else m[0], text)
 
 
