@@ -57,6 +57,7 @@ from digitize.ocr.cells import read_lost_cells
 from digitize.ocr.engine import OcrEngine
 from digitize.ocr.grids import read_digit_grids
 from digitize.ocr.noise import drop_noise
+from digitize.ocr.numbers import reread_typed_numbers
 from digitize.pdf import PageSource, encode_page, write_page_pdf
 from digitize.results import (
     ColourMode,
@@ -355,6 +356,7 @@ def recognise(job: OcrInput, engine: OcrEngine) -> OcrText:
         text = read_lost_cells(text, job.image, job.dpi, job.tables, engine)
     if job.grids:
         text = read_digit_grids(text, job.image, job.dpi, job.grids, engine)
+    text = reread_typed_numbers(text, job.image, job.dpi, engine)
     text = restore_leaders(text, job.leaders)
     return text.mapped(offset=job.offset, factor=job.factor)
 

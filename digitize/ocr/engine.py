@@ -23,3 +23,7 @@ class OcrEngine(Protocol):
     def recognise_character(self, grey: np.ndarray, dpi: int) -> OcrText:
         """Read an image holding one character (a box of a digit grid), as one character."""
         ...
+
+    def recognise_line(self, grey: np.ndarray, dpi: int) -> OcrText:
+        """Read an image holding one line of text (a number typed over a blank), as one line."""
+        ...

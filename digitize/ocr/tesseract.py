@@ -29,6 +29,8 @@ DEFAULT_PSM = 6
 # One character (a box of a digit grid, issue 13): without it Tesseract looks for lines
 # and words in a box of one digit and reads "3" as "535" or nothing.
 CHARACTER_PSM = 10
+# One line (a number typed over a dotted blank, read again alone).
+LINE_PSM = 7
 _PROBE_TIMEOUT_S = 30.0  # to start Tesseract and load the models, in check()
 
 
@@ -59,6 +61,12 @@ class TesseractEngine:
     def recognise_character(self, grey: np.ndarray, dpi: int) -> OcrText:
         tsv = self._children.recognise_tsv(
             encode_pnm(grey), dpi=dpi, timeout=self.timeout, psm=CHARACTER_PSM
+        )
+        return parse_tsv(tsv, engine=f"tesseract {self._children.version} {self.langs}")
+
+    def recognise_line(self, grey: np.ndarray, dpi: int) -> OcrText:
+        tsv = self._children.recognise_tsv(
+            encode_pnm(grey), dpi=dpi, timeout=self.timeout, psm=LINE_PSM
         )
         return parse_tsv(tsv, engine=f"tesseract {self._children.version} {self.langs}")
 
@@ -97,6 +105,12 @@ class TesseractCliEngine:
     def recognise_character(self, grey: np.ndarray, dpi: int) -> OcrText:
         tsv = tesseract.recognise_tsv(
             encode_pnm(grey), langs=self.langs, dpi=dpi, psm=CHARACTER_PSM, timeout=self.timeout
+        )
+        return parse_tsv(tsv, engine=f"tesseract {tesseract.version()} {self.langs}")
+
+    def recognise_line(self, grey: np.ndarray, dpi: int) -> OcrText:
+        tsv = tesseract.recognise_tsv(
+            encode_pnm(grey), langs=self.langs, dpi=dpi, psm=LINE_PSM, timeout=self.timeout
         )
         return parse_tsv(tsv, engine=f"tesseract {tesseract.version()} {self.langs}")
 
