@@ -41,16 +41,17 @@ def letters_on_baseline(grey: np.ndarray, print_height: float) -> float | None:
         return None
     _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    letters = [
-        (x + w / 2, y + h)
-        for x, y, w, h, _ in stats[1:]
-        if _LETTER_MIN * print_height <= h <= _LETTER_MAX * print_height
-        and w <= _LETTER_WIDEST * print_height
-    ]
-    if len(letters) < _FEWEST_LETTERS:
+    # as arrays, not row by row: a scan's specks make a box's pieces many
+    x, y, w, h = (stats[1:, k] for k in range(4))
+    letters = (
+        (_LETTER_MIN * print_height <= h)
+        & (h <= _LETTER_MAX * print_height)
+        & (w <= _LETTER_WIDEST * print_height)
+    )
+    if np.count_nonzero(letters) < _FEWEST_LETTERS:
         return None
-    xs = np.array([x for x, _ in letters])
-    feet = np.array([y for _, y in letters], dtype=np.float64)
+    xs = x[letters] + w[letters] / 2
+    feet = (y[letters] + h[letters]).astype(np.float64)
     # Theil-Sen: the median of the slopes between every two letters (a page a little
     # skewed is still one straight line; a few descenders do not pull it)
     dx = xs[None, :] - xs[:, None]
