@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -216,23 +217,27 @@ def _g4_tiff(data: bytes, width: int, rows: int) -> bytes:
 
 
 # The last two pages decoded, by path and page: a file's pages are looked at in order.
+# The lock keeps the cache whole when files are understood in threads side by side.
 _KEPT = 2
 _decoded: OrderedDict[tuple[Path, int], PageImage | None] = OrderedDict()
+_decoded_lock = threading.Lock()
 
 
 def _page_image(pdf: Path, index: int, rows: int) -> PageImage | None:
     key = (pdf, index)
-    if key in _decoded:
+    with _decoded_lock:
+        seen = key in _decoded
+        kept = _decoded.get(key)
+        if seen:
+            _decoded.move_to_end(key)
+    if seen and (kept is None or kept.covers(rows)):
+        return kept
+    # A box below what was decoded: all of it this time, so a caller that does not ask
+    # for the lowest box first decodes a page at most twice.
+    image = page_image(pdf, index, None if seen else rows)
+    with _decoded_lock:
+        _decoded[key] = image
         _decoded.move_to_end(key)
-        kept = _decoded[key]
-        if kept is None or kept.covers(rows):
-            return kept
-        # A box below what was decoded: all of it this time, so a caller that does not
-        # ask for the lowest box first decodes a page at most twice.
-        image = page_image(pdf, index)
-    else:
-        image = page_image(pdf, index, rows)
-    _decoded[key] = image
-    while len(_decoded) > _KEPT:
-        _decoded.popitem(last=False)
+        while len(_decoded) > _KEPT:
+            _decoded.popitem(last=False)
     return image
