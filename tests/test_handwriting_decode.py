@@ -117,3 +117,14 @@ def test_a_pages_lowest_value_is_looked_at_first() -> None:
         assert "handwritten" not in value.problems
     assert found["address"].problems == ("uncertain reading",)
     assert found["applicant_name"].problems == ("uncertain reading",)
+
+
+def test_a_box_of_more_specks_than_16_bit_labels_hold_is_measured() -> None:
+    """The pieces are labelled in 16 bits only when they cannot run out."""
+    from digitize.imaging.handwriting import letters_on_baseline
+
+    specks = np.full((700, 700), 255, np.uint8)
+    specks[::2, ::2] = 0  # 122,500 pieces of one pixel each: none a letter
+    assert letters_on_baseline(specks, 30) is None
+    specks[300:340, 100:600:20] = 0  # and 25 print-high strokes on one baseline
+    assert letters_on_baseline(specks, 30) == 1.0

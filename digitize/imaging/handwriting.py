@@ -41,7 +41,11 @@ def letters_on_baseline(grey: np.ndarray, print_height: float) -> float | None:
     if grey.size == 0 or print_height <= 0:
         return None
     _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    # 16-bit labels when they cannot run out (8-connected pieces stand at least a pixel
+    # apart): the same pieces in half the time of 32-bit ones
+    rows, cols = ink.shape
+    wide = cv2.CV_16U if ((rows + 1) // 2) * ((cols + 1) // 2) < 2**16 else cv2.CV_32S
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8, ltype=wide)
     # as arrays, not row by row: a scan's specks make a box's pieces many
     x, y, w, h = (stats[1:, k] for k in range(4))
     letters = (
