@@ -128,3 +128,16 @@ def test_a_box_of_more_specks_than_16_bit_labels_hold_is_measured() -> None:
     assert letters_on_baseline(specks, 30) is None
     specks[300:340, 100:600:20] = 0  # and 25 print-high strokes on one baseline
     assert letters_on_baseline(specks, 30) == 1.0
+
+
+@pytest.mark.parametrize("keep", [40, 300, 5000])
+def test_a_page_image_cut_short_is_skipped_not_a_crash(tmp_path: Path, keep: int) -> None:
+    pdf = tmp_path / "page.pdf"
+    write_page_pdf(_page(), colour_mode=ColourMode.GREY, dpi=150, text=None, path=pdf)
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        (raw,) = document.pages[0].get_images(recursive=False).values()
+        raw.write(raw.read_raw_bytes()[:keep], filter=pikepdf.Name.DCTDecode)
+        document.save(pdf)
+    for rows in (None, 100, 900):
+        image = page_image(pdf, 0, rows)
+        assert image is None or image.grey(0, 0, 50, 50).shape == (50, 50)

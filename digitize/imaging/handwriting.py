@@ -126,7 +126,15 @@ def page_image(pdf: Path, index: int, rows: int | None = None) -> PageImage | No
             if decoded is not None:
                 return PageImage(decoded, whole=top == height)
             return PageImage(PdfImage(raw).as_pil_image().convert("L"), whole=True)
-    except (OSError, IndexError, ValueError, pikepdf.PdfError, NotImplementedError):
+    except (
+        OSError,
+        IndexError,
+        ValueError,
+        struct.error,  # a JPEG cut short in its headers
+        Image.DecompressionBombError,
+        pikepdf.PdfError,
+        NotImplementedError,
+    ):
         return None  # no image to look at: the check is skipped, not the page
 
 
