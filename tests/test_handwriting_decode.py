@@ -141,3 +141,22 @@ def test_a_page_image_cut_short_is_skipped_not_a_crash(tmp_path: Path, keep: int
     for rows in (None, 100, 900):
         image = page_image(pdf, 0, rows)
         assert image is None or image.grey(0, 0, 50, 50).shape == (50, 50)
+
+
+def test_a_progressive_jpeg_page_is_decoded_whole_to_the_same_grey(tmp_path: Path) -> None:
+    """Not what the pipeline writes, but a page PDF may hold one: every scan spans the
+    page, so it cannot be cut short; it is decoded whole, as before."""
+    pixels = _page(colour=True)
+    pdf = tmp_path / "page.pdf"
+    write_page_pdf(pixels, colour_mode=ColourMode.COLOUR, dpi=150, text=None, path=pdf)
+    progressive = io.BytesIO()
+    Image.fromarray(pixels).save(progressive, "JPEG", quality=80, progressive=True)
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        (raw,) = document.pages[0].get_images(recursive=False).values()
+        raw.write(progressive.getvalue(), filter=pikepdf.Name.DCTDecode)
+        document.save(pdf)
+    data = np.frombuffer(progressive.getvalue(), np.uint8)
+    expected = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    image = page_image(pdf, 0, 100)
+    assert image is not None and image.image.height == 1000 and image.covers(1000)
+    assert np.array_equal(image.grey(0, 0, 700, 1000), expected)

@@ -139,18 +139,17 @@ def page_image(pdf: Path, index: int, rows: int | None = None) -> PageImage | No
 
 
 def _top_rows(raw: pikepdf.Object, width: int, height: int, rows: int) -> Image.Image | None:
-    """The image's top `rows` rows, for the two kinds the pipeline writes: a JPEG told
-    its frame is `rows` high and a CCITT G4 stream told it has `rows` rows are both
-    decoded only that far, pixel for pixel as a whole decode gives them (both code a
-    page from the top down); the decoding is most of the check's cost. None for any
-    other image."""
+    """The image's top `rows` rows (or more), for the two kinds the pipeline writes: a
+    JPEG told its frame is `rows` high and a CCITT G4 stream told it has `rows` rows are
+    both decoded only that far, pixel for pixel as a whole decode gives them (both code
+    a page from the top down); the decoding is most of the check's cost. A JPEG that
+    cannot be cut short is decoded whole, to the same grey. None for any other image."""
     filters = raw.get("/Filter")
     if filters == pikepdf.Name.DCTDecode and "/Decode" not in raw:
-        data = _jpeg_of_height(raw.read_raw_bytes(), rows)
-        if data is None:
-            return None
-        image = Image.open(io.BytesIO(data))
-        if image.size != (width, rows):
+        data = raw.read_raw_bytes()
+        cut = _jpeg_of_height(data, rows) if rows < height else None
+        image = Image.open(io.BytesIO(cut or data))
+        if image.size != (width, rows if cut else height):
             return None  # not the frame the PDF says
         if image.mode != "L":
             image.draft("L", image.size)  # the JPEG's luma, as a grey decode gives it
@@ -187,6 +186,9 @@ def _jpeg_of_height(data: bytes, rows: int) -> bytes | None:
     at, frame = 2, None
     while at + 4 <= len(data) and data[at] == 0xFF:
         marker = data[at + 1]
+        if marker == 0xFF:
+            at += 1  # a fill byte before a marker
+            continue
         if marker in _NO_LENGTH:
             at += 2
             continue
