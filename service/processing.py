@@ -38,7 +38,7 @@ from digitize.filing import (
     link_dossiers,
     record_review,
 )
-from digitize.imaging.handwriting import box_crops, page_grey
+from digitize.imaging.handwriting import PageImage, box_crops, page_image
 from digitize.inputs import ReadLimits, count_pages
 from digitize.ocr import TesseractEngine
 from digitize.ocr.engine import OcrEngine
@@ -346,24 +346,32 @@ class _StoredPageInk:
     def __init__(self, store: BlobStore, keys: Sequence[str]) -> None:
         self._store = store
         self._keys = keys
-        self._decoded: dict[int, np.ndarray | None] = {}
+        self._decoded: dict[int, PageImage | None] = {}
 
     def __call__(self, index: int) -> Callable[[BBox], np.ndarray | None] | None:
         if not 0 <= index < len(self._keys) or not self._keys[index]:
             return None
-        return box_crops(lambda: self._grey(index))
+        return box_crops(lambda rows: self._image(index, rows))
 
-    def _grey(self, index: int) -> np.ndarray | None:
-        if index not in self._decoded:
-            try:
-                with self._store.local_copy(self._keys[index]) as path:
-                    grey = page_grey(path, 0)
-            except (OSError, StorageError, StorageUnavailableError):
-                grey = None  # the check is skipped, not the filing
-            while len(self._decoded) >= self._KEPT:
-                self._decoded.pop(next(iter(self._decoded)))
-            self._decoded[index] = grey
-        return self._decoded[index]
+    def _image(self, index: int, rows: int) -> PageImage | None:
+        kept = self._decoded.get(index, _NOT_KEPT)
+        if kept is None or (isinstance(kept, PageImage) and kept.covers(rows)):
+            return kept
+        try:
+            with self._store.local_copy(self._keys[index]) as path:
+                # down to `rows` at the first look (the lowest box comes first); all
+                # of the page when a later box lies below
+                image = page_image(path, 0, rows if kept is _NOT_KEPT else None)
+        except (OSError, StorageError, StorageUnavailableError):
+            image = None  # the check is skipped, not the filing
+        self._decoded.pop(index, None)
+        while len(self._decoded) >= self._KEPT:
+            self._decoded.pop(next(iter(self._decoded)))
+        self._decoded[index] = image
+        return image
+
+
+_NOT_KEPT = object()
 
 
 class _WorkFolder:

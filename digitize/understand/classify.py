@@ -9,6 +9,8 @@ model has seen too little of); when both speak they reinforce each other (noisy-
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -45,7 +47,33 @@ def title_scores(page: PageText, catalogue: Catalogue) -> dict[str, float]:
     next); the same words in running text ("1. Đơn đăng ký đất đai..." in a list of
     documents handed in) are not a title.
     """
-    head = [line.text for line in page.lines[:TITLE_LINES] if line.text.strip()]
+    lines = tuple(line.text for line in page.lines[:TITLE_LINES])
+    key = (id(catalogue), lines)
+    with _titles_lock:
+        kept = _titles.get(key)
+        if kept is not None and kept[0] is catalogue:
+            _titles.move_to_end(key)
+            return dict(kept[1])
+    scores = _title_scores(lines, catalogue)
+    with _titles_lock:
+        _titles[key] = (catalogue, scores)
+        while len(_titles) > _TITLES_KEPT:
+            _titles.popitem(last=False)
+    return dict(scores)
+
+
+# A page's title scores, by the text of its top lines (all they are made from): a file's
+# pages are scored two or three times each (where a dossier starts, where a document
+# starts, which type it is), and scoring is a good share of understanding's time.
+_TITLES_KEPT = 16  # a document's pages and then some: its first page is classified last
+_titles: OrderedDict[tuple[int, tuple[str, ...]], tuple[Catalogue, dict[str, float]]] = (
+    OrderedDict()
+)
+_titles_lock = threading.Lock()
+
+
+def _title_scores(lines: tuple[str, ...], catalogue: Catalogue) -> dict[str, float]:
+    head = [text for text in lines if text.strip()]
     candidates = [
         text for text in head + [f"{a} {b}" for a, b in pairwise(head)] if _capitals(text)
     ]

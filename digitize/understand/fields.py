@@ -172,7 +172,9 @@ def extract_fields(
         missing = found.get(spec.name)
         if spec.labels and missing is not None and missing.problems == ("not found",):
             found[spec.name] = _hand_where_label_lost(pages, spec) or missing
-    return _cross_check(found, doc_type)
+    found = _cross_check(found, doc_type)
+    _see_ink(found)
+    return found
 
 
 def _cues_of_others(doc_type: DocumentType) -> dict[str, tuple[str, ...]]:
@@ -643,16 +645,62 @@ def _read_segment(
     # Words that all have a Vietnamese syllable's shape were read as print reads: OCR's
     # doubt then says a damaged typed value (typed over dots), not a hand; the ink's
     # baseline is looked at all the same.
-    if (
-        not reads_as_words(raw) and _looks_handwritten(label_words, value_words, read=bool(raw))
-    ) or (
-        raw
-        and found.review
-        and _ink_off_baseline(page, [_union([w.bbox for w in _words_in(*span)]) for span in spans])
-    ):
-        problems = tuple(p for p in found.problems if p not in ("uncertain reading", "empty"))
-        found = dataclasses.replace(found, review=True, problems=(*problems, "handwritten"))
+    if not reads_as_words(raw) and _looks_handwritten(label_words, value_words, read=bool(raw)):
+        found = _as_handwritten(found, len(found.problems))
+    elif raw and found.review and page.ink is not None:
+        # The ink is looked at once the fields are known (`_see_ink`), not here: many
+        # reads are dropped for another, and a page's image costs more than the rest.
+        boxes = [_union([w.bbox for w in _words_in(*span)]) for span in spans]
+        found = dataclasses.replace(found, problems=(*found.problems, _InkToSee(page, boxes)))
     return found
+
+
+def _as_handwritten(found: ExtractedField, at: int) -> ExtractedField:
+    """`found` flagged `handwritten` in place of its problems' slot `at` (a read's doubt
+    said by the hand, no longer as its own problem)."""
+    before = tuple(p for p in found.problems[:at] if p not in ("uncertain reading", "empty"))
+    after = found.problems[at + 1 :] if _waits_for_ink(found, at) else found.problems[at:]
+    return dataclasses.replace(found, review=True, problems=(*before, "handwritten", *after))
+
+
+class _InkToSee(str):
+    """The slot in a value's problems where `handwritten` goes if its ink says so, with
+    the page and the value's box on each line it spans: it rides along with the value
+    through the steps that copy it and add problems after it, so once the fields are
+    known (`_see_ink`) the problems come out as if the ink had been looked at when read."""
+
+    page: PageText
+    boxes: tuple[BBox | None, ...]
+
+    def __new__(cls, page: PageText, boxes: Sequence[BBox | None]) -> _InkToSee:
+        slot = super().__new__(cls, "handwritten?")
+        slot.page, slot.boxes = page, tuple(boxes)
+        return slot
+
+
+def _waits_for_ink(found: ExtractedField, at: int) -> bool:
+    return at < len(found.problems) and isinstance(found.problems[at], _InkToSee)
+
+
+def _see_ink(found: dict[str, ExtractedField]) -> None:
+    """The values whose ink waits to be looked at, flagged `handwritten` or not. Page by
+    page, lowest value first: a page image is decoded once, only down to that value."""
+    waiting = []
+    for name, value in found.items():
+        at = next((k for k in range(len(value.problems)) if _waits_for_ink(value, k)), None)
+        if at is not None:
+            slot = value.problems[at]
+            assert isinstance(slot, _InkToSee)
+            bottom = max((box[3] for box in slot.boxes if box is not None), default=0)
+            waiting.append((slot.page.number, -bottom, name, at, slot))
+    for _, _, name, at, slot in sorted(waiting, key=lambda w: w[:3]):
+        if _ink_off_baseline(slot.page, slot.boxes):
+            found[name] = _as_handwritten(found[name], at)
+        else:
+            problems = found[name].problems
+            found[name] = dataclasses.replace(
+                found[name], problems=problems[:at] + problems[at + 1 :]
+            )
 
 
 # A value written by hand beside a printed label: OCR is much less sure of it than of
@@ -725,13 +773,16 @@ def _ink_off_baseline(page: PageText, boxes: Sequence[BBox | None]) -> bool:
     if height <= 0:
         return False
     margin = round(0.3 * height)
-    shares = []
-    for box in boxes:
-        grey = None if box is None else page.ink((box[0], box[1] - margin, box[2], box[3] + margin))
+    answered = False
+    # The lowest line first: the page image is then decoded once, down to it.
+    for box in sorted((b for b in boxes if b is not None), key=lambda b: -b[3]):
+        grey = page.ink((box[0], box[1] - margin, box[2], box[3] + margin))
         share = None if grey is None else letters_on_baseline(grey, height)
         if share is not None:
-            shares.append(share)
-    return bool(shares) and max(shares) < _HAND_ON_BASELINE
+            if share >= _HAND_ON_BASELINE:
+                return False  # a line on its baseline: print
+            answered = True
+    return answered
 
 
 def _print_height(page: PageText) -> float:

@@ -21,7 +21,7 @@ no boundary at all is not a stack: its pages are documents as they come.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from digitize.understand.checks import check_dossier_code, find_dossier_codes
 from digitize.understand.classify import UNKNOWN, classify, title_scores
@@ -137,7 +137,8 @@ def read_dossier_code(page: PageText, kind: str, knowledge: Knowledge) -> CodeRe
 def _printed_code(page: PageText, kind: str, knowledge: Knowledge) -> str | None:
     doc = knowledge.catalogue.document_types.get(RECEIPT if kind == "receipt" else SEPARATOR)
     if doc is not None and doc.field("dossier_code") is not None:
-        found = extract_fields([page], doc).get("dossier_code")
+        # the code's text is all that is wanted: its page image is not looked at
+        found = extract_fields([replace(page, ink=None)], doc).get("dossier_code")
         if found is not None and found.raw:
             return found.raw
     checks = find_dossier_codes(page.text)
