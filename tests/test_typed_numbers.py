@@ -36,6 +36,8 @@ def test_a_number_mixed_with_junk_is_found(text: str, part: str) -> None:
         "12.03.1985",  # a date written with dots
         "1.250.000.000",  # an amount
         "130.6",
+        "0912.345.678",  # a phone grouped by dots
+        "024-3825-7777",
         "hệ:0817337997....6.",  # clean, the next field's number after the blank
         "Số 15, ngõ 48",
         "QĐ-UBND",

@@ -35,8 +35,11 @@ _LOOK_ALIKES = "OQGDIlL|()[]#ÉéÊêÔôƠơ⁄"
 _SEPARATORS = "/.,:;-_'’`"
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _NUMBER = re.compile(r"^\d{9,12}$")
+# A date, an amount grouped by thousands, a phone number grouped by dots, a plain or
+# decimal number: read clean.
 _CLEAN = re.compile(
-    r"^(?:\d{1,2}([/.\-])\d{1,2}\1\d{4}|\d{1,3}(?:([.,])\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)$"
+    r"^(?:\d{1,2}([/.\-])\d{1,2}\1\d{4}|\d{1,3}(?:([.,])\d{3})+(?:[.,]\d+)?"
+    r"|0\d{2,3}([.\-])\d{3,4}\3\d{3,4}|\d+(?:[.,]\d+)?)$"
 )
 # Letters a second reading still makes of digits, and nothing else in a number.
 _AS_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
