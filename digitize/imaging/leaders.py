@@ -76,18 +76,12 @@ def erase_leaders(black_white: np.ndarray, dpi: float) -> list[Leader]:
     del ink
     if count <= MIN_RUN:
         return []
-    x, y, w, h, area = (stats[:, i] for i in range(5))
+    x, y, w, h = (stats[:, i] for i in range(4))
     letter = _letter_height(h, w, dpi / pool)
     if letter is None:
         return []
+    dots = _dot_shaped(stats, letter)
     dot_max = _DOT_MAX * letter
-    dots = (
-        (w <= dot_max)
-        & (h <= dot_max)
-        & (area >= _DOT_MIN_FILL * w * h)
-        & (np.maximum(w, h) <= _DOT_MAX_ASPECT * np.minimum(w, h))
-    )
-    dots[0] = False  # the background
     small = (w <= dot_max) & (h <= dot_max)  # dot-sized, whatever their shape
     candidates = np.flatnonzero(dots)
     if candidates.size < MIN_RUN:
@@ -131,6 +125,21 @@ def erase_leaders(black_white: np.ndarray, dpi: float) -> list[Leader]:
     return leaders
 
 
+def _dot_shaped(stats: np.ndarray, letter: float) -> np.ndarray:
+    """Which components (rows of `stats`) are dots: small beside `letter`, solid and
+    round enough; never the background (row 0)."""
+    w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    dot_max = _DOT_MAX * letter
+    dots = (
+        (w <= dot_max)
+        & (h <= dot_max)
+        & (area >= _DOT_MIN_FILL * w * h)
+        & (np.maximum(w, h) <= _DOT_MAX_ASPECT * np.minimum(w, h))
+    )
+    dots[0] = False  # the background
+    return dots
+
+
 @dataclass(frozen=True, slots=True)
 class _Blank:
     """A dotted blank's run found on the page, in full-size pixels."""
@@ -163,15 +172,8 @@ def erase_dots_under_values(black_white: np.ndarray, blanks: list[_Blank], lette
         count, labels, stats, centroids = label_components((strip < 255).view(np.uint8))
         if count <= 1:
             continue
-        x, _, w, h, area = (stats[:, i] for i in range(5))
-        dot_max = _DOT_MAX * letter
-        dots = (
-            (w <= dot_max)
-            & (h <= dot_max)
-            & (area >= _DOT_MIN_FILL * w * h)
-            & (np.maximum(w, h) <= _DOT_MAX_ASPECT * np.minimum(w, h))
-        )
-        dots[0] = False
+        x, w, h = stats[:, 0], stats[:, 2], stats[:, 3]
+        dots = _dot_shaped(stats, letter)
         for blank in row:  # the runs' own dots are the leader's, left to the code above
             dots &= ~((x >= blank.left - 1) & (x + w <= blank.right + 1))
         free = np.flatnonzero(dots)
