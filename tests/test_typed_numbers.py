@@ -41,6 +41,9 @@ def test_a_number_mixed_with_junk_is_found(text: str, part: str) -> None:
         "hệ:0817337997....6.",  # clean, the next field's number after the blank
         "Số 15, ngõ 48",
         "QĐ-UBND",
+        "000.00.13.H12-240115-0001",  # a dossier code: letters that are no digit's look
+        "Mã:000.00.13-240115-0001",  # too many digits for a date or a phone
+        "H12-240115-0001",
     ],
 )
 def test_clean_numbers_and_words_are_left_alone(text: str) -> None:

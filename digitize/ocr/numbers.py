@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # A reading made again is never sure: understanding sends it to review (its words below
 # 0.85 are an uncertain reading there).
 REREAD_CONFIDENCE = 0.5
-_LEAST_DIGITS = 4
+_LEAST_DIGITS, _MOST_DIGITS = 4, 14
 # What Tesseract makes of a digit with a blank's dot glued to it, besides digits.
 _LOOK_ALIKES = "OQGDIlL|()[]#ÉéÊêÔôƠơ⁄"
 _SEPARATORS = "/.,:;-_'’`"
@@ -88,6 +88,12 @@ def garbled_span(text: str) -> tuple[int, int] | None:
     while end < len(text) and text[end] in _LOOK_ALIKES:
         end += 1
     part = text[start:end]
+    glued = text[start - 1 : start]
+    if any(ch.isalpha() and ch not in _LOOK_ALIKES for ch in part + glued) or "-" in part:
+        # a code ("000.00.13.H12-240115-0001", "H12-240115-0001", "QĐ-12"), not a number
+        return None
+    if sum(ch.isdigit() for ch in part) > _MOST_DIGITS:
+        return None  # longer than any date or phone or ID number, dots read as digits too
     if _CLEAN.match(part):
         return None  # read clean: a date, a grouped amount, a plain number
     alike = sum(ch.isdigit() or ch in _LOOK_ALIKES for ch in part)
