@@ -13,6 +13,7 @@ import functools
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -146,27 +147,19 @@ def _respelled(word: str) -> str:
     confuses â, ê and ô under a tone mark: "Nguyẫn", "Quấc") or by dropping one letter
     ("Thịi", "Vñũ", "Hưngổ"); when none or several are reached, the word stays as read
     (the Tây Nguyên peoples' names, "Ksor", "H'Hen", "Niê", are not in it). A word with
-    a syllable's shape only has its circumflex looked at. Without
-    the list, only the letter too many, by the syllable's shape."""
+    a syllable's shape only has its circumflex looked at. Without the list, only the
+    letter too many, by the syllable's shape (`_one_letter_too_many`)."""
     known = is_word(word)
     if known is None:
-        return _one_letter_too_many(word)
+        return _one_letter_too_many(word, is_syllable)
     if known or len(word) < 2 or not word.isalpha():
         return word
     if is_syllable(word):  # a syllable's shape ("Niê"): only its marks may be misread
-        options = _circumflex_swaps(word)
-    else:
-        doubled = _doubled_letter_kept(word)
-        if doubled is not None and is_word(doubled):
-            return doubled
-        # Not a leading vowel: "Êban", "Adrơng" open Tây Nguyên names ("Ingô" stays).
-        first = 1 if fold(word[0]) in "aeiouy" else 0
-        options = [
-            *_circumflex_swaps(word),
-            *(word[:i] + word[i + 1 :] for i in range(first, len(word))),
-        ]
-    found = {canonical(o.lower()): o for o in options if is_word(o)}
-    return next(iter(found.values())) if len(found) == 1 else word
+        return _one_way(word, _circumflex_swaps(word), is_word)
+    # Not a leading vowel: "Êban", "Adrơng" open Tây Nguyên names ("Ingô" stays).
+    return _one_letter_too_many(
+        word, is_word, also=_circumflex_swaps(word), first=int(fold(word[0]) in "aeiouy")
+    )
 
 
 _CIRCUMFLEX = "\u0302"
@@ -188,32 +181,31 @@ def _circumflex_swaps(word: str) -> list[str]:
     return swaps
 
 
-def _doubled_letter_kept(word: str) -> str | None:
-    """The word with a letter read twice ("Thịi", "Đđoàn") once, the copy with more
-    marks kept; None when no letter is doubled."""
-    for i in range(len(word) - 1):
-        if word[i].isalpha() and fold(word[i]) == fold(word[i + 1]):
-            keep = max(word[i : i + 2], key=lambda ch: len(unicodedata.normalize("NFD", ch)))
-            return word[:i] + keep + word[i + 2 :]
-    return None
-
-
-def _one_letter_too_many(word: str) -> str:
-    """A name's word OCR read with a letter too many ("Thịi", "Quuốc", "Đđoàn", "Ingô",
-    "Hưngổ"): when the word is no syllable and dropping one letter makes one, and only
-    one such syllable can be made, that syllable (of a letter read twice, the one with
-    more marks is kept)."""
-    if is_syllable(word) or len(word) < 2:
+def _one_letter_too_many(
+    word: str, fits: Callable[[str], bool], also: Sequence[str] = (), first: int = 0
+) -> str:
+    """A name's word OCR read with a letter too many ("Thịi", "Quuốc", "Đđoàn",
+    "Hưngổ"): of a letter read twice, the copy with more marks kept, if that `fits`;
+    else the one word that `fits` among the word without one of its letters (from
+    index `first` on) and `also`; the word as read when none or several do. Without
+    the word list `fits` is the syllable's shape, and a word with one is left alone."""
+    if len(word) < 2 or (fits is is_syllable and is_syllable(word)):
         return word
     for i in range(len(word) - 1):
         if word[i].isalpha() and fold(word[i]) == fold(word[i + 1]):
             keep = max(word[i : i + 2], key=lambda ch: len(unicodedata.normalize("NFD", ch)))
             repaired = word[:i] + keep + word[i + 2 :]
-            if is_syllable(repaired):
+            if fits(repaired):
                 return repaired
-    made = {word[:i] + word[i + 1 :] for i in range(len(word))}
-    syllables = [w for w in made if is_syllable(w)]
-    return syllables[0] if len(syllables) == 1 else word
+    dropped = [word[:i] + word[i + 1 :] for i in range(first, len(word))]
+    return _one_way(word, [*also, *dropped], fits)
+
+
+def _one_way(word: str, options: Sequence[str], fits: Callable[[str], bool]) -> str:
+    """The one of `options` that `fits` (options the same but for case count once);
+    `word` when none or several do."""
+    found = {canonical(option.lower()): option for option in options if fits(option)}
+    return next(iter(found.values())) if len(found) == 1 else word
 
 
 @functools.cache
