@@ -35,17 +35,20 @@ def version(timeout: float = 30.0) -> str:
 
 
 @functools.cache
+def _list_langs(timeout: float) -> list[str]:
+    """`tesseract --list-langs`: a line naming the models' folder, then one a model."""
+    out = run([PROGRAM, "--list-langs"], timeout=timeout)
+    return out.stdout.decode("utf-8", "replace").splitlines()
+
+
 def languages(timeout: float = 30.0) -> frozenset[str]:
     """The language models Tesseract has installed."""
-    out = run([PROGRAM, "--list-langs"], timeout=timeout)
-    lines = out.stdout.decode("utf-8", "replace").splitlines()
-    return frozenset(line.strip() for line in lines[1:] if line.strip())
+    return frozenset(line.strip() for line in _list_langs(timeout)[1:] if line.strip())
 
 
 def model_dir(timeout: float = 30.0) -> Path:
     """The folder Tesseract reads its language models from."""
-    out = run([PROGRAM, "--list-langs"], timeout=timeout)
-    first = out.stdout.decode("utf-8", "replace").partition("\n")[0]
+    first = next(iter(_list_langs(timeout)), "")
     match = re.search(r'"([^"]+)"', first)
     if not match:
         raise MissingDependencyError(f"cannot read Tesseract's model folder from: {first!r}")

@@ -140,9 +140,8 @@ def _plain_number(read: str) -> str | None:
     """A date d/m/yyyy or a run of 9 to 12 digits in what the second reading gave, its
     separators' stray dots and a blank's leftover dots dropped; None otherwise."""
     read = read.translate(_AS_DIGITS).strip(_SEPARATORS + " ")
-    kept = re.sub(r"[^\d/]", "", read)
-    kept = kept.strip("/")
-    if _DATE.match(kept):
-        day, month, _ = (int(p) for p in _DATE.match(kept).groups())  # type: ignore[union-attr]
+    kept = re.sub(r"[^\d/]", "", read).strip("/")
+    if date := _DATE.match(kept):
+        day, month = int(date[1]), int(date[2])
         return kept if 1 <= day <= 31 and 1 <= month <= 12 else None
     return kept if _NUMBER.match(kept) else None
