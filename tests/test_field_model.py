@@ -214,6 +214,29 @@ def test_a_label_naming_the_role_beats_a_shared_label_whose_role_is_unknown(
     assert fields["subject_name"].value == "Lê Thị Ngọc"
 
 
+def test_the_applicant_may_be_a_parent_whose_name_is_read_twice(catalogue, model) -> None:
+    # The mother declares her child's birth: her name is the applicant's and the
+    # mother's, read at two places. The second place does not hide the first.
+    birth = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI SINH",
+        "Kính gửi: Ủy ban nhân dân xã An Phú",
+        "Người đi khai: Phạm Thị Hoa ......",
+        "Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:",
+        "Họ, chữ đệm, tên: LÊ VĂN AN ......",
+        "Ngày, tháng, năm sinh: 01/02/2024",
+        "Họ, chữ đệm, tên người mẹ: Phạm Thị Hoa ......",
+        "Họ, chữ đệm, tên người cha: Lê Văn Bình ......",
+    )
+    fields = extract_fields(
+        [birth], catalogue.document_types["to_khai_dang_ky_khai_sinh"], field_model=model
+    )
+    assert fields["applicant_name"].value == "Phạm Thị Hoa"
+    assert fields["applicant_name"].bbox != fields["mother_name"].bbox
+    assert fields["mother_name"].value == "Phạm Thị Hoa"
+    assert fields["subject_name"].value == "Lê Văn An"
+
+
 def test_a_broken_field_model_file_is_a_clear_error(tmp_path: Path) -> None:
     broken = tmp_path / "field_model.npz"
     broken.write_bytes(b"not a model")

@@ -1297,7 +1297,9 @@ def _fields_by_model(
     classes = {spec.name for spec in doc_type.fields} | {NONE}
     wanted = {kind for spec in missing.values() for kind in accepted_kinds(spec.kind)}
     sections = {s.section for s in (*layout.segments, *layout.unknown) if s.section}
-    taken = {str(f.value) for f in found.values() if f.value is not None}
+    # Where the values already found were read: one place holds one field's value, but
+    # one value may be two fields' (the applicant of a birth is often its mother).
+    taken = {(f.page, f.bbox) for f in found.values() if f.value is not None}
     guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
     for segment in layout.unknown:
         page = next(p for p in layout.pages if p.number == segment.page)
@@ -1326,7 +1328,7 @@ def _fields_by_model(
             if not inside and any(_in_section(cue, s) for cue in cues for s in sections):
                 continue  # the form has the field's section; this label is not in it
         result = _read_segment(layout, spec, dataclasses.replace(segment, score=1.0), review_below)
-        if result.value is None or str(result.value) in taken:
+        if result.value is None or (result.page, result.bbox) in taken:
             continue
         if not _role_known(segment.wording, spec):
             # "Họ và tên người làm chứng": the model knows "Họ và tên", not this person.
@@ -1437,7 +1439,9 @@ def _values_by_kind(
     if not missing:
         return
     classes = {spec.name for spec in doc_type.fields} | {NONE}
-    taken = {str(f.value) for f in found.values() if f.value is not None}
+    # Where the values already found were read: one place holds one field's value, but
+    # one value may be two fields' (the applicant of a birth is often its mother).
+    taken = {(f.page, f.bbox) for f in found.values() if f.value is not None}
     guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
     for page in layout.pages:
         for index, line in enumerate(page.lines):
