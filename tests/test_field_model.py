@@ -237,6 +237,27 @@ def test_the_applicant_may_be_a_parent_whose_name_is_read_twice(catalogue, model
     assert fields["subject_name"].value == "Lê Văn An"
 
 
+def test_a_word_only_one_fields_labels_have_names_an_unknown_label(catalogue, model) -> None:
+    # The model takes "Thời gian …" for a receipt's time (the document's date, found
+    # already); "chết" is only in the death date's labels among the date fields.
+    death = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI TỬ",
+        "Kính gửi: Ủy ban nhân dân xã An Phú",
+        "Họ, chữ đệm, tên người yêu cầu: Lê Văn Hùng ......",
+        "Họ, chữ đệm, tên: TRẦN THỊ MAI ......",
+        "Thời gian chết: 22 giờ 15 phút, ngày 20/11/2023 ......",
+        "Nơi chết: Bệnh viện Đa khoa tỉnh ......",
+        "An Phú, ngày 25 tháng 11 năm 2023",
+    )
+    doc = catalogue.document_types["to_khai_dang_ky_khai_tu"]
+    fields = extract_fields([death], doc, field_model=model)
+    assert fields["death_date"].value == "2023-11-20"
+    assert fields["death_date"].review
+    assert "label not in the catalogue" in fields["death_date"].problems
+    assert fields["document_date"].value == "2023-11-25"
+
+
 def test_a_broken_field_model_file_is_a_clear_error(tmp_path: Path) -> None:
     broken = tmp_path / "field_model.npz"
     broken.write_bytes(b"not a model")

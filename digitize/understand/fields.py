@@ -1320,6 +1320,12 @@ def _fields_by_model(
         if by_heading is not None:
             name, p = by_heading
         spec = missing.get(name)
+        if (spec is None or p < _MODEL_LEAST) and name != NONE:
+            # The model names a field already found, or none surely: a word may say more.
+            by_words = _field_by_own_word(doc_type, missing, segment.wording, kind)
+            if by_words is None:
+                continue
+            spec, p = by_words, _BY_OWN_WORD
         if spec is None or p < _MODEL_LEAST or not accepts(spec.kind, kind):
             continue
         if spec.sections:
@@ -1335,7 +1341,7 @@ def _fields_by_model(
             result = dataclasses.replace(
                 result, review=True, problems=(*result.problems, "person not known for the field")
             )
-        guesses.setdefault(name, []).append((p, result))
+        guesses.setdefault(spec.name, []).append((p, result))
     for name, options in guesses.items():
         options.sort(key=lambda option: -option[0])
         p, result = options[0]
@@ -1402,6 +1408,35 @@ def _role_by_heading(
     spec = max(here, key=lambda s: mine.get(s.name, 0.0))
     family = sum(mine.get(other.name, 0.0) for other in doc_type.fields if other.kind is spec.kind)
     return spec.name, family / total
+
+
+# How sure a field named by a word of its own labels is: never sure (a reviewer looks).
+_BY_OWN_WORD = 0.5
+_WORD = re.compile(r"[a-z]+")
+
+
+def _field_by_own_word(
+    doc_type: DocumentType, missing: dict[str, FieldSpec], wording: str, kind: str
+) -> FieldSpec | None:
+    """The missing field an unknown label names by a word that, among the fields that
+    can hold a value of this look, only that field's labels have ("Thời gian chết" and
+    "Đã chết vào lúc" for a date): the model, trained on few wordings of a field, may
+    not know the wording, but the word says whose the value is. None when no word, or
+    words of several fields, say so."""
+    owners: dict[str, set[str]] = {}
+    for spec in doc_type.fields:
+        if accepts(spec.kind, kind):
+            for label in spec.labels:
+                for word in _WORD.findall(fold(label)):
+                    owners.setdefault(word, set()).add(spec.name)
+    named = {
+        next(iter(owners[word]))
+        for word in _WORD.findall(fold(wording))
+        if len(owners.get(word, ())) == 1
+    }
+    if len(named) != 1:
+        return None
+    return missing.get(named.pop())
 
 
 _ROLE_WORDS = re.compile(r"\bnguoi\s+(.+)$")
