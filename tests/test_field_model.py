@@ -258,6 +258,25 @@ def test_a_word_only_one_fields_labels_have_names_an_unknown_label(catalogue, mo
     assert fields["document_date"].value == "2023-11-25"
 
 
+def test_a_label_of_a_field_the_form_does_not_have_is_not_taken_sure(catalogue, model) -> None:
+    # The criminal record form has no father's field: "Họ và tên cha" is the model's
+    # father's name, and only a small share of it is the applicant's. Among this form's
+    # own fields that share wins, but it is no ground to return the father's name sure.
+    form = page(
+        1,
+        "TỜ KHAI YÊU CẦU CẤP PHIẾU LÝ LỊCH TƯ PHÁP",
+        "Kính gửi: Sở Tư pháp tỉnh Bắc Ninh",
+        "1) Họ và tên khai sinh: LÊ NGỌC HÙNG ......",
+        "3) Ngày, tháng, năm sinh: 21/07/2000 ......",
+        "Họ và tên cha: Lê Thế Hùng ......",
+        "Họ và tên mẹ: Hoàng Thị Nguyệt ......",
+    )
+    doc = catalogue.document_types["to_khai_ly_lich_tu_phap"]
+    found = extract_fields([form], doc, field_model=model)["applicant_name"]
+    assert found.review
+    assert "label of another form's field" in found.problems
+
+
 def test_a_broken_field_model_file_is_a_clear_error(tmp_path: Path) -> None:
     broken = tmp_path / "field_model.npz"
     broken.write_bytes(b"not a model")

@@ -181,6 +181,7 @@ _PROBLEMS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     ("label not in the catalogue", "nhãn không có trong danh mục (máy đoán trường)"),
     ("several values of its kind", "có nhiều giá trị cùng dạng"),
     ("person not known for the field", "nhãn ghi một người khác với người của trường này"),
+    ("label of another form's field", "nhãn giống nhãn của trường ở loại giấy tờ khác"),
     ("role not shown by a section heading", "không có tiêu đề mục cho biết là của ai"),
     ("several ID numbers, no label", "có nhiều số định danh, không có nhãn"),
     (r"same value as (\w+)", lambda m: f"trùng giá trị với trường {field_vi(m[1])}"),

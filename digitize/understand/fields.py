@@ -1341,6 +1341,14 @@ def _fields_by_model(
             result = dataclasses.replace(
                 result, review=True, problems=(*result.problems, "person not known for the field")
             )
+        foreign = sum(v for k, v in probabilities.items() if k not in classes)
+        own = sum(probabilities.get(f.name, 0.0) for f in doc_type.fields if f.kind is spec.kind)
+        if foreign > own:
+            # "Họ và tên cha" on a form with no father: the model rather names a field
+            # of other forms, so this field's share among the form's own is no proof.
+            result = dataclasses.replace(
+                result, review=True, problems=(*result.problems, "label of another form's field")
+            )
         guesses.setdefault(spec.name, []).append((p, result))
     for name, options in guesses.items():
         options.sort(key=lambda option: -option[0])
