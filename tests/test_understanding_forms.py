@@ -141,6 +141,31 @@ def test_an_id_number_known_by_what_it_is(catalogue) -> None:
     assert extract_fields([form], lltp)["id_number"].value is None
 
 
+def test_an_id_number_by_its_look_on_a_form_without_the_fields_section(catalogue) -> None:
+    # The catalogue places the declarer's number under "NGƯỜI YÊU CẦU"; a form that
+    # prints no such heading still has the number, but whose it is nothing says.
+    death = catalogue.document_types["to_khai_dang_ky_khai_tu"]
+    form = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI TỬ",
+        "Họ, chữ đệm, tên người yêu cầu: Lê Văn Hùng ......",
+        "Giấy tờ tùy thân: CCCD số 001203004567, cấp ngày 12/03/2021 ......",
+    )
+    found = extract_fields([form], death)["id_number"]
+    assert found.value == "001203004567"
+    assert found.review and "role not shown by a section heading" in found.problems
+    # Where the form has the section, a number outside it is not the field's.
+    form = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI TỬ",
+        "I. NGƯỜI YÊU CẦU",
+        "Họ, chữ đệm, tên người yêu cầu: Lê Văn Hùng ......",
+        "II. NGƯỜI ĐÃ CHẾT",
+        "Giấy tờ tùy thân: CCCD số 001150004321 ......",
+    )
+    assert extract_fields([form], death)["id_number"].value is None
+
+
 def test_a_label_printed_first_as_a_heading(catalogue) -> None:
     business = catalogue.document_types["giay_de_nghi_dang_ky_ho_kinh_doanh"]
     form = page(

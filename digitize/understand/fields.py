@@ -1196,10 +1196,13 @@ def _ids_by_kind(
                     continue
                 taken.add(value)
                 candidates.append((page, line, match, section, value))
+    sections = {s.section for s in (*layout.segments, *layout.unknown) if s.section}
+    sections |= {c[3] for c in candidates if c[3]}
     for spec in missing:
         pool = candidates
-        if spec.sections:
-            cues = [fold(cue) for cue in spec.sections]
+        cues = [fold(cue) for cue in spec.sections]
+        has_section = any(_in_section(cue, s) for cue in cues for s in sections)
+        if has_section:  # the number must stand in the field's section
             pool = [c for c in candidates if any(_in_section(cue, c[3]) for cue in cues)]
         if not pool:
             continue
@@ -1210,6 +1213,12 @@ def _ids_by_kind(
         if len(pool) > 1 or len(missing) > 1:
             result = dataclasses.replace(
                 result, review=True, problems=(*result.problems, "several ID numbers, no label")
+            )
+        elif cues and not has_section:  # whose number it is, no heading says
+            result = dataclasses.replace(
+                result,
+                review=True,
+                problems=(*result.problems, "role not shown by a section heading"),
             )
         found[spec.name] = result
         candidates.remove(pool[0])
@@ -1271,7 +1280,13 @@ MODEL_SURE_TEXT = 0.9
 _ANY_TEXT = frozenset({FieldKind.TEXT, FieldKind.ADDRESS})
 # A value read after a label several people's blocks print, whose role nothing showed:
 # a label naming the role ("Họ tên người đi khai") that the model knows replaces it.
-_ROLE_UNSURE = frozenset({"role not shown by a section heading", "label found with other values"})
+_ROLE_UNSURE = frozenset(
+    {
+        "role not shown by a section heading",
+        "label found with other values",
+        "several ID numbers, no label",
+    }
+)
 
 
 def _fields_by_model(
