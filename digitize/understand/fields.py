@@ -35,6 +35,7 @@ from digitize.understand.field_model import (
     value_kind,
 )
 from digitize.understand.pages import PageText
+from digitize.understand.places import respell_places
 from digitize.understand.values import NORMALISERS, Value
 from digitize.understand.vietnamese import fold, fold_with_offsets, is_word, reads_as_words
 
@@ -1018,6 +1019,8 @@ def _finish(
         value = NORMALISERS[spec.kind](raw) if raw else None
         if raw and value is None:
             problems.append(f"cannot read {raw!r} as {spec.kind.value}")
+        elif isinstance(value, str) and spec.kind in (FieldKind.TEXT, FieldKind.ADDRESS):
+            value = respell_places(value)  # "huyện Nghỉ Lộc": a slip of OCR's marks
     named = spec.kind is FieldKind.NAME and isinstance(value, str)
     if named and not problems and _spelled_unknown(str(value)):
         problems.append("word not in the Vietnamese word list")
