@@ -88,6 +88,10 @@ def test_normalise_name_refuses(raw: str) -> None:
         ("O5/O1/2020", "2020-01-05"),
         ("l2/03/2019", "2019-03-12"),
         ("ngày l2 tháng O3 năm 2Ol9", "2019-03-12"),
+        # an "i" or "!" read for the 1 glued to the date's word (scanned CT04 receipts)
+        ("ngàyi6 tháng01 năm2023", "2023-01-16"),
+        ("ngày30 tháng!2 năm2024", "2024-12-30"),
+        ("ngàyl1! tháng04 năm2024", "2024-04-11"),  # a "!" after the digits is a speck
         ("12 / 03 / 2019", "2019-03-12"),
         ("12/03/2019 ........", "2019-03-12"),
         ("2019-03-12", "2019-03-12"),

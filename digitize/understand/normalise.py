@@ -261,9 +261,10 @@ def normalise_date(raw: str) -> str | None:
     return found.isoformat() if found else None
 
 
-# "ngày18 tháng0l năm2024": a look-alike letter glued to a number of the date's words.
-_DATE_WORD_NUMBER = re.compile(r"(ngay|thang|nam)([\W_]{0,3})([\dol|]{1,4})(?![a-z\d])")
-_FOLDED_IN_NUMBER = str.maketrans({"o": "0", "l": "1", "|": "1"})
+# "ngày18 tháng0l năm2024", "ngàyi6", "tháng!2": a look-alike glued to a number of the
+# date's words (what stands right before the digits is taken as part of the number).
+_DATE_WORD_NUMBER = re.compile(r"(ngay|thang|nam)([\W_]{0,3}?)(!?[\doli|]{1,4})(?![a-z\d])")
+_FOLDED_IN_NUMBER = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "!": "1"})
 
 
 def repair_date_words(folded: str) -> str:
