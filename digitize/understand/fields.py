@@ -300,7 +300,8 @@ _DOT_JOINED_WORDS = re.compile(r"[^\W\d_]\.[^\W\d_]")
 
 # Section headings: a Roman numeral ("II. THÔNG TIN CỦA CHA", OCR may read "I." as
 # "L." or "1."), or the words that open a party's block ("Thông tin bên nữ:", "BÊN NAM").
-_HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]{1,4}|[l1L])\s*[.)]\s+[^\W\d]{2,}")
+# Roman numbering, with OCR's look-alikes of I ("1V.", "lI.").
+_HEADING_NUMBER = re.compile(r"^\s*[IVXl1L]{1,4}\s*[.)]\s+[^\W\d]{2,}")
 _HEADING_WORDS = re.compile(r"^\s*(?:[ivx]{1,4}\s*[.)]\s*)?(?:thong tin|ben nam|ben nu)\b")
 
 
