@@ -92,6 +92,7 @@ def test_normalise_name_refuses(raw: str) -> None:
         ("ngàyi6 tháng01 năm2023", "2023-01-16"),
         ("ngày30 tháng!2 năm2024", "2024-12-30"),
         ("ngàyl1! tháng04 năm2024", "2024-04-11"),  # a "!" after the digits is a speck
+        ("1,6/02/19-76 — 3. Giới", "1976-02-16"),  # leader dots, one drawn long
         ("12 / 03 / 2019", "2019-03-12"),
         ("12/03/2019 ........", "2019-03-12"),
         ("2019-03-12", "2019-03-12"),

@@ -308,8 +308,9 @@ def _read_date(text: str) -> date | None:
 # A date typed over a dotted blank "......../......../........": the leader's dots and
 # commas, a space, the blank's own printed slash (read "⁄" or "'") fall between the
 # digits ("3.1/08/1⁄970", "09/1 0/1996", "1,6/12/1975"), and a 0 crossed by dots reads
-# "Q". Between digits only, one at a time: "12/03/2019 3. Giới" keeps its year.
-_DATE_NOISE = frozenset(" .,'’`⁄:")
+# "Q". Between digits only, one at a time: "12/03/2019 3. Giới" keeps its year. A dash
+# is a dot the scan drew long ("1,6/02/19-76").
+_DATE_NOISE = frozenset(" .,'’`⁄:-")
 _NOISE_TEXT = "".join(sorted(_DATE_NOISE))
 _DATE_ZERO = str.maketrans({"o": "0", "q": "0"})
 
