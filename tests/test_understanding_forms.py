@@ -379,3 +379,9 @@ def test_a_colon_read_as_a_quote_after_a_known_label(catalogue) -> None:
     fields = extract_fields([form], ct01)
     assert fields["issuer"].value == "Công an xã Đa Tốn"
     assert "applicant_name" not in fields or fields["applicant_name"].value is None
+    # or read as a dot
+    form = page(1, "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ", "Kính gửi. Công an phường Long Toàn. .....")
+    assert extract_fields([form], ct01)["issuer"].value == "Công an phường Long Toàn"
+    # a dot after words that are no label of the type opens nothing
+    form = page(1, "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ", "Ghi chú. Lê Văn An")
+    assert all(f.value != "Lê Văn An" for f in extract_fields([form], ct01).values())

@@ -281,8 +281,9 @@ def _label_colons(text: str) -> list[int]:
     return colons
 
 
-# A line's first colon read as a quote or a semicolon ("Kính gửi”. Công an xã …").
-_COLON_LOOKALIKE = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]\s*)?([^:;\"“”]{2,60}?)\s*[;\"“”]")
+# A line's first colon read as a quote, a semicolon or a dot ("Kính gửi”. Công an xã …",
+# "Kính gửi. Công an phường …").
+_COLON_LOOKALIKE = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]\s*)?([^:;\"“”.]{2,60}?)\s*[;\"“”.]")
 
 
 def _misread_colon(text: str, labels: _Labels) -> list[int]:
