@@ -277,6 +277,28 @@ def test_a_label_of_a_field_the_form_does_not_have_is_not_taken_sure(catalogue, 
     assert "label of another form's field" in found.problems
 
 
+def test_two_numbers_after_one_unknown_label_are_not_settled_by_taking_one(
+    catalogue, model
+) -> None:
+    # The declarer's and the deceased's numbers after the same "Giấy tờ tùy thân": the
+    # first, found by its look, was flagged; asking the model again must not set it
+    # aside as taken and return the other one sure.
+    death = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI TỬ",
+        "Kính gửi: Ủy ban nhân dân phường Lộc Thọ",
+        "Người yêu cầu đăng ký khai tử: Vũ Khánh Lan ......",
+        "Giấy tờ tùy thân: 056174319507 ......",
+        "Đề nghị cơ quan đăng ký khai tử cho người có tên dưới đây:",
+        "Họ, chữ đệm, tên: HOÀNG HẢI THƯ ......",
+        "Giấy tờ tùy thân: 056141476128 ......",
+    )
+    doc = catalogue.document_types["to_khai_dang_ky_khai_tu"]
+    found = extract_fields([death], doc, field_model=model)["id_number"]
+    assert found.value == "056174319507"
+    assert found.review
+
+
 def test_a_broken_field_model_file_is_a_clear_error(tmp_path: Path) -> None:
     broken = tmp_path / "field_model.npz"
     broken.write_bytes(b"not a model")

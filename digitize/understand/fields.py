@@ -1319,7 +1319,8 @@ def _fields_by_model(
     sections = {s.section for s in (*layout.segments, *layout.unknown) if s.section}
     # Where the values already found were read: one place holds one field's value, but
     # one value may be two fields' (the applicant of a birth is often its mother).
-    taken = {(f.page, f.bbox) for f in found.values() if f.value is not None}
+    # The places of the fields asked again are free: their values are up for review.
+    taken = {(f.page, f.bbox) for k, f in found.items() if f.value is not None and k not in missing}
     guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
     for segment in layout.unknown:
         page = next(p for p in layout.pages if p.number == segment.page)
@@ -1504,7 +1505,8 @@ def _values_by_kind(
     classes = {spec.name for spec in doc_type.fields} | {NONE}
     # Where the values already found were read: one place holds one field's value, but
     # one value may be two fields' (the applicant of a birth is often its mother).
-    taken = {(f.page, f.bbox) for f in found.values() if f.value is not None}
+    # The places of the fields asked again are free: their values are up for review.
+    taken = {(f.page, f.bbox) for k, f in found.items() if f.value is not None and k not in missing}
     guesses: dict[str, list[tuple[float, ExtractedField]]] = {}
     for page in layout.pages:
         for index, line in enumerate(page.lines):
