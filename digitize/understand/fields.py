@@ -840,8 +840,19 @@ def _opens_with_label(text: str, labels: _Labels | None) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=4096)
 def _in_section(cue: str, section: str) -> bool:
-    return bool(section) and fuzz.partial_ratio(cue, section) >= 90
+    """Whether the folded heading `section` names the cue: its words, as many as the
+    cue has, read alike (OCR slips forgiven), not merely some of its letters: "bên nữ"
+    is not in "bên nam"."""
+    if not section:
+        return False
+    words = re.findall(r"\w+", section)
+    size = len(cue.split())
+    return any(
+        fuzz.ratio(cue, " ".join(words[i : i + size])) >= 90
+        for i in range(max(1, len(words) - size + 1))
+    )
 
 
 def _wraps_onto(page: PageText, line: Line, following: Line, labels: _Labels | None) -> bool:
