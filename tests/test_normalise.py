@@ -58,6 +58,7 @@ def test_strip_leaders_gives_nfc() -> None:
         ("LÊ THỊ THUỶ HOÀ", "Lê Thị Thủy Hòa"),
         ("ĐẶNG  VĂN   ĐỨC", "Đặng Văn Đức"),
         ("H'HEN NIÊ", "H'Hen Niê"),
+        ("Nguyễn Hoàng Việt +", "Nguyễn Hoàng Việt"),  # a speck read as a sign
     ],
 )
 def test_normalise_name(raw: str, name: str) -> None:

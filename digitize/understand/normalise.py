@@ -133,7 +133,8 @@ def normalise_name(raw: str) -> str | None:
     text = _drop_leader_dots(canonical(strip_leaders(raw)), in_words=True)
     if not text or any(ch.isdigit() for ch in text) or not any(ch.isalpha() for ch in text):
         return None
-    words = [_title_word(_respelled(word)) for word in text.split()]
+    # A word of no letter ("+", "~") is a speck beside the name, no part of it.
+    words = [_title_word(_respelled(w)) for w in text.split() if any(c.isalpha() for c in w)]
     if len(words) >= 2:
         words[0] = _family_name(words[0])
     return " ".join(words)
