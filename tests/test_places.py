@@ -24,6 +24,11 @@ from digitize.understand.places import respell_places
             "xã Nghị Thạch, huyện Nghi Lộc, tỉnh Nghệ An",
             "xã Nghi Thạch, huyện Nghi Lộc, tỉnh Nghệ An",
         ),
+        # a province, its dash lost where the line wrapped
+        (
+            "phường Phước Hiệp, thành phố Bà Rịa, tỉnh Bà Rịa Vũng Tàu",
+            "phường Phước Hiệp, thành phố Bà Rịa, tỉnh Bà Rịa - Vũng Tàu",
+        ),
         # a province
         (
             "phường Hưng Dũng, thành phố Vinh, tỉnh Nghệ Ăn",

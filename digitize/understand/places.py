@@ -47,7 +47,7 @@ _PREFIX = re.compile(r"^(?:Tỉnh|Thành phố|Huyện|Quận|Thị xã|Xã|Phư
 
 @dataclass(slots=True)
 class _Units:
-    """Names by level, each under its parent's code: folded name -> written names."""
+    """Names by level, each under its parent's code: `_key` of a name -> written names."""
 
     provinces: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     province_code: dict[str, int] = field(default_factory=dict)  # canonical name -> code
@@ -68,19 +68,19 @@ def _units() -> _Units | None:
     units = _Units()
     for province in json.loads(NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8")):
         name = canonical(_PREFIX.sub("", province["name"]))
-        units.provinces[fold(name)].add(name)
+        units.provinces[_key(name)].add(name)
         units.province_code[name] = province["code"]
         districts = units.districts.setdefault(province["code"], defaultdict(set))
         in_province = units.communes_of_province.setdefault(province["code"], defaultdict(set))
         for district in province.get("districts", ()):
             district_name = canonical(_PREFIX.sub("", district["name"]))
-            districts[fold(district_name)].add(district_name)
+            districts[_key(district_name)].add(district_name)
             units.district_code[(province["code"], district_name)] = district["code"]
             communes = units.communes.setdefault(district["code"], defaultdict(set))
             for ward in district.get("wards", ()):
                 ward_name = canonical(_PREFIX.sub("", ward["name"]))
-                communes[fold(ward_name)].add(ward_name)
-                in_province[fold(ward_name)].add(ward_name)
+                communes[_key(ward_name)].add(ward_name)
+                in_province[_key(ward_name)].add(ward_name)
     return units
 
 
@@ -134,10 +134,16 @@ def _names(
     return units.communes_of_province.get(province)
 
 
+def _key(name: str) -> str:
+    """A name without marks, case or punctuation: "Bà Rịa Vũng Tàu" for "Bà Rịa - Vũng
+    Tàu", whose dash a wrapped line may lose."""
+    return " ".join(re.findall(r"[a-z0-9]+", fold(name)))
+
+
 def _spelled(written: str, known: dict[str, set[str]]) -> str | None:
     """The official spelling of `written`: itself when listed, the one listed name that
     reads the same without marks, or None (not listed, or several choices)."""
-    choices = known.get(fold(written), set())
+    choices = known.get(_key(written), set())
     if written in choices:
         return written
     if len(choices) == 1:
