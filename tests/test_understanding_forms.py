@@ -113,7 +113,12 @@ def test_people_from_section_headings_and_wrapped_labels(catalogue, fourth: str)
 
 
 @pytest.mark.parametrize(
-    ("groom", "bride"), [("I. BÊN NAM", "II. BÊN NỮ"), ("Bên nam:", "Bên nữ:")]
+    ("groom", "bride"),
+    [
+        ("I. BÊN NAM", "II. BÊN NỮ"),
+        ("Bên nam:", "Bên nữ:"),
+        ("I. THÔNG TIN BÊN NAM", "H. THÔNG TIN BÊN NỮ"),  # OCR read II as H
+    ],
 )
 def test_marriage_parties_by_section_whatever_their_order(
     catalogue, groom: str, bride: str

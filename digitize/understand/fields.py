@@ -301,12 +301,12 @@ _DOT_JOINED_WORDS = re.compile(r"[^\W\d_]\.[^\W\d_]")
 
 # Section headings: a Roman numeral ("II. THÔNG TIN CỦA CHA", OCR may read "I." as
 # "L." or "1."), or the words that open a party's block ("Thông tin bên nữ:", "BÊN NAM").
-# Roman numbering, with OCR's look-alikes of I ("1V.", "lI.").
-_HEADING_NUMBER = re.compile(r"^\s*[IVXl1L]{1,4}\s*[.)]\s+[^\W\d]{2,}")
-_HEADING_WORDS = re.compile(r"^\s*(?:[ivx]{1,4}\s*[.)]\s*)?(?:thong tin|ben nam|ben nu)\b")
+# Roman numbering, with OCR's look-alikes of I ("1V.", "lI.", "|I.") and of II ("H.").
+_HEADING_NUMBER = re.compile(r"^\s*[IVXl1L|H]{1,4}\s*[.)]\s+[^\W\d]{2,}")
+_HEADING_WORDS = re.compile(r"^\s*(?:[ivxl1|h]{1,4}\s*[.)]\s*)?(?:thong tin|ben nam|ben nu)\b")
 
 
-_HEADING_START = re.compile(r"^\s*(?:[IVXl1L]{1,4}\s*[.)]|th|b[eêế])", re.IGNORECASE)
+_HEADING_START = re.compile(r"^\s*(?:[IVXl1L|H]{1,4}\s*[.)]|th|b[eêế])", re.IGNORECASE)
 
 
 def _is_heading(text: str) -> bool:
