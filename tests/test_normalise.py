@@ -316,6 +316,9 @@ def test_normalise_text() -> None:
     assert normalise_text(unicodedata.normalize("NFD", "Kinh")) == "Kinh"
     assert normalise_text("............") is None
     assert normalise_text("") is None
+    # signs typed text never holds are specks OCR read
+    assert normalise_text("Ung thư phổi °") == "Ung thư phổi"
+    assert normalise_text("phường Bến Nghé, quận †1") == "phường Bến Nghé, quận 1"
 
 
 @pytest.mark.parametrize(

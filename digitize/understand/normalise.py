@@ -54,7 +54,13 @@ def strip_leaders(raw: str) -> str:
 
 def normalise_text(raw: str) -> str | None:
     text = repair_bodies(_drop_leader_dots(canonical(strip_leaders(raw))))
+    text = " ".join(_SPECK_SIGNS.sub("", text).split())
     return text or None
+
+
+# Signs that typed Vietnamese text never holds: what OCR makes of specks and scratches
+# ("Ung thư phổi °", "quận †1", "Nhồi máu cơ tim ¬").
+_SPECK_SIGNS = re.compile(r"[°¬†‡¤¦§¶•·«»™~^`]")
 
 
 # A leader's dot left between the letters typed over it: at the start of a word
