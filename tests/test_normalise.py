@@ -431,3 +431,19 @@ def test_a_name_word_not_in_the_word_list_is_respelled_when_one_way_fits(
 )
 def test_a_name_typed_over_a_dotted_blank_loses_every_dot(raw: str, expected: str) -> None:
     assert normalise_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # a mark misread on the word before a number
+        ("Số 48, ngỗ 48, phố Quang Trung", "Số 48, ngõ 48, phố Quang Trung"),
+        ("Sộ 5, Ấp 3, xã An Phú", "Số 5, Ấp 3, xã An Phú"),
+        # a name is not a numbered place: "Ngô Quyền" stays
+        ("Số 12 phố Ngô Quyền, quận Hoàn Kiếm", "Số 12 phố Ngô Quyền, quận Hoàn Kiếm"),
+        # a dash between a unit word and its name
+        ("phường Đông Ngàn, thành phố -Từ Sơn", "phường Đông Ngàn, thành phố Từ Sơn"),
+    ],
+)
+def test_an_address_has_its_place_words_spelled(raw: str, expected: str) -> None:
+    assert normalise_address(raw) == expected

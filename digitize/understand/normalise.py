@@ -238,11 +238,30 @@ def _family_name(word: str) -> str:
 _ADMIN_UNITS = re.compile(rf"(?<=[^\W\d_]) (?=(?:{_UNIT}) )")
 
 
+# The words before a number in an address, by their letters without marks: OCR's slip in
+# a mark ("ngỗ 48") is spelled back. Only before a number: "phố Ngô Quyền" is a name.
+_NUMBERED_PLACES = {fold(word): word for word in ("ngõ", "ngách", "hẻm", "số", "tổ", "ấp")}
+_NUMBERED_PLACE = re.compile(r"(?<![^\W\d_])([^\W\d_]{2,5})(?= \d)")
+# A dash or a speck between a unit word and its name: "thành phố -Từ Sơn".
+_DASH_AFTER_UNIT = re.compile(rf"(?<![^\W\d_])({_UNIT}) [-–—.,]+ ?(?=[A-ZÀ-Ỹ])")
+
+
 def normalise_address(raw: str) -> str | None:
     """An address as text, with the comma before each administrative unit that OCR lost:
     "phường Lộc Thọ thành phố Nha Trang" -> "phường Lộc Thọ, thành phố Nha Trang"."""
     text = normalise_text(raw)
-    return _ADMIN_UNITS.sub(", ", text) if text else None
+    if not text:
+        return None
+    text = _NUMBERED_PLACE.sub(_numbered_place, _DASH_AFTER_UNIT.sub(r"\1 ", text))
+    return _ADMIN_UNITS.sub(", ", text)
+
+
+def _numbered_place(match: re.Match[str]) -> str:
+    word = match.group(1)
+    spelled = _NUMBERED_PLACES.get(fold(word))
+    if spelled is None or word.lower() == spelled:
+        return word
+    return spelled.capitalize() if word[0].isupper() else spelled
 
 
 def _title_word(word: str) -> str:
