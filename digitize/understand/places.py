@@ -85,9 +85,10 @@ def _units() -> _Units | None:
 
 
 def respell_places(text: str) -> str:
-    """`text` with the names of the units it gives (province, district, commune, read
-    from its comma-separated parts, last first) spelled as the official list has them,
-    where OCR's slip was only in the marks and the list leaves one choice."""
+    """`text` (canonical, as `normalise_text` gives it) with the names of the units it
+    gives (province, district, commune, read from its comma-separated parts, last first)
+    spelled as the official list has them, where OCR's slip was only in the marks and
+    the list leaves one choice."""
     units = _units()
     if units is None or "," not in text:
         return text
@@ -98,7 +99,7 @@ def respell_places(text: str) -> str:
         match = _UNIT.search(parts[index])
         if match is None:
             continue
-        written = canonical(match.group(2))
+        written = match.group(2)  # values come here canonical (`vietnamese.canonical`)
         levels = _LEVEL_WORDS[fold(match.group(1)).rstrip(".")]
         for level in levels:
             known = _names(units, level, province, district)
