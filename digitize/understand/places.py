@@ -22,17 +22,18 @@ from digitize.understand.vietnamese import canonical, fold
 
 log = logging.getLogger(__name__)
 
+_PROVINCE, _DISTRICT, _COMMUNE = "province", "district", "commune"
 # The word that says a unit's level, as addresses write it, and the levels it may be.
 _LEVEL_WORDS: dict[str, tuple[str, ...]] = {
-    "tinh": ("province",),
-    "thanh pho": ("province", "district"),
-    "tp": ("province", "district"),
-    "huyen": ("district",),
-    "quan": ("district",),
-    "thi xa": ("district",),
-    "xa": ("commune",),
-    "phuong": ("commune",),
-    "thi tran": ("commune",),
+    "tinh": (_PROVINCE,),
+    "thanh pho": (_PROVINCE, _DISTRICT),
+    "tp": (_PROVINCE, _DISTRICT),
+    "huyen": (_DISTRICT,),
+    "quan": (_DISTRICT,),
+    "thi xa": (_DISTRICT,),
+    "xa": (_COMMUNE,),
+    "phuong": (_COMMUNE,),
+    "thi tran": (_COMMUNE,),
 }
 # A unit word, then the name up to the end of the comma-separated part. The name opens
 # with a capital or a digit ("phường 12"); "xã hội" does not.
@@ -108,9 +109,9 @@ def respell_places(text: str) -> str:
             spelled = _spelled(written, known)
             if spelled is None:
                 continue
-            if level == "province":
+            if level == _PROVINCE:
                 province = units.province_code[spelled]
-            elif level == "district" and province is not None:
+            elif level == _DISTRICT and province is not None:
                 district = units.district_code.get((province, spelled))
             if spelled != written:
                 start, end = match.span(2)
@@ -124,11 +125,11 @@ def _names(
 ) -> dict[str, set[str]] | None:
     """The names a unit of `level` may have, within the units already read; None when
     the level cannot be checked (a district or commune with no province read)."""
-    if level == "province":
+    if level == _PROVINCE:
         return units.provinces
     if province is None:
         return None  # 700 districts and 10,000 communes country-wide: too many to guess
-    if level == "district":
+    if level == _DISTRICT:
         return units.districts.get(province)
     if district is not None:
         return units.communes.get(district)
