@@ -17,6 +17,7 @@ run one after the other.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -65,8 +66,9 @@ def main() -> int:
     parser.add_argument(
         "--no-ink",
         action="store_true",
-        help="understand from the text alone, without looking at the pages' images "
-        "(read from the results' PDFs) for handwriting",
+        help="understand from the text alone, without looking at the pages' ink for "
+        "handwriting (neither the images in the results' PDFs nor the ink measured at "
+        "OCR time and kept with the lines)",
     )
     args = parser.parse_args()
 
@@ -86,7 +88,9 @@ def main() -> int:
                     result,
                     [
                         page_from_report(
-                            PageReport.from_json(p),
+                            _without_ink(PageReport.from_json(p))
+                            if args.no_ink
+                            else PageReport.from_json(p),
                             None if args.no_ink else pdf_page_ink(path.with_suffix(".pdf"), i),
                         )
                         for i, p in enumerate(result["pages"])
@@ -133,6 +137,11 @@ def main() -> int:
         figures["ms_per_page"] = {"fastest": 1000 * fastest, "median": 1000 * median}
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n")
     return 0
+
+
+def _without_ink(report: PageReport) -> PageReport:
+    lines = tuple(dataclasses.replace(line, ink=None) for line in report.lines)
+    return dataclasses.replace(report, lines=lines)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,12 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
-from digitize.imaging.handwriting import letters_on_baseline
+from digitize.imaging.handwriting import (
+    BAND_MARGIN,
+    letters_on_baseline,
+    print_height,
+    stored_on_baseline,
+)
 from digitize.results import BBox, Line, Word, union_box
 from digitize.understand import normalise
 from digitize.understand.catalogue import DocumentType, FieldKind, FieldSpec
@@ -647,7 +652,7 @@ def _read_segment(
     # baseline is looked at all the same.
     if not reads_as_words(raw) and _looks_handwritten(label_words, value_words, read=bool(raw)):
         found = _as_handwritten(found, len(found.problems))
-    elif raw and found.review and page.ink is not None:
+    elif raw and found.review and (page.ink is not None or any(ln.ink for ln, _, _ in spans)):
         # The ink is looked at once the fields are known (`_see_ink`), not here: many
         # reads are dropped for another, and a page's image costs more than the rest.
         boxes = [_union([w.bbox for w in _words_in(*span)]) for span in spans]
@@ -766,34 +771,27 @@ _HAND_ON_BASELINE = 0.45
 
 def _ink_off_baseline(page: PageText, boxes: Sequence[BBox | None]) -> bool:
     """Whether the value's ink, line by line (`boxes`: its part on each line it spans,
-    each line its own baseline), leaves the baseline on every line that can tell."""
-    if page.ink is None:
-        return False
-    height = _print_height(page)
+    each line its own baseline), leaves the baseline on every line that can tell: from
+    the ink pieces stored with the page's lines, else from the page image."""
+    height = print_height(page.lines)
     if height <= 0:
         return False
-    margin = round(0.3 * height)
+    margin = round(BAND_MARGIN * height)
     answered = False
     # The lowest line first: the page image is then decoded once, down to it.
     for box in sorted((b for b in boxes if b is not None), key=lambda b: -b[3]):
-        grey = page.ink((box[0], box[1] - margin, box[2], box[3] + margin))
-        share = None if grey is None else letters_on_baseline(grey, height)
+        band = (box[0], box[1] - margin, box[2], box[3] + margin)
+        stored, share = stored_on_baseline(page.lines, band, height)
+        if not stored:
+            if page.ink is None:
+                continue
+            grey = page.ink(band)
+            share = None if grey is None else letters_on_baseline(grey, height)
         if share is not None:
             if share >= _HAND_ON_BASELINE:
                 return False  # a line on its baseline: print
             answered = True
     return answered
-
-
-def _print_height(page: PageText) -> float:
-    """The page's print: the median height of its words of 3 letters or more read surely."""
-    heights = sorted(
-        w.bbox[3] - w.bbox[1]
-        for line in page.lines
-        for w in line.words
-        if w.confidence > 0.9 and len(w.text) > 2
-    )
-    return float(heights[len(heights) // 2]) if heights else 0.0
 
 
 def _hand_where_label_lost(pages: Sequence[PageText], spec: FieldSpec) -> ExtractedField | None:
