@@ -11,11 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from digitize.imaging.handwriting import (
     letters_on_baseline,
     measure_lines,
+    off_the_labels_line,
     page_image,
     pdf_page_ink,
     print_height,
@@ -189,3 +190,85 @@ def test_digitize_process_keeps_each_lines_pieces_in_the_report(tmp_path: Path) 
             assert abs(share - decoded) <= 0.1
             assert share >= 0.45  # print
     assert answered >= 3
+
+
+# -- values too short for a baseline of their own ---------------------------------------
+
+
+def _sex_line(hand: bool, tmp_path: Path) -> tuple[Path, tuple[Line, ...]]:
+    """ "Giới tính:" printed, then "Nam" read surely: typed on the label's baseline, or
+    written larger and off it (as the samples' hands write)."""
+    from samples.render import load_font
+    from tests.test_handwriting import SERIF
+
+    image = Image.new("L", (900, 4 * SIZE), 255)
+    draw = ImageDraw.Draw(image)
+    baseline = 2 * SIZE
+    draw.text((40, baseline), "Giới tính:", font=load_font(SERIF, SIZE), fill=0, anchor="ls")
+    value_size, value_base = (
+        (round(1.45 * SIZE), baseline - round(0.45 * SIZE))
+        if hand
+        else (
+            SIZE,
+            baseline,
+        )
+    )
+    draw.text((400, value_base), "Nam", font=load_font(SERIF, value_size), fill=0, anchor="ls")
+    pixels = np.asarray(image)
+    pdf = tmp_path / f"sex-{hand}.pdf"
+    write_page_pdf(pixels, colour_mode=ColourMode.GREY, dpi=300, text=None, path=pdf)
+
+    def box(x0: int, x1: int) -> BBox:
+        rows = np.flatnonzero((pixels[:, x0:x1] < 128).any(axis=1))
+        cols = np.flatnonzero((pixels[:, x0:x1] < 128).any(axis=0))
+        return (x0 + int(cols[0]), int(rows[0]), x0 + int(cols[-1]) + 1, int(rows[-1]) + 1)
+
+    label = box(30, 380)
+    words = (
+        Word("Giới", (label[0], label[1], label[0] + 90, label[3]), 0.96),
+        Word("tính:", (label[0] + 100, label[1], label[2], label[3]), 0.96),
+        Word("Nam", box(390, 900), 0.95),
+    )
+    return pdf, (_line(*words),)
+
+
+@pytest.mark.parametrize("stored", [True, False])
+def test_a_short_value_written_off_its_labels_line_is_handwritten(
+    tmp_path: Path, stored: bool
+) -> None:
+    """ "Nam" gives too few letters for a baseline of its own, and OCR reads a hand's
+    "Nam" surely: held against the print before it, a hand's stands off its line and
+    taller; a typed one on it. From the stored pieces, or from the page image."""
+    ct01 = load_catalogue().document_types["to_khai_thay_doi_thong_tin_cu_tru"]
+    for hand in (True, False):
+        pdf, lines = _sex_line(hand, tmp_path)
+        if stored:
+            page = PageText(1, measure_lines(page_image(pdf, 0), lines), ink=_no_decoding)
+        else:
+            page = PageText(1, lines, ink=pdf_page_ink(pdf, 0))
+        sex = extract_fields([page], ct01)["applicant_sex"]
+        assert sex.value == "male"
+        assert sex.review == hand
+        assert sex.problems == (("handwritten",) if hand else ())
+    # without any ink to look at, the text alone: sure
+    unseen = extract_fields([PageText(1, lines)], ct01)["applicant_sex"]
+    assert (unseen.review, unseen.problems) == (False, ())
+
+
+def test_a_short_value_is_held_against_its_labels_print() -> None:
+    def pieces(*rows: tuple[int, int, int, int]) -> np.ndarray:
+        return np.array(rows, np.int64)
+
+    label = [(100 + 30 * k, 70, 20, 30) for k in range(5)]  # feet at 100
+    on_line = pieces(*label, (300, 72, 22, 28), (330, 70, 20, 30))
+    assert off_the_labels_line(on_line, (300, 60, 360, 110), 40) is False
+    off_and_taller = pieces(*label, (300, 40, 28, 48), (335, 45, 26, 45))
+    assert off_the_labels_line(off_and_taller, (300, 30, 370, 110), 40) is True
+    # off the line but no taller (a value raised in its blank): not enough to say a hand
+    raised = pieces(*label, (300, 50, 20, 30), (330, 48, 20, 30))
+    assert off_the_labels_line(raised, (300, 40, 360, 110), 40) is False
+    # too little print before it, or no letter of its own: cannot tell
+    assert (
+        off_the_labels_line(pieces(*label[:2], (300, 40, 28, 48)), (300, 30, 340, 110), 40) is None
+    )
+    assert off_the_labels_line(pieces(*label), (300, 30, 340, 110), 40) is None

@@ -141,6 +141,23 @@ def stored_on_baseline(
     with its margins) from the ink pieces stored with the page's lines: (True, share)
     from the tightest line band holding the box, cut for this print height; (False,
     None) when no line's stored pieces hold it (the page image must be looked at)."""
+    pieces = stored_pieces(lines, box, print_height)
+    if pieces is None:
+        return False, None
+    if pieces.size == 0 or print_height <= 0:
+        return True, None
+    x0, y0 = max(0, box[0]), max(0, box[1])
+    x, y, w, h = pieces.T
+    return True, _on_baseline(x - x0, y - y0, w, h, print_height)
+
+
+def stored_pieces(
+    lines: Sequence[Line], box: BBox, print_height: float, *, reach: int = 0
+) -> np.ndarray | None:
+    """The ink pieces in `box` (x, y, width, height in page pixels, each cut to the box as
+    a crop of the page cuts it) from the tightest line band holding it, cut for this
+    print height, and `reach` pixels left of it as far as that band goes; None when no
+    line's stored pieces hold it."""
     x0, y0, x1, y1 = (max(0, v) for v in box)
     band: LineInk | None = None
     for line in lines:
@@ -156,19 +173,62 @@ def stored_on_baseline(
         ):
             band = ink
     if band is None:
-        return False, None
-    if x1 <= x0 or y1 <= y0 or print_height <= 0:
-        return True, None
+        return None
+    x0 = max(band.box[0], x0 - reach)
+    if x1 <= x0 or y1 <= y0:
+        return np.zeros((0, 4), np.int64)
     pieces = np.frombuffer(band.pieces, "<u2").reshape(-1, 4).astype(np.int64)
-    # each piece cut to the box, as a crop of the page cuts it, in the box's pixels
     left = np.maximum(pieces[:, 0], x0)
     top = np.maximum(pieces[:, 1], y0)
     right = np.minimum(pieces[:, 0] + pieces[:, 2], x1)
     bottom = np.minimum(pieces[:, 1] + pieces[:, 3], y1)
     inside = (right > left) & (bottom > top)
     left, top, right, bottom = left[inside], top[inside], right[inside], bottom[inside]
-    share = _on_baseline(left - x0, top - y0, right - left, bottom - top, print_height)
-    return True, share
+    return np.stack([left, top, right - left, bottom - top], axis=1)
+
+
+def page_pieces(grey: np.ndarray | None, box: BBox) -> np.ndarray | None:
+    """The ink pieces of `grey`, the page's pixels in `box`, in page pixels (as
+    `stored_pieces` gives them); None without pixels."""
+    if grey is None or grey.size == 0:
+        return None
+    x, y, w, h = _pieces(grey)
+    return np.stack([x + max(0, box[0]), y + max(0, box[1]), w, h], axis=1).astype(np.int64)
+
+
+# A value too short for a baseline of its own ("Nam", "Nữ") is held against the print
+# before it on its line, its label: typed, its letters stand on the label's baseline
+# (median foot within 0.15 of the print's height on the tuned templates' copies) at
+# about the label's letters' size (at most 1.24 times); written by hand, they stood
+# 0.21-0.55 off it and 1.19-1.92 times as tall (the helper's half-handwritten sets).
+_SHORT_OFF_LINE = 0.2
+_SHORT_TALLER = 1.15
+_FEWEST_LABEL_LETTERS = 3
+LABEL_REACH = 15  # print heights left of the value: the label's last words
+
+
+def off_the_labels_line(pieces: np.ndarray, value: BBox, print_height: float) -> bool | None:
+    """Whether a short value's letters (`value`: its box) stand off the baseline of the
+    print just before them on their line and taller than its letters; `pieces`: the
+    line band's (label and value) ink pieces in page pixels. None when either has too
+    few letters to tell."""
+    if print_height <= 0 or pieces.size == 0:
+        return None
+    x, y, w, h = pieces.T
+    letters = (
+        (_LETTER_MIN * print_height <= h)
+        & (h <= _LETTER_MAX * print_height)
+        & (w <= _LETTER_WIDEST * print_height)
+    )
+    x0, _, x1, _ = value
+    own = letters & (x >= x0) & (x + w <= x1)
+    label = letters & (x + w <= x0) & (x + w >= x0 - LABEL_REACH * print_height)
+    if not own.any() or np.count_nonzero(label) < _FEWEST_LABEL_LETTERS:
+        return None
+    baseline = np.median((y + h)[label])
+    off = np.median(np.abs((y + h)[own] - baseline)) / print_height
+    taller = np.median(h[own]) / np.median(h[label])
+    return bool(off >= _SHORT_OFF_LINE and taller >= _SHORT_TALLER)
 
 
 def _area(box: BBox) -> int:

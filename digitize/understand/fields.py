@@ -23,9 +23,13 @@ from rapidfuzz import fuzz, process
 
 from digitize.imaging.handwriting import (
     BAND_MARGIN,
+    LABEL_REACH,
     letters_on_baseline,
+    off_the_labels_line,
+    page_pieces,
     print_height,
     stored_on_baseline,
+    stored_pieces,
 )
 from digitize.results import BBox, Line, Word, union_box
 from digitize.understand import normalise
@@ -179,6 +183,7 @@ def extract_fields(
             found[spec.name] = _hand_where_label_lost(pages, spec) or missing
     found = _cross_check(found, doc_type)
     _see_ink(found)
+    _see_short_ink(found, pages)
     return found
 
 
@@ -706,6 +711,41 @@ def _see_ink(found: dict[str, ExtractedField]) -> None:
             found[name] = dataclasses.replace(
                 found[name], problems=problems[:at] + problems[at + 1 :]
             )
+
+
+# A value of at most this many letters gives no baseline of its own ("Nam", "Nữ").
+_SHORT_LETTERS = 3
+
+
+def _see_short_ink(found: dict[str, ExtractedField], pages: Sequence[PageText]) -> None:
+    """Values too short for a baseline of their own, sure ones too (a hand's "Nữ" reads
+    as well as print), flagged `handwritten` when their letters stand off the line of the
+    print before them, their label, and taller than it (`off_the_labels_line`)."""
+    by_number = {page.number: page for page in pages}
+    for name, value in found.items():
+        page = by_number.get(value.page) if value.page is not None else None
+        letters = [c for c in value.raw if c.isalnum()]
+        if (
+            page is None
+            or value.bbox is None
+            or "handwritten" in value.problems
+            or not 0 < len(letters) <= _SHORT_LETTERS
+            or not all(c.isalpha() for c in letters)  # digits: boxed, off the label's line
+        ):
+            continue
+        height = print_height(page.lines)
+        if height <= 0 or value.bbox[3] - value.bbox[1] > 2 * height:
+            continue  # not one line
+        margin = round(BAND_MARGIN * height)
+        x0, y0, x1, y1 = value.bbox
+        reach = round(LABEL_REACH * height)
+        band = (x0, y0 - margin, x1, y1 + margin)
+        pieces = stored_pieces(page.lines, band, height, reach=reach)
+        if pieces is None and page.ink is not None:
+            wide = (max(0, x0 - reach), y0 - margin, x1, y1 + margin)
+            pieces = page_pieces(page.ink(wide), wide)
+        if pieces is not None and off_the_labels_line(pieces, value.bbox, height):
+            found[name] = _as_handwritten(value, len(value.problems))
 
 
 # A value written by hand beside a printed label: OCR is much less sure of it than of
