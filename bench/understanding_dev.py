@@ -99,6 +99,8 @@ def main() -> int:
             )
             total_pages += len(result["pages"])
     for _ in range(max(1, args.repeat)):
+        if knowledge.model is not None:
+            knowledge.model.forget_words()  # each run from the words' n-grams unmade
         start = time.perf_counter()
         for _, _, _, pages in loaded:
             understand_file(pages, knowledge)
