@@ -11,6 +11,8 @@ The stages run in this order (see `prepare_page`, `ocr_input` and `process_page`
     -> OCR -> what it read from specks dropped -> digit grids read box by box
     -> leaders put back into the text as dots
     -> one-page PDF with the invisible text layer
+    -> each line's ink cut into pieces on the archived image (the handwriting check's
+       measure, kept in the report so understanding need not decode the page again)
 
 A PDF page that already carries text skips all of it and is kept as it is.
 A page that cannot be digitised (too large, undecodable, a program failing, a bug)
@@ -48,6 +50,7 @@ from digitize.imaging.geometry import (
     upright_box,
 )
 from digitize.imaging.grids import DigitGrid, find_digit_grids
+from digitize.imaging.handwriting import measure_lines, page_image
 from digitize.imaging.leaders import Leader, erase_leaders, restore_leaders
 from digitize.imaging.preview import page_previews
 from digitize.imaging.rules import erase_rules, find_rules
@@ -480,6 +483,12 @@ def _process_page(
         del job
     pdf_path = workdir / f"page-{index + 1:05d}.pdf"
     write_page_pdf(archive, colour_mode=colour_mode, dpi=dpi, text=text, path=pdf_path)
+    lines = report_lines(text)
+    if lines:
+        # The archived image, as understanding would decode it: inside the gate again,
+        # as it is a full-size image.
+        with memory_gate or nullcontext():
+            lines = measure_lines(page_image(pdf_path, 0), lines)
     confidence = text.confidence
     report = PageReport(
         number=index + 1,
@@ -495,7 +504,7 @@ def _process_page(
         width=width,
         height=height,
         colour_mode=colour_mode,
-        lines=report_lines(text),
+        lines=lines,
         codes=tuple(FoundCode(c.kind.value, c.text, c.bbox, c.readable) for c in codes),
         geometry_note=geometry.note or None,
         tables=tables,

@@ -6,8 +6,10 @@ boxes as (x0, y0, x1, y1) with x1/y1 exclusive.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -41,10 +43,51 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
+class LineInk:
+    """A line's ink as the handwriting check measures it (digitize.imaging.handwriting),
+    cut out at OCR time while the page image is at hand, so understanding, often run
+    later from the stored results, need not decode the page again (issue 13).
+
+    The pieces (8-connected) of the line's band, `box`: the line and its words, 0.3 of
+    the page's print height above and below, binarised at its own Otsu threshold. Only
+    pieces at least 0.45 of `print_height` high, the page's print height they were cut
+    for: lower ones can never count as letters. `pieces` packs x, y, width, height of
+    each as little-endian unsigned 16-bit integers, in page pixels."""
+
+    print_height: int
+    box: BBox
+    pieces: bytes
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "print_height": self.print_height,
+            "box": list(self.box),
+            "pieces": base64.b64encode(self.pieces).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> LineInk | None:
+        """None for anything that is not one (the check then decodes the page)."""
+        if not isinstance(raw, Mapping):
+            return None
+        try:
+            pieces = base64.b64decode(str(raw["pieces"]), validate=True)
+            height = int(raw["print_height"])
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            return None
+        box = _box(raw.get("box"))
+        if len(pieces) % 8 or height <= 0 or box == _NO_BOX:
+            return None
+        return cls(height, box, pieces)
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
     words: tuple[Word, ...]
     bbox: BBox
     block: int = 0  # lines of one block (paragraph) share this number
+    # Its ink measured at OCR time, for the handwriting check (None: not measured).
+    ink: LineInk | None = field(default=None, compare=False)
 
     @property
     def text(self) -> str:
@@ -221,6 +264,7 @@ class PageReport:
                         {"text": w.text, "bbox": list(w.bbox), "confidence": w.confidence}
                         for w in line.words
                     ],
+                    **({"ink": line.ink.as_json()} if line.ink is not None else {}),
                 }
                 for line in self.lines
             ],
@@ -300,7 +344,8 @@ def _line(raw: Mapping[str, Any]) -> Line:
     )
     if not words and raw.get("text"):
         words = tuple(Word(t, _box(raw.get("bbox")), 1.0) for t in str(raw["text"]).split())
-    return Line(words, _box(raw.get("bbox")), int(raw.get("block", 0)))
+    ink = LineInk.from_json(raw["ink"]) if "ink" in raw else None
+    return Line(words, _box(raw.get("bbox")), int(raw.get("block", 0)), ink)
 
 
 def _box(raw: Any) -> BBox:

@@ -160,6 +160,33 @@ def test_prediction_in_numpy_matches_scikit_learn(model) -> None:
         assert np.allclose(list(model.probabilities(text).values()), probabilities)
 
 
+def test_words_n_grams_kept_give_the_same_probabilities_bit_for_bit(model, monkeypatch) -> None:
+    """Each word's n-grams are kept for the next text (forms repeat their words); the
+    text's n-grams stay in the same order, so the sums and the probabilities are the
+    very same floats as made afresh."""
+    from digitize.understand import model as model_module
+    from digitize.understand.model import char_ngrams, prepare
+
+    texts = [
+        "TỜ KHAI ĐĂNG KÝ KẾT HÔN\nHọ, chữ đệm, tên: Lê Văn Tám, sinh 12/03/1990",
+        "Họ, chữ đệm, tên: Trần Thị Hoa\nTỜ KHAI ĐĂNG KÝ KẾT HÔN",
+        "Mã hồ sơ: 000.00.13",
+    ]
+    model.forget_words()
+    fresh = [model.probabilities(text) for text in texts]
+    assert [model.probabilities(text) for text in texts] == fresh  # from the kept n-grams
+    for text in texts:
+        expected = [g for g in char_ngrams(prepare(text)) if g in model._index]
+        assert model._known_grams(prepare(text)) == expected
+    # bounded: full, it starts again rather than growing
+    monkeypatch.setattr(model_module, "_WORDS_KEPT", 3)
+    model.forget_words()
+    for text in texts:
+        model.probabilities(text)
+        assert len(model._word_grams) <= 3
+    assert [model.probabilities(text) for text in texts] == fresh
+
+
 def test_a_damaged_model_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "model.npz"
     path.write_bytes(b"PK\x03\x04 not really")

@@ -143,3 +143,17 @@ def test_words_with_a_syllables_shape() -> None:
     assert reads_as_words("Đăng ký thường trú vào hộ gia đình")
     assert not reads_as_words("Ng„rvễn Kim Oan")  # "Ng" alone is no syllable
     assert not reads_as_words("Nam")  # one word says too little
+
+
+def test_short_texts_are_folded_once_and_long_ones_not_kept() -> None:
+    from digitize.understand import vietnamese
+
+    vietnamese.forget_folds()
+    line = "Họ, chữ đệm và tên:  Nguyễn Văn An"
+    assert fold(line) == fold(line) == "ho, chu dem va ten: nguyen van an"
+    assert vietnamese._fold_kept.cache_info().hits == 1
+    document = "ĐĂNG KÝ KHAI SINH " * 40  # a document's whole text: folded, not kept
+    assert fold(document) == ("dang ky khai sinh " * 40).strip()
+    assert vietnamese._fold_kept.cache_info().currsize == 1
+    vietnamese.forget_folds()
+    assert vietnamese._fold_kept.cache_info().currsize == 0

@@ -6,6 +6,12 @@ and come out of different sizes. Measured on the value's box only, once understa
 knows where the value is, on the page image as archived (grey), binarised here: never the
 ink's colour or darkness, which says how a pen or a scanner works, not whether a hand
 wrote.
+
+Decoding the page image is most of the check's cost, so `digitize process` cuts each
+OCR line's ink into pieces while the page image is at hand (`measure_lines`) and keeps
+them with the line (`LineInk`); understanding then measures a value from its line's
+pieces (`stored_on_baseline`) and decodes a page only for lines stored without them
+(results of older versions, pages that kept their own text).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import io
 import struct
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +30,7 @@ import pikepdf
 from pikepdf import PdfImage
 from PIL import Image
 
-from digitize.results import BBox
+from digitize.results import BBox, Line, LineInk
 
 # Ink taken for letters: between 0.45 and 2.5 times the print's height, at most 4 times
 # as wide (a word written joined up still counts; a rule or a leader line does not).
@@ -40,14 +46,26 @@ def letters_on_baseline(grey: np.ndarray, print_height: float) -> float | None:
     descenders), within 8 % of `print_height`; None when fewer than 4 letters are found."""
     if grey.size == 0 or print_height <= 0:
         return None
+    x, y, w, h = _pieces(grey)
+    return _on_baseline(x, y, w, h, print_height)
+
+
+def _pieces(grey: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The 8-connected pieces of `grey`'s ink at its Otsu threshold: x, y, width, height."""
     _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     # 16-bit labels when they cannot run out (8-connected pieces stand at least a pixel
     # apart): the same pieces in half the time of 32-bit ones
     rows, cols = ink.shape
     wide = cv2.CV_16U if ((rows + 1) // 2) * ((cols + 1) // 2) < 2**16 else cv2.CV_32S
     _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8, ltype=wide)
+    return tuple(stats[1:, k] for k in range(4))
+
+
+def _on_baseline(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, print_height: float
+) -> float | None:
+    """`letters_on_baseline` from a box's pieces (their places in the box's pixels)."""
     # as arrays, not row by row: a scan's specks make a box's pieces many
-    x, y, w, h = (stats[1:, k] for k in range(4))
     letters = (
         (_LETTER_MIN * print_height <= h)
         & (h <= _LETTER_MAX * print_height)
@@ -66,6 +84,155 @@ def letters_on_baseline(grey: np.ndarray, print_height: float) -> float | None:
     off = feet - slope * xs
     off -= np.median(off)
     return float(np.mean(np.abs(off) <= _ON_BASELINE * print_height))
+
+
+# A line's band: this much of the page's print height above and below its words, as
+# understanding crops a value (fields._ink_off_baseline).
+BAND_MARGIN = 0.3
+
+
+def print_height(lines: Sequence[Line]) -> float:
+    """A page's print: the median height of its words of 3 letters or more read surely
+    (0 when there are none)."""
+    heights = sorted(
+        w.bbox[3] - w.bbox[1]
+        for line in lines
+        for w in line.words
+        if w.confidence > 0.9 and len(w.text) > 2
+    )
+    return float(heights[len(heights) // 2]) if heights else 0.0
+
+
+def measure_lines(image: PageImage | None, lines: tuple[Line, ...]) -> tuple[Line, ...]:
+    """`lines` (a page's, as its report keeps them) each with its ink cut into pieces
+    (`LineInk`) on `image`, the page image as archived; unchanged without an image or
+    print to measure against."""
+    height = print_height(lines)
+    if image is None or height <= 0 or max(image.image.size) > _MOST_PIXELS:
+        return lines
+    margin = round(BAND_MARGIN * height)
+    lowest = _LETTER_MIN * height
+    measured = []
+    for line in lines:
+        boxes = [line.bbox, *(w.bbox for w in line.words)]
+        x0 = max(0, min(b[0] for b in boxes))
+        y0 = max(0, min(b[1] for b in boxes) - margin)
+        x1 = min(image.image.width, max(b[2] for b in boxes))
+        y1 = min(image.image.height, max(b[3] for b in boxes) + margin)
+        if x1 <= x0 or y1 <= y0 or not line.words:
+            measured.append(line)
+            continue
+        x, y, w, h = _pieces(image.grey(x0, y0, x1, y1))
+        tall = h >= lowest  # clipped to a value's box a piece only gets smaller
+        packed = np.stack([x[tall] + x0, y[tall] + y0, w[tall], h[tall]], axis=1)
+        ink = LineInk(int(height), (x0, y0, x1, y1), packed.astype("<u2").tobytes())
+        measured.append(Line(line.words, line.bbox, line.block, ink))
+    return tuple(measured)
+
+
+# Pieces are kept as 16-bit numbers: larger pages are measured from their image instead.
+_MOST_PIXELS = 2**16 - 1
+
+
+def stored_on_baseline(
+    lines: Sequence[Line], box: BBox, print_height: float
+) -> tuple[bool, float | None]:
+    """`letters_on_baseline` of the page's pixels in `box` (a value's part on one line,
+    with its margins) from the ink pieces stored with the page's lines: (True, share)
+    from the tightest line band holding the box, cut for this print height; (False,
+    None) when no line's stored pieces hold it (the page image must be looked at)."""
+    pieces = stored_pieces(lines, box, print_height)
+    if pieces is None:
+        return False, None
+    if pieces.size == 0 or print_height <= 0:
+        return True, None
+    x0, y0 = max(0, box[0]), max(0, box[1])
+    x, y, w, h = pieces.T
+    return True, _on_baseline(x - x0, y - y0, w, h, print_height)
+
+
+def stored_pieces(
+    lines: Sequence[Line], box: BBox, print_height: float, *, reach: int = 0
+) -> np.ndarray | None:
+    """The ink pieces in `box` (x, y, width, height in page pixels, each cut to the box as
+    a crop of the page cuts it) from the tightest line band holding it, cut for this
+    print height, and `reach` pixels left of it as far as that band goes; None when no
+    line's stored pieces hold it."""
+    x0, y0, x1, y1 = (max(0, v) for v in box)
+    band: LineInk | None = None
+    for line in lines:
+        ink = line.ink
+        if (
+            ink is not None
+            and ink.print_height == print_height
+            and ink.box[0] <= x0
+            and ink.box[1] <= y0
+            and x1 <= ink.box[2]
+            and y1 <= ink.box[3]
+            and (band is None or _area(ink.box) < _area(band.box))
+        ):
+            band = ink
+    if band is None:
+        return None
+    x0 = max(band.box[0], x0 - reach)
+    if x1 <= x0 or y1 <= y0:
+        return np.zeros((0, 4), np.int64)
+    pieces = np.frombuffer(band.pieces, "<u2").reshape(-1, 4).astype(np.int64)
+    left = np.maximum(pieces[:, 0], x0)
+    top = np.maximum(pieces[:, 1], y0)
+    right = np.minimum(pieces[:, 0] + pieces[:, 2], x1)
+    bottom = np.minimum(pieces[:, 1] + pieces[:, 3], y1)
+    inside = (right > left) & (bottom > top)
+    left, top, right, bottom = left[inside], top[inside], right[inside], bottom[inside]
+    return np.stack([left, top, right - left, bottom - top], axis=1)
+
+
+def page_pieces(grey: np.ndarray | None, box: BBox) -> np.ndarray | None:
+    """The ink pieces of `grey`, the page's pixels in `box`, in page pixels (as
+    `stored_pieces` gives them); None without pixels."""
+    if grey is None or grey.size == 0:
+        return None
+    x, y, w, h = _pieces(grey)
+    return np.stack([x + max(0, box[0]), y + max(0, box[1]), w, h], axis=1).astype(np.int64)
+
+
+# A value too short for a baseline of its own ("Nam", "Nữ") is held against the print
+# before it on its line, its label: typed, its letters stand on the label's baseline
+# (median foot within 0.15 of the print's height on the tuned templates' copies) at
+# about the label's letters' size (at most 1.24 times); written by hand, they stood
+# 0.21-0.55 off it and 1.19-1.92 times as tall (the helper's half-handwritten sets).
+_SHORT_OFF_LINE = 0.2
+_SHORT_TALLER = 1.15
+_FEWEST_LABEL_LETTERS = 3
+LABEL_REACH = 15  # print heights left of the value: the label's last words
+
+
+def off_the_labels_line(pieces: np.ndarray, value: BBox, print_height: float) -> bool | None:
+    """Whether a short value's letters (`value`: its box) stand off the baseline of the
+    print just before them on their line and taller than its letters; `pieces`: the
+    line band's (label and value) ink pieces in page pixels. None when either has too
+    few letters to tell."""
+    if print_height <= 0 or pieces.size == 0:
+        return None
+    x, y, w, h = pieces.T
+    letters = (
+        (_LETTER_MIN * print_height <= h)
+        & (h <= _LETTER_MAX * print_height)
+        & (w <= _LETTER_WIDEST * print_height)
+    )
+    x0, _, x1, _ = value
+    own = letters & (x >= x0) & (x + w <= x1)
+    label = letters & (x + w <= x0) & (x + w >= x0 - LABEL_REACH * print_height)
+    if not own.any() or np.count_nonzero(label) < _FEWEST_LABEL_LETTERS:
+        return None
+    baseline = np.median((y + h)[label])
+    off = np.median(np.abs((y + h)[own] - baseline)) / print_height
+    taller = np.median(h[own]) / np.median(h[label])
+    return bool(off >= _SHORT_OFF_LINE and taller >= _SHORT_TALLER)
+
+
+def _area(box: BBox) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def pdf_page_ink(pdf: Path, index: int) -> Callable[[BBox], np.ndarray | None]:

@@ -21,7 +21,16 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
-from digitize.imaging.handwriting import letters_on_baseline
+from digitize.imaging.handwriting import (
+    BAND_MARGIN,
+    LABEL_REACH,
+    letters_on_baseline,
+    off_the_labels_line,
+    page_pieces,
+    print_height,
+    stored_on_baseline,
+    stored_pieces,
+)
 from digitize.results import BBox, Line, Word, union_box
 from digitize.understand import normalise
 from digitize.understand.catalogue import DocumentType, FieldKind, FieldSpec
@@ -175,6 +184,7 @@ def extract_fields(
             found[spec.name] = _hand_where_label_lost(pages, spec) or missing
     found = _cross_check(found, doc_type)
     _see_ink(found)
+    _see_short_ink(found, pages)
     return found
 
 
@@ -650,7 +660,7 @@ def _read_segment(
     # baseline is looked at all the same.
     if not reads_as_words(raw) and _looks_handwritten(label_words, value_words, read=bool(raw)):
         found = _as_handwritten(found, len(found.problems))
-    elif raw and found.review and page.ink is not None:
+    elif raw and found.review and (page.ink is not None or any(ln.ink for ln, _, _ in spans)):
         # The ink is looked at once the fields are known (`_see_ink`), not here: many
         # reads are dropped for another, and a page's image costs more than the rest.
         boxes = [_union([w.bbox for w in _words_in(*span)]) for span in spans]
@@ -704,6 +714,41 @@ def _see_ink(found: dict[str, ExtractedField]) -> None:
             found[name] = dataclasses.replace(
                 found[name], problems=problems[:at] + problems[at + 1 :]
             )
+
+
+# A value of at most this many letters gives no baseline of its own ("Nam", "Nữ").
+_SHORT_LETTERS = 3
+
+
+def _see_short_ink(found: dict[str, ExtractedField], pages: Sequence[PageText]) -> None:
+    """Values too short for a baseline of their own, sure ones too (a hand's "Nữ" reads
+    as well as print), flagged `handwritten` when their letters stand off the line of the
+    print before them, their label, and taller than it (`off_the_labels_line`)."""
+    by_number = {page.number: page for page in pages}
+    for name, value in found.items():
+        page = by_number.get(value.page) if value.page is not None else None
+        letters = [c for c in value.raw if c.isalnum()]
+        if (
+            page is None
+            or value.bbox is None
+            or "handwritten" in value.problems
+            or not 0 < len(letters) <= _SHORT_LETTERS
+            or not all(c.isalpha() for c in letters)  # digits: boxed, off the label's line
+        ):
+            continue
+        height = print_height(page.lines)
+        if height <= 0 or value.bbox[3] - value.bbox[1] > 2 * height:
+            continue  # not one line
+        margin = round(BAND_MARGIN * height)
+        x0, y0, x1, y1 = value.bbox
+        reach = round(LABEL_REACH * height)
+        band = (x0, y0 - margin, x1, y1 + margin)
+        pieces = stored_pieces(page.lines, band, height, reach=reach)
+        if pieces is None and page.ink is not None:
+            wide = (max(0, x0 - reach), y0 - margin, x1, y1 + margin)
+            pieces = page_pieces(page.ink(wide), wide)
+        if pieces is not None and off_the_labels_line(pieces, value.bbox, height):
+            found[name] = _as_handwritten(value, len(value.problems))
 
 
 # A value written by hand beside a printed label: OCR is much less sure of it than of
@@ -769,34 +814,27 @@ _HAND_ON_BASELINE = 0.45
 
 def _ink_off_baseline(page: PageText, boxes: Sequence[BBox | None]) -> bool:
     """Whether the value's ink, line by line (`boxes`: its part on each line it spans,
-    each line its own baseline), leaves the baseline on every line that can tell."""
-    if page.ink is None:
-        return False
-    height = _print_height(page)
+    each line its own baseline), leaves the baseline on every line that can tell: from
+    the ink pieces stored with the page's lines, else from the page image."""
+    height = print_height(page.lines)
     if height <= 0:
         return False
-    margin = round(0.3 * height)
+    margin = round(BAND_MARGIN * height)
     answered = False
     # The lowest line first: the page image is then decoded once, down to it.
     for box in sorted((b for b in boxes if b is not None), key=lambda b: -b[3]):
-        grey = page.ink((box[0], box[1] - margin, box[2], box[3] + margin))
-        share = None if grey is None else letters_on_baseline(grey, height)
+        band = (box[0], box[1] - margin, box[2], box[3] + margin)
+        stored, share = stored_on_baseline(page.lines, band, height)
+        if not stored:
+            if page.ink is None:
+                continue
+            grey = page.ink(band)
+            share = None if grey is None else letters_on_baseline(grey, height)
         if share is not None:
             if share >= _HAND_ON_BASELINE:
                 return False  # a line on its baseline: print
             answered = True
     return answered
-
-
-def _print_height(page: PageText) -> float:
-    """The page's print: the median height of its words of 3 letters or more read surely."""
-    heights = sorted(
-        w.bbox[3] - w.bbox[1]
-        for line in page.lines
-        for w in line.words
-        if w.confidence > 0.9 and len(w.text) > 2
-    )
-    return float(heights[len(heights) // 2]) if heights else 0.0
 
 
 def _hand_where_label_lost(pages: Sequence[PageText], spec: FieldSpec) -> ExtractedField | None:

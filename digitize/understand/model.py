@@ -60,6 +60,9 @@ def char_ngrams(text: str) -> list[str]:
     return grams
 
 
+_WORDS_KEPT = 100_000  # words whose n-grams a model keeps (some 10-20 MB at most)
+
+
 class TextModel:
     """Document-type probabilities from a document's text."""
 
@@ -72,14 +75,36 @@ class TextModel:
         classes: Sequence[str],
     ) -> None:
         self._index = {term: i for i, term in enumerate(terms)}
+        # Each word's n-grams in the vocabulary, as `char_ngrams` makes them: a form's
+        # words come back page after page, and making their n-grams was most of the
+        # classifier's cost. Bounded, as a worker's process lives long.
+        self._word_grams: dict[str, tuple[str, ...]] = {}
         self._idf = np.asarray(idf, dtype=np.float64)
         self._coef = np.asarray(coef, dtype=np.float64)
         self._intercept = np.asarray(intercept, dtype=np.float64)
         self.classes = tuple(str(c) for c in classes)
 
+    def forget_words(self) -> None:
+        """Drop the words' n-grams kept so far (a benchmark times each run afresh)."""
+        self._word_grams.clear()
+
+    def _known_grams(self, text: str) -> list[str]:
+        """`char_ngrams(text)` that are in the vocabulary, in the same order."""
+        known = self._word_grams
+        grams: list[str] = []
+        for word in text.split():
+            kept = known.get(word)
+            if kept is None:
+                kept = tuple(g for g in char_ngrams(word) if g in self._index)
+                if len(known) >= _WORDS_KEPT:
+                    known.clear()
+                known[word] = kept
+            grams.extend(kept)
+        return grams
+
     def features(self, text: str) -> np.ndarray:
         """Sublinear TF times IDF, L2-normalised: the vector the classifier was fitted on."""
-        counts = Counter(g for g in char_ngrams(prepare(text)) if g in self._index)
+        counts = Counter(self._known_grams(prepare(text)))
         vector = np.zeros(len(self._idf))
         for gram, count in counts.items():
             vector[self._index[gram]] = 1 + math.log(count)
@@ -91,7 +116,7 @@ class TextModel:
         # The classifier's scores on `features(text)`, computed on the columns of the
         # n-grams the text holds only (a document has a few thousand of the vocabulary's
         # tens of thousands; a field label a few dozen), with no dense vector.
-        counts = Counter(g for g in char_ngrams(prepare(text)) if g in self._index)
+        counts = Counter(self._known_grams(prepare(text)))
         scores = self._intercept
         if counts:
             columns = np.fromiter((self._index[g] for g in counts), np.intp, len(counts))

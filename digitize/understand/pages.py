@@ -57,6 +57,7 @@ def page_from_report(
             tuple(Word(nfc(w.text), w.bbox, w.confidence) for w in line.words),
             line.bbox,
             line.block,
+            line.ink,
         )
         for line in report.lines
     )

@@ -28,11 +28,28 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 def fold(text: str) -> str:
     """Lower case, no diacritics, đ -> d, whitespace collapsed: the form searches match on."""
+    # Short texts (a line, a label) through a cache: understanding folds each several
+    # times over; a document's whole text, folded once, would only fill it.
+    return _fold_kept(text) if len(text) <= _KEPT_LONGEST else _fold(text)
+
+
+_KEPT_LONGEST = 160  # characters: some 4096 lines and labels kept, a few megabytes
+
+
+def forget_folds() -> None:
+    """Drop the texts folded so far (a benchmark times each run afresh)."""
+    _fold_kept.cache_clear()
+
+
+def _fold(text: str) -> str:
     if text.isascii():
         return " ".join(text.lower().split())
     # Character by character through a cache: understanding folds every line of every
     # page several times, and a page uses a few dozen distinct letters.
     return " ".join("".join(map(_fold_char, text)).split())
+
+
+_fold_kept = functools.lru_cache(maxsize=4096)(_fold)
 
 
 @functools.lru_cache(maxsize=4096)
