@@ -40,6 +40,7 @@ from digitize.understand.evaluation import (  # noqa: E402
     score_results,
     silent_error_rate,
 )
+from digitize.understand.fields import forget_sections  # noqa: E402
 from digitize.understand.files import understand_file  # noqa: E402
 from digitize.understand.vietnamese import forget_folds  # noqa: E402
 
@@ -100,10 +101,14 @@ def main() -> int:
             )
             total_pages += len(result["pages"])
     for _ in range(max(1, args.repeat)):
-        # each run from cold caches: the words' n-grams unmade, no text folded yet
+        # each run from cold caches: the words' n-grams unmade, no text folded yet, no
+        # label named by the field model, no heading matched against a section cue
         if knowledge.model is not None:
             knowledge.model.forget_words()
+        if knowledge.field_model is not None:
+            knowledge.field_model.forget()
         forget_folds()
+        forget_sections()
         start = time.perf_counter()
         for _, _, _, pages in loaded:
             understand_file(pages, knowledge)

@@ -158,6 +158,10 @@ class FieldModel:
             found = self._cache[key] = self._model.probabilities(model_text(label, kind))
         return found
 
+    def forget(self) -> None:
+        """Drop the labels worked out so far (a benchmark's cold start)."""
+        self._cache.clear()
+
     @classmethod
     def train(cls, examples: Sequence[FieldExample]) -> FieldModel:
         return cls(

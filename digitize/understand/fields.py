@@ -878,6 +878,11 @@ def _opens_with_label(text: str, labels: _Labels | None) -> bool:
     return False
 
 
+def forget_sections() -> None:
+    """Drop the headings matched so far (a benchmark's cold start)."""
+    _in_section.cache_clear()
+
+
 @functools.lru_cache(maxsize=4096)
 def _in_section(cue: str, section: str) -> bool:
     """Whether the folded heading `section` names the cue: its words, as many as the
