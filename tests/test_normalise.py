@@ -319,6 +319,9 @@ def test_normalise_text() -> None:
     # signs typed text never holds are specks OCR read
     assert normalise_text("Ung thư phổi °") == "Ung thư phổi"
     assert normalise_text("phường Bến Nghé, quận †1") == "phường Bến Nghé, quận 1"
+    assert normalise_text("Công an phường Thuận Thành, thành phố- Huế") == (
+        "Công an phường Thuận Thành, thành phố Huế"
+    )
 
 
 @pytest.mark.parametrize(

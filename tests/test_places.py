@@ -69,3 +69,12 @@ def test_an_address_field_is_spelled_as_listed_and_its_reading_kept() -> None:
     address = extract_fields([form], birth)["address"]
     assert address.value == "Ấp 3, xã Phước Vĩnh An, huyện Củ Chi, Thành phố Hồ Chí Minh"
     assert "Củ Chị" in address.raw
+
+
+def test_a_unit_with_no_province_is_looked_for_country_wide() -> None:
+    # one spelling country-wide reads "nghi loc"
+    assert respell_places("Phòng Tài chính - Kế hoạch huyện Nghỉ Lộc") == (
+        "Phòng Tài chính - Kế hoạch huyện Nghi Lộc"
+    )
+    # a one-word name is too common to guess with no province
+    assert respell_places("phường Bến Thủy, xã Yến") == "phường Bến Thủy, xã Yến"

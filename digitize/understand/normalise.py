@@ -54,8 +54,8 @@ def strip_leaders(raw: str) -> str:
 
 def normalise_text(raw: str) -> str | None:
     text = repair_bodies(_drop_leader_dots(canonical(strip_leaders(raw))))
-    text = " ".join(_SPECK_SIGNS.sub("", text).split())
-    return text or None
+    text = _DASH_AFTER_UNIT.sub(r"\1 ", _SPECK_SIGNS.sub("", text))
+    return " ".join(text.split()) or None
 
 
 # Signs that typed Vietnamese text never holds: what OCR makes of specks and scratches
@@ -76,6 +76,8 @@ _UNIT = "|".join(_UNIT_WORDS)
 # A unit word is followed by its name, never by a comma: "phường, Hố Nai" is a dot of
 # the leader read as a comma.
 _COMMA_AFTER_UNIT = re.compile(rf"(?<![^\W\d_])({_UNIT}),(?= [^\W\d_])")
+# A dash or a speck between a unit word and its name: "thành phố -Từ Sơn", "phố- Huế".
+_DASH_AFTER_UNIT = re.compile(rf"(?<![^\W\d_])({_UNIT}) ?[-–—.,]+ ?(?=[A-ZÀ-Ỹ])")
 
 
 def _drop_leader_dots(text: str, *, in_words: bool = False) -> str:
@@ -242,8 +244,6 @@ _ADMIN_UNITS = re.compile(rf"(?<=[^\W\d_]) (?=(?:{_UNIT}) )")
 # a mark ("ngỗ 48") is spelled back. Only before a number: "phố Ngô Quyền" is a name.
 _NUMBERED_PLACES = {fold(word): word for word in ("ngõ", "ngách", "hẻm", "số", "tổ", "ấp")}
 _NUMBERED_PLACE = re.compile(r"(?<![^\W\d_])([^\W\d_]{2,5})(?= \d)")
-# A dash or a speck between a unit word and its name: "thành phố -Từ Sơn".
-_DASH_AFTER_UNIT = re.compile(rf"(?<![^\W\d_])({_UNIT}) [-–—.,]+ ?(?=[A-ZÀ-Ỹ])")
 
 
 def normalise_address(raw: str) -> str | None:
@@ -252,7 +252,7 @@ def normalise_address(raw: str) -> str | None:
     text = normalise_text(raw)
     if not text:
         return None
-    text = _NUMBERED_PLACE.sub(_numbered_place, _DASH_AFTER_UNIT.sub(r"\1 ", text))
+    text = _NUMBERED_PLACE.sub(_numbered_place, text)
     return _ADMIN_UNITS.sub(", ", text)
 
 

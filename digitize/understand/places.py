@@ -5,8 +5,10 @@ spelled as the official list has them.
 The list is the `vietnam-provinces` package's (63 provinces, about 700 districts and
 10,000 communes, as they stood in January 2025, before the July 2025 rearrangement: the
 units most archived papers carry). A name is respelled only when it is not in the list
-as written and exactly one unit of its level, within the province and district the same
-address names, reads the same without diacritics. Everything else stays as read.
+as written and the units of its level, within the province and district the same text
+names, have exactly one spelling that reads the same without diacritics; a name of two
+words or more with no province, or not found within it, is looked for country-wide the
+same way. Everything else stays as read.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ class _Units:
     district_code: dict[tuple[int, str], int] = field(default_factory=dict)
     communes: dict[int, dict[str, set[str]]] = field(default_factory=dict)  # by district
     communes_of_province: dict[int, dict[str, set[str]]] = field(default_factory=dict)
+    # districts and communes country-wide, for a name whose province is not given
+    everywhere: dict[str, dict[str, set[str]]] = field(
+        default_factory=lambda: {_DISTRICT: defaultdict(set), _COMMUNE: defaultdict(set)}
+    )
 
 
 @functools.cache
@@ -76,12 +82,14 @@ def _units() -> _Units | None:
         for district in province.get("districts", ()):
             district_name = canonical(_PREFIX.sub("", district["name"]))
             districts[_key(district_name)].add(district_name)
+            units.everywhere[_DISTRICT][_key(district_name)].add(district_name)
             units.district_code[(province["code"], district_name)] = district["code"]
             communes = units.communes.setdefault(district["code"], defaultdict(set))
             for ward in district.get("wards", ()):
                 ward_name = canonical(_PREFIX.sub("", ward["name"]))
                 communes[_key(ward_name)].add(ward_name)
                 in_province[_key(ward_name)].add(ward_name)
+                units.everywhere[_COMMUNE][_key(ward_name)].add(ward_name)
     return units
 
 
@@ -91,7 +99,7 @@ def respell_places(text: str) -> str:
     spelled as the official list has them, where OCR's slip was only in the marks and
     the list leaves one choice."""
     units = _units()
-    if units is None or "," not in text:
+    if units is None:
         return text
     parts = text.split(",")
     province: int | None = None
@@ -104,9 +112,12 @@ def respell_places(text: str) -> str:
         levels = _LEVEL_WORDS[fold(match.group(1)).rstrip(".")]
         for level in levels:
             known = _names(units, level, province, district)
-            if known is None:
-                continue
-            spelled = _spelled(written, known)
+            spelled = _spelled(written, known) if known is not None else None
+            if spelled is None and level != _PROVINCE and len(written.split()) >= 2:
+                # No province given, or the unit is not in it (merged away, or the
+                # province misread): a name of two words or more is looked for
+                # country-wide, where one spelling only may read so.
+                spelled = _spelled(written, units.everywhere[level])
             if spelled is None:
                 continue
             if level == _PROVINCE:
@@ -123,12 +134,12 @@ def respell_places(text: str) -> str:
 def _names(
     units: _Units, level: str, province: int | None, district: int | None
 ) -> dict[str, set[str]] | None:
-    """The names a unit of `level` may have, within the units already read; None when
-    the level cannot be checked (a district or commune with no province read)."""
+    """The names a unit of `level` may have, within the units already read; None for a
+    district or commune when no province was read."""
     if level == _PROVINCE:
         return units.provinces
     if province is None:
-        return None  # 700 districts and 10,000 communes country-wide: too many to guess
+        return None
     if level == _DISTRICT:
         return units.districts.get(province)
     if district is not None:
