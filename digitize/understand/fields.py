@@ -1396,7 +1396,8 @@ def _fields_by_model(
             name, p = by_heading
         spec = missing.get(name)
         if (spec is None or p < _MODEL_LEAST) and name != NONE:
-            # The model names a field already found, or none surely: a word may say more.
+            # The model names a field already found, or one too weakly: a word of a
+            # missing field's own labels may say which it is.
             by_words = _field_by_own_word(doc_type, missing, segment.wording, kind)
             if by_words is None:
                 continue
