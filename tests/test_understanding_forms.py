@@ -138,6 +138,26 @@ def test_marriage_parties_by_section_whatever_their_order(
     assert fields["spouse_name"].value == "Phạm Quốc Trọng"
 
 
+def test_the_deceaseds_block_is_never_the_declarers(catalogue) -> None:
+    # The deceased's block first; the declarer's headed otherwise than the catalogue's
+    # "NGƯỜI YÊU CẦU": its values are the ones not under the deceased's heading.
+    death = catalogue.document_types["to_khai_dang_ky_khai_tu"]
+    form = page(
+        1,
+        "TỜ KHAI ĐĂNG KÝ KHAI TỬ",
+        "I. THÔNG TIN CỦA NGƯỜI ĐÃ CHẾT",
+        "Họ, chữ đệm, tên:  TRẦN VĂN TÂM",
+        "Số định danh cá nhân/CCCD/Hộ chiếu:  027051368060",
+        "II. THÔNG TIN NGƯỜI KHAI",
+        "Họ, chữ đệm, tên:  Trần Thị Mỹ",
+        "Số định danh cá nhân/CCCD/Hộ chiếu:  027183332060",
+    )
+    fields = extract_fields([form], death)
+    assert fields["subject_name"].value == "Trần Văn Tâm"
+    assert fields["applicant_name"].value == "Trần Thị Mỹ"
+    assert fields["id_number"].value == "027183332060"
+
+
 def test_an_id_number_known_by_what_it_is(catalogue) -> None:
     lltp = catalogue.document_types["to_khai_ly_lich_tu_phap"]
     form = page(

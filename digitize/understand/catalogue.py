@@ -115,6 +115,10 @@ class DocumentType(_Strict):
     # Labels printed on the form that no field reads: they end the value before them
     # ("… chủ hộ: Nguyễn Văn An 8. Mối quan hệ với chủ hộ: Vợ", issue 13).
     other_labels: tuple[str, ...] = ()
+    # Headings of the blocks of people no field's `sections` names ("THÔNG TIN CỦA NGƯỜI
+    # ĐÃ CHẾT"): a field placed by its `sections` never reads a label under them, even
+    # where the form heads its own block otherwise ("THÔNG TIN NGƯỜI KHAI").
+    other_people: tuple[str, ...] = ()
     # Archive metadata (TT 05/2025/TT-BNV): how long the copy is kept (years, or
     # "permanent"; None when the catalogue does not say) and who may read it.
     retention: int | Literal["permanent"] | None = None
@@ -127,7 +131,14 @@ class DocumentType(_Strict):
         return self.category is Category.CERTIFICATE
 
     _nfc = field_validator(
-        "name", "scope", "titles", "form_numbers", "keywords", "other_labels", mode="before"
+        "name",
+        "scope",
+        "titles",
+        "form_numbers",
+        "keywords",
+        "other_labels",
+        "other_people",
+        mode="before",
     )(_nfc)
 
     def field(self, name: str) -> FieldSpec | None:

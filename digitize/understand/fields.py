@@ -126,6 +126,7 @@ class _Layout:
     unknown: list[_Segment] = field(default_factory=list)  # labels no catalogue entry reads
     # per field, the section cues of the other fields that share one of its labels
     cues_of_others: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    other_people: tuple[str, ...] = ()  # folded headings of people no field places
 
 
 def extract_fields(
@@ -148,6 +149,7 @@ def extract_fields(
     segments: list[_Segment] = []
     unknown: list[_Segment] | None = [] if field_model is not None else None
     cues = frozenset(fold(cue) for spec in doc_type.fields for cue in spec.sections)
+    cues |= frozenset(fold(cue) for cue in doc_type.other_people)
     section = ""
     for page in pages:
         found, section = _find_segments(page, index, section, unknown, cues)
@@ -165,6 +167,7 @@ def extract_fields(
         ordered=ordered,
         unknown=unknown or [],
         cues_of_others=_cues_of_others(doc_type) if cues else {},
+        other_people=tuple(fold(cue) for cue in doc_type.other_people),
     )
     found: dict[str, ExtractedField] = {}
     for spec in doc_type.fields:
@@ -531,6 +534,11 @@ def _read_field(layout: _Layout, spec: FieldSpec, review_below: float) -> Extrac
             for s in hits
             if s.label not in layout.shared
             or not any(_in_section(cue, s.section) for cue in theirs)
+        ]
+    if spec.sections and layout.other_people:
+        # Not under the heading of someone no field places (the deceased).
+        hits = [
+            s for s in hits if not any(_in_section(cue, s.section) for cue in layout.other_people)
         ]
     if spec.sections:
         # The person a label is about comes from the section it stands in ("II. THÔNG
