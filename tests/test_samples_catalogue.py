@@ -94,7 +94,7 @@ def test_new_catalogue_entries_follow_the_schema(doc_type: str) -> None:
     assert entry is not None, f"{doc_type}.toml is missing"
     allowed = {"name", "category", "procedures", "titles", "form_numbers", "keywords",
                "holder", "holder_id", "procedure_field", "number_field", "scope",
-               "retention", "access", "fields"}  # fmt: skip
+               "retention", "access", "fields", "other_labels", "other_people"}  # fmt: skip
     assert set(entry) <= allowed
     assert entry["category"] in CATEGORIES
     assert entry["titles"]
