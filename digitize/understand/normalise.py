@@ -54,8 +54,7 @@ def strip_leaders(raw: str) -> str:
 
 def normalise_text(raw: str) -> str | None:
     text = repair_bodies(_drop_leader_dots(canonical(strip_leaders(raw))))
-    text = _DASH_AFTER_UNIT.sub(r"\1 ", _SPECK_SIGNS.sub("", text))
-    return " ".join(text.split()) or None
+    return " ".join(_SPECK_SIGNS.sub("", text).split()) or None
 
 
 # Signs that typed Vietnamese text never holds: what OCR makes of specks and scratches
@@ -73,11 +72,9 @@ _DOT_IN_WORD = re.compile(r"([^\W\d_]+)\.(?=[^\WA-ZÀ-Ỹ\d_])([^\W\d_]+)")
 # The administrative units an address or a body names, as printed.
 _UNIT_WORDS = ("phường", "xã", "thị trấn", "quận", "huyện", "thị xã", "thành phố", "tỉnh")
 _UNIT = "|".join(_UNIT_WORDS)
-# A unit word is followed by its name, never by a comma: "phường, Hố Nai" is a dot of
-# the leader read as a comma.
-_COMMA_AFTER_UNIT = re.compile(rf"(?<![^\W\d_])({_UNIT}),(?= [^\W\d_])")
-# A dash or a speck between a unit word and its name: "thành phố -Từ Sơn", "phố- Huế".
-_DASH_AFTER_UNIT = re.compile(rf"(?<![^\W\d_])({_UNIT}) ?[-–—.,]+ ?(?=[A-ZÀ-Ỹ])")
+# A unit word is followed by its name, never by a comma, a dot or a dash: "phường, Hố
+# Nai", "thành phố -Từ Sơn", "phố- Huế" are a leader's dot or a speck read so.
+_MARK_AFTER_UNIT = re.compile(rf"(?<![^\W\d_])({_UNIT}) ?[-–—.,]+ ?(?=[^\W\d_])")
 
 
 def _drop_leader_dots(text: str, *, in_words: bool = False) -> str:
@@ -97,7 +94,7 @@ def _drop_leader_dots(text: str, *, in_words: bool = False) -> str:
                 break
             text = joined
         text = _DOT_BEFORE_CAPITAL.sub(" ", text)  # "Thùy.Mai": a name's next word
-    return _COMMA_AFTER_UNIT.sub(lambda m: m[1] if text[m.end() + 1].isupper() else m[0], text)
+    return _MARK_AFTER_UNIT.sub(lambda m: f"{m[1]} " if text[m.end()].isupper() else m[0], text)
 
 
 # The bodies that issue and receive papers, and the units they serve. OCR misreads a
