@@ -128,6 +128,11 @@ class _Layout:
     cues_of_others: dict[str, tuple[str, ...]] = field(default_factory=dict)
     other_people: tuple[str, ...] = ()  # folded headings of people no field places
 
+    @property
+    def sections(self) -> frozenset[str]:
+        """The folded section headings the form's labels stand under."""
+        return frozenset(s.section for s in (*self.segments, *self.unknown) if s.section)
+
 
 def extract_fields(
     pages: Sequence[PageText],
@@ -1263,8 +1268,7 @@ def _ids_by_kind(
                     continue
                 taken.add(value)
                 candidates.append((page, line, match, section, value))
-    sections = {s.section for s in (*layout.segments, *layout.unknown) if s.section}
-    sections |= {c[3] for c in candidates if c[3]}
+    sections = layout.sections | {c[3] for c in candidates if c[3]}
     for spec in missing:
         pool = candidates
         cues = [fold(cue) for cue in spec.sections]
@@ -1378,7 +1382,7 @@ def _fields_by_model(
         return
     classes = {spec.name for spec in doc_type.fields} | {NONE}
     wanted = {kind for spec in missing.values() for kind in accepted_kinds(spec.kind)}
-    sections = {s.section for s in (*layout.segments, *layout.unknown) if s.section}
+    sections = layout.sections
     # Where the values already found were read: one place holds one field's value, but
     # one value may be two fields' (the applicant of a birth is often its mother).
     # The places of the fields asked again are free: their values are up for review.
